@@ -1,0 +1,41 @@
+"""foveal — deep learning for computer vision in a few lines.
+
+>>> import foveal
+>>> result = foveal.classify("cat.jpg")          # doctest: +SKIP
+>>> result.names[0], float(result.scores[0])      # doctest: +SKIP
+('tabby', 0.62)
+
+Importing foveal is cheap: models load lazily on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# Public verbs live in foveal.api and are imported on first access.
+_API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text"}
+_LAZY = {
+    "load_image": "foveal.io",
+    "Classification": "foveal.results",
+    "Detections": "foveal.results",
+    "Faces": "foveal.results",
+    "TextLines": "foveal.results",
+    "FovealError": "foveal.errors",
+}
+
+__all__ = sorted(_API | set(_LAZY) | {"__version__"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(importlib.import_module("foveal.api"), name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'foveal' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,5 @@
+import sys
+
+from foveal.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-command modules, discovered automatically. Each defines ``register(subparsers)``."""

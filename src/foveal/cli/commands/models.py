@@ -1,0 +1,76 @@
+"""foveal models list|info|pull|import — the model zoo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("models", help="list, inspect, fetch and import pretrained models")
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION")
+    msub.required = True
+
+    ls = msub.add_parser("list", help="list the models in the zoo and whether their weights are here")
+    ls.add_argument("--task", help="only models of this task (classify, detect, face_detect, ...)")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=_list)
+
+    info = msub.add_parser("info", help="everything about one model (weights, licence, preprocessing, metrics)")
+    info.add_argument("name")
+    info.set_defaults(func=_info)
+
+    pull = msub.add_parser("pull", help="make a model's weights available locally (downloads only if needed)")
+    pull.add_argument("name")
+    pull.set_defaults(func=_pull)
+
+    imp = msub.add_parser("import", help="check a weights file's sha256 and copy it into the cache")
+    imp.add_argument("file")
+    imp.add_argument("--name", help="the model it belongs to (default: found by sha256)")
+    imp.set_defaults(func=_import)
+
+
+def _where(spec) -> str:
+    from foveal.zoo.resolve import candidates
+
+    for where, path in candidates(spec.weights):
+        if path.is_file():
+            return where
+    return "missing (foveal models pull NAME)"
+
+
+def _list(args: argparse.Namespace) -> int:
+    from foveal.zoo import get, list_models
+
+    rows = [get(n) for n in list_models(args.task)]
+    if args.json:
+        print(json.dumps([{**s.to_dict(), "available": _where(s)} for s in rows], indent=2))
+        return 0
+    width = max((len(s.name) for s in rows), default=10)
+    for s in rows:
+        print(f"{s.name:<{width}}  {s.task:<12} {s.weights.licence:<36} {_where(s)}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from foveal.zoo import get
+
+    spec = get(args.name)
+    print(json.dumps({**spec.to_dict(), "available": _where(spec)}, indent=2))
+    return 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from foveal.zoo import get, resolve_weights
+
+    path = resolve_weights(get(args.name))
+    print(path)
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from foveal.zoo import import_weights
+
+    name, path = import_weights(args.file, args.name)
+    print(f"imported {args.file} as {name}: {path}")
+    return 0

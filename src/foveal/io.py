@@ -1,0 +1,311 @@
+"""Safe image loading: one loader for paths, bytes, numpy arrays and PIL images.
+
+Every image comes back as an RGB ``uint8`` numpy array of shape ``(H, W, 3)``:
+
+* EXIF orientation is applied, so a phone photo comes out the way it was taken;
+* grayscale, palette, CMYK, 16-bit and float images are converted to 8-bit RGB;
+* transparent pixels (RGBA, LA, palette with transparency) are composited on white;
+* images with more than ``max_pixels`` pixels are refused *before* decoding (decompression bombs);
+* a corrupt, truncated, empty or non-image file raises :class:`foveal.errors.ImageError` naming it.
+
+>>> from foveal.io import load_image
+>>> img = load_image("photo.jpg")                      # doctest: +SKIP
+>>> img.shape, img.dtype                               # doctest: +SKIP
+((480, 640, 3), dtype('uint8'))
+
+For many files use :func:`iter_images`, which reports bad files and carries on.
+"""
+
+from __future__ import annotations
+
+import glob
+import io as _io
+import os
+import threading
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from foveal.errors import ImageError
+
+DEFAULT_MAX_PIXELS = 100_000_000
+"""Default pixel limit (100 megapixels). Override per call or with ``FOVEAL_MAX_PIXELS``."""
+
+IMAGE_EXTENSIONS = frozenset(
+    {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"}
+)
+
+ImageSource = Union[str, os.PathLike, bytes, bytearray, memoryview, np.ndarray, Image.Image]
+
+_PIL_LIMIT_LOCK = threading.Lock()
+
+
+def default_max_pixels() -> int:
+    env = os.environ.get("FOVEAL_MAX_PIXELS")
+    if env:
+        try:
+            return int(env)
+        except ValueError as exc:
+            raise ImageError(
+                f"FOVEAL_MAX_PIXELS={env!r} is not a whole number; set it to a pixel count such as 200000000"
+            ) from exc
+    return DEFAULT_MAX_PIXELS
+
+
+def describe_source(source: object) -> str:
+    """A short human name for an image source, used in messages and reports."""
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return f"<{len(source)} bytes>"
+    if isinstance(source, np.ndarray):
+        return f"<array {source.shape} {source.dtype}>"
+    if isinstance(source, Image.Image):
+        return f"<PIL {source.mode} {source.size[0]}x{source.size[1]}>"
+    return f"<{type(source).__name__}>"
+
+
+def load_image(source: ImageSource, *, max_pixels: int | None = None) -> np.ndarray:
+    """Load any supported image source as an RGB ``uint8`` array ``(H, W, 3)``.
+
+    Args:
+        source: a file path, encoded bytes, a numpy array (HxW, HxWx1, HxWx3 RGB, HxWx4 RGBA;
+            uint8, uint16 or float in [0, 1]) or a PIL image.
+        max_pixels: refuse images larger than this many pixels (default 100 MP or ``FOVEAL_MAX_PIXELS``).
+
+    Raises:
+        ImageError: the source is unreadable, not an image, or too large.
+    """
+    limit = default_max_pixels() if max_pixels is None else int(max_pixels)
+    if isinstance(source, np.ndarray):
+        return _from_array(source, limit)
+    if isinstance(source, Image.Image):
+        _check_size(source.size, limit, describe_source(source))
+        return _to_rgb_array(ImageOps.exif_transpose(source), describe_source(source))
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        name = describe_source(source)
+        if not data:
+            raise ImageError("received 0 bytes; expected an encoded image (JPEG, PNG, ...)", name)
+        return _decode(_io.BytesIO(data), name, limit)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        name = os.fspath(source)
+        if not path.exists():
+            raise ImageError(f"{name}: no such file; check the path", name)
+        if path.is_dir():
+            raise ImageError(f"{name} is a folder; expected an image file (use iter_images for folders)", name)
+        if path.stat().st_size == 0:
+            raise ImageError(f"{name} is empty (0 bytes); expected an image file", name)
+        with open(path, "rb") as fh:
+            return _decode(fh, name, limit)
+    raise ImageError(
+        f"cannot load an image from {type(source).__name__}; expected a path, bytes, "
+        "a numpy array or a PIL image",
+        describe_source(source),
+    )
+
+
+def _check_size(size: tuple[int, int], limit: int, name: str) -> None:
+    w, h = size
+    if w <= 0 or h <= 0:
+        raise ImageError(f"{name} has an empty size {w}x{h}", name)
+    if w * h > limit:
+        raise ImageError(
+            f"{name} is {w}x{h} = {w * h:,} pixels, over the limit of {limit:,} "
+            "(a possible decompression bomb); pass max_pixels=... or set FOVEAL_MAX_PIXELS "
+            "if you trust this file",
+            name,
+        )
+
+
+def _decode(fh: _io.BufferedIOBase, name: str, limit: int) -> np.ndarray:
+    with _PIL_LIMIT_LOCK, warnings.catch_warnings():
+        # We enforce our own limit below, from the header, before any pixel is decoded.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            img = Image.open(fh)
+        except UnidentifiedImageError as exc:
+            raise ImageError(
+                f"{name} is not an image foveal can read (not JPEG, PNG, TIFF, BMP, GIF, WebP ...)",
+                name,
+            ) from exc
+        except Exception as exc:  # noqa: BLE001 - PIL raises many types for broken headers
+            raise ImageError(f"{name} could not be opened: {exc}", name) from exc
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+    _check_size(img.size, limit, name)
+    try:
+        img.load()
+    except Exception as exc:  # noqa: BLE001 - OSError for truncation, SyntaxError for bad chunks
+        raise ImageError(f"{name} is corrupt or truncated and could not be decoded: {exc}", name) from exc
+    try:
+        img = ImageOps.exif_transpose(img)
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not lose the image
+        pass
+    return _to_rgb_array(img, name)
+
+
+def _to_rgb_array(img: Image.Image, name: str) -> np.ndarray:
+    mode = img.mode
+    if mode == "RGB":
+        return np.asarray(img, dtype=np.uint8).copy()
+    if mode == "P":
+        img = img.convert("RGBA") if "transparency" in img.info else img.convert("RGB")
+        mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        arr = np.asarray(img).astype(np.float64)
+        peak = 65535.0 if mode.startswith("I;16") or arr.max() > 255 else 255.0
+        return _gray_to_rgb(np.clip(arr / peak * 255.0 + 0.5, 0, 255).astype(np.uint8))
+    if mode == "F":
+        arr = np.asarray(img, dtype=np.float64)
+        scale = 255.0 if arr.max() <= 1.0 else 1.0
+        return _gray_to_rgb(np.clip(arr * scale + 0.5, 0, 255).astype(np.uint8))
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = np.asarray(img.convert("RGBA"), dtype=np.float32)
+        return _composite_on_white(rgba)
+    if mode == "1" or mode == "L":
+        return _gray_to_rgb(np.asarray(img.convert("L"), dtype=np.uint8))
+    try:
+        return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()  # CMYK, YCbCr, LAB, HSV, ...
+    except Exception as exc:  # noqa: BLE001
+        raise ImageError(f"{name} has pixel mode {mode!r}, which cannot be converted to RGB", name) from exc
+
+
+def _composite_on_white(rgba: np.ndarray) -> np.ndarray:
+    alpha = rgba[..., 3:4] / 255.0
+    rgb = rgba[..., :3] * alpha + 255.0 * (1.0 - alpha)
+    return np.clip(rgb + 0.5, 0, 255).astype(np.uint8)
+
+
+def _gray_to_rgb(gray: np.ndarray) -> np.ndarray:
+    return np.repeat(gray[..., None], 3, axis=2)
+
+
+def _from_array(arr: np.ndarray, limit: int) -> np.ndarray:
+    name = describe_source(arr)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[..., 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
+        raise ImageError(
+            f"got an array of shape {arr.shape}; expected (H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA",
+            name,
+        )
+    _check_size((arr.shape[1], arr.shape[0]), limit, name)
+    if arr.dtype == np.uint8:
+        out = arr
+    elif arr.dtype == np.uint16:
+        out = (arr.astype(np.float64) / 65535.0 * 255.0 + 0.5).astype(np.uint8)
+    elif arr.dtype == np.bool_:
+        out = arr.astype(np.uint8) * 255
+    elif np.issubdtype(arr.dtype, np.floating):
+        if not np.isfinite(arr).all():
+            raise ImageError(f"{name} contains NaN or infinite values", name)
+        peak = 1.0 if arr.max(initial=0.0) <= 1.0 else 255.0
+        out = np.clip(arr.astype(np.float64) / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    elif np.issubdtype(arr.dtype, np.integer):
+        if arr.min(initial=0) < 0 or arr.max(initial=0) > 255:
+            raise ImageError(f"{name} has integer values outside 0..255; expected 8-bit pixel values", name)
+        out = arr.astype(np.uint8)
+    else:
+        raise ImageError(f"{name}: unsupported dtype {arr.dtype}; expected uint8, uint16 or float", name)
+    if out.ndim == 2:
+        return _gray_to_rgb(out)
+    if out.shape[2] == 4:
+        return _composite_on_white(out.astype(np.float32))
+    return np.ascontiguousarray(out)
+
+
+def is_image_file(path: str | os.PathLike) -> bool:
+    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def expand_sources(inputs: str | os.PathLike | Sequence[str | os.PathLike], *, recursive: bool = True) -> list[Path]:
+    """Turn files, folders and glob patterns into a sorted list of image paths.
+
+    Files named explicitly are kept whatever their extension (so a bad file is reported, not
+    silently dropped); folders contribute files with an image extension.
+
+    Raises:
+        ImageError: an input matches nothing.
+    """
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    found: list[Path] = []
+    for item in inputs:
+        text = os.fspath(item)
+        path = Path(text)
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            found.extend(sorted(p for p in path.glob(pattern) if p.is_file() and is_image_file(p)))
+        elif path.is_file():
+            found.append(path)
+        elif any(ch in text for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+            if not matches:
+                raise ImageError(f"the pattern {text!r} matches no file", text)
+            found.extend(matches)
+        else:
+            raise ImageError(f"{text}: no such file or folder", text)
+    return found
+
+
+@dataclass
+class BadItem:
+    """One input that could not be processed, and why."""
+
+    source: str
+    error: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "error": self.error}
+
+
+@dataclass
+class BatchReport:
+    """What a batch run skipped. Filled in by :func:`iter_images` as it goes."""
+
+    ok: int = 0
+    bad: list[BadItem] = field(default_factory=list)
+
+    def add_bad(self, source: object, error: Exception | str) -> None:
+        self.bad.append(BadItem(describe_source(source), str(error)))
+
+    def summary(self) -> str:
+        lines = [f"{self.ok} image(s) processed, {len(self.bad)} skipped"]
+        lines += [f"  skipped {b.source}: {b.error}" for b in self.bad]
+        return "\n".join(lines)
+
+
+def iter_images(
+    sources: Iterable[ImageSource],
+    *,
+    max_pixels: int | None = None,
+    report: BatchReport | None = None,
+) -> Iterator[tuple[ImageSource, np.ndarray]]:
+    """Yield ``(source, image)`` for each readable source; unreadable ones go into ``report``.
+
+    >>> report = BatchReport()
+    >>> for src, img in iter_images(["good.jpg", "bad.jpg"], report=report):  # doctest: +SKIP
+    ...     pass
+    >>> report.bad                                                             # doctest: +SKIP
+    [BadItem(source='bad.jpg', error='bad.jpg is corrupt or truncated ...')]
+    """
+    for src in sources:
+        try:
+            img = load_image(src, max_pixels=max_pixels)
+        except ImageError as exc:
+            if report is None:
+                raise
+            report.add_bad(src, exc)
+            continue
+        if report is not None:
+            report.ok += 1
+        yield src, img

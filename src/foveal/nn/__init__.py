@@ -1,0 +1,14 @@
+"""The general method: convolutional backbones, necks, heads and losses, in PyTorch.
+
+Every backbone follows one contract (:class:`foveal.nn.backbones.base.Backbone`):
+
+* ``forward_features(x)`` -> the last feature map ``(B, C, H/32, W/32)``;
+* ``feature_info`` -> one :class:`FeatureInfo` (channels, stride, module) per stage;
+* ``features_only=True`` -> ``forward(x)`` returns the list of stage feature maps chosen by
+  ``out_indices``, ready for a detection neck.
+
+>>> from foveal.nn.backbones import create_backbone
+>>> net = create_backbone("mobilenet_v2", features_only=True, out_indices=(2, 3, 4))  # doctest: +SKIP
+>>> [f.num_chs for f in net.feature_info]                                           # doctest: +SKIP
+[32, 96, 1280]
+"""

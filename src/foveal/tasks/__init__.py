@@ -1,0 +1,1 @@
+"""One module per task: preprocessing, postprocessing, predictor and training recipe."""

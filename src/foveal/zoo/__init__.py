@@ -1,0 +1,36 @@
+"""The model zoo: named pretrained models (``arch.tag``), their weights as data, and a resolver.
+
+>>> from foveal import zoo
+>>> spec = zoo.get("mobilenet_v2.imagenet")
+>>> spec.preprocess.input_size
+(224, 224)
+>>> path = zoo.resolve_weights(spec)            # doctest: +SKIP  (offline: cache, path, package)
+
+Weights are found, in order, at: an explicit path, the user cache (``$FOVEAL_HOME/weights``,
+default ``~/.cache/foveal/weights``), each folder on ``FOVEAL_WEIGHTS_PATH``, an installed package
+that ships the file, and only then the public URL (announced, sha256-checked, never when
+``FOVEAL_OFFLINE=1``).
+"""
+
+from foveal.zoo.registry import (
+    ModelSpec,
+    Preprocess,
+    WeightSpec,
+    get,
+    list_models,
+    register,
+)
+from foveal.zoo.resolve import cache_dir, import_weights, resolve_weights, sha256_file
+
+__all__ = [
+    "ModelSpec",
+    "Preprocess",
+    "WeightSpec",
+    "cache_dir",
+    "get",
+    "import_weights",
+    "list_models",
+    "register",
+    "resolve_weights",
+    "sha256_file",
+]

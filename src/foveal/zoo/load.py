@@ -1,0 +1,58 @@
+"""Load pretrained PyTorch networks from the zoo (safely: ``torch.load(weights_only=True)``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from foveal.errors import FovealError
+from foveal.zoo.registry import ModelSpec, get
+from foveal.zoo.resolve import resolve_weights
+
+
+def load_state_dict(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a state dict without unpickling arbitrary objects (``.pth``/``.pt`` or ``.safetensors``)."""
+    p = Path(path)
+    if p.suffix == ".safetensors":
+        from safetensors.torch import load_file
+
+        return load_file(str(p))
+    import torch
+
+    try:
+        obj = torch.load(str(p), map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - pickle errors of every kind
+        raise FovealError(
+            f"{p} is not a plain PyTorch state dict (refused to unpickle arbitrary objects): {exc}"
+        ) from exc
+    if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
+        obj = obj["state_dict"]
+    if not isinstance(obj, dict):
+        raise FovealError(f"{p} holds a {type(obj).__name__}, expected a state dict")
+    return obj
+
+
+def load_model(
+    name: str | ModelSpec, *, weights: str | os.PathLike | None = None, pretrained: bool = True, **kwargs: Any
+) -> Any:
+    """Build the network of a zoo entry and load its weights strictly.
+
+    >>> net = load_model("mobilenet_v2.imagenet")          # doctest: +SKIP
+    """
+    spec = get(name) if isinstance(name, str) else name
+    net = spec.build(**kwargs)
+    if pretrained:
+        sd = load_state_dict(resolve_weights(spec, weights))
+        convert = spec.extra.get("convert_state_dict")
+        if convert:
+            from foveal.zoo.registry import _load_callable
+
+            sd = _load_callable(convert)(sd)
+        missing, unexpected = net.load_state_dict(sd, strict=False)
+        head_only = all(k.startswith(("classifier.", "head.fc.")) for k in missing + unexpected)
+        if (missing or unexpected) and not (head_only and "num_classes" in kwargs):
+            raise FovealError(
+                f"weights for {spec.name} do not fit the network: missing {missing[:5]}, unexpected {unexpected[:5]}"
+            )
+    return net.eval()

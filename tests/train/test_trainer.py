@@ -35,7 +35,7 @@ def _env() -> dict[str, str]:
 
 
 def _cfg(run_dir: Path, **kw: object) -> TrainConfig:
-    base = dict(epochs=3, lr=3e-3, warmup_epochs=0.5, seed=7, run_dir=str(run_dir), progress=False)
+    base = dict(epochs=3, lr=3e-3, warmup_epochs=0.5, seed=7, run_dir=str(run_dir), progress=False, threads=1)
     base.update(kw)
     return TrainConfig(**base)  # type: ignore[arg-type]
 

@@ -128,9 +128,11 @@ class Trainer:
         device = self._device()
         started_dist = distributed.env_world_size() > 1 and not distributed.is_distributed()
         rank, world = distributed.setup(device)
+        threads = torch.get_num_threads()
         try:
             return self._fit(device, rank, world)
         finally:
+            torch.set_num_threads(threads)
             if started_dist:
                 distributed.cleanup()
 

@@ -1,0 +1,1 @@
+"""Datasets on disk: ImageFolder trees (scan, split, check) and converters (Fashion-MNIST)."""

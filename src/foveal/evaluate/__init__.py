@@ -1,0 +1,1 @@
+"""Evaluation of trained models on labelled data (metrics, reports, plots)."""

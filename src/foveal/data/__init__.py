@@ -1,0 +1,1 @@
+"""Datasets: reading, writing, converting and checking training data (no heavy imports here)."""

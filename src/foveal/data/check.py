@@ -71,7 +71,7 @@ class CheckReport:
         if self.ok:
             lines.append("OK: no problems found")
             return "\n".join(lines)
-        lines.append(f"{len(self.problems)} problems: "
+        lines.append(f"{len(self.problems)} problem{'' if len(self.problems) == 1 else 's'}: "
                      + ", ".join(f"{k}={v}" for k, v in self.counts().items()))
         by_kind: dict[str, list[Problem]] = {}
         for p in self.problems:

@@ -1,0 +1,1 @@
+"""Evaluation: metrics for every task (detection mAP, classification accuracy ...)."""

@@ -159,3 +159,19 @@ def test_pr_plot_png(tmp_path: Path) -> None:
     out = m.compute().plot_pr(tmp_path / "plots" / "pr.png")
     with Image.open(out) as im:
         assert im.format == "PNG" and im.size == (640, 480)
+
+
+def test_torch_dataset_targets_are_accepted(shared: Path) -> None:
+    import torch
+
+    from foveal.data.detection_torch import TorchDetectionDataset
+
+    ds = load_detection(shared / "data" / "detection" / "bccd" / "BCCD", split="test")
+    tds = TorchDetectionDataset(ds, size=320)
+    m = DetectionMetric(ds.classes)
+    for i in range(3):
+        _, t = tds[i]
+        assert isinstance(t["boxes"], torch.Tensor)
+        names = [ds.classes[c] for c in t["labels"].tolist()]
+        m.update(det(t["boxes"].numpy(), names), t)
+    assert m.compute().map == pytest.approx(1.0)

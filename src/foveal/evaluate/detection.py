@@ -163,7 +163,13 @@ class DetectionMetric:
         return len(self._gt)
 
     def update(self, pred: Detections, target: Any) -> None:
-        """Add one image: its predictions and its ground truth (DetectionImage or Detections)."""
+        """Add one image: its predictions and its ground truth.
+
+        ``target`` is a :class:`~foveal.data.detection.DetectionImage`, a ``Detections`` (matched by
+        name), or a dict with ``boxes`` (N, 4) and ``labels`` (N,) arrays or tensors (what
+        :class:`foveal.data.detection_torch.TorchDetectionDataset` yields; boxes in the same pixel space
+        as the predictions).
+        """
         if not isinstance(pred, Detections):
             raise ConfigError(f"predictions must be foveal.results.Detections; got {type(pred).__name__}")
         self.seen_prediction_names.update(pred.names)
@@ -178,9 +184,12 @@ class DetectionMetric:
             boxes, cls = target.xyxy, np.array([self._index[n] for n in target.names], np.int64)
             difficult = np.zeros(len(boxes), bool)
         else:
-            boxes, cls = np.asarray(target.boxes), np.asarray(target.class_ids, np.int64)
-            difficult = np.asarray(getattr(target, "difficult", None) if getattr(target, "difficult", None)
-                                   is not None else np.zeros(len(boxes), bool), bool)
+            if isinstance(target, dict):  # a target of foveal.data.detection_torch: boxes + labels
+                boxes, cls, difficult = target["boxes"], target["labels"], target.get("difficult")
+            else:  # a DetectionImage
+                boxes, cls, difficult = target.boxes, target.class_ids, getattr(target, "difficult", None)
+            boxes, cls = _np(boxes, np.float64).reshape(-1, 4), _np(cls, np.int64).reshape(-1)
+            difficult = np.zeros(len(boxes), bool) if difficult is None else _np(difficult, bool).reshape(-1)
             if len(cls) and (cls.min() < 0 or cls.max() >= len(self.classes)):
                 raise ConfigError(f"ground-truth class id {int(cls.max())} is outside 0..{len(self.classes) - 1}")
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
@@ -253,6 +262,12 @@ class DetectionMetric:
             num_predictions=int(n_pred.sum()), unmatched_predictions=self.unmatched_predictions,
             ignored_gt=self.ignored_gt, precision=prec,
         )
+
+
+def _np(x: Any, dtype: Any) -> np.ndarray:
+    if hasattr(x, "detach"):  # a torch tensor
+        x = x.detach().cpu().numpy()
+    return np.asarray(x, dtype)
 
 
 def match_classes(dataset_classes: Sequence[str], model_classes: Sequence[str] | None) -> list[str]:

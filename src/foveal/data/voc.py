@@ -13,6 +13,7 @@ per-class lists such as ``cat_train.txt``) are ignored, and so is ``trainval`` w
 
 from __future__ import annotations
 
+import math
 import os
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -95,17 +96,18 @@ def _parse(xml: Path, root: Path, report: _Collector) -> tuple[DetectionImage, l
             return None
     boxes, names, difficult = [], [], []
     for i, obj in enumerate(ann.findall("object")):
-        name = _text(obj, "name")
+        name = (obj.findtext("name") or "").strip()
+        bb = obj.find("bndbox")
         try:
-            box = [float(_text(obj, f"bndbox/{k}") or "nan") for k in ("xmin", "ymin", "xmax", "ymax")]
-        except ValueError:
-            box = [float("nan")]
-        if not name or not np.all(np.isfinite(box)):
+            box = [float(bb.findtext(k) or "nan") for k in ("xmin", "ymin", "xmax", "ymax")]  # type: ignore[union-attr]
+        except (ValueError, AttributeError):
+            box = [math.nan]
+        if not name or not all(math.isfinite(v) for v in box):
             report("corrupt_label", xml, f"object {i} lacks a <name> or a numeric <bndbox> xmin/ymin/xmax/ymax")
             continue
         boxes.append(box)
         names.append(name)
-        difficult.append((_text(obj, "difficult") or "0") not in ("0", "false", ""))
+        difficult.append((obj.findtext("difficult") or "0").strip() not in ("0", "false", ""))
     im = DetectionImage(
         path=path, width=w, height=h, boxes=np.array(boxes, np.float32).reshape(-1, 4),
         class_ids=np.zeros(len(boxes), np.int64), difficult=np.array(difficult, bool),

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import foveal.api
+import foveal.cli.commands.eval_detect as eval_detect
 from foveal.cli import main
 from foveal.data.detection import load_detection
 from foveal.results import Detections
@@ -21,18 +21,22 @@ def bccd(shared: Path) -> Path:
 
 @pytest.fixture
 def oracle(bccd: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
-    """foveal.detect replaced by a function returning the ground truth (optionally renamed/shifted)."""
+    """The detector replaced by one returning the ground truth (optionally renamed/shifted)."""
     ds = load_detection(bccd)
     truth = {im.path: im for im in ds}
     opts = {"rename": None, "shift": 0.0, "calls": []}
 
-    def detect(image, *, model, conf, iou, classes=None):
-        opts["calls"].append((Path(image).name, model, conf, iou))
-        im = truth[Path(image)]
-        names = [opts["rename"] or ds.classes[c] for c in im.class_ids]
-        return Detections(im.boxes + np.float32(opts["shift"]), np.linspace(0.9, 0.5, len(im)), im.class_ids, names)
+    def predictor(model, *, conf, iou, max_det, backend="onnx"):
+        def predict(image):
+            opts["calls"].append((Path(image).name, model, conf, iou, max_det))
+            im = truth[Path(image)]
+            names = [opts["rename"] or ds.classes[c] for c in im.class_ids]
+            return Detections(im.boxes + np.float32(opts["shift"]), np.linspace(0.9, 0.5, len(im)),
+                              im.class_ids, names)
 
-    monkeypatch.setattr(foveal.api, "detect", detect, raising=False)
+        return predict, None  # class names unknown up front: checked on the predictions
+
+    monkeypatch.setattr(eval_detect, "predictor", predictor)
     return opts
 
 
@@ -46,7 +50,7 @@ def test_eval_detect_ground_truth_scores_one(bccd: Path, oracle: dict, tmp_path:
     assert rep["map"] == pytest.approx(1.0) and rep["map50"] == pytest.approx(1.0)
     assert set(rep["per_class"]) == {"Platelets", "RBC", "WBC"}
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(oracle["calls"]) == 72 and oracle["calls"][0][1:] == ("oracle", 0.001, 0.65)
+    assert len(oracle["calls"]) == 72 and oracle["calls"][0][1:] == ("oracle", 0.001, 0.65, 100)
 
 
 def test_eval_detect_text_report_and_split(bccd: Path, oracle: dict, capsys: pytest.CaptureFixture) -> None:

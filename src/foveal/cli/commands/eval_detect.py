@@ -1,6 +1,6 @@
 """foveal eval detect DATA --model NAME_OR_ONNX — COCO mAP of a detector on a labelled dataset.
 
-Predictions come from :func:`foveal.detect` (the public verb), with a low confidence threshold by
+Predictions come from :class:`foveal.tasks.detection.Detector` (as :func:`foveal.detect`), with a low confidence threshold by
 default (0.001) as COCO evaluation expects. The model's class names must share names with the
 dataset's (a COCO model scores nothing on blood cells: fine-tune it first); dataset classes the model
 does not know are reported and score AP 0. Without ``--split`` the ``test`` split is used, else
@@ -35,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--conf", type=float, default=0.001, help="confidence threshold (default 0.001)")
     p.add_argument("--iou", type=float, default=0.65, help="NMS IoU threshold (default 0.65)")
     p.add_argument("--max-dets", type=int, default=100, help="detections per image that count (default 100)")
+    p.add_argument("--backend", choices=("onnx", "torch"), default="onnx", help="inference backend")
     p.add_argument("--plot", help="save precision-recall curves to this PNG")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -59,19 +60,37 @@ def model_labels(model: str) -> list[str] | None:
         return None
 
 
-def predictor(model: str, conf: float, iou: float) -> Callable[[Path], Any]:
-    """``predict(path) -> Detections`` through the public verb :func:`foveal.api.detect`."""
-    from foveal import api
+def predictor(model: str, *, conf: float, iou: float, max_det: int, backend: str = "onnx"
+              ) -> tuple[Callable[[Path], Any], list[str] | None]:
+    """``(predict(path) -> Detections, the model's class names or None)``.
+
+    Uses :class:`foveal.tasks.detection.Detector` when it is installed, else the public verb
+    :func:`foveal.api.detect`.
+    """
     from foveal.errors import ConfigError
+
+    try:
+        from foveal.tasks.detection import Detector
+    except ImportError:
+        Detector = None  # noqa: N806
+    if Detector is not None:
+        det = Detector(model, backend=backend)
+
+        def predict(path: Path) -> Any:
+            return det.predict(path, conf=conf, iou=iou, max_det=max_det)
+
+        return predict, [str(x) for x in getattr(det, "labels", ())] or None
+
+    from foveal import api
 
     detect = getattr(api, "detect", None)
     if detect is None:
         raise ConfigError("object detection (foveal.detect) is not available in this installation")
 
-    def predict(path: Path) -> Any:
+    def predict_api(path: Path) -> Any:
         return detect(path, model=model, conf=conf, iou=iou)
 
-    return predict
+    return predict_api, model_labels(model)
 
 
 def _default_split(splits: dict[str, int]) -> str | None:
@@ -96,11 +115,12 @@ def run(args: argparse.Namespace) -> int:
     ds = load_detection(args.data, fmt)
     split = args.split or _default_split(ds.splits)
     ds = ds.subset(split)
-    missing = match_classes(ds.classes, model_labels(args.model))
+    predict, labels = predictor(args.model, conf=args.conf, iou=args.iou, max_det=args.max_dets,
+                                backend=args.backend)
+    missing = match_classes(ds.classes, labels)
     if missing:
         print(f"warning: the model has no class named {', '.join(missing)}; those classes score AP 0",
               file=sys.stderr)
-    predict = predictor(args.model, args.conf, args.iou)
     metric = DetectionMetric(ds.classes, max_dets=args.max_dets)
     report = BatchReport()
     for im in progress(ds.images, total=len(ds), desc="eval detect", enabled=not args.no_progress):

@@ -167,3 +167,23 @@ def test_writer_refuses_name_clash(tmp_path: Path, bccd: Path) -> None:
     ds = DetectionDataset([DetectionImage(a, 640, 480), DetectionImage(b, 640, 480)], ["c"])
     with pytest.raises(DatasetError, match="rename one"):
         save_detection(ds, tmp_path / "out", "voc")
+
+
+def test_datasets_without_splits_and_fix_boxes(tmp_path: Path, bccd: Path) -> None:
+    from foveal.data.detection import DetectionDataset, DetectionImage, fix_boxes
+
+    img = tmp_path / "src" / "a.jpg"
+    img.parent.mkdir()
+    img.write_bytes((bccd / "JPEGImages" / "BloodImage_00000.jpg").read_bytes())
+    ds = DetectionDataset([DetectionImage(img, 640, 480, [[-10, 5, 50, 60], [30, 30, 30, 40], [1, 2, 3, 4]],
+                                          [0, 1, 0])], ["a", "b"])
+    save_detection(ds, tmp_path / "coco", "coco")
+    back = load_detection(tmp_path / "coco")
+    assert back[0].split is None and (tmp_path / "coco" / "annotations" / "instances.json").is_file()
+    np.testing.assert_allclose(back[0].boxes, ds[0].boxes)
+    yml = save_detection(ds, tmp_path / "yolo", "yolo")
+    assert load_detection(yml)[0].split == "train"  # YOLO needs a split: images without one go to train
+    fixed, clipped, dropped = fix_boxes(ds)
+    assert (clipped, dropped) == (1, 1)
+    np.testing.assert_allclose(fixed[0].boxes, [[0, 5, 50, 60], [1, 2, 3, 4]])
+    assert fixed[0].class_ids.tolist() == [0, 0]

@@ -65,3 +65,11 @@ def test_unknown_option_is_an_error(bccd: Path) -> None:
     with pytest.raises(SystemExit) as e:
         main(["data", "check", str(bccd), "--bogus"])
     assert e.value.code == 2
+
+
+def test_convert_corrupt_labels_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "src" / "Annotations").mkdir(parents=True)
+    (tmp_path / "src" / "Annotations" / "a.xml").write_text("<annotation><object>")
+    assert main(["data", "convert", str(tmp_path / "src"), str(tmp_path / "out"), "--to", "yolo"]) == 2
+    err = capsys.readouterr().err
+    assert "a.xml: is not valid XML" in err and "foveal data check" in err and "Traceback" not in err

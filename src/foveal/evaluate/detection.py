@@ -115,7 +115,7 @@ class DetectionScores:
                 continue
             p = np.where(p < 0, 0, p)
             curves.append(p)
-            ax.plot(recall, p, linewidth=1, label=f"{name} {self.per_class[name]['ap50']:.3f}")
+            ax.plot(recall, p, linewidth=1, label=f"{name} AP50 {self.per_class[name]['ap50']:.3f}")
         if curves:
             ax.plot(recall, np.mean(curves, axis=0), color="black", linewidth=2.5,
                     label=f"all classes {self.map50:.3f} mAP@.5")

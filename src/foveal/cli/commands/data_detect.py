@@ -78,7 +78,10 @@ def _convert(args: argparse.Namespace) -> int:
     if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
         raise DatasetError(f"{dst} already exists and is not an empty folder; choose a new output folder")
     fmt = None if args.src_format == "auto" else args.src_format
-    ds = load_detection(args.src, fmt, split=args.split, classes=_classes(args.classes))
+    try:
+        ds = load_detection(args.src, fmt, split=args.split, classes=_classes(args.classes))
+    except DatasetError as exc:
+        raise DatasetError(f"{exc}\n(run `foveal data check {args.src}` for every problem at once)") from exc
     boxes = check_detection(ds, verify_images=False).counts()
     clipped = dropped = 0
     if args.fix:

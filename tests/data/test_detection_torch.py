@@ -43,9 +43,9 @@ def test_plain_letterbox_matches_yolox_convention(bccd: Path, val) -> None:
     np.testing.assert_allclose(t["boxes"].numpy(), want, atol=1e-3)
     assert t["ratio"] == pytest.approx(0.65) and t["orig_size"] == (480, 640)
     # pixels: BGR, 0-255, image at the top-left (416x312), padding 114 below
-    bgr = cv2.resize(cv2.imread(str(val[0].path)), (416, 312), interpolation=cv2.INTER_AREA).astype(np.float32)
+    bgr = cv2.resize(cv2.imread(str(val[0].path)), (416, 312), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     img = x.permute(1, 2, 0).numpy()
-    assert np.abs(img[:312] - bgr).mean() < 1.0
+    assert np.abs(img[:312] - bgr).max() <= 1.0  # JPEG decoders (PIL vs OpenCV) may differ by 1
     assert (img[312:] == 114).all()
 
 
@@ -135,3 +135,15 @@ def test_bad_settings(val) -> None:
         Augment(mosaic=2)
     with pytest.raises(ConfigError, match="channel_order"):
         TorchDetectionDataset(val, channel_order="BRG")
+
+
+def test_training_input_equals_inference_letterbox(val) -> None:
+    """Validation tensors must be exactly what the detector sees at inference (runs once the detector is merged)."""
+    task = pytest.importorskip("foveal.tasks.detection", reason="the YOLOX detector (issue 3) is not merged here")
+    from foveal.io import load_image
+
+    for i in range(2):
+        x, t = TorchDetectionDataset(val, size=416)[i]
+        ref, ratio = task.letterbox(load_image(val[i].path), (416, 416))
+        np.testing.assert_array_equal(x.numpy(), ref)
+        assert t["ratio"] == pytest.approx(ratio)

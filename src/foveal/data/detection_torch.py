@@ -80,9 +80,9 @@ def _place(img: np.ndarray, boxes: np.ndarray, ratio: float, ox: int, oy: int, s
     import cv2
 
     h, w = img.shape[:2]
-    nw, nh = max(1, round(w * ratio)), max(1, round(h * ratio))
-    interp = cv2.INTER_AREA if ratio < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(img, (nw, nh), interpolation=interp) if (nw, nh) != (w, h) else img
+    # int() and bilinear, exactly as YOLOX's (and foveal.tasks.detection's) inference letterbox
+    nw, nh = max(1, int(w * ratio)), max(1, int(h * ratio))
+    resized = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nw, nh) != (w, h) else img
     canvas = np.full((size, size, 3), pad, np.uint8)
     x0, y0 = max(ox, 0), max(oy, 0)
     x1, y1 = min(ox + nw, size), min(oy + nh, size)
@@ -208,7 +208,7 @@ class TorchDetectionDataset(Dataset):
                 boxes = boxes[:, [2, 1, 0, 3]] * np.array([-1, 1, -1, 1], np.float32) + np.array([w0, 0, w0, 0], np.float32)
             r = s / max(img.shape[:2])
             tile, _, b = _place(np.ascontiguousarray(img), boxes, r, 0, 0, s, self.pad)
-            tw, th = round(img.shape[1] * r), round(img.shape[0] * r)
+            tw, th = max(1, int(img.shape[1] * r)), max(1, int(img.shape[0] * r))
             tile = tile[:th, :tw]
             # corner of the tile that touches the mosaic centre: bottom-right, bottom-left, top-right, top-left
             x0 = xc - tw if k in (0, 2) else xc

@@ -3,8 +3,8 @@
 ``foveal data check DATA`` sniffs the layout (``Annotations/`` = VOC, ``annotations/*.json`` or a
 ``.json`` file = COCO, ``data.yaml`` = YOLO); ``--format`` says it explicitly. It exits 0 when the
 dataset is clean, 1 when problems are found (or the dataset cannot be read at all), never with a
-stack trace. If another module already owns ``data check`` (ImageFolder classification data), this
-one registers as ``data check-detect``.
+stack trace. A folder that is no detection layout but an ImageFolder (``class/*.jpg``) is checked as
+classification data (the same as ``foveal data check-images``).
 """
 
 from __future__ import annotations
@@ -105,6 +105,21 @@ def _convert(args: argparse.Namespace) -> int:
     return 0
 
 
+def _looks_like_imagefolder(path: str) -> bool:
+    """True for a folder whose sub-folders (or train/val/test sub-folders) hold images."""
+    from pathlib import Path
+
+    from foveal.io import is_image_file
+
+    root = Path(path)
+    if not root.is_dir():
+        return False
+    for cls in root.iterdir():
+        if cls.is_dir() and any(is_image_file(f) or f.is_dir() for f in cls.iterdir()):
+            return True
+    return False
+
+
 def _check(args: argparse.Namespace) -> int:
     from foveal.data.check import check_detection_path
     from foveal.data.detection import DatasetError
@@ -118,6 +133,11 @@ def _check(args: argparse.Namespace) -> int:
         report = check_detection_path(args.data, fmt, classes=_classes(args.classes), split=args.split,
                                       verify_images=not args.no_verify_images)
     except DatasetError as exc:  # unreadable as a whole: still a report, exit 1
+        if fmt is None and _looks_like_imagefolder(args.data):
+            # not a detection layout but class folders of images: check it as classification data
+            from foveal.cli.commands.data_images import run_check
+
+            return run_check(argparse.Namespace(root=args.data, json=args.json))
         if args.json:
             print(json.dumps({"ok": False, "error": str(exc), "problems": [
                 {"kind": "bad_layout", "source": str(args.data), "message": str(exc)}]}, indent=2))

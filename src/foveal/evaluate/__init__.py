@@ -1,1 +1,1 @@
-"""Evaluation: metrics for every task (detection mAP, classification accuracy ...)."""
+"""Evaluation: metrics for every task (classification accuracy, detection mAP, ...), reports and plots."""

@@ -54,6 +54,9 @@ class ClassifyOptions:
         cache: keep decoded images in memory (``auto``: when they fit in 2 GB).
         skip_bad: leave unreadable images out (with a warning) instead of stopping.
         seed: seeds the validation split and the subset choice.
+        precise_bn: before each evaluation, re-estimate batch-norm statistics on up to 1000 training
+            images (un-augmented). ``auto``: when there are at most 5000 training images, where the
+            running averages lag behind the few optimiser steps. Not in ``linear`` mode.
     """
 
     data: str
@@ -75,12 +78,15 @@ class ClassifyOptions:
     cache: str = "auto"
     skip_bad: bool = False
     seed: int = 0
+    precise_bn: str = "auto"
 
     def validate(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"mode {self.mode!r} is not one of {', '.join(MODES)}")
         if self.balance not in BALANCE:
             raise ConfigError(f"balance {self.balance!r} is not one of {', '.join(BALANCE)}")
+        if self.precise_bn not in ("auto", "yes", "no"):
+            raise ConfigError(f"precise_bn must be auto, yes or no, got {self.precise_bn!r}")
         if self.cache not in ("auto", "yes", "no"):
             raise ConfigError(f"cache must be auto, yes or no, got {self.cache!r}")
         if self.batch_size < 1:
@@ -207,6 +213,7 @@ class ClassificationRecipe:
             "val_images": len(self.val_samples),
             "lr_decay": o.lr_decay,
             "seed": o.seed,
+            "precise_bn": self._use_precise_bn(),
         }
 
     def build_model(self) -> nn.Module:
@@ -291,13 +298,52 @@ class ClassificationRecipe:
         probs, labels = [], []
         dev = next(model.parameters()).device
         for x, y in loader:
-            probs.append(torch.softmax(model(x.to(dev)).float(), 1).cpu().numpy())
+            probs.append(torch.softmax(model(x.to(dev)).float(), 1).detach().cpu().numpy())
             labels.append(np.asarray(y))
         return np.concatenate(probs), np.concatenate(labels)
+
+    def _use_precise_bn(self) -> bool:
+        o = self.options
+        if o.mode == "linear" or o.precise_bn == "no":
+            return False
+        return o.precise_bn == "yes" or len(self.train_samples) <= 5000
+
+    def recalibrate_bn(self, model: nn.Module, max_images: int = 1000) -> None:
+        """Recompute every batch-norm layer's running mean/variance over (up to) ``max_images``
+        un-augmented training images, as a plain average ("precise BN")."""
+        from torch.utils.data import DataLoader
+
+        from foveal.data.dataset import ImageDataset
+        from foveal.data.transforms import eval_transform
+
+        bns = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        if not bns:
+            return
+        n = min(max_images, len(self.train_samples))
+        idx = np.random.default_rng(self.options.seed).permutation(len(self.train_samples))[:n]
+        samples = [self.train_samples[i] for i in sorted(idx)]
+        images = [self.train_images[i] for i in sorted(idx)] if self.train_images is not None else None
+        ds = ImageDataset(samples, eval_transform(self.preprocess), images, short_side=self.preprocess.resize)
+        momenta = [m.momentum for m in bns]
+        for m in bns:
+            m.reset_running_stats()
+            m.momentum = None  # cumulative average over the batches below
+        was_training = model.training
+        model.train()
+        dev = next(model.parameters()).device
+        with torch.no_grad():
+            for x, _ in DataLoader(ds, batch_size=max(self.options.batch_size, 32)):
+                model(x.to(dev))
+        for m, mom in zip(bns, momenta, strict=True):
+            m.momentum = mom
+        model.train(was_training)
 
     def evaluate(self, model: nn.Module, loader: Any) -> dict[str, float]:
         from foveal.evaluate.classification import classification_metrics
 
+        if self._use_precise_bn():
+            self.recalibrate_bn(model)
+            model.eval()
         probs, labels = self.predict(model, loader)
         m = classification_metrics(labels, probs, self.classes)
         loss = float(-np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, None)).mean())

@@ -75,7 +75,7 @@ def gradcam(net: Any, x: Any, class_id: int | None = None) -> tuple[np.ndarray, 
     weights = feats.grad[0].mean(dim=(1, 2))  # (C,)
     cam = torch.relu((weights[:, None, None] * feats[0]).sum(0)).detach().numpy()
     cam = cam / cam.max() if cam.max() > 0 else cam
-    return cam.astype(np.float32), cid, float(probs[cid])
+    return cam.astype(np.float32), cid, float(probs[cid].detach())
 
 
 def overlay(image: np.ndarray, heatmap: np.ndarray, *, alpha: float = 0.45) -> np.ndarray:

@@ -237,7 +237,7 @@ class Trainer:
                 }, last_path)
                 write_metrics_csv(run_dir / "metrics.csv", history)
                 plot_history(history, run_dir, recipe.main_metric)
-            self._log(rank, self._epoch_line(row, improved, stopped))
+            self._log(rank, self._epoch_line(row, improved, stopped), always=True)
             distributed.barrier()
 
         if best_metric is None:
@@ -341,6 +341,6 @@ class Trainer:
             parts.append(f"- early stop: no improvement for {cfg.patience} epochs")
         return "  ".join(parts)
 
-    def _log(self, rank: int, msg: str) -> None:
-        if rank == 0 and self.config.progress:
+    def _log(self, rank: int, msg: str, *, always: bool = False) -> None:
+        if rank == 0 and (always or self.config.progress):
             print(msg, file=sys.stderr, flush=True)

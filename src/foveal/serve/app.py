@@ -153,7 +153,7 @@ class Engine:
         try:
             return load_image(data, max_pixels=self.settings.max_pixels)
         except ImageError as exc:
-            raise ApiError(400, str(exc).replace("<%d bytes>" % len(data), "the upload")) from exc
+            raise ApiError(400, str(exc).replace(f"<{len(data)} bytes>", "the upload")) from exc
 
     def _run(self, data: bytes, tasks: list[str], opts: dict[str, dict[str, Any]]) -> dict[str, Any]:
         from foveal.analyze.pipeline import analyze_images
@@ -177,7 +177,7 @@ class Engine:
         fut = loop.run_in_executor(self.pool, self._run, data, tasks, opts)
         try:
             return await asyncio.wait_for(fut, self.settings.timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise ApiError(504, f"the request took longer than the {self.settings.timeout_s:g} s limit") from None
 
 
@@ -188,7 +188,13 @@ def _page() -> str:
 def create_app(settings: ServeSettings | None = None) -> Any:
     """The FastAPI application (wrapped in the body-size limit)."""
     from foveal import __version__
-    from foveal.analyze.tasks import TASKS, TaskUnavailableError, check_task, parse_tasks, verb_installed
+    from foveal.analyze.tasks import (
+        TASKS,
+        TaskUnavailableError,
+        check_task,
+        parse_tasks,
+        verb_installed,
+    )
 
     settings = settings or ServeSettings.from_env()
     engine = Engine(settings)

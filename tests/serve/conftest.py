@@ -10,6 +10,11 @@ TOKEN = "test-token-123"
 
 
 @pytest.fixture(scope="session")
+def token() -> str:
+    return TOKEN
+
+
+@pytest.fixture(scope="session")
 def server() -> Iterator[str]:
     from foveal.serve.app import ServeSettings
     from foveal.serve.background import serve_in_thread

@@ -82,7 +82,9 @@ def test_video_frames_sampled_by_fps(shared: Path, tmp_path: Path) -> None:
     assert ok and native == 10 and count == 795
     out = tmp_path / "out"
     assert main(["analyze", str(video), "--tasks", "classify", "--fps", "0.25", "--out", str(out),
-                 "--no-progress", "--top-k", "1"]) == 0
+                 "--no-progress", "--top-k", "1", "--html", "--html-rows", "3"]) == 0
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/jpeg;base64,") == 3 and "first 3 shown" in page and "#40 (4.0 s)" in page
     recs = _records(out / "records.jsonl")
     assert [r["frame"] for r in recs] == list(range(0, count, 40))  # 10 fps / 0.25 fps = every 40th
     assert [r["time"] for r in recs] == [i / 10 for i in range(0, count, 40)]

@@ -126,3 +126,37 @@ def test_unknown_task_and_option_are_errors(photo_dir: Path, tmp_path: Path, cap
     assert "unknown task 'colour'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["analyze", str(photo_dir), "--no-such-option"])
+
+
+def test_killed_run_resumes_without_gaps_or_duplicates(tmp_path: Path) -> None:
+    """A real interruption: SIGKILL a running `foveal analyze`, then --resume."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from PIL import Image
+
+    src = tmp_path / "in"
+    src.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(60):
+        Image.fromarray(rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)).save(src / f"{i:03d}.png")
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(foveal.__file__).parents[1])}
+    cmd = [sys.executable, "-m", "foveal", "analyze", str(src), "--tasks", "classify", "--out", str(out),
+           "--no-progress", "--batch-size", "1", "--workers", "1"]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
+    jsonl = out / "records.jsonl"
+    deadline = time.monotonic() + 120
+    while not (jsonl.exists() and jsonl.read_bytes().count(b"\n") >= 5):
+        assert proc.poll() is None and time.monotonic() < deadline, "analyze ended before it could be killed"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = jsonl.read_bytes().count(b"\n")
+    assert 5 <= done_before < 60
+    assert subprocess.run([*cmd, "--resume"], env=env, stderr=subprocess.DEVNULL).returncode == 0
+    names = [Path(r["source"]).name for r in _records(jsonl)]
+    assert names == [f"{i:03d}.png" for i in range(60)]  # each once, in order

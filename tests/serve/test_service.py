@@ -130,3 +130,27 @@ def test_token_is_enforced(server: str) -> None:
     _check_error(httpx.get(server + "/v1/models", headers={"Authorization": "Basic dGVzdA=="}), 401)
     r = httpx.post(server + "/v1/classify", files=img, headers={"Authorization": "Bearer test-token-123"}, timeout=60)
     assert r.status_code == 200
+
+
+def test_models_load_once_and_timeout_gives_504(photos: dict[str, Path]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import foveal.api
+    from foveal.analyze.tasks import LOAD_LOCK
+    from foveal.serve.app import ServeSettings
+    from foveal.serve.background import serve_in_thread
+
+    img = {"file": ("c.png", photos["chelsea"].read_bytes())}
+    with LOAD_LOCK:
+        foveal.api._classifier.cache_clear()
+    with serve_in_thread(ServeSettings(preload=["classify"], workers=2)) as url:
+        assert foveal.api._classifier.cache_info().currsize == 1  # loaded at start-up
+        assert {t["name"]: t["loaded"] for t in httpx.get(url + "/v1/models").json()["tasks"]}["classify"]
+        with ThreadPoolExecutor(8) as pool:
+            codes = list(pool.map(lambda _: httpx.post(url + "/v1/classify", files=img, timeout=120).status_code,
+                                  range(8)))
+    assert codes == [200] * 8
+    info = foveal.api._classifier.cache_info()
+    assert (info.misses, info.currsize) == (1, 1)  # one model, shared by every request
+    with serve_in_thread(ServeSettings(timeout_s=0.001)) as url:
+        _check_error(httpx.post(url + "/v1/classify", files=img), 504, "limit")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,10 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError
+
+
+LOAD_LOCK = threading.RLock()
+"""Held while a task's model loads for the first time: loading (e.g. an ONNX export) is not thread-safe."""
 
 
 class TaskUnavailableError(FovealError):
@@ -128,7 +133,8 @@ def check_task(name: str, opts: dict[str, Any] | None = None) -> str | None:
     task = get_task(name)
     try:
         fn = task.function()
-        fn(_PROBE, **task.kwargs(opts))
+        with LOAD_LOCK:
+            fn(_PROBE, **task.kwargs(opts))
     except FovealError as exc:
         return str(exc)
     except ImportError as exc:

@@ -17,7 +17,6 @@ import contextlib
 import io
 import os
 import secrets
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import resources
@@ -132,7 +131,6 @@ class Engine:
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings
         self.pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="foveal-serve")
-        self._load_lock = threading.Lock()
         self._loaded: set[tuple[str, str]] = set()
 
     def decode(self, data: bytes) -> np.ndarray:
@@ -157,12 +155,13 @@ class Engine:
 
     def _run(self, data: bytes, tasks: list[str], opts: dict[str, dict[str, Any]]) -> dict[str, Any]:
         from foveal.analyze.pipeline import analyze_images
+        from foveal.analyze.tasks import LOAD_LOCK
 
         image = self.decode(data)
         for t in tasks:
             key = (t, repr(sorted((opts.get(t) or {}).items())))
             if key not in self._loaded:
-                with self._load_lock:  # the first request of a task loads its model once
+                with LOAD_LOCK:  # the first request of a task loads its model, once, one at a time
                     if key not in self._loaded:
                         analyze_images([image], [t], opts)
                         self._loaded.add(key)

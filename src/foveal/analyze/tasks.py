@@ -23,7 +23,6 @@ import numpy as np
 
 from foveal.errors import ConfigError, FovealError
 
-
 LOAD_LOCK = threading.RLock()
 """Held while a task's model loads for the first time: loading (e.g. an ONNX export) is not thread-safe."""
 

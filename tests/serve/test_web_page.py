@@ -31,14 +31,14 @@ def test_upload_shows_overlay_and_results(server: str, token: str, photos: dict[
             page.wait_for_function("document.getElementById('canvas').width === 600")
             before = page.evaluate(
                 "() => Array.from(document.getElementById('canvas').getContext('2d')"
-                ".getImageData(0, 0, 300, 60).data)")
+                ".getImageData(0, 340, 300, 60).data)")
             page.click("#run")
             page.wait_for_selector("#results li", timeout=120_000)
             items = page.locator("#results li").all_inner_texts()
             shapes = int(page.get_attribute("#canvas", "data-shapes"))
             after = page.evaluate(
                 "() => Array.from(document.getElementById('canvas').getContext('2d')"
-                ".getImageData(0, 0, 300, 60).data)")
+                ".getImageData(0, 340, 300, 60).data)")
             status = page.inner_text("#status")
             page.screenshot(path=str(shot), full_page=True)
         finally:
@@ -51,4 +51,4 @@ def test_upload_shows_overlay_and_results(server: str, token: str, photos: dict[
     assert len(items) == 5
     assert shapes >= 1
     changed = sum(a != b for a, b in zip(before, after, strict=True))
-    assert changed > 1000  # the label banner was drawn over the image's top-left corner
+    assert changed > 1000  # the label banner was drawn over the image's bottom-left corner

@@ -61,7 +61,8 @@ def annotate(image: np.ndarray, record: dict[str, Any]) -> Image.Image:
         draw.polygon(poly, outline=COLOURS["ocr"], width=max(1, lw - 1))
     top = (record.get("classify") or {}).get("top") or []
     if top:
-        _label(draw, (4, 4 + size + 6), f"{top[0]['name']} {top[0]['score']:.2f}", (60, 60, 60), size)
+        # bottom-left, where it does not hide the labels of boxes that start at the top
+        _label(draw, (4, h - 2), f"{top[0]['name']} {top[0]['score']:.2f}", (60, 60, 60), size)
     return pil
 
 

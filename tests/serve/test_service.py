@@ -154,3 +154,37 @@ def test_models_load_once_and_timeout_gives_504(photos: dict[str, Path]) -> None
     assert (info.misses, info.currsize) == (1, 1)  # one model, shared by every request
     with serve_in_thread(ServeSettings(timeout_s=0.001)) as url:
         _check_error(httpx.post(url + "/v1/classify", files=img), 504, "limit")
+
+
+def test_cli_serve_binds_loopback_and_reads_the_token_from_the_environment(tmp_path: Path) -> None:
+    import os
+
+    from foveal.cli import build_parser
+
+    assert build_parser().parse_args(["serve"]).host == "127.0.0.1"
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "FOVEAL_API_TOKEN": "from-env", "PYTHONPATH": str(Path(foveal.__file__).parents[1])}
+    proc = subprocess.Popen([sys.executable, "-m", "foveal", "serve", "--port", str(port), "--log-level", "warning"],
+                            env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "foveal serve did not start"
+                time.sleep(0.1)
+        _check_error(httpx.get(url + "/v1/models"), 401)
+        assert httpx.get(url + "/v1/models", headers={"Authorization": "Bearer from-env"}).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -27,6 +27,8 @@ def test_upload_shows_overlay_and_results(server: str, token: str, photos: dict[
             page.fill("#token", token)
             page.dispatch_event("#token", "change")
             page.wait_for_selector("#task-classify:checked", timeout=30_000)
+            page.evaluate("() => document.querySelectorAll('#tasks input').forEach("
+                          "(cb) => { cb.checked = cb.value === 'classify'; })")  # classify only
             page.set_input_files("#file", str(photos["coffee"]))
             page.wait_for_function("document.getElementById('canvas').width === 600")
             before = page.evaluate(

@@ -28,14 +28,27 @@ from foveal.nn.necks.pafpn import PAFPN
 
 
 class YOLOX(nn.Module):
-    """A YOLOX detector. ``forward`` returns ``(B, A, 5 + C)`` with sigmoid scores (the ONNX layout);
-    ``forward_logits`` the same before the sigmoid, for training."""
+    """A YOLOX detector. ``forward(x)`` returns ``(B, A, 5 + C)`` with sigmoid scores (the ONNX layout);
+    ``forward(x, logits=True)`` (or ``forward_logits``) the same before the sigmoid, for training.
+
+    ``freeze_bn = True`` keeps every BatchNorm in eval mode (running statistics, no updates) even in
+    ``train()`` — the right thing when fine-tuning the fused pretrained weights with small batches.
+    """
 
     def __init__(self, backbone: nn.Module, neck: nn.Module, head: YOLOXHead) -> None:
         super().__init__()
         self.backbone = backbone
         self.neck = neck
         self.head = head
+        self.freeze_bn = False
+
+    def train(self, mode: bool = True) -> YOLOX:
+        super().train(mode)
+        if mode and self.freeze_bn:
+            for m in self.modules():
+                if isinstance(m, nn.BatchNorm2d):
+                    m.eval()
+        return self
 
     @property
     def num_classes(self) -> int:
@@ -48,8 +61,9 @@ class YOLOX(nn.Module):
     def forward_logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.head.forward_logits(self.neck(self.backbone(x)))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.neck(self.backbone(x)))
+    def forward(self, x: torch.Tensor, logits: bool = False) -> torch.Tensor:
+        feats = self.neck(self.backbone(x))
+        return self.head.forward_logits(feats) if logits else self.head(feats)
 
 
 def yolox(

@@ -49,4 +49,4 @@ def test_train_detect_end_to_end_or_clear_error(shared, tmp_path, capsys) -> Non
 
 def test_train_detect_options_are_checked() -> None:
     with pytest.raises(SystemExit):
-        main(["train", "detect", "data/", "--epoch", "3"])
+        main(["train", "detect", "data/", "--frobnicate", "3"])

@@ -137,3 +137,16 @@ def test_recipe_rejects_bad_configs(shared) -> None:
         DetectionRecipe([item], [], ["a", "b", "c", "d"], input_size=100)
     with pytest.raises(ConfigError, match="no training images"):
         DetectionRecipe([], [], ["a"])
+
+
+def test_training_boxes_out_of_range_are_clipped_or_dropped() -> None:
+    from foveal.tasks.detection_train import place
+
+    image = np.zeros((100, 200, 3), np.uint8)
+    boxes = np.array([[-50, -10, 60, 40], [150, 50, 400, 300], [10, 10, 10, 50], [300, 300, 350, 350]], np.float32)
+    tensor, out, keep, ratio = place(image, boxes, 128)
+    assert tensor.shape == (3, 128, 128) and ratio == pytest.approx(0.64)
+    assert keep.tolist() == [True, True, False, False]  # zero width and fully outside are dropped
+    np.testing.assert_allclose(out, [[0, 0, 38.4, 25.6], [96, 32, 128, 128]], atol=1e-4)
+    # the padding is YOLOX grey and the image sits top-left
+    assert tensor[:, 100:, :].min() == 114 and tensor[:, :64, :128].max() == 0

@@ -64,12 +64,9 @@ def letterbox(
     nh, nw = max(1, int(h0 * ratio)), max(1, int(w0 * ratio))
     if (nh, nw) != (h0, w0):
         image = cv2.resize(image, (nw, nh), interpolation=cv2.INTER_LINEAR)
-    canvas = np.empty((th, tw, 3), np.uint8)
-    canvas[nh:, :] = pad
-    canvas[:nh, nw:] = pad
-    canvas[:nh, :nw] = image[..., ::-1] if bgr else image
-    out = canvas.transpose(2, 0, 1).astype(np.float32)
-    return out, ratio
+    canvas = cv2.copyMakeBorder(image, 0, th - nh, 0, tw - nw, cv2.BORDER_CONSTANT, value=(pad, pad, pad))
+    # HWC uint8 -> CHW float32 (and RGB -> BGR) in one pass
+    return cv2.dnn.blobFromImage(canvas, 1.0, swapRB=bgr)[0], ratio
 
 
 # --------------------------------------------------------------------------- decoding

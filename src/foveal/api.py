@@ -64,3 +64,38 @@ def embed(
     if normalize:
         vec = vec / max(float(np.linalg.norm(vec)), 1e-12)
     return vec
+
+
+from foveal.results import Detections  # noqa: E402  (issue 3: detection verb)
+
+
+@lru_cache(maxsize=8)
+def _detector(model: str, backend: str) -> Any:
+    from foveal.tasks.detection import Detector
+
+    return Detector(model, backend=backend)
+
+
+def detect(
+    image: ImageSource,
+    *,
+    model: str | os.PathLike = "yolox_nano.coco",
+    conf: float = 0.25,
+    iou: float = 0.45,
+    classes: str | list[str] | None = None,
+    backend: str = "onnx",
+) -> Detections:
+    """Objects in one image: boxes (``xyxy`` pixels), scores, class ids and names, best first.
+
+    Args:
+        image: a path, encoded bytes, an RGB numpy array or a PIL image.
+        model: a zoo name, a foveal detection ``.onnx`` file or a ``foveal train detect`` run folder.
+        conf: minimum score; iou: NMS overlap threshold.
+        classes: keep only these class names (e.g. ``["person", "car"]``); unknown names are an error.
+        backend: ``"onnx"`` (default) or ``"torch"``.
+
+    >>> d = foveal.detect("street.jpg", classes=["person"])   # doctest: +SKIP
+    >>> len(d), d.names[:1]                                    # doctest: +SKIP
+    (3, ['person'])
+    """
+    return _detector(os.fspath(model), backend).predict(image, conf=conf, iou=iou, classes=classes)

@@ -7,6 +7,7 @@ import argparse
 # task -> "module:function(spec, out, weights=...)" ; tasks add themselves here
 EXPORTERS = {
     "classify": "foveal.tasks.classification:export_classifier",
+    "detect": "foveal.tasks.detection:export_detector",
 }
 
 

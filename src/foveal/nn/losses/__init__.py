@@ -1,0 +1,1 @@
+"""Training losses (YOLOX with SimOTA assignment, ...)."""

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from foveal.io import ImageSource
-from foveal.results import Classification
+from foveal.results import Classification, Faces
 
 
 @lru_cache(maxsize=8)
@@ -64,3 +64,26 @@ def embed(
     if normalize:
         vec = vec / max(float(np.linalg.norm(vec)), 1e-12)
     return vec
+
+
+# -- faces (issue 4) ------------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def _face_detector(model: str, conf: float) -> Any:
+    from foveal.tasks.faces import FaceDetector
+
+    return FaceDetector(model, conf=conf)
+
+
+def detect_faces(image: ImageSource, *, model: str = "yunet.2023mar", conf: float = 0.6) -> Faces:
+    """Faces with boxes, scores and 5 landmarks (eyes, nose tip, mouth corners), best first.
+
+    Args:
+        image: a path, encoded bytes, an RGB numpy array or a PIL image.
+        model: ``"yunet.2023mar"`` (default, fast) or ``"centerface.wider"``.
+        conf: minimum face score in [0, 1].
+
+    >>> faces = foveal.detect_faces("team.jpg")              # doctest: +SKIP
+    >>> faces.xyxy.shape, faces.landmarks.shape               # doctest: +SKIP
+    ((4, 4), (4, 5, 2))
+    """
+    return _face_detector(model, float(conf)).detect(image)

@@ -15,6 +15,14 @@ from foveal.tasks.faces.embed import (
     distance,
     load_embedder,
 )
+from foveal.tasks.faces.identify import (
+    FaceCluster,
+    Verification,
+    cluster_images,
+    enroll_images,
+    identify_faces,
+    verify_images,
+)
 from foveal.tasks.faces.nms import box_iou, nms
 from foveal.tasks.faces.recognize import FaceRecognizer, ManyFacesError, NoFaceError
 
@@ -23,16 +31,22 @@ __all__ = [
     "DEFAULT_EMBEDDER",
     "DlibEmbedder",
     "Embedder",
+    "FaceCluster",
     "FaceDetector",
     "FaceRecognizer",
     "ManyFacesError",
     "NoFaceError",
     "OnnxEmbedder",
+    "Verification",
     "align_face",
     "box_iou",
+    "cluster_images",
     "distance",
     "dlib_template",
+    "enroll_images",
+    "identify_faces",
     "load_embedder",
     "nms",
     "similarity_transform",
+    "verify_images",
 ]

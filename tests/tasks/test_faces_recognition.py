@@ -135,13 +135,16 @@ def test_alignment_matches_dlibs_own_chip(rec, people):
     from foveal.tasks.faces.embed import packaged_path
 
     sp = dlib.shape_predictor(str(packaged_path("face-recognition-models", "shape_predictor_5_face_landmarks.dat")))
+    net = dlib.face_recognition_model_v1(
+        str(packaged_path("face-recognition-models", "dlib_face_recognition_resnet_model_v1.dat"))
+    )
     dlib_det = dlib.get_frontal_face_detector()
     dists = []
     for name in ["obama.jpg", "test/alex_lacamoire1.jpg"]:
         img = load_image(people / name)
         (r,) = dlib_det(img, 0)
         ref_chip = dlib.get_face_chip(img, sp(img, r), size=150, padding=0.25)
-        ref = np.asarray(rec.embedder._net.compute_face_descriptor(ref_chip))
+        ref = np.asarray(net.compute_face_descriptor(ref_chip))
         ours = rec.analyze(img).embeddings[0]
         dists.append(float(np.linalg.norm(ours - ref)))
     assert max(dists) < 0.3, dists
@@ -169,3 +172,22 @@ def test_cli_round_trip(people, tmp_path, capsys):
     assert main(["faces", "cluster", str(people / "train/obama"), str(people / "biden.jpg"), "--json"]) == 0
     clusters = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert [len(c["faces"]) for c in clusters] == [2, 1]
+
+
+def test_onnx_conversion_matches_dlib(rec, people):
+    """The default embedder runs dlib's weights converted to ONNX: descriptors must equal dlib's own."""
+    import dlib
+
+    from foveal.tasks.faces import DlibEmbedder
+
+    assert rec.embedder.backend == "onnx"
+    ref = DlibEmbedder(backend="dlib")
+    chips = []
+    for name in ["obama.jpg", "test/kit_with_rose.jpg"]:
+        img = load_image(people / name)
+        chips += rec.embedder.chips(img, rec.detector.detect(img))
+    assert len(chips) == 3
+    ours = rec.embedder.embed_chips(chips)
+    theirs = np.asarray([np.asarray(v) for v in ref._net.compute_face_descriptor(chips)], np.float32)
+    assert isinstance(ref._net, dlib.face_recognition_model_v1)
+    np.testing.assert_allclose(ours, theirs, atol=1e-4)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
         for name in names:
             res = evaluate_detector(FaceDetector(name, conf=args.conf), args.detection, iou=args.iou)
             if args.json:
-                write_jsonl({"task": "face_detection", **res})
+                write_jsonl({"task": "face_detection", **res}, sys.stdout)
             else:
                 print(f"{name}: AP@{args.iou:g} {res['ap']:.3f}, recall {res['recall']:.3f}, "
                       f"precision {res['precision']:.3f}, {res['fp_per_image']:.2f} FP/image "
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         rec = FaceRecognizer(names[0], args.embedder, conf=args.conf)
         res = evaluate_verification(rec, args.verification, threshold=args.threshold)
         if args.json:
-            write_jsonl({"task": "face_verification", "detector": names[0], "embedder": args.embedder, **res})
+            write_jsonl({"task": "face_verification", "detector": names[0], "embedder": args.embedder, **res}, sys.stdout)
         else:
             print(f"verification ({res['people']} people, {res['images']} photos, {res['pairs_same']} same / "
                   f"{res['pairs_different']} different pairs): AUC {res['auc']:.4f}, EER {res['eer']:.4f}, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 EPILOG = """examples:
@@ -107,7 +108,7 @@ def _detect(args: argparse.Namespace) -> int:
     for src, img in iter_images(expand_sources(args.inputs), report=report):
         faces = det.detect(img)
         if args.json:
-            write_jsonl({"source": str(src), **faces.to_dict()})
+            write_jsonl({"source": str(src), **faces.to_dict()}, sys.stdout)
         else:
             boxes = "; ".join(f"{[round(float(x)) for x in b]} ({s:.2f})" for b, s in zip(faces.xyxy, faces.scores, strict=True))
             print(f"{src}: {len(faces)} face(s) {boxes}", flush=True)
@@ -124,7 +125,7 @@ def _enroll(args: argparse.Namespace) -> int:
     with _gallery(args) as g:
         person = enroll_images(g, _recognizer(args), args.name, files, choose=_choose(args), new=args.new)
         if args.json:
-            write_jsonl({"enrolled": person.name, "added": len(files), "faces": person.faces, "gallery": str(g.path)})
+            write_jsonl({"enrolled": person.name, "added": len(files), "faces": person.faces, "gallery": str(g.path)}, sys.stdout)
         else:
             print(f"enrolled {len(files)} face(s) for {person.name} ({person.faces} in total) in {g.path}")
     return 0
@@ -140,11 +141,11 @@ def _identify(args: argparse.Namespace) -> int:
     with _gallery(args) as g:
         if not len(g):
             print(f"warning: the gallery {g.path} is empty; every face will be 'unknown' "
-                  "(enrol people with 'foveal faces enroll NAME PHOTOS...')", file=__import__("sys").stderr)
+                  "(enrol people with 'foveal faces enroll NAME PHOTOS...')", file=sys.stderr)
         for src, img in iter_images(expand_sources(args.inputs), report=report):
             faces = identify_faces(rec, g, img, threshold=args.threshold)
             if args.json:
-                write_jsonl({"source": str(src), **faces.to_dict()})
+                write_jsonl({"source": str(src), **faces.to_dict()}, sys.stdout)
             else:
                 who = ", ".join(
                     f"{n} ({d:.3f})" for n, d in zip(faces.names or [], faces.distances if faces.distances is not None else [], strict=True)
@@ -160,7 +161,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     res = verify_images(_recognizer(args), args.a, args.b, threshold=args.threshold, choose=_choose(args))
     if args.json:
-        write_jsonl(res.to_dict())
+        write_jsonl(res.to_dict(), sys.stdout)
     else:
         verdict = "same person" if res.same else "different people"
         print(f"{verdict}: distance {res.distance:.3f} ({res.metric}), threshold {res.threshold:g}")
@@ -173,7 +174,7 @@ def _list(args: argparse.Namespace) -> int:
     with _gallery(args) as g:
         people = g.people()
         if args.json:
-            write_jsonl({"gallery": str(g.path), "embedder": g.embedder, "people": [p.to_dict() for p in people]})
+            write_jsonl({"gallery": str(g.path), "embedder": g.embedder, "people": [p.to_dict() for p in people]}, sys.stdout)
             return 0
         print(f"{g.path}: {len(people)} people, {len(g)} faces")
         for p in people:
@@ -199,7 +200,7 @@ def _cluster(args: argparse.Namespace) -> int:
     )
     for c in clusters:
         if args.json:
-            write_jsonl(c.to_dict())
+            write_jsonl(c.to_dict(), sys.stdout)
         else:
             print(f"person {c.label}: {len(c.members)} face(s)")
             for src, box in c.members:

@@ -3,7 +3,8 @@
     python bench/faces_speed.py [--repeat N]
 
 Both run in one process on the same decoded RGB arrays, interleaved image by image (so machine load
-hits both alike): foveal = YuNet (ONNX Runtime) + 5-point alignment + dlib ResNet descriptor;
+hits both alike): foveal = YuNet + 5-point alignment + dlib's ResNet weights converted to ONNX
+(both in ONNX Runtime; ``FOVEAL_THREADS=1`` makes foveal single-threaded like dlib);
 face_recognition 1.3.0 = its defaults, ``face_locations`` (dlib HOG, 1 upsampling) +
 ``face_encodings`` (5-point shape predictor, dlib ResNet descriptor). Both enrol
 shared/data/faces/people/train and identify test/ with the same 0.6 Euclidean threshold.
@@ -104,7 +105,7 @@ def main() -> None:
             out_theirs[p] = (locs, encs)
 
     print(f"{len(images)} images from {PEOPLE}, {args.repeat} pass(es), median seconds per image "
-          f"(foveal: ONNX Runtime {default_threads()} threads; dlib single-threaded in both)")
+          f"(foveal: ONNX Runtime, {default_threads()} thread(s); face_recognition: dlib, 1 thread)")
     print(f"{'image':32s} {'px':>10s} {'foveal':>8s} {'faces':>5s} {'face_rec':>9s} {'faces':>5s} {'ratio':>6s}")
     sum_o = sum_t = 0.0
     for p, img in images.items():

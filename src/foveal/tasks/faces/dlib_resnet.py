@@ -223,3 +223,14 @@ def convert_to_onnx(dat: str | os.PathLike, out: str | os.PathLike | None = None
         atol=1e-3,
     )
     return dest
+
+
+def export_dlib_resnet(spec: Any, out: str | os.PathLike, *, weights: str | os.PathLike | None = None) -> str:
+    """``foveal export dlib_resnet.v1 -o FILE.onnx``: the converted descriptor network."""
+    from foveal.zoo.resolve import resolve_weights
+
+    dest = Path(out)
+    if dest.exists():
+        dest.unlink()
+    path = convert_to_onnx(resolve_weights(spec, weights), dest)
+    return f"{path}: dlib's face descriptor ResNet as ONNX (input RGB 150x150 chip, pixels 0..255; output 128-d)"

@@ -36,10 +36,10 @@ def test_arcface_logits_by_hand():
     theta = 0.4
     emb = torch.tensor([[math.cos(theta), math.sin(theta)]]) * 3.0  # the norm must not matter
     logits = head.logits(emb, torch.tensor([0]))
-    assert float(logits[0, 0]) == pytest.approx(10 * math.cos(theta + 0.3), abs=1e-5)
-    assert float(logits[0, 1]) == pytest.approx(10 * math.cos(math.pi / 2 - theta), abs=1e-5)
+    assert logits[0, 0].item() == pytest.approx(10 * math.cos(theta + 0.3), abs=1e-5)
+    assert logits[0, 1].item() == pytest.approx(10 * math.cos(math.pi / 2 - theta), abs=1e-5)
     expected = -torch.log_softmax(logits, 1)[0, 0]
-    assert float(head(emb, torch.tensor([0]))) == pytest.approx(float(expected), abs=1e-6)
+    assert head(emb, torch.tensor([0])).item() == pytest.approx(expected.item(), abs=1e-6)
 
 
 def test_arcface_learns_a_separable_toy_problem():

@@ -63,3 +63,13 @@ def test_recipe_refuses_bad_folders(tmp_path):
         FaceRecipe(tmp_path)
     with pytest.raises(ConfigError, match="loss"):
         FaceRecipe(tmp_path, loss="contrastive")
+
+
+def test_train_faces_on_the_engine(shared, tmp_path, one_thread):
+    from foveal.train import TrainConfig, Trainer
+
+    recipe = FaceRecipe(shared / "data/faces/people/train", batch_size=8, image_size=64, pretrained=False, dim=16)
+    result = Trainer(recipe, TrainConfig(epochs=1, run_dir=str(tmp_path / "run"), progress=False)).fit()
+    assert result.export_path is not None and result.export_path.is_file()
+    emb = OnnxEmbedder(result.export_path)
+    assert emb.dim == 16 and 0 < emb.threshold <= 2

@@ -158,3 +158,20 @@ def test_cluster_embeddings():
         assert len(set(truth[labels == lab].tolist())) == 1
     assert labels[0] == 0
     assert cluster_embeddings(np.zeros((0, DIM)), threshold=0.6).shape == (0,)
+
+
+def test_threads_share_one_gallery(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    g = Gallery(tmp_path / "t.db")
+    g.enroll("seed", _vecs(1, 0), embedder="e")
+
+    def work(k: int) -> str:
+        g.enroll(f"t{k % 4}", _vecs(1, 100 + k), embedder="e")
+        return g.match(_vecs(1, 100 + k), threshold=0.6, embedder="e")[0][0]
+
+    with ThreadPoolExecutor(4) as pool:
+        names = list(pool.map(work, range(40)))
+    assert len(g) == 41 and all(n.startswith(("t", "seed")) for n in names)
+    g.check()
+    g.close()

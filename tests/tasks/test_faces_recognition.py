@@ -191,3 +191,17 @@ def test_onnx_conversion_matches_dlib(rec, people):
     theirs = np.asarray([np.asarray(v) for v in ref._net.compute_face_descriptor(chips)], np.float32)
     assert isinstance(ref._net, dlib.face_recognition_model_v1)
     np.testing.assert_allclose(ours, theirs, atol=1e-4)
+
+
+def test_parsers_built_again_and_again_share_groups_correctly():
+    """Shared groups (eval, train) must belong to each new parser, whatever ids Python reuses."""
+    import gc
+
+    from foveal.cli import build_parser
+
+    for _ in range(5):
+        p = build_parser()
+        args = p.parse_args(["eval", "faces", "--detection", "x.xml"])
+        assert args.eval_command == "faces"
+        del p
+        gc.collect()

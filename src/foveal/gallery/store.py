@@ -142,7 +142,8 @@ class Gallery:
         self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
 
     def _meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
     # -- embedder bookkeeping --------------------------------------------------------------------
@@ -247,23 +248,27 @@ class Gallery:
     # -- reads -----------------------------------------------------------------------------------
     def people(self) -> list[Person]:
         """Everyone enrolled, by name."""
-        rows = self._db.execute(
-            "SELECT p.name, COUNT(f.id), p.created FROM people p LEFT JOIN faces f ON f.person_id = p.id "
-            "GROUP BY p.id ORDER BY p.name"
-        ).fetchall()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT p.name, COUNT(f.id), p.created FROM people p LEFT JOIN faces f ON f.person_id = p.id "
+                "GROUP BY p.id ORDER BY p.name"
+            ).fetchall()
         return [Person(r[0], int(r[1]), float(r[2])) for r in rows]
 
     def __len__(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM faces").fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM faces").fetchone()[0])
 
     def __contains__(self, name: object) -> bool:
-        return self._db.execute("SELECT 1 FROM people WHERE name = ?", (str(name),)).fetchone() is not None
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM people WHERE name = ?", (str(name),)).fetchone() is not None
 
     def embeddings(self) -> tuple[np.ndarray, list[str]]:
         """All face vectors ``(N, D)`` and the name of each."""
-        rows = self._db.execute(
-            "SELECT f.embedding, p.name FROM faces f JOIN people p ON p.id = f.person_id ORDER BY f.id"
-        ).fetchall()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT f.embedding, p.name FROM faces f JOIN people p ON p.id = f.person_id ORDER BY f.id"
+            ).fetchall()
         info = self.embedder
         dim = info["dim"] if info else 0
         if not rows:
@@ -317,9 +322,10 @@ class Gallery:
 
     def check(self) -> None:
         """Raise :class:`GalleryError` unless SQLite's integrity check passes and every face has a person."""
-        res = self._db.execute("PRAGMA integrity_check").fetchone()[0]
-        orphans = self._db.execute(
-            "SELECT COUNT(*) FROM faces WHERE person_id NOT IN (SELECT id FROM people)"
-        ).fetchone()[0]
+        with self._lock:
+            res = self._db.execute("PRAGMA integrity_check").fetchone()[0]
+            orphans = self._db.execute(
+                "SELECT COUNT(*) FROM faces WHERE person_id NOT IN (SELECT id FROM people)"
+            ).fetchone()[0]
         if res != "ok" or orphans:
             raise GalleryError(f"{self.path} is damaged: integrity_check={res!r}, {orphans} orphan face(s)")

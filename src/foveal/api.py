@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from foveal.io import ImageSource
-from foveal.results import Classification
+from foveal.results import Classification, Detections, Faces
 
 
 @lru_cache(maxsize=8)
@@ -66,7 +66,6 @@ def embed(
     return vec
 
 
-from foveal.results import Detections  # noqa: E402  (issue 3: detection verb)
 
 
 @lru_cache(maxsize=8)
@@ -99,3 +98,64 @@ def detect(
     (3, ['person'])
     """
     return _detector(os.fspath(model), backend).predict(image, conf=conf, iou=iou, classes=classes)
+# -- faces (issue 4) ------------------------------------------------------------------------------
+@lru_cache(maxsize=4)
+def _face_detector(model: str, conf: float) -> Any:
+    from foveal.tasks.faces import FaceDetector
+
+    return FaceDetector(model, conf=conf)
+
+
+def detect_faces(image: ImageSource, *, model: str = "yunet.2023mar", conf: float = 0.6) -> Faces:
+    """Faces with boxes, scores and 5 landmarks (eyes, nose tip, mouth corners), best first.
+
+    Args:
+        image: a path, encoded bytes, an RGB numpy array or a PIL image.
+        model: ``"yunet.2023mar"`` (default, fast) or ``"centerface.wider"``.
+        conf: minimum face score in [0, 1].
+
+    >>> faces = foveal.detect_faces("team.jpg")              # doctest: +SKIP
+    >>> faces.xyxy.shape, faces.landmarks.shape               # doctest: +SKIP
+    ((4, 4), (4, 5, 2))
+    """
+    return _face_detector(model, float(conf)).detect(image)
+
+
+@lru_cache(maxsize=4)
+def _face_recognizer(detector: str, embedder: str) -> Any:
+    from foveal.tasks.faces import FaceRecognizer
+
+    return FaceRecognizer(detector, embedder)
+
+
+@lru_cache(maxsize=4)
+def _gallery(path: str) -> Any:
+    from foveal.gallery import Gallery
+
+    return Gallery(path)
+
+
+def identify(
+    image: ImageSource,
+    *,
+    gallery: str | os.PathLike | None = None,
+    threshold: float | None = None,
+    detector: str = "yunet.2023mar",
+    embedder: str = "dlib_resnet.v1",
+) -> Faces:
+    """Find every face and name it from a gallery of enrolled people (``"unknown"`` when nobody
+    is closer than ``threshold``; default: the embedder's, 0.6 Euclidean for dlib's ResNet).
+
+    Args:
+        image: a path, encoded bytes, an RGB numpy array or a PIL image.
+        gallery: the gallery database (default ``$FOVEAL_HOME/faces.db``, filled with
+            ``foveal faces enroll NAME PHOTOS...``).
+
+    >>> [(f["name"], f["distance"]) for f in foveal.identify("party.jpg").to_dict()["faces"]]  # doctest: +SKIP
+    [('ada', 0.38), ('unknown', 0.74)]
+    """
+    from foveal.gallery import default_gallery_path
+    from foveal.tasks.faces.identify import identify_faces
+
+    path = os.fspath(gallery) if gallery is not None else os.fspath(default_gallery_path())
+    return identify_faces(_face_recognizer(detector, embedder), _gallery(path), image, threshold=threshold)

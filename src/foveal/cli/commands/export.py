@@ -8,6 +8,7 @@ import argparse
 EXPORTERS = {
     "classify": "foveal.tasks.classification:export_classifier",
     "detect": "foveal.tasks.detection:export_detector",
+    "face_embed": "foveal.tasks.faces.dlib_resnet:export_dlib_resnet",
 }
 
 

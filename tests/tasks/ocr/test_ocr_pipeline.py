@@ -131,3 +131,17 @@ def test_read_batch_reports_bad_files(reader, tmp_path, pages) -> None:
     report = BatchReport()
     out = list(reader.read_batch([bad, np.full((50, 50, 3), 255, np.uint8)], report=report))
     assert len(out) == 1 and report.ok == 1 and len(report.bad) == 1
+
+
+def test_small_body_text_under_a_big_title_is_not_lost(reader) -> None:
+    # the half-resolution detection pass sees the title but not the body: it must fall back
+    from foveal.tasks.ocr.synth import render_page
+
+    title = render_page(["Annual Report"], font_size=90, margin=10)
+    body = render_page(["small body text must still be read", "even under a large title"], font_size=13, margin=10)
+    page = np.full((1200, 1600, 3), 255, np.uint8)
+    page[50 : 50 + title.shape[0], 50 : 50 + title.shape[1]] = title
+    page[400 : 400 + body.shape[0], 50 : 50 + body.shape[1]] = body
+    lines = reader.read(page)
+    assert "Annual Report" in lines.text
+    assert cer(" ".join(lines.texts[1:]), "small body text must still be read even under a large title") <= 0.1

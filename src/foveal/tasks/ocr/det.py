@@ -149,6 +149,9 @@ class TextDetector:
             and crops are still taken from the full-resolution page).
         min_side: smaller images are enlarged to this short side.
         params: DB post-processing thresholds.
+        coarse_from: pages whose detector input would be at least this long are tried at half
+            resolution first (``None``: always full resolution).
+        min_text: the smallest region height (detector pixels) the half-resolution pass may keep.
     """
 
     def __init__(
@@ -158,6 +161,8 @@ class TextDetector:
         max_side: int = 2000,
         min_side: int = 32,
         params: DBParams = DBParams(),
+        coarse_from: int | None = 512,
+        min_text: float = 16.0,
         threads: int | None = None,
     ) -> None:
         from foveal.tasks.ocr.models import open_onnx
@@ -166,14 +171,50 @@ class TextDetector:
         self.max_side = max_side
         self.min_side = min_side
         self.params = params
+        self.coarse_from = coarse_from
+        self.min_text = min_text
 
-    def __call__(self, bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(quads (N, 4, 2), scores (N,))`` in pixels of ``bgr``, quads clockwise from top-left."""
-        h, w = bgr.shape[:2]
-        size = det_input_size(h, w, max_side=self.max_side, min_side=self.min_side)
+    def _run(self, bgr: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         (out,) = self.model.run(det_preprocess(bgr, size))
         prob = out[0, 0]
         quads, scores = db_boxes(prob, self.params)
+        return quads, scores, prob
+
+    def _coarse_is_enough(self, quads: np.ndarray, prob: np.ndarray) -> bool:
+        """Every region found at half resolution is comfortably large, and no text-like pixels lie
+        outside them (small text the coarse pass could not resolve)."""
+        import cv2
+
+        if not len(quads):
+            return False
+        short = np.minimum(
+            np.linalg.norm(quads[:, 0] - quads[:, 3], axis=1), np.linalg.norm(quads[:, 0] - quads[:, 1], axis=1)
+        )
+        if short.min() < self.min_text:
+            return False
+        text = prob > self.params.thresh
+        covered = np.zeros(prob.shape, np.uint8)
+        cv2.fillPoly(covered, [q.round().astype(np.int32) for q in quads], 1)
+        stray = int(np.count_nonzero(text & (covered == 0)))
+        return stray <= 0.02 * max(1, int(np.count_nonzero(text)))
+
+    def __call__(self, bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(quads (N, 4, 2), scores (N,))`` in pixels of ``bgr``, quads clockwise from top-left.
+
+        Large pages are first detected at half resolution; when all text found there is at least
+        ``min_text`` pixels tall and nothing text-like is left over, that result is used (about 4x
+        less work); otherwise the page is detected again at full resolution.
+        """
+        h, w = bgr.shape[:2]
+        size = det_input_size(h, w, max_side=self.max_side, min_side=self.min_side)
+        quads = None
+        if self.coarse_from and max(size) >= self.coarse_from:
+            half = det_input_size(h, w, max_side=max(size) // 2, min_side=self.min_side)
+            cq, cs, cprob = self._run(bgr, half)
+            if self._coarse_is_enough(cq, cprob):
+                quads, scores, prob = cq, cs, cprob
+        if quads is None:
+            quads, scores, prob = self._run(bgr, size)
         if len(quads):
             quads[..., 0] *= w / prob.shape[1]
             quads[..., 1] *= h / prob.shape[0]

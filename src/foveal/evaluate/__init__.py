@@ -1,1 +1,1 @@
-"""Evaluation metrics and runners, one module per task (e.g. :mod:`foveal.evaluate.ocr`)."""
+"""Evaluation: metrics for every task (classification accuracy, detection mAP, ...), reports and plots."""

@@ -225,7 +225,7 @@ class Classifier:
         images: Iterable[ImageSource],
         *,
         top_k: int = 5,
-        batch_size: int = 16,
+        batch_size: int = 8,
         report: BatchReport | None = None,
         workers: int | None = None,
     ) -> Iterator[tuple[ImageSource, Classification]]:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from foveal.io import ImageSource
-from foveal.results import Classification, Detections, Faces
+from foveal.results import Classification, Detections, Faces, TextLines
 
 
 @lru_cache(maxsize=8)
@@ -159,3 +159,29 @@ def identify(
 
     path = os.fspath(gallery) if gallery is not None else os.fspath(default_gallery_path())
     return identify_faces(_face_recognizer(detector, embedder), _gallery(path), image, threshold=threshold)
+
+
+@lru_cache(maxsize=4)
+def _text_reader(model: str | None) -> Any:
+    from foveal.tasks.ocr import TextReader
+
+    if model is None:
+        return TextReader()
+    return TextReader(rec=model)
+
+
+def read_text(image: ImageSource, *, model: str | os.PathLike | None = None) -> TextLines:
+    """Read the text in one image: lines in reading order, with polygons, confidences and paragraphs.
+
+    Args:
+        image: a path, encoded bytes, an RGB numpy array or a PIL image (PDFs: ``foveal read``).
+        model: the recognizer: ``None`` for PP-OCRv6 small (with its detector and direction
+            classifier), or a zoo name / ``.onnx`` file / training run folder of a CTC recognizer.
+
+    Pages turned by 90, 180 or 270 degrees are read upright (polygons stay in the input's pixels).
+
+    >>> lines = foveal.read_text("page.png")             # doctest: +SKIP
+    >>> print(lines.text)                                 # doctest: +SKIP
+    This is a lot of 12 point text to test the
+    """
+    return _text_reader(None if model is None else os.fspath(model)).read(image)

@@ -94,7 +94,6 @@ def test_eval_classify_matches_an_independent_reference(run: tuple[Path, dict], 
         confusion_matrix,
         precision_score,
         recall_score,
-        top_k_accuracy_score,
     )
 
     from foveal.tasks.classification import Classifier, preprocess, softmax

@@ -131,11 +131,9 @@ class SiftBoVW(Extractor):
         return np.sqrt(desc)
 
     def fit(
-        self, images: Sequence[ImageSource], *, max_descriptors: int = 60_000
+        self, images: Sequence[ImageSource], *, max_descriptors: int = 30_000
     ) -> SiftBoVW:
         """Learn the vocabulary with k-means on descriptors of ``images`` (sampled, seeded)."""
-        from sklearn.cluster import MiniBatchKMeans
-
         from foveal.io import load_image
 
         rng = np.random.default_rng(self.seed)
@@ -152,11 +150,7 @@ class SiftBoVW(Extractor):
                 f"{len(desc)} SIFT descriptors from {len(images)} image(s) cannot make {self.words} "
                 "visual words; give more (or larger) images or fewer words"
             )
-        km = MiniBatchKMeans(
-            n_clusters=self.words, random_state=self.seed, batch_size=4096, n_init=3, max_iter=100
-        )
-        km.fit(desc)
-        self.vocabulary = km.cluster_centers_.astype(np.float32)
+        self.vocabulary = kmeans(desc, self.words, seed=self.seed)
         return self
 
     # -- encoding ---------------------------------------------------------------------------
@@ -175,3 +169,43 @@ class SiftBoVW(Extractor):
             counts = np.bincount(dist.argmin(axis=1), minlength=self.words).astype(np.float64)
             out[n] = np.sqrt(counts / counts.sum())
         return out
+
+
+def kmeans(x: np.ndarray, k: int, *, seed: int = 0, iters: int = 25, init_sample: int = 20_000) -> np.ndarray:
+    """Lloyd's k-means with k-means++ seeding (on a sample), numpy only; returns ``(k, d)`` centres.
+
+    Deterministic for a given seed. Empty clusters are re-seeded with the points farthest from
+    their centres.
+    """
+    rng = np.random.default_rng(seed)
+    x = np.ascontiguousarray(x, np.float32)
+    n = len(x)
+    x2 = (x**2).sum(axis=1)
+    # k-means++ on a sample
+    sample = x[rng.choice(n, min(n, init_sample), replace=False)]
+    s2 = (sample**2).sum(axis=1)
+    centres = np.empty((k, x.shape[1]), np.float32)
+    centres[0] = sample[rng.integers(len(sample))]
+    closest = np.maximum(s2 - 2 * sample @ centres[0] + centres[0] @ centres[0], 0)
+    for i in range(1, k):
+        total = closest.sum()
+        j = rng.choice(len(sample), p=closest / total) if total > 0 else rng.integers(len(sample))
+        centres[i] = sample[j]
+        closest = np.minimum(closest, np.maximum(s2 - 2 * sample @ centres[i] + centres[i] @ centres[i], 0))
+    for _ in range(iters):
+        dist = x2[:, None] - 2 * x @ centres.T + (centres**2).sum(axis=1)[None, :]
+        labels = dist.argmin(axis=1)
+        counts = np.bincount(labels, minlength=k)
+        order = np.argsort(labels, kind="stable")
+        filled = counts > 0
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[filled]
+        new = centres.copy()
+        new[filled] = np.add.reduceat(x[order], starts, axis=0) / counts[filled, None]
+        if (~filled).any():
+            far = np.argsort(-dist[np.arange(n), labels])[: int((~filled).sum())]
+            new[~filled] = x[far]
+        if np.allclose(new, centres, atol=1e-6):
+            centres = new
+            break
+        centres = new
+    return centres

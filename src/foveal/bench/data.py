@@ -6,6 +6,7 @@ import gzip
 import os
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -66,17 +67,18 @@ def _stratified(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndar
     return np.sort(np.concatenate(picks))
 
 
+@lru_cache(maxsize=2)
+def _fashion_part(root: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
+    r = Path(root)
+    suffix = ".gz" if (r / f"{kind}-images-idx3-ubyte.gz").is_file() else ""
+    return read_idx(r / f"{kind}-images-idx3-ubyte{suffix}"), read_idx(r / f"{kind}-labels-idx1-ubyte{suffix}")
+
+
 def fashion_mnist(n_train: int = 3000, n_test: int = 1000, seed: int = 0) -> Split:
     """A class-balanced, seeded subset of Fashion-MNIST's official train and test sets."""
-    root = fashion_mnist_dir()
-
-    def load(kind: str) -> tuple[np.ndarray, np.ndarray]:
-        suffix = ".gz" if (root / f"{kind}-images-idx3-ubyte.gz").is_file() else ""
-        return read_idx(root / f"{kind}-images-idx3-ubyte{suffix}"), read_idx(root / f"{kind}-labels-idx1-ubyte{suffix}")
-
     rng = np.random.default_rng(seed)
-    xtr, ytr = load("train")
-    xte, yte = load("t10k")
+    xtr, ytr = _fashion_part(str(fashion_mnist_dir()), "train")
+    xte, yte = _fashion_part(str(fashion_mnist_dir()), "t10k")
     a, b = _stratified(ytr, n_train, rng), _stratified(yte, n_test, rng)
     return Split("fashion-mnist", xtr[a], ytr[a].astype(np.int64), xte[b], yte[b].astype(np.int64), FASHION_CLASSES)
 

@@ -132,9 +132,11 @@ def run_classification(cfg: Settings) -> list[Row]:
                 ex = factory()
                 src_tr, src_te = (split.x_train, split.x_test) if kind == "deep" else (xtr, xte)
                 t = time.perf_counter()
-                if ex.needs_fit:
-                    ex.fit(list(src_tr))
-                ftr = ex.extract(src_tr)
+                if ex.needs_fit:  # SIFT-BoVW: describe once, learn the vocabulary, encode
+                    descs = [ex.descriptors(im) for im in src_tr]
+                    ftr = ex.fit_descriptors(descs, max_descriptors=20_000).encode(descs)
+                else:
+                    ftr = ex.extract(src_tr)
                 train_s = time.perf_counter() - t
                 t = time.perf_counter()
                 fte = ex.extract(src_te)
@@ -194,7 +196,9 @@ class FashionFinetune:
     def build_model(self) -> Any:
         from foveal.zoo.load import load_model
 
-        return load_model("mobilenet_v2.imagenet", num_classes=self.num_classes)
+        net = load_model("mobilenet_v2.imagenet")
+        net.reset_classifier(self.num_classes)
+        return net
 
     def train_loader(self) -> Any:
         return self._loader(self.train_idx, True)
@@ -506,7 +510,7 @@ def _aligned_faces(train: list[tuple[str, Path]], test: dict[str, Path], load: C
     embed_s = 0.0
     for split, items in (("train", train), ("test", [(f, p) for f, p in test.items()])):
         for key, path in items:
-            img = load(path)
+            img = _fit_side(load(path), 640)
             rects = det.rects(img)
             if split == "train":
                 rects = sorted(rects, key=lambda r: -r.area())[:1]
@@ -521,6 +525,16 @@ def _aligned_faces(train: list[tuple[str, Path]], test: dict[str, Path], load: C
         out[k] = np.stack(out[k]) if out[k] else np.zeros((0, 128), np.float32)
     out["embed_s"] = embed_s
     return out
+
+
+def _fit_side(img: np.ndarray, side: int) -> np.ndarray:
+    """Downscale so the longer side is at most ``side`` pixels (press photos are large)."""
+    import cv2
+
+    scale = side / max(img.shape[:2])
+    if scale >= 1:
+        return img
+    return cv2.resize(img, (round(img.shape[1] * scale), round(img.shape[0] * scale)), interpolation=cv2.INTER_AREA)
 
 
 def _lbph(train_chips: list[np.ndarray], test_chips: list[np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -678,13 +692,13 @@ def plot(rows: Sequence[Row], path: str | os.PathLike) -> Path:
     ax2.set_xlabel("time per item, ms (log)")
     from matplotlib.patches import Patch
 
-    ax1.legend(handles=[Patch(color="#dd8452", label="classical"), Patch(color="#4c72b0", label="deep")], loc="lower right", fontsize=8)
+    ax2.legend(handles=[Patch(color="#dd8452", label="classical"), Patch(color="#4c72b0", label="deep")], loc="upper right", fontsize=8, bbox_to_anchor=(1.0, 1.12), ncol=2)
     fig.suptitle("foveal promise benchmark: learned vs hand-crafted, same data and splits")
     fig.tight_layout()
     from foveal.features.store import atomic_path
 
     with atomic_path(path, ".png") as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
+        fig.savefig(tmp, dpi=110, format="png", bbox_inches="tight")
     plt.close(fig)
     return Path(path)
 

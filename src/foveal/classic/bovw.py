@@ -130,28 +130,36 @@ class SiftBoVW(Extractor):
         desc /= np.maximum(desc.sum(axis=1, keepdims=True), 1e-12)
         return np.sqrt(desc)
 
-    def fit(
-        self, images: Sequence[ImageSource], *, max_descriptors: int = 30_000
-    ) -> SiftBoVW:
+    def fit(self, images: Sequence[ImageSource], *, max_descriptors: int = 30_000) -> SiftBoVW:
         """Learn the vocabulary with k-means on descriptors of ``images`` (sampled, seeded)."""
         from foveal.io import load_image
 
+        return self.fit_descriptors([self.descriptors(load_image(src)) for src in images], max_descriptors=max_descriptors)
+
+    def fit_descriptors(self, descs: Sequence[np.ndarray], *, max_descriptors: int = 30_000) -> SiftBoVW:
+        """Learn the vocabulary from per-image descriptor arrays (see :meth:`descriptors`)."""
         rng = np.random.default_rng(self.seed)
-        per_image = max(8, max_descriptors // max(1, len(images)))
+        per_image = max(8, max_descriptors // max(1, len(descs)))
         chunks = []
-        for src in images:
-            d = self.descriptors(load_image(src))
+        for d in descs:
             if len(d) > per_image:
-                d = d[rng.choice(len(d), per_image, replace=False)]
+                d = d[np.sort(rng.choice(len(d), per_image, replace=False))]
             chunks.append(d)
         desc = np.concatenate(chunks) if chunks else np.zeros((0, 128), np.float32)
+        if len(desc) > max_descriptors:
+            desc = desc[np.sort(rng.choice(len(desc), max_descriptors, replace=False))]
         if len(desc) < self.words:
             raise FovealError(
-                f"{len(desc)} SIFT descriptors from {len(images)} image(s) cannot make {self.words} "
+                f"{len(desc)} SIFT descriptors from {len(descs)} image(s) cannot make {self.words} "
                 "visual words; give more (or larger) images or fewer words"
             )
         self.vocabulary = kmeans(desc, self.words, seed=self.seed)
         return self
+
+    def encode(self, descs: Sequence[np.ndarray]) -> np.ndarray:
+        """Bag-of-words vectors ``(N, words)`` of per-image descriptor arrays, L2-normalised."""
+        self._check_fitted()
+        return self._finish(self._compute(list(descs)))
 
     # -- encoding ---------------------------------------------------------------------------
     def _prepare(self, image: np.ndarray) -> np.ndarray:
@@ -171,7 +179,7 @@ class SiftBoVW(Extractor):
         return out
 
 
-def kmeans(x: np.ndarray, k: int, *, seed: int = 0, iters: int = 25, init_sample: int = 20_000) -> np.ndarray:
+def kmeans(x: np.ndarray, k: int, *, seed: int = 0, iters: int = 20, init_sample: int = 20_000) -> np.ndarray:
     """Lloyd's k-means with k-means++ seeding (on a sample), numpy only; returns ``(k, d)`` centres.
 
     Deterministic for a given seed. Empty clusters are re-seeded with the points farthest from

@@ -3,6 +3,8 @@
 set -euo pipefail
 need=()
 command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr tesseract-ocr-eng)
+# Fashion-MNIST (the promise benchmark and its tests): IDX files under /usr/share/datasets
+[ -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
   echo "foveal: please install these Debian packages: ${need[*]} (sudo apt-get install ...)" >&2

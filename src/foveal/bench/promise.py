@@ -567,21 +567,20 @@ def _identify_row(train: list[tuple[str, Path]], test: dict[str, Path], cfg: Set
             raise _Skip("foveal.api.identify (face recognition, issue 4) is not in this foveal")
         try:
             from foveal.gallery import Gallery
+            from foveal.tasks.faces import FaceRecognizer, enroll_images
         except ImportError as exc:
-            raise _Skip("foveal.gallery (issue 4) is not in this foveal") from exc
+            raise _Skip(f"face recognition (issue 4) is not in this foveal: {exc}") from exc
         tmp = Path(tempfile.mkdtemp(prefix="foveal-promise-gallery-"))
         try:
             gallery_path = tmp / "faces.db"
             t = time.perf_counter()
-            first = api.identify(train[0][1], gallery=gallery_path)
             gal = Gallery(gallery_path)
+            rec = FaceRecognizer("yunet.2023mar", "dlib_resnet.v1")
+            people: dict[str, list[Path]] = {}
             for name, path in train:
-                faces = first if path == train[0][1] else api.identify(path, gallery=gallery_path)
-                if faces.embeddings is None or not len(faces.embeddings):
-                    continue
-                biggest = int(np.argmax((faces.xyxy[:, 2] - faces.xyxy[:, 0]) * (faces.xyxy[:, 3] - faces.xyxy[:, 1])))
-                gal.enroll(name, faces.embeddings[biggest : biggest + 1], sources=[str(path)], embedder=faces.model or None)
-            api._gallery.cache_clear() if hasattr(api, "_gallery") else None
+                people.setdefault(name, []).append(path)
+            for name, files in people.items():
+                enroll_images(gal, rec, name, files, choose="largest")
             pred = {f: list(api.identify(p, gallery=gallery_path).names or []) for f, p in test.items()}
             elapsed = time.perf_counter() - t
         finally:

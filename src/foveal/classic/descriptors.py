@@ -135,14 +135,13 @@ class Gabor(Extractor):
         out = np.empty((len(items), self.dim), np.float32)
         for n, img in enumerate(items):
             h, w = img.shape
+            hc, wc = h // g * g, w // g * g  # whole cells (a remainder row/column is left out)
             feats = []
             for kern in self.kernels():
                 energy = np.abs(cv2.filter2D(img, cv2.CV_32F, kern, borderType=cv2.BORDER_REFLECT))
-                for r in range(g):
-                    for c in range(g):
-                        cell = energy[r * h // g : (r + 1) * h // g, c * w // g : (c + 1) * w // g]
-                        feats += [cell.mean(), cell.std()]
-            out[n] = feats
+                cells = energy[:hc, :wc].reshape(g, hc // g, g, wc // g)
+                feats.append(np.stack([cells.mean(axis=(1, 3)), cells.std(axis=(1, 3))], axis=-1).ravel())
+            out[n] = np.concatenate(feats)
         return out
 
 

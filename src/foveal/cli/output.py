@@ -14,7 +14,9 @@ def progress(iterable: Any, *, total: int | None, desc: str, enabled: bool = Tru
     return tqdm(iterable, total=total, desc=desc, unit="img", file=sys.stderr, disable=not enabled or None)
 
 
-def write_jsonl(record: dict[str, Any], out: TextIO = sys.stdout) -> None:
+def write_jsonl(record: dict[str, Any], out: TextIO | None = None) -> None:
+    """One JSON object per line on ``out`` (default: the current ``sys.stdout``, looked up at call time)."""
+    out = sys.stdout if out is None else out
     out.write(json.dumps(record, ensure_ascii=False) + "\n")
     out.flush()
 

@@ -54,6 +54,8 @@ class ClassifyOptions:
         cache: keep decoded images in memory (``auto``: when they fit in 2 GB).
         skip_bad: leave unreadable images out (with a warning) instead of stopping.
         seed: seeds the validation split and the subset choice.
+        channels_last: keep the network's weights in channels-last memory order (much faster
+            convolutions on CPU with oneDNN; exported models are ordinary ONNX either way).
         precise_bn: before each evaluation, re-estimate batch-norm statistics on up to 1000 training
             images (un-augmented). ``auto``: when there are at most 5000 training images, where the
             running averages lag behind the few optimiser steps. Not in ``linear`` mode.
@@ -79,6 +81,7 @@ class ClassifyOptions:
     skip_bad: bool = False
     seed: int = 0
     precise_bn: str = "auto"
+    channels_last: bool = True
 
     def validate(self) -> None:
         if self.mode not in MODES:
@@ -225,7 +228,8 @@ class ClassificationRecipe:
         else:
             net = self.spec.build()
         net.reset_classifier(len(self.classes))
-        return TrainableClassifier(net, freeze_backbone=o.mode == "linear")
+        model = TrainableClassifier(net, freeze_backbone=o.mode == "linear")
+        return model.to(memory_format=torch.channels_last) if o.channels_last else model
 
     def param_groups(self, model: nn.Module, lr: float) -> list[dict[str, Any]]:
         """Head at ``lr``; in ``discriminative`` mode five backbone groups at ``lr * lr_decay ** k``
@@ -370,7 +374,9 @@ class ClassificationRecipe:
             preprocess=self.preprocess,
             labels=tuple(self.classes),
         )
-        net = model.net if hasattr(model, "net") else model
+        import copy
+
+        net = copy.deepcopy(model.net if hasattr(model, "net") else model).to(memory_format=torch.contiguous_format)
         export_classifier(spec, run_dir / "model.onnx", net=net)
         return run_dir / "model.onnx"
 

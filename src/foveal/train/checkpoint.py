@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from foveal.errors import FovealError
+from foveal.train.runlog import default_mode
 
 FORMAT = "foveal-train-checkpoint/1"
 
@@ -36,6 +37,7 @@ def save_atomic(obj: Any, path: str | os.PathLike) -> Path:
             torch.save(obj, fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, default_mode())
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):

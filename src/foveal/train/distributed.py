@@ -55,7 +55,7 @@ def mean_over_ranks(values: dict[str, float], weight: float) -> dict[str, float]
     """Weighted mean of per-rank averages (weights = samples seen by each rank)."""
     if not is_distributed() or not values:
         return values
-    keys = sorted(values)
+    keys = list(values)  # same recipe on every rank: same keys, same order
     t = torch.tensor([values[k] * weight for k in keys] + [weight], dtype=torch.float64)
     dist.all_reduce(t)
     total = float(t[-1]) or 1.0

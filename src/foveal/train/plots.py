@@ -10,20 +10,21 @@ from typing import Any
 import numpy as np
 
 
-def _plt() -> Any:
-    import matplotlib
+def _figure(size: tuple[float, float]) -> tuple[Any, Any]:
+    """A headless figure without pyplot (no global state, cheaper to import, safe in any thread)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=size)
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
 
 
 def _save(fig: Any, path: str | os.PathLike) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.part.png")
-    fig.savefig(tmp, dpi=100, bbox_inches="tight")
+    fig.savefig(tmp, dpi=90)
     os.replace(tmp, out)
     return out
 
@@ -32,10 +33,9 @@ def plot_history(history: Sequence[dict[str, Any]], run_dir: str | os.PathLike, 
     """``loss.png`` (train loss and any validation loss) and ``metrics.png`` (validation metrics)."""
     if not history:
         return []
-    plt = _plt()
     epochs = [int(r["epoch"]) for r in history]
     out = []
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _figure((6, 4))
     for key in [k for k in history[-1] if k.endswith("loss")]:
         ax.plot(epochs, [r.get(key, np.nan) for r in history], marker="o", label=key)
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -44,12 +44,12 @@ def plot_history(history: Sequence[dict[str, Any]], run_dir: str | os.PathLike, 
     ax.set_title("loss")
     ax.grid(alpha=0.3)
     ax.legend()
+    fig.tight_layout()
     out.append(_save(fig, Path(run_dir) / "loss.png"))
-    plt.close(fig)
 
     keys = [k for k in history[-1] if k.startswith("val_") and not k.endswith("loss")]
     if keys:
-        fig, ax = plt.subplots(figsize=(6, 4))
+        fig, ax = _figure((6, 4))
         for key in keys:
             ax.plot(epochs, [r.get(key, np.nan) for r in history], marker="o", label=key,
                     linewidth=2.5 if key == f"val_{main_metric}" else 1.2)
@@ -58,8 +58,8 @@ def plot_history(history: Sequence[dict[str, Any]], run_dir: str | os.PathLike, 
         ax.set_title(f"validation metrics (main: {main_metric})")
         ax.grid(alpha=0.3)
         ax.legend()
+        fig.tight_layout()
         out.append(_save(fig, Path(run_dir) / "metrics.png"))
-        plt.close(fig)
     return out
 
 
@@ -67,12 +67,11 @@ def plot_confusion_matrix(
     matrix: np.ndarray, labels: Sequence[str], path: str | os.PathLike, *, title: str = "confusion matrix"
 ) -> Path:
     """Rows are true classes, columns predictions; cells show counts, colour shows the row fraction."""
-    plt = _plt()
     cm = np.asarray(matrix, dtype=np.int64)
     k = len(labels)
     frac = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
     size = min(16.0, 2.5 + 0.45 * k)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig, ax = _figure((size, size))
     ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(k), labels=list(labels), rotation=45, ha="right")
     ax.set_yticks(range(k), labels=list(labels))
@@ -84,6 +83,5 @@ def plot_confusion_matrix(
             for j in range(k):
                 ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
                         color="white" if frac[i, j] > 0.5 else "black")
-    out = _save(fig, path)
-    plt.close(fig)
-    return out
+    fig.tight_layout()
+    return _save(fig, path)

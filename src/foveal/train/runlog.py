@@ -12,6 +12,13 @@ from pathlib import Path
 from typing import Any
 
 
+def default_mode() -> int:
+    """``0o666`` minus the process umask: what ``open()`` would give a new file (mkstemp gives 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -19,6 +26,7 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, default_mode())
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):

@@ -24,6 +24,8 @@ from foveal.train.recipe import check_recipe
 from foveal.train.runlog import next_run_dir, write_json, write_metrics_csv
 from foveal.train.seeding import derive_seed, rng_state, seed_everything, set_rng_state
 
+PLOT_EVERY_S = 60.0
+
 
 @dataclass
 class FitResult:
@@ -198,6 +200,7 @@ class Trainer:
 
         train_model = distributed.wrap(model, device)
         sign = 1.0 if recipe.mode == "max" else -1.0
+        last_plot = time.perf_counter()
         for epoch in range(start, cfg.epochs):
             if stopped:
                 break
@@ -236,7 +239,10 @@ class Trainer:
                     "config": cfg.to_dict(), "world_size": world,
                 }, last_path)
                 write_metrics_csv(run_dir / "metrics.csv", history)
-                plot_history(history, run_dir, recipe.main_metric)
+                # Plots cost ~1 s on a busy CPU: redraw at most every PLOT_EVERY_S seconds, and at the end.
+                if time.perf_counter() - last_plot >= PLOT_EVERY_S:
+                    plot_history(history, run_dir, recipe.main_metric)
+                    last_plot = time.perf_counter()
             self._log(rank, self._epoch_line(row, improved, stopped), always=True)
             distributed.barrier()
 
@@ -244,6 +250,7 @@ class Trainer:
             raise FovealError("training ended without a single evaluated epoch")
         export_path, extra = None, {}
         if rank == 0:
+            plot_history(history, run_dir, recipe.main_metric)
             best = ckpt_io.load(best_path)
             model.load_state_dict(best["model"])
             model.eval()

@@ -42,6 +42,11 @@ def load_model(
     """
     spec = get(name) if isinstance(name, str) else name
     net = spec.build(**kwargs)
+    if pretrained and spec.extra.get("load_weights"):
+        # weights that are not a state dict (e.g. an ONNX file): the entry names its own loader(net, path)
+        from foveal.zoo.registry import _load_callable
+
+        return _load_callable(spec.extra["load_weights"])(net, resolve_weights(spec, weights)).eval()
     if pretrained:
         sd = load_state_dict(resolve_weights(spec, weights))
         convert = spec.extra.get("convert_state_dict")

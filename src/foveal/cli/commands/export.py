@@ -7,6 +7,8 @@ import argparse
 # task -> "module:function(spec, out, weights=...)" ; tasks add themselves here
 EXPORTERS = {
     "classify": "foveal.tasks.classification:export_classifier",
+    "detect": "foveal.tasks.detection:export_detector",
+    "face_embed": "foveal.tasks.faces.dlib_resnet:export_dlib_resnet",
 }
 
 

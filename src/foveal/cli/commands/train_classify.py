@@ -72,6 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limit-per-class", type=int, help="use at most N training images per class")
     p.add_argument("--workers", type=int, default=0, help="data loading processes")
     p.add_argument("--cache", choices=("auto", "yes", "no"), default="auto", help="keep decoded images in memory")
+    p.add_argument("--no-channels-last", action="store_true",
+                   help="keep weights in the default memory order (channels-last is faster on CPU)")
     p.add_argument("--skip-bad", action="store_true", help="leave unreadable images out instead of stopping")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_engine_options(p)
@@ -92,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         balance=args.balance, label_smoothing=args.label_smoothing, batch_size=args.batch_size,
         val_fraction=args.val_fraction, num_classes=args.num_classes, limit_per_class=args.limit_per_class,
         workers=args.workers, cache=args.cache, skip_bad=args.skip_bad, seed=args.seed,
+        channels_last=not args.no_channels_last,
     )
     opts.validate()
     cfg = engine_config(args, DEFAULT_LR[args.mode])

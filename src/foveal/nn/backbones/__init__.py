@@ -11,6 +11,7 @@ from foveal.errors import UnknownModelError
 _BUILDERS: dict[str, str] = {
     "mobilenet_v2": "foveal.nn.backbones.mobilenetv2:mobilenet_v2",
     "efficientnet_lite0": "foveal.nn.backbones.efficientnet_lite:efficientnet_lite0",
+    "cspdarknet": "foveal.nn.backbones.cspdarknet:cspdarknet",
 }
 _EXTRA: dict[str, Callable[..., Any]] = {}
 

@@ -1,0 +1,181 @@
+"""Detection speed, side by side in one run, on the same images.
+
+1. foveal end to end (``Detector.predict`` on an RGB array: letterbox + ONNX Runtime + decode + NMS)
+   vs a bare ``onnxruntime.InferenceSession.run`` on the same, already letterboxed tensor (same model
+   file, same thread count). The difference is foveal's pipeline overhead (target <= 15 %).
+2. For context: foveal's PyTorch backend, and Ultralytics YOLOv8n / YOLO11n ``predict`` built from
+   their yaml files with RANDOM weights (speed only; nothing is downloaded), if ultralytics is installed
+   (``pip install --no-deps ultralytics``, see requirements/bench.txt).
+
+Measurements are interleaved (one image through every contender, then the next, alternating the order)
+so that load from other processes hits all contenders alike. Overhead is reported three ways (median
+of medians, median of per-image paired ratios — the verdict —, best run per image) plus the share of
+foveal's own steps (letterbox, decode + NMS) measured alone.
+
+    python bench/detect_speed.py [--repeats 5] [--threads N] [--no-ultralytics]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FOVEAL_SHARED", ROOT.parent / "shared")).resolve()
+os.environ.setdefault("FOVEAL_WEIGHTS_PATH", str(SHARED / "weights"))
+os.environ.setdefault("FOVEAL_OFFLINE", "1")
+os.environ.setdefault("YOLO_OFFLINE", "1")
+os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="ultralytics-cfg-"))
+
+
+def load_images() -> dict[str, np.ndarray]:
+    """Real photos of different sizes: skimage samples, a pedestrian video frame, blood smears."""
+    import cv2
+
+    from foveal.io import load_image
+    from foveal.samples import sample_photos
+
+    images = {name: load_image(p) for name, p in sample_photos().items()}
+    cap = cv2.VideoCapture(str(SHARED / "data" / "video" / "vtest.avi"))
+    for i in range(2):
+        cap.set(cv2.CAP_PROP_POS_FRAMES, i * 300)
+        ok, frame = cap.read()
+        if ok:
+            images[f"vtest#{i * 300}"] = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+    cap.release()
+    bccd = sorted((SHARED / "data" / "detection" / "bccd" / "BCCD" / "JPEGImages").glob("*.jpg"))[:2]
+    for p in bccd:
+        images[f"bccd/{p.name}"] = load_image(p)
+    return images
+
+
+def timed(fn, *args, **kwargs) -> float:  # noqa: ANN001
+    t = time.perf_counter()
+    fn(*args, **kwargs)
+    return (time.perf_counter() - t) * 1000.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--threads", type=int, default=None, help="intra-op threads (default: all CPUs)")
+    parser.add_argument("--no-ultralytics", action="store_true")
+    parser.add_argument("--no-torch", action="store_true")
+    args = parser.parse_args()
+
+    import onnxruntime as ort
+
+    from foveal.runtime.onnx import default_threads
+    from foveal.tasks.detection import Detector
+    from foveal.zoo import get, resolve_weights
+
+    threads = args.threads or default_threads()
+    images = load_images()
+    print(f"# detect speed — {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+          f"{threads} threads, python {platform.python_version()}, onnxruntime {ort.__version__}")
+    print(f"# {len(images)} images: " + ", ".join(f"{k} {v.shape[1]}x{v.shape[0]}" for k, v in images.items()))
+    print(f"# {args.repeats} repeats after 2 warm-up passes; medians in milliseconds per image\n")
+
+    det = Detector("yolox_nano.coco", threads=threads)
+    model_path = resolve_weights(get("yolox_nano.coco"))
+    # the same session options foveal's OnnxModel uses, so only the pipeline around run() differs
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    bare = ort.InferenceSession(str(model_path), sess_options=opts, providers=["CPUExecutionProvider"])
+    tensors = {k: det.preprocess(v)[0][None] for k, v in images.items()}
+
+    contenders: dict[str, object] = {
+        "foveal detect (onnx, end to end)": lambda k: det.predict(images[k]),
+        "bare onnxruntime session.run": lambda k: bare.run(None, {"images": tensors[k]}),
+    }
+    parts = {
+        "  foveal letterbox only": lambda k: det.preprocess(images[k]),
+        "  foveal decode + NMS only": None,  # filled below
+    }
+    raws = {k: bare.run(None, {"images": tensors[k]})[0][0] for k in images}
+    ratios = {k: det.preprocess(v)[1] for k, v in images.items()}
+    parts["  foveal decode + NMS only"] = lambda k: det._post(raws[k], ratios[k], images[k].shape[:2], 0.25, 0.45, None, 300)
+
+    notes: list[str] = []
+    if not args.no_torch:
+        tdet = Detector("yolox_nano.coco", backend="torch", threads=threads)
+        contenders["foveal detect (torch backend)"] = lambda k: tdet.predict(images[k])
+    if not args.no_ultralytics:
+        try:
+            import logging
+
+            from ultralytics import YOLO
+            from ultralytics.utils import LOGGER
+
+            LOGGER.setLevel(logging.ERROR)
+            bgr = {k: np.ascontiguousarray(v[..., ::-1]) for k, v in images.items()}
+            for name in ("yolov8n", "yolo11n"):
+                model = YOLO(f"{name}.yaml")  # built from the architecture file: random weights, no download
+                for size in (416, 640):
+                    contenders[f"ultralytics {name} predict, random weights, imgsz={size}"] = (
+                        lambda k, m=model, s=size: m.predict(bgr[k], imgsz=s, verbose=False, device="cpu")
+                    )
+        except Exception as exc:  # noqa: BLE001 - report, never fail the benchmark for the context peer
+            notes.append(f"ultralytics could not run offline here ({type(exc).__name__}: {exc}); peer rows omitted")
+
+    everything = {**contenders, **{k: v for k, v in parts.items()}}
+    times: dict[str, list[float]] = {name: [] for name in everything}
+    names = list(everything)
+    for rep in range(args.repeats + 2):
+        for key in images:
+            order = names if rep % 2 == 0 else names[::-1]  # alternate who goes first
+            for name in order:
+                fn = everything[name]
+                ms = timed(fn, key)
+                if rep >= 2:
+                    times[name].append(ms)
+
+    med = {name: statistics.median(v) for name, v in times.items()}
+    best = {name: min(v) for name, v in times.items()}
+    base = med["bare onnxruntime session.run"]
+    width = max(len(n) for n in med)
+    print(f"{'contender':<{width}}  {'median ms':>9}  {'min ms':>7}  {'p90 ms':>7}  {'median vs bare ORT':>18}")
+    for name in everything:
+        p90 = float(np.percentile(times[name], 90))
+        print(f"{name:<{width}}  {med[name]:9.2f}  {best[name]:7.2f}  {p90:7.2f}  {med[name] / base:17.2f}x")
+    overhead = (med["foveal detect (onnx, end to end)"] / base - 1.0) * 100.0
+    # best-of-repeats per image, summed over images (timeit-style: the least disturbed run of each image)
+    reps = args.repeats
+
+    def per_image_best(name: str) -> float:
+        runs = np.asarray(times[name]).reshape(reps, len(images))
+        return float(runs.min(axis=0).sum())
+
+    overhead_min = (per_image_best("foveal detect (onnx, end to end)") / per_image_best("bare onnxruntime session.run") - 1.0) * 100.0
+    # per-image paired overhead: robust to images of different sizes
+    paired = []
+    n = len(images)
+    for i in range(len(times["bare onnxruntime session.run"])):
+        paired.append(times["foveal detect (onnx, end to end)"][i] / times["bare onnxruntime session.run"][i] - 1.0)
+    print()
+    print(f"foveal pipeline overhead vs bare ONNX Runtime: {overhead:+.1f}% (median of medians), "
+          f"{statistics.median(paired) * 100:+.1f}% (median of {len(paired)} paired runs over {n} images), "
+          f"{overhead_min:+.1f}% (best run per image, summed); target <= 15%")
+    comp = (med["  foveal letterbox only"] + med["  foveal decode + NMS only"]) / base * 100.0
+    print(f"foveal's own steps (letterbox + decode/NMS medians) are {comp:.1f}% of bare ONNX Runtime inference")
+    # Verdict on the paired estimator: each foveal run is compared with the bare run made right next to
+    # it on the same image (alternating which goes first), so load from other processes cancels best.
+    paired_pct = statistics.median(paired) * 100
+    print("verdict (median of paired runs):", "MET" if paired_pct <= 15.0 else "NOT MET")
+    for note in notes:
+        print("note:", note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""foveal faces detect|enroll|identify|verify|list|remove|cluster — face detection and recognition."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+EPILOG = """examples:
+  foveal faces enroll ada photos/ada/*.jpg          # one face per photo (--largest / --index N otherwise)
+  foveal faces identify party.jpg --json            # names or "unknown", with distances
+  foveal faces verify a.jpg b.jpg                   # same person? distance vs threshold
+  foveal faces cluster unsorted_photos/             # group unknown faces by person
+The gallery is $FOVEAL_HOME/faces.db unless --gallery PATH is given."""
+
+
+def _common(p: argparse.ArgumentParser, *, gallery: bool = True, models: bool = True) -> None:
+    if gallery:
+        p.add_argument("--gallery", help="gallery database file (default $FOVEAL_HOME/faces.db)")
+    if models:
+        p.add_argument("--detector", default="yunet.2023mar", help="yunet.2023mar (default) or centerface.wider")
+        p.add_argument("--embedder", default="dlib_resnet.v1", help="zoo name or ArcFace-style .onnx file")
+        p.add_argument("--conf", type=float, default=0.6, help="face detection score threshold (default 0.6)")
+    p.add_argument("--json", action="store_true", help="JSON output")
+
+
+def _choice(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--largest", action="store_true", help="if a photo has several faces, take the biggest")
+    g.add_argument("--index", type=int, help="if a photo has several faces, take face N (left to right, from 0)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "faces", help="detect, enrol, identify, verify and cluster faces",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG,
+    )
+    fsub = p.add_subparsers(dest="faces_command", metavar="ACTION")
+    fsub.required = True
+
+    d = fsub.add_parser("detect", help="face boxes and 5 landmarks")
+    d.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    _common(d, gallery=False)
+    d.set_defaults(func=_detect)
+
+    e = fsub.add_parser("enroll", help="add a person's photos (one face each) to the gallery")
+    e.add_argument("name")
+    e.add_argument("images", nargs="+", help="photos of this person (files, folders or globs)")
+    _choice(e)
+    e.add_argument("--new", action="store_true", help="refuse if NAME is already enrolled (default: add faces to it)")
+    _common(e)
+    e.set_defaults(func=_enroll)
+
+    i = fsub.add_parser("identify", help="name every face in images (1:N)")
+    i.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    i.add_argument("--threshold", type=float, help="match distance (default: the embedder's, 0.6 for dlib)")
+    _common(i)
+    i.set_defaults(func=_identify)
+
+    v = fsub.add_parser("verify", help="are two photos the same person? (1:1)")
+    v.add_argument("a")
+    v.add_argument("b")
+    v.add_argument("--threshold", type=float, help="match distance (default: the embedder's, 0.6 for dlib)")
+    _choice(v)
+    _common(v, gallery=False)
+    v.set_defaults(func=_verify)
+
+    ls = fsub.add_parser("list", help="people in the gallery")
+    _common(ls, models=False)
+    ls.set_defaults(func=_list)
+
+    rm = fsub.add_parser("remove", help="delete a person and their faces from the gallery")
+    rm.add_argument("name")
+    _common(rm, models=False)
+    rm.set_defaults(func=_remove)
+
+    c = fsub.add_parser("cluster", help="group the faces of a folder by person (no gallery needed)")
+    c.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    c.add_argument("--threshold", type=float, help="merge distance (default: the embedder's, 0.6 for dlib)")
+    c.add_argument("--linkage", choices=("average", "complete", "single"), default="average")
+    _common(c, gallery=False)
+    c.set_defaults(func=_cluster)
+
+
+def _recognizer(args: argparse.Namespace) -> Any:
+    from foveal.tasks.faces import FaceRecognizer
+
+    return FaceRecognizer(args.detector, args.embedder, conf=args.conf)
+
+
+def _gallery(args: argparse.Namespace) -> Any:
+    from foveal.gallery import Gallery
+
+    return Gallery(args.gallery)
+
+
+def _choose(args: argparse.Namespace) -> str | int | None:
+    return "largest" if args.largest else args.index
+
+
+def _detect(args: argparse.Namespace) -> int:
+    from foveal.cli.output import report_bad, write_jsonl
+    from foveal.io import BatchReport, expand_sources, iter_images
+    from foveal.tasks.faces import FaceDetector
+
+    det = FaceDetector(args.detector, conf=args.conf)
+    report = BatchReport()
+    for src, img in iter_images(expand_sources(args.inputs), report=report):
+        faces = det.detect(img)
+        if args.json:
+            write_jsonl({"source": str(src), **faces.to_dict()}, sys.stdout)
+        else:
+            boxes = "; ".join(f"{[round(float(x)) for x in b]} ({s:.2f})" for b, s in zip(faces.xyxy, faces.scores, strict=True))
+            print(f"{src}: {len(faces)} face(s) {boxes}", flush=True)
+    report_bad(report, as_json=args.json)
+    return 1 if report.bad else 0
+
+
+def _enroll(args: argparse.Namespace) -> int:
+    from foveal.cli.output import write_jsonl
+    from foveal.io import expand_sources
+    from foveal.tasks.faces import enroll_images
+
+    files = expand_sources(args.images)
+    with _gallery(args) as g:
+        person = enroll_images(g, _recognizer(args), args.name, files, choose=_choose(args), new=args.new)
+        if args.json:
+            write_jsonl({"enrolled": person.name, "added": len(files), "faces": person.faces, "gallery": str(g.path)}, sys.stdout)
+        else:
+            print(f"enrolled {len(files)} face(s) for {person.name} ({person.faces} in total) in {g.path}")
+    return 0
+
+
+def _identify(args: argparse.Namespace) -> int:
+    from foveal.cli.output import report_bad, write_jsonl
+    from foveal.io import BatchReport, expand_sources, iter_images
+    from foveal.tasks.faces import identify_faces
+
+    rec = _recognizer(args)
+    report = BatchReport()
+    with _gallery(args) as g:
+        if not len(g):
+            print(f"warning: the gallery {g.path} is empty; every face will be 'unknown' "
+                  "(enrol people with 'foveal faces enroll NAME PHOTOS...')", file=sys.stderr)
+        for src, img in iter_images(expand_sources(args.inputs), report=report):
+            faces = identify_faces(rec, g, img, threshold=args.threshold)
+            if args.json:
+                write_jsonl({"source": str(src), **faces.to_dict()}, sys.stdout)
+            else:
+                who = ", ".join(
+                    f"{n} ({d:.3f})" for n, d in zip(faces.names or [], faces.distances if faces.distances is not None else [], strict=True)
+                )
+                print(f"{src}: {who or 'no face'}", flush=True)
+    report_bad(report, as_json=args.json)
+    return 1 if report.bad else 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from foveal.cli.output import write_jsonl
+    from foveal.tasks.faces import verify_images
+
+    res = verify_images(_recognizer(args), args.a, args.b, threshold=args.threshold, choose=_choose(args))
+    if args.json:
+        write_jsonl(res.to_dict(), sys.stdout)
+    else:
+        verdict = "same person" if res.same else "different people"
+        print(f"{verdict}: distance {res.distance:.3f} ({res.metric}), threshold {res.threshold:g}")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from foveal.cli.output import write_jsonl
+
+    with _gallery(args) as g:
+        people = g.people()
+        if args.json:
+            write_jsonl({"gallery": str(g.path), "embedder": g.embedder, "people": [p.to_dict() for p in people]}, sys.stdout)
+            return 0
+        print(f"{g.path}: {len(people)} people, {len(g)} faces")
+        for p in people:
+            print(f"  {p.name}: {p.faces} face(s)")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    with _gallery(args) as g:
+        n = g.remove(args.name)
+        print(f"removed {args.name} ({n} face(s)) from {g.path}")
+    return 0
+
+
+def _cluster(args: argparse.Namespace) -> int:
+    from foveal.cli.output import report_bad, write_jsonl
+    from foveal.io import BatchReport, expand_sources
+    from foveal.tasks.faces import cluster_images
+
+    report = BatchReport()
+    clusters = cluster_images(
+        _recognizer(args), expand_sources(args.inputs), threshold=args.threshold, linkage=args.linkage, report=report
+    )
+    for c in clusters:
+        if args.json:
+            write_jsonl(c.to_dict(), sys.stdout)
+        else:
+            print(f"person {c.label}: {len(c.members)} face(s)")
+            for src, box in c.members:
+                print(f"  {src} {box}")
+    report_bad(report, as_json=args.json)
+    return 1 if report.bad else 0

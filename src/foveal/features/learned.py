@@ -1,0 +1,156 @@
+"""Learned features: any zoo classifier backbone, pooled (ONNX Runtime) or from a chosen stage.
+
+>>> from foveal.features.learned import CNNExtractor
+>>> ex = CNNExtractor("mobilenet_v2.imagenet")            # pooled 1280-d, ONNX Runtime
+>>> ex.dim
+1280
+>>> stage = CNNExtractor("mobilenet_v2.imagenet", stage=3)  # 96-d, stride-16 stage, PyTorch
+>>> stage.name
+'mobilenet_v2.imagenet@3'
+
+The pooled extractor reuses :class:`foveal.tasks.classification.Classifier` (its ONNX graph
+returns logits and the pooled embedding). A stage extractor builds the backbone with
+``features_only=True, out_indices=(stage,)`` and global-average-pools that map.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from foveal.errors import ConfigError, FovealError
+from foveal.features.base import Extractor
+from foveal.tasks.classification import preprocess
+from foveal.zoo import Preprocess, get
+
+
+class CNNExtractor(Extractor):
+    """Pooled CNN features of a zoo classifier, L2-normalised.
+
+    Args:
+        model: a zoo classification model (``mobilenet_v2.imagenet``, ``efficientnet_lite0.imagenet``).
+        stage: ``None`` for the pooled penultimate features (ONNX Runtime by default), or a stage
+            index of the backbone contract (``feature_info``; negative counts from the end).
+        backend: ``"onnx"`` or ``"torch"`` (stages always run in PyTorch).
+        input_size: run at this (h, w) instead of the model's default crop, e.g. (112, 112) for
+            tiny images; the whole image is resized (no crop). PyTorch only.
+        threads: CPU threads.
+    """
+
+    kind = "learned"
+
+    def __init__(
+        self,
+        model: str = "mobilenet_v2.imagenet",
+        *,
+        stage: int | None = None,
+        backend: str = "onnx",
+        input_size: tuple[int, int] | None = None,
+        threads: int | None = None,
+    ) -> None:
+        spec = get(model)
+        if spec.task != "classify":
+            raise ConfigError(
+                f"{spec.name} is a {spec.task} model; learned extractors take a zoo classifier backbone "
+                "such as mobilenet_v2.imagenet or efficientnet_lite0.imagenet"
+            )
+        self.spec = spec
+        self.model = spec.name
+        self.stage = stage
+        self.input_size = tuple(input_size) if input_size else None
+        if stage is not None or self.input_size is not None:
+            backend = "torch"
+        self.backend = backend
+        self.threads = threads
+        pp = spec.preprocess
+        if self.input_size:
+            pp = Preprocess(**{**pp.__dict__, "input_size": self.input_size, "resize": None, "crop": False})
+        self.pp = pp
+        self._net: Any = None
+        self._clf: Any = None
+        self.name = spec.name if stage is None else f"{spec.name}@{stage}"
+        self.dim = self._infer_dim()
+
+    def _infer_dim(self) -> int:
+        if self.stage is None:
+            return int(self.spec.build().num_features)
+        n = len(self.spec.build().feature_info)
+        if not -n <= int(self.stage) < n:
+            raise ConfigError(f"{self.model} has {n} stages (0..{n - 1}); got stage={self.stage}")
+        net = self.spec.build(features_only=True, out_indices=(self.stage,))
+        return int(net.feature_info[0].num_chs)
+
+    def params(self) -> dict[str, Any]:
+        return {"model": self.model, "stage": self.stage, "input_size": self.input_size}
+
+    def _runner(self) -> Any:
+        if self._clf is not None or self._net is not None:
+            return self._clf or self._net
+        if self.stage is None and self.input_size is None:
+            from foveal.tasks.classification import Classifier
+
+            self._clf = Classifier(self.model, backend=self.backend, threads=self.threads)
+            return self._clf
+        import torch
+
+        from foveal.zoo.load import load_model
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        if self.stage is None:
+            self._net = _PooledHead(load_model(self.spec))
+        else:
+            self._net = _load_stage(self.spec, self.stage)
+        self._net.eval()
+        return self._net
+
+    def _prepare(self, image: np.ndarray) -> np.ndarray:
+        return preprocess(image, self.pp)
+
+    def _compute(self, items: list[np.ndarray]) -> np.ndarray:
+        runner = self._runner()
+        batch = np.stack(items).astype(np.float32, copy=False)
+        if self._clf is not None:
+            _, emb = self._clf._forward(batch)
+            return emb
+        import torch
+
+        with torch.inference_mode():
+            out = runner(torch.from_numpy(batch))
+            if isinstance(out, (list, tuple)):
+                out = out[0]
+            if out.ndim == 4:
+                out = out.mean(dim=(2, 3))
+        return out.numpy()
+
+
+def _PooledHead(net: Any) -> Any:  # noqa: N802 - a module factory
+    import torch
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.inner.forward_head(self.inner.forward_features(x), pre_logits=True)
+
+    return Pooled(net)
+
+
+def _load_stage(spec: Any, stage: int) -> Any:
+    """The pretrained backbone with ``features_only=True, out_indices=(stage,)`` (no classifier)."""
+    from foveal.zoo.load import load_state_dict
+    from foveal.zoo.registry import _load_callable
+    from foveal.zoo.resolve import resolve_weights
+
+    net = spec.build(features_only=True, out_indices=(stage,))
+    sd = load_state_dict(resolve_weights(spec))
+    convert = spec.extra.get("convert_state_dict")
+    if convert:
+        sd = _load_callable(convert)(sd)
+    missing, _unexpected = net.load_state_dict(sd, strict=False)  # unexpected: the classifier head
+    if missing:
+        raise FovealError(f"weights for {spec.name} do not fit its features-only backbone: missing {missing[:5]}")
+    return net.eval()

@@ -1,0 +1,1 @@
+"""Complete detectors: backbone + neck + head."""

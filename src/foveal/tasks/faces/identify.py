@@ -1,0 +1,133 @@
+"""Face recognition with a gallery: enrol photos, identify (1:N), verify (1:1), cluster.
+
+>>> from foveal.gallery import Gallery
+>>> from foveal.tasks.faces import FaceRecognizer
+>>> from foveal.tasks.faces.identify import enroll_images, identify_faces
+>>> rec, g = FaceRecognizer(), Gallery("faces.db")                       # doctest: +SKIP
+>>> enroll_images(g, rec, "ada", ["ada1.jpg", "ada2.jpg"])               # doctest: +SKIP
+>>> identify_faces(rec, g, "party.jpg").names                            # doctest: +SKIP
+['ada', 'unknown']
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from foveal.errors import ConfigError
+from foveal.gallery import Gallery, Person, cluster_embeddings
+from foveal.io import BatchReport, ImageSource, describe_source, iter_images
+from foveal.results import Faces
+from foveal.tasks.faces.embed import distance
+from foveal.tasks.faces.recognize import FaceRecognizer
+
+
+def _threshold(rec: FaceRecognizer, threshold: float | None) -> float:
+    t = rec.embedder.threshold if threshold is None else float(threshold)
+    if not np.isfinite(t) or t <= 0:
+        raise ConfigError(f"threshold must be a positive distance, got {threshold}")
+    return t
+
+
+def enroll_images(
+    gallery: Gallery,
+    rec: FaceRecognizer,
+    name: str,
+    images: Sequence[ImageSource],
+    *,
+    choose: str | int | None = None,
+    new: bool = False,
+) -> Person:
+    """Enrol one face per image under ``name``. Every image is checked first (exactly one face,
+    or ``choose="largest"`` / an index); then all faces are written in one transaction, so a bad
+    image enrols nothing."""
+    if not images:
+        raise ConfigError("no images to enrol")
+    vecs, sources = [], []
+    for img in images:
+        _, vec = rec.embed_one(img, choose=choose)
+        vecs.append(vec)
+        sources.append(describe_source(img))
+    return gallery.enroll(
+        name, np.stack(vecs), sources=sources, embedder=rec.embedder.name, metric=rec.embedder.metric, new=new
+    )
+
+
+def identify_faces(
+    rec: FaceRecognizer, gallery: Gallery, image: ImageSource, *, threshold: float | None = None
+) -> Faces:
+    """Every face of ``image`` with ``names`` (or ``"unknown"``) and ``distances`` filled."""
+    t = _threshold(rec, threshold)
+    faces = rec.analyze(image)
+    assert faces.embeddings is not None
+    names, dists = gallery.match(faces.embeddings, threshold=t, embedder=rec.embedder.name, metric=rec.embedder.metric)
+    return replace(faces, names=names, distances=dists)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer of a 1:1 comparison."""
+
+    distance: float
+    threshold: float
+    same: bool
+    metric: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"distance": round(self.distance, 6), "threshold": self.threshold, "same": self.same, "metric": self.metric}
+
+
+def verify_images(
+    rec: FaceRecognizer, a: ImageSource, b: ImageSource, *, threshold: float | None = None,
+    choose: str | int | None = None,
+) -> Verification:
+    """Are the faces of ``a`` and ``b`` the same person? (each image must hold one face, or use ``choose``)."""
+    t = _threshold(rec, threshold)
+    _, va = rec.embed_one(a, choose=choose)
+    _, vb = rec.embed_one(b, choose=choose)
+    d = float(distance(va[None], vb[None], rec.embedder.metric)[0, 0])
+    return Verification(d, t, d < t, rec.embedder.metric)
+
+
+@dataclass
+class FaceCluster:
+    """One group of faces believed to be the same person."""
+
+    label: int
+    members: list[tuple[str, list[float]]]  # (source, box)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cluster": self.label, "faces": [{"source": s, "box": b} for s, b in self.members]}
+
+
+def cluster_images(
+    rec: FaceRecognizer,
+    sources: Sequence[str | os.PathLike],
+    *,
+    threshold: float | None = None,
+    linkage: str = "average",
+    report: BatchReport | None = None,
+) -> list[FaceCluster]:
+    """Group every face found in ``sources`` by person, biggest group first."""
+    t = _threshold(rec, threshold)
+    vecs: list[np.ndarray] = []
+    members: list[tuple[str, list[float]]] = []
+    for src, img in iter_images([Path(s) for s in sources], report=report):
+        faces = rec.analyze(img)
+        assert faces.embeddings is not None
+        for i in range(len(faces)):
+            vecs.append(faces.embeddings[i])
+            members.append((describe_source(src), [round(float(x), 1) for x in faces.xyxy[i]]))
+    if not vecs:
+        return []
+    labels = cluster_embeddings(np.stack(vecs), threshold=t, metric=rec.embedder.metric, linkage=linkage)
+    groups: dict[int, list[tuple[str, list[float]]]] = {}
+    for lab, m in zip(labels.tolist(), members, strict=True):
+        groups.setdefault(lab, []).append(m)
+    ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0][0]))
+    return [FaceCluster(i, g) for i, g in enumerate(ordered)]

@@ -1,0 +1,41 @@
+"""Text-line direction: is a cropped line upright (0) or upside down (180)?"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+
+import numpy as np
+
+DEFAULT_CLS = "ppocr_cls.mobile_v2"
+
+
+class DirectionClassifier:
+    """PP-OCR's 0/180 degree text-line classifier (ONNX, input 3x48x192).
+
+    ``__call__`` returns, for each BGR crop, the probability that it is upside down.
+    """
+
+    def __init__(self, model: str | os.PathLike = DEFAULT_CLS, *, threads: int | None = None, batch_size: int = 32) -> None:
+        from foveal.tasks.ocr.models import open_onnx
+
+        self.model, self.name = open_onnx(model, "ocr_cls", threads=threads)
+        self.height, self.width = 48, 192
+        self.batch_size = batch_size
+
+    def __call__(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        import cv2
+
+        out = np.zeros(len(crops), np.float32)
+        for start in range(0, len(crops), self.batch_size):
+            chunk = crops[start : start + self.batch_size]
+            x = np.zeros((len(chunk), 3, self.height, self.width), np.float32)
+            for j, crop in enumerate(chunk):
+                h, w = crop.shape[:2]
+                rw = int(min(self.width, math.ceil(self.height * w / max(h, 1))))
+                img = cv2.resize(crop, (max(1, rw), self.height), interpolation=cv2.INTER_LINEAR)
+                x[j, :, :, :rw] = img.transpose(2, 0, 1) * np.float32(2.0 / 255.0) - np.float32(1.0)
+            (probs,) = self.model.run(x)
+            out[start : start + len(chunk)] = probs[:, 1]
+        return out

@@ -1,0 +1,160 @@
+"""Synthetic text images rendered with the DejaVu fonts that matplotlib ships (offline, permissive).
+
+Used to train and test recognizers: :func:`render_page` draws paragraphs on a page,
+:class:`SyntheticLines` yields random text-line images with noise, blur and skew.
+
+>>> img = render_page(["Hello world"], font_size=32)       # doctest: +SKIP
+>>> img.shape                                               # doctest: +SKIP
+(112, 264, 3)
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from foveal.errors import FovealError
+
+FONT_FILES = (
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+    "DejaVuSans-Oblique.ttf",
+    "DejaVuSerif.ttf",
+    "DejaVuSerif-Bold.ttf",
+    "DejaVuSansMono.ttf",
+)
+
+CHARSET = string.digits + string.ascii_letters + string.punctuation + " "
+"""The characters foveal's own recognizer learns (printable ASCII)."""
+
+WORDS = (
+    "the of and to in is was for on that with as by at from this be are it an or which not have had "
+    "quick brown fox dog jumped over lazy text point code see works all types file format page line "
+    "read model image data train test number letter word paper print scan value total price date "
+    "name address city street phone email report table figure section chapter note result method "
+    "Apache License Version January copyright software open source example sample document type"
+).split()
+
+
+def font_dir() -> Path:
+    """matplotlib's bundled TrueType folder (DejaVu family)."""
+    try:
+        import matplotlib
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise FovealError("matplotlib is needed for its DejaVu fonts: pip install matplotlib") from exc
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+@lru_cache(maxsize=64)
+def _font(name: str, size: int):
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(font_dir() / name), size)
+
+
+def render_page(
+    lines: Sequence[str],
+    *,
+    font_size: int = 28,
+    font: str = "DejaVuSans.ttf",
+    margin: int = 40,
+    spacing: float = 1.5,
+    width: int | None = None,
+    height: int | None = None,
+    background: int = 255,
+    ink: int = 0,
+) -> np.ndarray:
+    """Black text on a white page, one string per line (empty strings give blank lines). RGB uint8."""
+    from PIL import Image, ImageDraw
+
+    f = _font(font, font_size)
+    pitch = int(round(font_size * spacing))
+    text_w = max((int(f.getlength(t)) for t in lines), default=0)
+    w = width or text_w + 2 * margin
+    h = height or pitch * max(1, len(lines)) + 2 * margin
+    img = Image.new("L", (w, h), background)
+    draw = ImageDraw.Draw(img)
+    for i, t in enumerate(lines):
+        draw.text((margin, margin + i * pitch), t, fill=ink, font=f)
+    return np.repeat(np.asarray(img)[..., None], 3, axis=2)
+
+
+def random_text(rng: random.Random, *, max_len: int = 32, charset: str = CHARSET) -> str:
+    """Words, numbers or random characters: a plausible one-line string."""
+    kind = rng.random()
+    if kind < 0.55:
+        words = []
+        while sum(len(w) + 1 for w in words) < rng.randint(4, max_len):
+            w = rng.choice(WORDS)
+            r = rng.random()
+            if r < 0.15:
+                w = w.capitalize()
+            elif r < 0.2:
+                w = w.upper()
+            if rng.random() < 0.15:
+                w += rng.choice(",.;:!?")
+            words.append(w)
+        text = " ".join(words)
+    elif kind < 0.7:
+        text = rng.choice(["", "$", "#", "No. ", "(", "+"]) + f"{rng.uniform(0, 99999):,.{rng.randint(0, 2)}f}"
+        if rng.random() < 0.5:
+            text += " " + rng.choice(WORDS)
+    else:
+        n = rng.randint(1, max_len)
+        chars = charset.replace(" ", "") if n < 3 else charset
+        text = "".join(rng.choice(chars) for _ in range(n))
+    text = " ".join(text.split())[:max_len]
+    return text or rng.choice(WORDS)
+
+
+def render_line(
+    text: str,
+    rng: random.Random,
+    *,
+    height: int = 32,
+    augment: bool = True,
+) -> np.ndarray:
+    """One text line as a grayscale uint8 image of the given height (width follows the text).
+
+    With ``augment``: random DejaVu face and size, contrast, skew (shear), small rotation,
+    Gaussian blur and noise, and vertical/horizontal padding like a detector's crop.
+    """
+    import cv2
+    from PIL import Image, ImageDraw
+
+    font = rng.choice(FONT_FILES) if augment else FONT_FILES[0]
+    size = rng.randint(24, 44) if augment else 32
+    f = _font(font, size)
+    x0, y0, x1, y1 = f.getbbox(text)
+    pad_x = rng.randint(2, 12) if augment else 6
+    pad_top = rng.randint(2, 10) if augment else 6
+    pad_bottom = rng.randint(2, 10) if augment else 6
+    asc, desc = f.getmetrics()
+    w = max(1, x1 - min(0, x0)) + 2 * pad_x
+    h = asc + desc + pad_top + pad_bottom
+    bg = rng.randint(170, 255) if augment else 255
+    fg = rng.randint(0, max(0, bg - 120)) if augment else 0
+    img = Image.new("L", (w, h), bg)
+    ImageDraw.Draw(img).text((pad_x - min(0, x0), pad_top), text, fill=fg, font=f)
+    arr = np.asarray(img, np.float32)
+    if augment:
+        if rng.random() < 0.5:  # shear (italic-like skew) and a small rotation
+            shear = rng.uniform(-0.25, 0.25)
+            angle = rng.uniform(-2.0, 2.0)
+            m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+            m[0, 1] += shear
+            m[0, 2] -= shear * h / 2
+            arr = cv2.warpAffine(arr, m, (w, h), borderMode=cv2.BORDER_CONSTANT, borderValue=bg)
+        if rng.random() < 0.4:
+            k = rng.choice([3, 5])
+            arr = cv2.GaussianBlur(arr, (k, k), rng.uniform(0.3, 1.2))
+        if rng.random() < 0.5:
+            arr = arr + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(2, 18), arr.shape)
+    scale = height / arr.shape[0]
+    out = cv2.resize(arr, (max(1, int(round(arr.shape[1] * scale))), height), interpolation=cv2.INTER_AREA)
+    return np.clip(out, 0, 255).astype(np.uint8)

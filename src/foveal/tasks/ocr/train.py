@@ -1,0 +1,261 @@
+"""Training recipe for foveal's CRNN recognizer (see :mod:`foveal.train` for the engine).
+
+Data: synthetic text lines (:mod:`foveal.tasks.ocr.synth`, fresh random lines every epoch; a fixed,
+differently seeded held-out set for validation), or a folder of line images with ``NAME.gt.txt``
+transcripts. Loss: CTC. Metric: character error rate on the validation lines (``cer``, lower is better).
+Export: ``run_dir/model.onnx`` (softmax probabilities, dynamic batch and width) with the character set
+in its ``foveal`` metadata, so ``TextReader(rec=run_dir)`` uses it in the OCR pipeline.
+
+>>> from foveal.train import Trainer, TrainConfig
+>>> recipe = OcrRecipe(OcrOptions(train_size=4096))                          # doctest: +SKIP
+>>> Trainer(recipe, TrainConfig(epochs=8, lr=2e-3, run_dir="runs/ocr")).fit()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from foveal.errors import ConfigError
+from foveal.tasks.ocr.crnn import HEIGHT
+from foveal.tasks.ocr.synth import CHARSET, random_text, render_line
+
+
+@dataclass
+class OcrOptions:
+    """What to train on and how big.
+
+    Attributes:
+        data: folder of line images with ``NAME.gt.txt`` transcripts (``None``: synthetic lines).
+        train_size: training lines per epoch (synthetic: freshly rendered each epoch).
+        val_size: held-out lines (synthetic: a fixed set from another seed).
+        max_len: longest synthetic line, in characters.
+        batch_size: lines per step.
+        width_mult / hidden / layers: CRNN size (MobileNetV2 width, LSTM size and depth).
+    """
+
+    data: str | None = None
+    train_size: int = 4096
+    val_size: int = 512
+    max_len: int = 24
+    batch_size: int = 32
+    width_mult: float = 0.5
+    hidden: int = 128
+    layers: int = 2
+    seed: int = 0
+
+    def validate(self) -> None:
+        for name in ("train_size", "val_size", "max_len", "batch_size", "hidden", "layers"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.data is not None and not Path(self.data).is_dir():
+            raise ConfigError(f"{self.data}: no such folder; expected line images with NAME.gt.txt transcripts")
+
+
+def encode(text: str, charset: str) -> list[int]:
+    """Class indices (blank is 0) of the characters of ``text`` that are in ``charset``."""
+    index = {c: i + 1 for i, c in enumerate(charset)}
+    return [index[c] for c in text if c in index]
+
+
+def to_input(gray: np.ndarray) -> np.ndarray:
+    """Gray uint8 line (any height) -> float32 (1, 32, W) in [-1, 1]."""
+    import cv2
+
+    h, w = gray.shape[:2]
+    if h != HEIGHT:
+        w = max(1, int(math.ceil(HEIGHT * w / h)))
+        gray = cv2.resize(gray, (w, HEIGHT), interpolation=cv2.INTER_AREA if h > HEIGHT else cv2.INTER_LINEAR)
+    return (gray.astype(np.float32) * (2.0 / 255.0) - 1.0)[None]
+
+
+class SyntheticLines:
+    """Random rendered lines: item ``i`` is fresh at each call (seeded by ``(seed, i, call count)``)
+    unless ``fixed``."""
+
+    def __init__(self, size: int, *, seed: int, max_len: int, fixed: bool = False) -> None:
+        self.size, self.seed, self.max_len, self.fixed = size, seed, max_len, fixed
+        self.calls = np.zeros(size, np.int64)
+        self.cache: dict[int, tuple[np.ndarray, str]] = {}
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, str]:
+        if self.fixed and i in self.cache:
+            return self.cache[i]
+        rng = random.Random(f"{self.seed}/{i}/{0 if self.fixed else int(self.calls[i])}")
+        self.calls[i] += 1
+        text = random_text(rng, max_len=self.max_len)
+        item = (to_input(render_line(text, rng, height=HEIGHT)), text)
+        if self.fixed:
+            self.cache[i] = item
+        return item
+
+
+class FolderLines:
+    """Line images with ``NAME.gt.txt`` transcripts."""
+
+    def __init__(self, files: list[tuple[Path, str]]) -> None:
+        self.files = files
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, str]:
+        from foveal.io import load_image
+
+        path, text = self.files[i]
+        rgb = load_image(path)
+        gray = (rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114).astype(np.uint8)
+        return to_input(gray), text
+
+
+def folder_split(root: str, val_fraction: float = 0.1, seed: int = 0) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
+    from foveal.evaluate.ocr import find_ground_truth
+    from foveal.io import expand_sources
+
+    items = []
+    for img in expand_sources(root):
+        gt = find_ground_truth(img)
+        if gt is not None:
+            items.append((img, gt.read_text(encoding="utf-8").strip()))
+    if len(items) < 2:
+        raise ConfigError(f"{root}: found {len(items)} line image(s) with a NAME.gt.txt transcript; need at least 2")
+    random.Random(seed).shuffle(items)
+    n_val = max(1, int(len(items) * val_fraction))
+    return items[n_val:], items[:n_val]
+
+
+def collate(batch: list[tuple[np.ndarray, str]], charset: str = CHARSET) -> dict[str, Any]:
+    """Pad lines to the widest (with 0, mid-gray, as at inference) and concatenate CTC targets."""
+    import torch
+
+    widths = [x.shape[2] for x, _ in batch]
+    width = max(max(widths), 16)
+    x = np.zeros((len(batch), 1, HEIGHT, width), np.float32)
+    targets: list[int] = []
+    lengths = []
+    for j, (img, text) in enumerate(batch):
+        x[j, :, :, : img.shape[2]] = img
+        t = encode(text, charset)
+        targets += t
+        lengths.append(len(t))
+    return {
+        "image": torch.from_numpy(x),
+        "widths": torch.tensor(widths, dtype=torch.long),
+        "targets": torch.tensor(targets, dtype=torch.long),
+        "target_lengths": torch.tensor(lengths, dtype=torch.long),
+        "texts": [t for _, t in batch],
+    }
+
+
+def greedy_decode(logits: Any, lengths: Any, charset: str = CHARSET) -> list[str]:
+    """Best path decoding of (B, T, C) logits, each row cut to its length."""
+    best = logits.argmax(-1).cpu().numpy()
+    out = []
+    for row, n in zip(best, lengths.tolist(), strict=True):
+        row = row[:n]
+        keep = row != 0
+        keep[1:] &= row[1:] != row[:-1]
+        out.append("".join(charset[c - 1] for c in row[keep]))
+    return out
+
+
+class OcrRecipe:
+    """CRNN + CTC on synthetic (or folder) text lines; main metric ``cer`` (minimised)."""
+
+    name = "ocr"
+    main_metric = "cer"
+    mode = "min"
+
+    def __init__(self, opts: OcrOptions | None = None) -> None:
+        self.opts = opts or OcrOptions()
+        self.opts.validate()
+        self.charset = CHARSET
+        self._split: tuple[Any, Any] | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"arch": "crnn_mobilenet_v2", "charset": self.charset, "height": HEIGHT, **asdict(self.opts)}
+
+    def build_model(self) -> Any:
+        from foveal.tasks.ocr.crnn import CRNN
+
+        o = self.opts
+        return CRNN(len(self.charset) + 1, width_mult=o.width_mult, hidden=o.hidden, layers=o.layers)
+
+    def _datasets(self) -> tuple[Any, Any]:
+        if self._split is None:
+            o = self.opts
+            if o.data:
+                tr, va = folder_split(o.data, seed=o.seed)
+                self._split = (FolderLines(tr), FolderLines(va))
+            else:
+                self._split = (
+                    SyntheticLines(o.train_size, seed=o.seed, max_len=o.max_len),
+                    SyntheticLines(o.val_size, seed=o.seed + 1_000_003, max_len=o.max_len, fixed=True),
+                )
+        return self._split
+
+    def _loader(self, ds: Any, shuffle: bool) -> Any:
+        from torch.utils.data import DataLoader
+
+        return DataLoader(ds, batch_size=self.opts.batch_size, shuffle=shuffle, collate_fn=collate, num_workers=0)
+
+    def train_loader(self) -> Any:
+        return self._loader(self._datasets()[0], True)
+
+    def val_loader(self) -> Any:
+        return self._loader(self._datasets()[1], False)
+
+    def training_step(self, model: Any, batch: dict[str, Any]) -> dict[str, Any]:
+        import torch
+
+        from foveal.tasks.ocr.crnn import sequence_lengths
+
+        logits = model(batch["image"])
+        steps = sequence_lengths(batch["widths"]).clamp(max=logits.shape[1])
+        log_probs = torch.log_softmax(logits.float(), -1).transpose(0, 1)
+        loss = torch.nn.functional.ctc_loss(
+            log_probs, batch["targets"], steps, batch["target_lengths"], blank=0, reduction="mean", zero_infinity=True
+        )
+        return {"loss": loss}
+
+    def evaluate(self, model: Any, loader: Any) -> dict[str, float]:
+        from foveal.evaluate.ocr import edit_distance
+        from foveal.tasks.ocr.crnn import sequence_lengths
+
+        errors = chars = 0
+        exact = n = 0
+        for batch in loader:
+            logits = model(batch["image"])
+            steps = sequence_lengths(batch["widths"]).clamp(max=logits.shape[1])
+            for hyp, ref in zip(greedy_decode(logits, steps, self.charset), batch["texts"], strict=True):
+                errors += edit_distance(hyp, ref)
+                chars += len(ref)
+                exact += hyp == ref
+                n += 1
+        return {"cer": errors / max(chars, 1), "line_accuracy": exact / max(n, 1)}
+
+    def export(self, model: Any, run_dir: Path) -> Path:
+        import torch
+
+        from foveal.runtime.export import export_onnx
+        from foveal.tasks.ocr.crnn import CRNNProbs
+
+        gen = torch.Generator().manual_seed(0)
+        sample = torch.rand(1, 1, HEIGHT, 160, generator=gen) * 2 - 1
+        check = torch.rand(2, 1, HEIGHT, 240, generator=gen) * 2 - 1
+        out = Path(run_dir) / "model.onnx"
+        meta = {"name": "crnn.foveal", "task": "ocr_rec", "charset": self.charset, "height": HEIGHT, "blank": 0}
+        export_onnx(
+            CRNNProbs(model.eval()), sample, out, input_names=("x",), output_names=("probs",),
+            dynamic_axes={"x": {0: "batch", 3: "width"}, "probs": {0: "batch", 1: "steps"}},
+            metadata=meta, check_inputs=check, atol=1e-4,
+        )
+        return out

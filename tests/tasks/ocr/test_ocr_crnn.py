@@ -1,0 +1,89 @@
+"""foveal's CRNN recognizer: shapes, a few training steps (the loss falls), ONNX export, use in the pipeline."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from foveal.tasks.ocr.crnn import CRNN, sequence_lengths
+from foveal.tasks.ocr.synth import CHARSET, random_text, render_line
+from foveal.tasks.ocr.train import OcrOptions, OcrRecipe, collate, encode, greedy_decode
+
+
+def test_crnn_shapes_follow_the_width(one_thread) -> None:
+    net = CRNN(len(CHARSET) + 1).eval()
+    with torch.no_grad():
+        for w in (40, 161, 400):
+            out = net(torch.zeros(2, 1, 32, w))
+            assert out.shape == (2, int(sequence_lengths(torch.tensor([w]))[0]), len(CHARSET) + 1)
+
+
+def test_encode_and_greedy_decode_round_trip() -> None:
+    ids = encode("ab a", CHARSET)
+    logits = torch.full((1, 2 * len(ids) + 1, len(CHARSET) + 1), -5.0)
+    for k, c in enumerate(ids):  # c, blank, c, blank ...
+        logits[0, 2 * k, c] = 5.0
+        logits[0, 2 * k + 1, 0] = 5.0
+    logits[0, -1, 0] = 5.0
+    assert greedy_decode(logits, torch.tensor([logits.shape[1]])) == ["ab a"]
+
+
+def test_synthetic_lines_render_their_text() -> None:
+    rng = random.Random(3)
+    for _ in range(20):
+        t = random_text(rng, max_len=20)
+        assert 1 <= len(t) <= 20 and t == " ".join(t.split())
+        img = render_line(t, rng, height=32)
+        assert img.shape[0] == 32 and img.dtype == np.uint8 and img.std() > 5
+
+
+@pytest.fixture()
+def one_thread():
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny batches: threads only add contention
+    yield
+    torch.set_num_threads(saved)
+
+
+def test_a_few_training_steps_lower_the_ctc_loss(one_thread) -> None:
+    torch.manual_seed(0)
+    recipe = OcrRecipe(OcrOptions(train_size=16, val_size=8, batch_size=8, width_mult=0.5, hidden=64, layers=1))
+    model = recipe.build_model()
+    batch = collate([recipe._datasets()[0][i] for i in range(8)])
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(12):  # overfit one fixed batch
+        loss = recipe.training_step(model, batch)["loss"]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert np.isfinite(losses).all()
+    assert np.mean(losses[-3:]) < 0.6 * np.mean(losses[:3])
+
+
+def test_engine_run_exports_an_onnx_recognizer_for_the_pipeline(tmp_path, shared) -> None:
+    from foveal.tasks.ocr import TextReader
+    from foveal.train import TrainConfig, Trainer
+
+    recipe = OcrRecipe(OcrOptions(train_size=16, val_size=8, batch_size=8, width_mult=0.5, hidden=32, layers=1))
+    cfg = TrainConfig(epochs=1, lr=1e-3, run_dir=str(tmp_path / "run"), progress=False, threads=1)
+    result = Trainer(recipe, cfg).fit()
+    assert result.export_path is not None and result.export_path.is_file()
+    assert 0.0 <= result.final["cer"]
+    reader = TextReader(rec=result.run_dir)
+    assert reader.recognizer.charset[1:] == list(CHARSET)
+    lines = reader.read(shared / "data" / "ocr" / "pages" / "phototest.tif")  # untrained: any text, no crash
+    assert all(set(t) <= set(CHARSET) for t in lines.texts)
+
+
+def test_cli_train_ocr_rejects_bad_usage() -> None:
+    from foveal.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "ocr"])  # neither --synthetic nor a folder
+    with pytest.raises(SystemExit):
+        main(["train", "ocr", "--synthetic", "--bogus"])

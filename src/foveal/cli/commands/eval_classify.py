@@ -1,0 +1,43 @@
+"""foveal eval classify DATA_DIR --model RUN_DIR — top-1/top-5, per-class precision/recall, confusion matrix."""
+
+from __future__ import annotations
+
+import argparse
+
+from foveal.cli.groups import group
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    ev = group(sub, "eval", "evaluate a model on labelled data")
+    p = ev.add_parser(
+        "classify",
+        help="evaluate a classifier on an ImageFolder (top-1/top-5, per-class precision/recall, confusion matrix)",
+        epilog="example: foveal eval classify data/fashion-mnist --model runs/classify/1 --out eval/",
+    )
+    p.add_argument("data", help="ImageFolder root (uses test/, else val/, else the whole tree)")
+    p.add_argument("--model", required=True, help="training run folder, .onnx file or zoo name")
+    p.add_argument("--split", choices=("auto", "test", "val", "train", "all"), default="auto")
+    p.add_argument("--out", help="folder for report.json, report.txt and confusion_matrix.png")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from foveal.evaluate.classification import evaluate_classifier, format_report
+
+    m = evaluate_classifier(args.model, args.data, split=args.split, out_dir=args.out,
+                            batch_size=args.batch_size, progress=not args.no_progress)
+    if args.json:
+        print(json.dumps(m))
+    else:
+        print(f"{m['model']} on {m['data']}")
+        print(format_report(m))
+        for bad in m["skipped"]:
+            print(f"skipped {bad['source']}: {bad['error']}")
+        if args.out:
+            print(f"report: {m['files']['json']}, confusion matrix: {m['files']['confusion_matrix']}")
+    return 0

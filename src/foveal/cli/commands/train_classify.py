@@ -1,0 +1,109 @@
+"""foveal train classify DATA_DIR — fine-tune a pretrained classifier on an ImageFolder dataset."""
+
+from __future__ import annotations
+
+import argparse
+
+from foveal.cli.groups import group
+
+DEFAULT_LR = {"linear": 1e-2, "finetune": 1e-3, "discriminative": 2e-3}
+
+
+def add_engine_options(p: argparse.ArgumentParser, *, epochs: int = 10) -> None:
+    """The options of :class:`foveal.train.TrainConfig` (shared by every ``foveal train`` action)."""
+    g = p.add_argument_group("training engine")
+    g.add_argument("--epochs", type=int, default=epochs)
+    g.add_argument("--lr", type=float, help="peak learning rate (default depends on the task/mode)")
+    g.add_argument("--weight-decay", type=float, default=0.05)
+    g.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw")
+    g.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
+    g.add_argument("--schedule", choices=("cosine", "onecycle", "constant"), default="cosine")
+    g.add_argument("--warmup", type=float, default=1.0, help="warm-up epochs (default 1)")
+    g.add_argument("--grad-clip", type=float, default=0.0, help="clip the gradient norm (0 = off)")
+    g.add_argument("--amp", action="store_true", help="bf16 mixed precision (autocast)")
+    g.add_argument("--patience", type=int, default=0, help="early stopping patience in epochs (0 = off)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--run-dir", help="run folder (default runs/<task>/<n>)")
+    g.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
+    g.add_argument("--init-from", help="start from the weights of a run folder or checkpoint")
+    g.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu")
+    g.add_argument("--threads", type=int, help="CPU threads per process")
+    g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def engine_config(args: argparse.Namespace, lr: float) -> object:
+    from foveal.train import TrainConfig
+
+    return TrainConfig(
+        epochs=args.epochs, lr=args.lr if args.lr is not None else lr, weight_decay=args.weight_decay,
+        optimizer=args.optimizer, momentum=args.momentum, schedule=args.schedule,
+        warmup_epochs=min(args.warmup, args.epochs), grad_clip=args.grad_clip, amp=args.amp,
+        patience=args.patience, seed=args.seed, run_dir=args.run_dir, resume=args.resume,
+        progress=not args.no_progress, device=args.device, threads=args.threads, init_from=args.init_from,
+    )
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    train = group(sub, "train", "train or fine-tune a model on your data")
+    p = train.add_parser(
+        "classify",
+        help="fine-tune an image classifier on an ImageFolder (class/*.jpg)",
+        description="Fine-tune a pretrained zoo classifier on DATA_DIR/<class>/*.jpg (or DATA_DIR/train|val/<class>). "
+        "The run folder gets model.onnx, usable with 'foveal classify --model RUN_DIR'. "
+        "Run the same command under 'torchrun --nproc_per_node N -m foveal ...' for data parallel training.",
+        epilog="example: foveal train classify flowers/ --model mobilenet_v2.imagenet --epochs 5",
+    )
+    p.add_argument("data", help="ImageFolder root")
+    p.add_argument("--model", default="mobilenet_v2.imagenet", help="zoo classifier to start from")
+    p.add_argument("--scratch", action="store_true", help="random initialisation instead of the pretrained weights")
+    p.add_argument("--mode", choices=("finetune", "linear", "discriminative"), default="finetune",
+                   help="finetune: all layers; linear: frozen backbone; discriminative: lower LR for earlier layers")
+    p.add_argument("--lr-decay", type=float, default=0.5, help="LR factor per backbone group (discriminative)")
+    p.add_argument("--num-classes", type=int, help="expected number of classes (checked against the folders)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--input-size", type=int, help="square input side (default: the model's, 224)")
+    p.add_argument("--resize", type=int, help="shorter side before the centre crop (default input*256/224)")
+    p.add_argument("--augment", choices=("none", "light", "standard", "strong"), default="standard")
+    p.add_argument("--no-hflip", action="store_true", help="no horizontal flips (text, digits ...)")
+    p.add_argument("--balance", choices=("none", "weights", "sampler"), default="none",
+                   help="class imbalance: weighted loss or a class-balanced sampler")
+    p.add_argument("--label-smoothing", type=float, default=0.0)
+    p.add_argument("--val-fraction", type=float, default=0.2, help="held out per class when there is no val/")
+    p.add_argument("--limit-per-class", type=int, help="use at most N training images per class")
+    p.add_argument("--workers", type=int, default=0, help="data loading processes")
+    p.add_argument("--cache", choices=("auto", "yes", "no"), default="auto", help="keep decoded images in memory")
+    p.add_argument("--skip-bad", action="store_true", help="leave unreadable images out instead of stopping")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_engine_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    import os
+    import sys
+
+    from foveal.tasks.classification_train import ClassificationRecipe, ClassifyOptions
+    from foveal.train import Trainer
+
+    opts = ClassifyOptions(
+        data=args.data, model=args.model, pretrained=not args.scratch, mode=args.mode, lr_decay=args.lr_decay,
+        input_size=args.input_size, resize=args.resize, augment=args.augment, hflip=not args.no_hflip,
+        balance=args.balance, label_smoothing=args.label_smoothing, batch_size=args.batch_size,
+        val_fraction=args.val_fraction, num_classes=args.num_classes, limit_per_class=args.limit_per_class,
+        workers=args.workers, cache=args.cache, skip_bad=args.skip_bad, seed=args.seed,
+    )
+    opts.validate()
+    cfg = engine_config(args, DEFAULT_LR[args.mode])
+    result = Trainer(ClassificationRecipe(opts), cfg).fit()  # type: ignore[arg-type]
+    if os.environ.get("RANK", "0") != "0":
+        return 0
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        f = result.final
+        print(f"best epoch {result.best_epoch}/{result.epochs_run}: val accuracy {f['accuracy']:.4f}, "
+              f"top-5 {f['top5']:.4f}")
+        print(f"run folder: {result.run_dir} (model.onnx, metrics.csv, loss.png, val_confusion_matrix.png)")
+        print(f"use it:     foveal classify --model {result.run_dir} IMAGE", file=sys.stdout)
+    return 0

@@ -1,0 +1,1 @@
+"""Evaluation: metrics for every task (classification accuracy, detection mAP, ...), reports and plots."""

@@ -27,6 +27,10 @@ def main() -> int:
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--max-len", type=int, default=24, help="longest synthetic line (characters)")
+    ap.add_argument("--hidden", type=int, default=128)
+    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--schedule", choices=("cosine", "onecycle", "constant"), default="onecycle")
     ap.add_argument("--run-dir", default="runs/ocr_crnn_bench")
     args = ap.parse_args()
 
@@ -35,8 +39,9 @@ def main() -> int:
     from foveal.tasks.ocr.train import OcrOptions, OcrRecipe
     from foveal.train import TrainConfig, Trainer
 
-    recipe = OcrRecipe(OcrOptions(train_size=args.train_size, val_size=512, batch_size=args.batch_size))
-    cfg = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=0.01, schedule="onecycle", warmup_epochs=0.3,
+    recipe = OcrRecipe(OcrOptions(train_size=args.train_size, val_size=512, batch_size=args.batch_size,
+                                  max_len=args.max_len, hidden=args.hidden, layers=args.layers))
+    cfg = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=0.01, schedule=args.schedule, warmup_epochs=0.3,
                       grad_clip=5.0, run_dir=args.run_dir, threads=args.threads, progress=False)
     t0 = time.perf_counter()
     c0 = time.process_time()
@@ -55,7 +60,7 @@ def main() -> int:
 
     rec = TextRecognizer(result.run_dir)
     rng = random.Random("held-out/777")
-    texts = [random_text(rng, max_len=24) for _ in range(1000)]
+    texts = [random_text(rng, max_len=args.max_len) for _ in range(1000)]
     crops = [np.repeat(render_line(t, rng, height=32)[..., None], 3, axis=2) for t in texts]
     hyps = [h for h, _ in rec(crops)]
     test_metrics = {
@@ -68,7 +73,7 @@ def main() -> int:
     ours = TextReader(rec=result.run_dir).read(PAGES / "phototest.tif").text
     ppocr = TextReader().read(PAGES / "phototest.tif").text
 
-    print(f"\nCRNN (MobileNetV2-0.5 stem + 2x BiLSTM-128 + CTC), {params:.2f} M params")
+    print(f"\nCRNN (MobileNetV2-0.5 stem + {args.layers}x BiLSTM-{args.hidden} + CTC), {params:.2f} M params")
     print(f"training: {result.epochs_run} epochs x {args.train_size} fresh synthetic lines, "
           f"{minutes:.1f} min wall, {cpu_minutes:.1f} min CPU, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
     print(f"{'':<38}{'CER':>8}{'line acc':>10}")

@@ -50,13 +50,15 @@ def det_input_size(h: int, w: int, *, max_side: int = 2000, min_side: int = 32, 
     >>> det_input_size(480, 640)
     (480, 640)
     >>> det_input_size(4000, 3000)
-    (2016, 1504)
+    (1984, 1504)
+    >>> det_input_size(5, 3000)       # extreme strips: the long side still obeys max_side
+    (32, 1984)
     """
     scale = 1.0
     if max(h, w) > max_side:
         scale = max_side / max(h, w)
-    if min(h, w) * scale < min_side:
-        scale = min_side / min(h, w)
+    if min(h, w) * scale < min_side:  # enlarge small images, but never past max_side
+        scale = min(min_side / min(h, w), max_side / max(h, w))
     nh = max(multiple, int(round(h * scale / multiple)) * multiple)
     nw = max(multiple, int(round(w * scale / multiple)) * multiple)
     return nh, nw

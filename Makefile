@@ -8,15 +8,15 @@ export FOVEAL_WEIGHTS_PATH ?= $(SHARED)/weights
 
 .PHONY: run test lint bench clean
 
-$(STAMP): pyproject.toml requirements/no-deps.txt scripts/system-deps.sh
+$(STAMP): pyproject.toml requirements/no-deps.txt requirements/constraints.txt scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	$(BIN)/python -m pip install -q --no-deps -r requirements/no-deps.txt
+	$(BIN)/python -m pip install -q -e '.[dev]' -c requirements/constraints.txt
+	$(BIN)/python -m pip install -q --no-deps -r requirements/no-deps.txt -c requirements/constraints.txt
 	./scripts/system-deps.sh
 	touch $(STAMP)
 
-## run: the main job — classify real photos offline with pretrained weights
+## run: the main job — foveal analyze (every available task) offline on sample photos and a rendered page
 run: $(STAMP)
 	FOVEAL_OFFLINE=1 $(BIN)/python -m foveal.samples
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from foveal.cli import main
-from foveal.data.check import check_imagefolder, split_imagefolder
+from foveal.data.check_images import check_imagefolder, split_imagefolder
 from foveal.data.fashion_mnist import CLASSES, DEBIAN_DIR, read_idx, to_imagefolder
 from foveal.data.imagefolder import load_splits, scan
 from foveal.errors import ConfigError

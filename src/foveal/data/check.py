@@ -1,158 +1,143 @@
-"""Check an ImageFolder tree: unreadable images, empty or single classes, stray files, duplicates
-within and across splits.
+"""Validate a detection dataset: what ``foveal data check`` reports.
 
->>> from foveal.data.check import check_imagefolder
->>> report = check_imagefolder("flowers/")          # doctest: +SKIP
->>> report.ok, report.problems[:1]                  # doctest: +SKIP
-(False, ['unreadable image flowers/rose/3.jpg: ... corrupt or truncated ...'])
+>>> from foveal.data.check import check_detection_path
+>>> report = check_detection_path("BCCD")              # doctest: +SKIP
+>>> report.ok, report.counts()                         # doctest: +SKIP
+(False, {'zero_area': 2})
+
+Problems (any of them makes ``ok`` false and ``foveal data check`` exit with 1):
+
+* ``corrupt_label``: a label file that cannot be parsed (bad XML/JSON, a malformed YOLO line);
+* ``missing_label``: a split list names an annotation file that does not exist;
+* ``missing_image`` / ``unreadable_image``: an image file is absent, empty (0 bytes) or not an image;
+* ``size_mismatch``: the label file's width/height differ from the image's;
+* ``box_outside``: a box reaches outside the image (``x1 < 0``, ``x2 > width`` ...);
+* ``zero_area``: a box with ``x2 <= x1`` or ``y2 <= y1``;
+* ``unknown_class``: a class name or id that is not in the class list;
+* ``duplicate_id`` / ``duplicate_image``: an id or an image file used twice;
+* ``split_overlap``: one image in two splits (a leak from training into evaluation).
+
+Images without objects are valid (negatives for training) and only counted.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from foveal.data.imagefolder import find_split_dirs, scan
-from foveal.errors import ImageError
-from foveal.io import is_image_file, load_image
-from foveal.tasks.batching import map_ordered
+import numpy as np
+
+from foveal.data.detection import (
+    DatasetError,
+    DetectionDataset,
+    Problem,
+    image_size,
+    load_detection,
+    to_dict_summary,
+)
 
 
 @dataclass
 class CheckReport:
-    root: Path
-    splits: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> class -> images
-    unreadable: list[tuple[str, str]] = field(default_factory=list)
-    empty_classes: list[str] = field(default_factory=list)
-    stray_files: list[str] = field(default_factory=list)
-    duplicates_across: list[list[str]] = field(default_factory=list)
-    duplicates_within: list[list[str]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    """The result of a check: the dataset summary and every problem found."""
+
+    dataset: DetectionDataset
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
+    def counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(p.kind for p in self.problems).items()))
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "root": str(self.root), "ok": self.ok, "splits": self.splits,
-            "unreadable": [{"path": p, "error": e} for p, e in self.unreadable],
-            "empty_classes": self.empty_classes, "stray_files": self.stray_files,
-            "duplicates_across_splits": self.duplicates_across, "duplicates_within_split": self.duplicates_within,
-            "problems": self.problems,
+            "ok": self.ok,
+            "summary": to_dict_summary(self.dataset),
+            "problem_counts": self.counts(),
+            "problems": [p.to_dict() for p in self.problems],
         }
 
-    def summary(self) -> str:
-        lines = [f"{self.root}:"]
-        for split, counts in self.splits.items():
-            total = sum(counts.values())
-            lines.append(f"  {split}: {len(counts)} classes, {total} images "
-                         f"(fewest {min(counts.values(), default=0)}, most {max(counts.values(), default=0)} per class)")
-        lines += [f"  problem: {p}" for p in self.problems]
-        lines.append("  OK" if self.ok else f"  {len(self.problems)} problem(s)")
+    def to_text(self, *, limit: int = 20) -> str:
+        ds = self.dataset
+        lines = [ds.summary()]
+        empty = sum(1 for im in ds.images if len(im) == 0)
+        lines.append(f"boxes per class: {', '.join(f'{k}={v}' for k, v in ds.class_counts().items())}")
+        lines.append(f"images without objects: {empty}")
+        if self.ok:
+            lines.append("OK: no problems found")
+            return "\n".join(lines)
+        lines.append(f"{len(self.problems)} problem{'' if len(self.problems) == 1 else 's'}: "
+                     + ", ".join(f"{k}={v}" for k, v in self.counts().items()))
+        by_kind: dict[str, list[Problem]] = {}
+        for p in self.problems:
+            by_kind.setdefault(p.kind, []).append(p)
+        for kind, items in by_kind.items():
+            lines.append(f"[{kind}]")
+            for p in items[:limit]:
+                lines.append(f"  {p.source}: {p.message}")
+            if len(items) > limit:
+                lines.append(f"  ... and {len(items) - limit} more (use --json for all)")
         return "\n".join(lines)
 
 
-def _digest(path: Path) -> str:
-    h = hashlib.sha1()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def check_detection(ds: DetectionDataset, *, verify_images: bool = True) -> CheckReport:
+    """Check a dataset read with ``strict=False`` (its reading problems are included).
 
-
-def _decode(path: Path) -> str:
-    load_image(path)
-    return _digest(path)
-
-
-def check_imagefolder(root: str | os.PathLike) -> CheckReport:
-    """Decode every image and report each problem with the file it concerns."""
-    base = Path(root)
-    dirs = find_split_dirs(base) or {"all": base}
-    rep = CheckReport(base)
-    by_hash: dict[str, list[tuple[str, Path]]] = {}
-    for split, folder in dirs.items():
-        tree = scan(folder, allow_empty=True)
-        counts = dict(zip(tree.classes, tree.counts(), strict=True))
-        rep.splits[split] = counts
-        for c, n in counts.items():
-            if n == 0:
-                rep.empty_classes.append(f"{split}/{c}" if split != "all" else c)
-        for d in (folder / c for c in tree.classes):
-            for p in sorted(d.rglob("*")):
-                if p.is_file() and not is_image_file(p) and not p.name.startswith("."):
-                    rep.stray_files.append(str(p))
-        for path, res in map_ordered(_decode, [p for p, _ in tree.samples]):
-            if isinstance(res, ImageError):
-                rep.unreadable.append((str(path), str(res)))
-            elif isinstance(res, BaseException):
-                rep.unreadable.append((str(path), f"{type(res).__name__}: {res}"))
-            else:
-                by_hash.setdefault(res, []).append((split, path))
-    for items in by_hash.values():
-        if len(items) < 2:
-            continue
-        names = [str(p) for _, p in items]
-        (rep.duplicates_across if len({s for s, _ in items}) > 1 else rep.duplicates_within).append(names)
-    train_counts = rep.splits.get("train", rep.splits.get("all", {}))
-    if len(train_counts) < 2:
-        rep.problems.append(f"only {len(train_counts)} class folder(s); a classifier needs at least two")
-    rep.problems += [f"unreadable image {p}: {e}" for p, e in rep.unreadable]
-    rep.problems += [f"empty class folder {c}" for c in rep.empty_classes]
-    rep.problems += [f"the same image is in several splits: {', '.join(g)}" for g in rep.duplicates_across]
-    rep.problems += [f"duplicate images: {', '.join(g)}" for g in rep.duplicates_within]
-    for split in rep.splits:
-        if split != "all" and "train" in rep.splits and split != "train":
-            extra = sorted(set(rep.splits[split]) - set(rep.splits["train"]))
-            if extra:
-                rep.problems.append(f"classes in {split}/ but not in train/: {', '.join(extra)}")
-    rep.problems += [f"not an image file (ignored by training): {p}" for p in rep.stray_files]
-    return rep
-
-
-def split_imagefolder(
-    src: str | os.PathLike, out: str | os.PathLike, *, val: float = 0.2, test: float = 0.0, seed: int = 0,
-    mode: str = "copy",
-) -> dict[str, int]:
-    """Write ``out/train``, ``out/val`` (and ``out/test``) with a stratified, seeded split of ``src``.
-
-    ``mode``: ``copy``, ``hardlink`` or ``symlink``. Existing files in ``out`` are an error.
+    Args:
+        verify_images: open every image's header: it must exist, be readable and have the size
+            the labels say. Without it, only existence is checked.
     """
-    import shutil
-
-    from foveal.data.imagefolder import stratified_split
-    from foveal.errors import ConfigError
-
-    if mode not in ("copy", "hardlink", "symlink"):
-        raise ConfigError(f"mode must be copy, hardlink or symlink, got {mode!r}")
-    if val < 0 or test < 0 or val + test >= 1 or val + test == 0:
-        raise ConfigError(f"--val ({val}) and --test ({test}) must be >= 0 with 0 < val + test < 1")
-    dst = Path(out)
-    if dst.exists() and any(dst.iterdir()):
-        raise ConfigError(f"{dst} exists and is not empty; choose a new output folder")
-    tree = scan(src)
-    if len(tree.classes) < 2:
-        raise ConfigError(f"{src} has a single class ({tree.classes[0]}); a classifier needs at least two")
-    rest, test_s = stratified_split(tree.samples, test, seed=seed) if test > 0 else (tree.samples, [])
-    train_s, val_s = stratified_split(rest, val / (1 - test), seed=seed) if val > 0 else (rest, [])
-    parts = {"train": train_s, "val": val_s, "test": test_s}
-    counts = {}
-    for split, samples in parts.items():
-        if not samples and split != "train":
-            continue
-        for path, label in samples:
-            rel = path.relative_to(Path(src) / tree.classes[label])
-            target = dst / split / tree.classes[label] / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if mode == "copy":
-                shutil.copy2(path, target)
-            elif mode == "hardlink":
-                os.link(path, target)
+    problems = list(ds.problems)
+    seen: dict[tuple[str | None, Path], str] = {}
+    for im in ds.images:
+        src = str(im.label_file or im.path)
+        key = (im.split, im.path.resolve() if im.path.exists() else im.path)
+        if key in seen:
+            problems.append(Problem("duplicate_image", src, f"image {im.path} is also used by {seen[key]}"))
+        else:
+            seen[key] = src
+        if verify_images:
+            try:
+                w, h = image_size(im.path)
+            except DatasetError as exc:
+                kind = "missing_image" if not im.path.exists() else "unreadable_image"
+                problems.append(Problem(kind, src, str(exc)))
             else:
-                target.symlink_to(path.resolve())
-        counts[split] = len(samples)
-    return counts
+                if (w, h) != (im.width, im.height):
+                    problems.append(Problem("size_mismatch", src, f"labels say {im.width}x{im.height} but "
+                                            f"image {im.path.name} is {w}x{h}"))
+        elif not im.path.is_file():
+            problems.append(Problem("missing_image", src, f"image {im.path} does not exist"))
+        b = im.boxes
+        if not len(b):
+            continue
+        zero = (b[:, 2] <= b[:, 0]) | (b[:, 3] <= b[:, 1])
+        outside = (b[:, 0] < 0) | (b[:, 1] < 0) | (b[:, 2] > im.width) | (b[:, 3] > im.height)
+        for i in np.flatnonzero(zero):
+            problems.append(Problem("zero_area", src, f"box {i} {_fmt(b[i])} has no area (needs x2 > x1, y2 > y1)"))
+        for i in np.flatnonzero(outside & ~zero):
+            problems.append(Problem("box_outside", src, f"box {i} {_fmt(b[i])} reaches outside the "
+                                    f"{im.width}x{im.height} image"))
+    return CheckReport(ds, problems)
+
+
+def check_detection_path(
+    path: str | os.PathLike,
+    format: str | None = None,
+    *,
+    classes: list[str] | None = None,
+    split: str | None = None,
+    verify_images: bool = True,
+) -> CheckReport:
+    """Read ``path`` leniently and check it. Raises :class:`DatasetError` only when it cannot be read at all."""
+    ds = load_detection(path, format, classes=classes, split=split, strict=False)
+    return check_detection(ds, verify_images=verify_images)
+
+
+def _fmt(box: np.ndarray) -> str:
+    return "[" + ", ".join(f"{float(v):g}" for v in box) + "]"

@@ -1,1 +1,1 @@
-"""Evaluation of trained models on labelled data (metrics, reports, plots)."""
+"""Evaluation: metrics for every task (classification accuracy, detection mAP, ...), reports and plots."""

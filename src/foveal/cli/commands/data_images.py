@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_split(args: argparse.Namespace) -> int:
-    from foveal.data.check import split_imagefolder
+    from foveal.data.check_images import split_imagefolder
 
     counts = split_imagefolder(args.src, args.out, val=args.val, test=args.test, seed=args.seed, mode=args.mode)
     print(", ".join(f"{k}: {v} images" for k, v in counts.items()) + f" -> {args.out}")
@@ -48,7 +48,7 @@ def run_split(args: argparse.Namespace) -> int:
 def run_check(args: argparse.Namespace) -> int:
     import json
 
-    from foveal.data.check import check_imagefolder
+    from foveal.data.check_images import check_imagefolder
 
     rep = check_imagefolder(args.root)
     print(json.dumps(rep.to_dict()) if args.json else rep.summary())

@@ -1,0 +1,73 @@
+"""Draw a record's results on its image: object boxes, faces with landmarks, text polygons, top label.
+
+>>> from foveal.analyze.draw import annotate
+>>> pil = annotate(image, record)          # doctest: +SKIP
+>>> pil.save("annotated.jpg")              # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+COLOURS = {"detect": (0, 200, 80), "faces": (255, 140, 0), "identify": (255, 140, 0), "ocr": (30, 120, 255)}
+
+
+@lru_cache(maxsize=8)
+def font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    """DejaVu Sans from matplotlib's data folder (always installed with foveal)."""
+    import matplotlib
+
+    path = Path(matplotlib.__file__).parent / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+    return ImageFont.truetype(str(path), size)
+
+
+def _label(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, colour: tuple[int, int, int], size: int) -> None:
+    f = font(size)
+    x, y = xy
+    left, top, right, bottom = draw.textbbox((x, y), text, font=f)
+    y = max(0.0, y - (bottom - top) - 4)
+    left, top, right, bottom = draw.textbbox((x, y), text, font=f)
+    draw.rectangle((left - 2, top - 2, right + 2, bottom + 2), fill=colour)
+    draw.text((x, y), text, fill=(255, 255, 255), font=f)
+
+
+def annotate(image: np.ndarray, record: dict[str, Any]) -> Image.Image:
+    """An RGB PIL image with the record's results drawn on a copy of ``image``."""
+    pil = Image.fromarray(image).convert("RGB")
+    draw = ImageDraw.Draw(pil)
+    w, h = pil.size
+    lw = max(2, round(max(w, h) / 300))
+    size = max(12, round(max(w, h) / 45))
+    for det in (record.get("detect") or {}).get("detections", []):
+        box = det["box"]
+        draw.rectangle(box, outline=COLOURS["detect"], width=lw)
+        _label(draw, (box[0], box[1]), f"{det['name']} {det['score']:.2f}", COLOURS["detect"], size)
+    for key in ("faces", "identify"):
+        for face in (record.get(key) or {}).get("faces", []):
+            box = face["box"]
+            draw.rectangle(box, outline=COLOURS[key], width=lw)
+            r = lw + 1
+            for px, py in face.get("landmarks", []):
+                draw.ellipse((px - r, py - r, px + r, py + r), fill=COLOURS[key])
+            name = face.get("name")
+            _label(draw, (box[0], box[1]), name if name else f"face {face['score']:.2f}", COLOURS[key], size)
+    for line in (record.get("ocr") or {}).get("lines", []):
+        poly = [tuple(p) for p in line["polygon"]]
+        draw.polygon(poly, outline=COLOURS["ocr"], width=max(1, lw - 1))
+    top = (record.get("classify") or {}).get("top") or []
+    if top:
+        # bottom-left, where it does not hide the labels of boxes that start at the top
+        _label(draw, (4, h - 2), f"{top[0]['name']} {top[0]['score']:.2f}", (60, 60, 60), size)
+    return pil
+
+
+def thumbnail(image: Image.Image | np.ndarray, size: int = 320) -> Image.Image:
+    pil = image if isinstance(image, Image.Image) else Image.fromarray(image)
+    pil = pil.convert("RGB")
+    pil.thumbnail((size, size), Image.BILINEAR)
+    return pil

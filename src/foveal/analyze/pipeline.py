@@ -1,0 +1,107 @@
+"""The streaming analysis pipeline: decode in threads, batch, run every task, one record per image.
+
+>>> from foveal.analyze.pipeline import analyze_items
+>>> from foveal.analyze.sources import iter_items
+>>> for item, image, record in analyze_items(iter_items(["cat.jpg"]), ["classify"]):  # doctest: +SKIP
+...     print(record["classify"]["top"][0]["name"])
+tabby
+
+A record is ``{"source", ["frame", "time"], "width", "height", TASK: result dict ...}``, or
+``{"source", ["frame"], "error"}`` for an input that could not be read. A task that fails on one
+image records ``{TASK: {"error": ...}}`` and the others still run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import numpy as np
+
+from foveal.analyze.sources import Item
+from foveal.analyze.tasks import prepare_batch, run_batch, run_task
+from foveal.errors import FovealError, ImageError
+from foveal.io import BatchReport, load_image
+from foveal.tasks.batching import chunked, map_ordered
+
+TaskOptions = dict[str, dict[str, Any]]
+
+
+def base_record(item: Item) -> dict[str, Any]:
+    rec: dict[str, Any] = {"source": item.source}
+    if item.frame is not None:
+        rec["frame"] = item.frame
+        rec["time"] = item.time
+    return rec
+
+
+def analyze_images(
+    images: list[np.ndarray], tasks: list[str], opts: TaskOptions | None = None, prepared: list[dict] | None = None
+) -> list[dict[str, Any]]:
+    """Task results for a batch of RGB images: one ``{task: result dict}`` per image."""
+    opts = opts or {}
+    out: list[dict[str, Any]] = [{"width": int(im.shape[1]), "height": int(im.shape[0])} for im in images]
+    for name in tasks:
+        topts = opts.get(name)
+        if prepare_batch(name, topts) is not None and images:
+            if prepared is None:
+                prep = prepare_batch(name, topts)
+                assert prep is not None
+                batch = [prep(im) for im in images]
+            else:
+                batch = [p[name] for p in prepared]
+            for rec, res in zip(out, run_batch(name, batch, topts), strict=True):
+                rec[name] = res
+            continue
+        for rec, im in zip(out, images, strict=True):
+            try:
+                rec[name] = run_task(name, im, **(topts or {}))
+            except FovealError as exc:
+                rec[name] = {"error": str(exc)}
+    return out
+
+
+def analyze_items(
+    items: Iterable[Item],
+    tasks: list[str],
+    opts: TaskOptions | None = None,
+    *,
+    batch_size: int = 8,
+    workers: int | None = None,
+    max_pixels: int | None = None,
+    report: BatchReport | None = None,
+) -> Iterator[tuple[Item, np.ndarray | None, dict[str, Any]]]:
+    """Yield ``(item, image or None, record)`` in input order.
+
+    Images are decoded (and prepared for batched tasks) in ``workers`` threads, at most
+    ``2 * batch_size`` ahead, so memory stays flat on any number of inputs.
+    """
+    opts = opts or {}
+    preps = {t: p for t in tasks if (p := prepare_batch(t, opts.get(t))) is not None}
+
+    def decode(item: Item) -> tuple[np.ndarray, dict[str, Any]]:
+        if item.error is not None:
+            raise ImageError(item.error, item.source)
+        image = item.image if item.image is not None else load_image(item.source, max_pixels=max_pixels)
+        return image, {t: p(image) for t, p in preps.items()}
+
+    stream = map_ordered(decode, items, workers=workers, prefetch=max(2, 2 * batch_size))
+    for chunk in chunked(stream, batch_size):
+        good = [(it, res) for it, res in chunk if not isinstance(res, BaseException)]
+        results = analyze_images([r[0] for _, r in good], tasks, opts, [r[1] for _, r in good]) if good else []
+        by_id = {id(it): (r[0], rec) for (it, r), rec in zip(good, results, strict=True)}
+        for it, res in chunk:
+            rec = base_record(it)
+            if isinstance(res, BaseException):
+                if not isinstance(res, FovealError):
+                    raise res
+                if report is not None:
+                    report.add_bad(it.source if it.frame is None else f"{it.source}#{it.frame}", res)
+                rec["error"] = str(res)
+                yield it, None, rec
+                continue
+            image, task_rec = by_id[id(it)]
+            rec.update(task_rec)
+            if report is not None:
+                report.ok += 1
+            yield it, image, rec

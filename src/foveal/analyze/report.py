@@ -1,0 +1,179 @@
+"""A self-contained HTML report from a JSON lines file: per-task summaries, then one row per record
+with an annotated thumbnail (embedded as a data URI; the page loads nothing from anywhere).
+
+Built by streaming the records twice (summary, then rows written to a temporary file that is renamed
+at the end), so memory stays flat; rows beyond ``max_rows`` are counted in the summary only.
+
+>>> from foveal.analyze.report import write_html
+>>> write_html("out/records.jsonl", "out/report.html")       # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from foveal.analyze.draw import annotate, thumbnail
+from foveal.analyze.records import iter_records
+from foveal.analyze.sources import is_video, read_frame
+from foveal.analyze.xmp import default_mode
+from foveal.errors import FovealError
+from foveal.io import load_image
+
+CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:6px;vertical-align:top;text-align:left}
+.sum{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ccc;border-radius:8px;padding:.6em 1em;min-width:14em}
+.err{color:#b00}img{max-width:320px}code{font-size:90%}
+"""
+
+
+class Summary:
+    """Per-task counts, updated one record at a time."""
+
+    def __init__(self) -> None:
+        self.records = 0
+        self.errors = 0
+        self.tasks: dict[str, Counter[str]] = {}
+        self.task_errors: Counter[str] = Counter()
+
+    def add(self, rec: dict[str, Any]) -> None:
+        self.records += 1
+        if "error" in rec:
+            self.errors += 1
+            return
+        for task, res in rec.items():
+            if not isinstance(res, dict):
+                continue
+            c = self.tasks.setdefault(task, Counter())
+            if "error" in res:
+                self.task_errors[task] += 1
+                continue
+            c["images"] += 1
+            if task == "classify" and res.get("top"):
+                c["label:" + res["top"][0]["name"]] += 1
+            elif task == "detect":
+                dets = res.get("detections", [])
+                c["with objects"] += bool(dets)
+                c["objects"] += len(dets)
+                for d in dets:
+                    c["label:" + d["name"]] += 1
+            elif task in ("faces", "identify"):
+                faces = res.get("faces", [])
+                c["with faces"] += bool(faces)
+                c["faces"] += len(faces)
+                for f in faces:
+                    if f.get("name"):
+                        c["label:" + f["name"]] += 1
+            elif task == "ocr":
+                lines = res.get("lines", [])
+                c["with text"] += bool(lines)
+                c["lines"] += len(lines)
+                c["characters"] += len(res.get("text", ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"records": self.records, "unreadable": self.errors}
+        for task, c in self.tasks.items():
+            labels = Counter({k[6:]: v for k, v in c.items() if k.startswith("label:")})
+            out[task] = {k: v for k, v in c.items() if not k.startswith("label:")}
+            out[task]["errors"] = self.task_errors[task]
+            if labels:
+                out[task]["top_labels"] = dict(labels.most_common(15))
+        return out
+
+
+def _short(task: str, res: dict[str, Any]) -> str:
+    if "error" in res:
+        return f'<span class="err">{html.escape(res["error"])}</span>'
+    if task == "classify":
+        return ", ".join(f"{html.escape(t['name'])} {t['score']:.2f}" for t in res.get("top", [])[:3])
+    if task == "detect":
+        c = Counter(d["name"] for d in res.get("detections", []))
+        return ", ".join(f"{n} &times;{k}" for n, k in c.most_common()) or "no objects"
+    if task in ("faces", "identify"):
+        faces = res.get("faces", [])
+        names = [f["name"] for f in faces if f.get("name")]
+        return f"{len(faces)} face(s)" + (": " + html.escape(", ".join(names)) if names else "")
+    if task == "ocr":
+        text = res.get("text", "")
+        return f"<pre>{html.escape(text[:500])}</pre>" if text else "no text"
+    return html.escape(str(res)[:200])
+
+
+def _thumb_uri(rec: dict[str, Any]) -> str:
+    src = rec["source"]
+    image = read_frame(src, rec["frame"]) if "frame" in rec and is_video(src) else load_image(src)
+    pil = thumbnail(annotate(image, rec))
+    buf = io.BytesIO()
+    pil.save(buf, "JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def write_html(records: str | os.PathLike | Iterable[str | os.PathLike], out: str | os.PathLike, *,
+               title: str = "foveal analyze report", max_rows: int = 1000) -> Path:
+    """Write the HTML report of one or more JSON lines files to ``out`` (atomically)."""
+    files = [records] if isinstance(records, (str, os.PathLike)) else list(records)
+    out = Path(out)
+    summary = Summary()
+    for f in files:
+        for rec in iter_records(f):
+            summary.add(rec)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+                     f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>")
+            fh.write(_summary_html(summary, max_rows))
+            fh.write("<h2>Images</h2><table><tr><th>image</th><th>source</th>"
+                     + "".join(f"<th>{html.escape(t)}</th>" for t in summary.tasks) + "</tr>")
+            rows = 0
+            for f in files:
+                for rec in iter_records(f):
+                    if rows >= max_rows:
+                        break
+                    rows += 1
+                    fh.write(_row(rec, list(summary.tasks)))
+            fh.write("</table></body></html>\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, default_mode())
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return out
+
+
+def _summary_html(summary: Summary, max_rows: int) -> str:
+    d = summary.to_dict()
+    cards = [f"<div class='card'><b>records</b><br>{d['records']} ({d['unreadable']} unreadable)"
+             + (f"<br>first {max_rows} shown below" if d["records"] > max_rows else "") + "</div>"]
+    for task in summary.tasks:
+        info = d[task]
+        body = "<br>".join(f"{html.escape(k)}: {v}" for k, v in info.items() if k != "top_labels")
+        if "top_labels" in info:
+            body += "<br><i>" + ", ".join(f"{html.escape(k)} {v}" for k, v in info["top_labels"].items()) + "</i>"
+        cards.append(f"<div class='card'><b>{html.escape(task)}</b><br>{body}</div>")
+    return "<h2>Summary</h2><div class='sum'>" + "".join(cards) + "</div>"
+
+
+def _row(rec: dict[str, Any], tasks: list[str]) -> str:
+    name = rec["source"] + (f" #{rec['frame']} ({rec['time']} s)" if "frame" in rec else "")
+    if "error" in rec:
+        return (f"<tr><td></td><td><code>{html.escape(name)}</code></td>"
+                f"<td colspan='{max(1, len(tasks))}' class='err'>{html.escape(rec['error'])}</td></tr>")
+    try:
+        img = f"<img src='{_thumb_uri(rec)}' alt='{html.escape(name, quote=True)}'>"
+    except (FovealError, OSError) as exc:
+        img = f"<span class='err'>no thumbnail: {html.escape(str(exc))}</span>"
+    cells = "".join(f"<td>{_short(t, rec[t]) if t in rec else ''}</td>" for t in tasks)
+    return f"<tr><td>{img}</td><td><code>{html.escape(name)}</code></td>{cells}</tr>"

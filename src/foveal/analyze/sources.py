@@ -1,0 +1,173 @@
+"""What ``foveal analyze`` reads: image files, folders, glob patterns and video files (sampled frames).
+
+>>> from foveal.analyze.sources import expand_inputs, iter_items
+>>> paths = expand_inputs(["photos/", "clip.mp4"])                 # doctest: +SKIP
+>>> for item in iter_items(paths, fps=1.0):                         # doctest: +SKIP
+...     print(item.source, item.frame)
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from foveal.errors import ConfigError, ImageError
+from foveal.io import IMAGE_EXTENSIONS
+
+VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
+
+
+@dataclass(frozen=True)
+class Item:
+    """One image to analyse: a file, or one frame of a video (decoded already)."""
+
+    source: str
+    frame: int | None = None
+    time: float | None = None
+    image: np.ndarray | None = None
+    error: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int | None]:
+        return record_key(self.source, self.frame)
+
+
+def record_key(source: str, frame: int | None) -> tuple[str, int | None]:
+    """The identity of a record, used to resume: (absolute path, frame or None)."""
+    return os.path.abspath(source), frame
+
+
+def is_video(path: str | os.PathLike) -> bool:
+    return Path(path).suffix.lower() in VIDEO_EXTENSIONS
+
+
+def _wanted(p: Path) -> bool:
+    ext = p.suffix.lower()
+    return ext in IMAGE_EXTENSIONS or ext in VIDEO_EXTENSIONS
+
+
+def expand_inputs(inputs: Sequence[str | os.PathLike], *, recursive: bool = True) -> list[str]:
+    """Files, folders and glob patterns -> file paths (folders: images and videos, sorted).
+
+    Files named explicitly are kept whatever their extension, so a bad file is reported, not dropped.
+
+    Raises:
+        ImageError: an input matches nothing.
+    """
+    out: list[str] = []
+    for item in inputs:
+        text = os.fspath(item)
+        path = Path(text)
+        if path.is_dir():
+            walker = path.rglob("*") if recursive else path.glob("*")
+            out.extend(sorted(str(p) for p in walker if p.is_file() and _wanted(p)))
+        elif path.is_file():
+            out.append(text)
+        elif any(ch in text for ch in "*?["):
+            matches = sorted(p for p in glob.glob(text, recursive=True) if Path(p).is_file())
+            if not matches:
+                raise ImageError(f"the pattern {text!r} matches no file", text)
+            out.extend(matches)
+        else:
+            raise ImageError(f"{text}: no such file or folder", text)
+    return out
+
+
+def _open_video(path: str):  # -> cv2.VideoCapture
+    import cv2
+
+    cap = cv2.VideoCapture(path)
+    if not cap.isOpened():
+        cap.release()
+        raise ImageError(f"{path} could not be opened as a video (OpenCV/FFmpeg cannot read it)", path)
+    return cap
+
+
+def video_info(path: str) -> tuple[float, int]:
+    """(frames per second, frame count) of a video; fps falls back to 25 when the file does not say."""
+    import cv2
+
+    cap = _open_video(path)
+    try:
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    finally:
+        cap.release()
+    return (fps if fps > 0 else 25.0), count
+
+
+def video_frames(path: str, fps: float | None) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Yield ``(frame index, time in s, RGB frame)``, about ``fps`` frames per second (all when None).
+
+    Frames are read in order (skipped ones are only grabbed, not decoded), so memory stays flat.
+    """
+
+    if fps is not None and fps <= 0:
+        raise ConfigError(f"--fps must be positive, got {fps}")
+    native, _ = video_info(path)
+    cap = _open_video(path)
+    try:
+        step = 0.0 if fps is None else 1.0 / fps
+        next_t = 0.0
+        index = 0
+        while cap.grab():
+            t = index / native
+            if t + 1e-9 >= next_t:
+                ok, bgr = cap.retrieve()
+                if ok and bgr is not None:
+                    yield index, round(t, 3), np.ascontiguousarray(bgr[..., ::-1])
+                next_t += step
+                while step and next_t <= t:
+                    next_t += step
+            index += 1
+    finally:
+        cap.release()
+
+
+def read_frame(path: str, index: int) -> np.ndarray:
+    """One RGB frame by index (seeks; used for report thumbnails)."""
+    import cv2
+
+    cap = _open_video(path)
+    try:
+        cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, bgr = cap.read()
+    finally:
+        cap.release()
+    if not ok or bgr is None:
+        raise ImageError(f"{path}: frame {index} could not be read", path)
+    return np.ascontiguousarray(bgr[..., ::-1])
+
+
+def estimate_count(paths: Sequence[str], fps: float | None) -> int:
+    """How many items :func:`iter_items` will yield (video frame counts estimated from headers)."""
+    n = 0
+    for p in paths:
+        if not is_video(p):
+            n += 1
+            continue
+        try:
+            native, count = video_info(p)
+        except ImageError:
+            n += 1
+            continue
+        n += count if fps is None else max(1, int(np.ceil(count / native * fps - 1e-9)))
+    return n
+
+
+def iter_items(paths: Iterable[str], fps: float | None = 1.0) -> Iterator[Item]:
+    """One :class:`Item` per image file and per sampled video frame (a video that fails carries ``error``)."""
+    for p in paths:
+        if not is_video(p):
+            yield Item(p)
+            continue
+        try:
+            for index, t, rgb in video_frames(p, fps):
+                yield Item(p, index, t, rgb)
+        except ImageError as exc:
+            yield Item(p, error=str(exc))

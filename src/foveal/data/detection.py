@@ -1,0 +1,414 @@
+"""Object-detection datasets: one in-memory representation, read from and written to COCO, YOLO and VOC.
+
+A :class:`DetectionDataset` is a list of :class:`DetectionImage` records (image path, size, split,
+boxes ``xyxy`` in float pixels, class ids) plus the class names. Boxes use foveal's one convention
+(see :mod:`foveal.results`): continuous pixel coordinates, ``(x1, y1)`` top-left, ``(x2, y2)``
+bottom-right. Pascal VOC coordinates are read as they are written (no 1-based shift), as most tools do,
+so conversions round-trip exactly.
+
+>>> from foveal.data.detection import load_detection, save_detection
+>>> ds = load_detection("BCCD")                        # doctest: +SKIP  (format sniffed: voc)
+>>> ds.summary()                                       # doctest: +SKIP
+'voc: 364 images, 4888 boxes, 3 classes (Platelets, RBC, WBC); splits test=72, train=205, val=87'
+>>> save_detection(ds, "bccd_yolo", "yolo")            # doctest: +SKIP
+
+Readers are strict by default: a corrupt label file, an unknown class or a duplicate id raises
+:class:`DatasetError` naming the file. With ``strict=False`` they record a :class:`Problem` in
+``dataset.problems`` and carry on (this is what ``foveal data check`` uses). Boxes outside the image
+or with zero area are kept as they are by readers and reported by :func:`foveal.data.check.check_detection`.
+
+``difficult`` marks boxes to ignore in evaluation (VOC ``difficult``, COCO ``iscrowd``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from foveal.errors import FovealError
+
+FORMATS = ("voc", "coco", "yolo")
+
+
+class DatasetError(FovealError, ValueError):
+    """A dataset could not be read or written (bad layout, corrupt label file, unknown class ...)."""
+
+
+@dataclass
+class Problem:
+    """One thing wrong with a dataset.
+
+    ``kind`` is one of the kinds listed in :mod:`foveal.data.check` (``corrupt_label``,
+    ``missing_image``, ``box_outside``, ``zero_area``, ``unknown_class``, ``duplicate_id`` ...).
+    """
+
+    kind: str
+    source: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "source": self.source, "message": self.message}
+
+
+@dataclass
+class DetectionImage:
+    """One image and its boxes.
+
+    Attributes:
+        path: the image file.
+        width, height: image size in pixels (from the label file, or the image header).
+        boxes: (N, 4) float32 ``xyxy`` pixels.
+        class_ids: (N,) int64 indices into the dataset's ``classes``.
+        difficult: (N,) bool, boxes ignored by evaluation.
+        split: ``"train"``, ``"val"``, ``"test"`` ... or ``None``.
+        id: the image id of the source format (COCO id, VOC/YOLO file stem).
+        label_file: the label file it came from (VOC XML, YOLO txt), if any.
+    """
+
+    path: Path
+    width: int
+    height: int
+    boxes: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32))
+    class_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    difficult: np.ndarray | None = None
+    split: str | None = None
+    id: int | str | None = None
+    label_file: Path | None = None
+
+    def __post_init__(self) -> None:
+        self.path = Path(self.path)
+        self.boxes = np.asarray(self.boxes, np.float32).reshape(-1, 4)
+        self.class_ids = np.asarray(self.class_ids, np.int64).reshape(-1)
+        n = len(self.boxes)
+        self.difficult = (
+            np.zeros(n, bool) if self.difficult is None else np.asarray(self.difficult, bool).reshape(-1)
+        )
+        if not (len(self.class_ids) == len(self.difficult) == n):
+            raise DatasetError(
+                f"{self.path}: {n} boxes but {len(self.class_ids)} class ids and "
+                f"{len(self.difficult)} difficult flags; they must match"
+            )
+        self.width, self.height = int(self.width), int(self.height)
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+
+@dataclass
+class DetectionDataset:
+    """Images with boxes, the class names, and what went wrong while reading (``problems``)."""
+
+    images: list[DetectionImage]
+    classes: list[str]
+    format: str = ""
+    root: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __iter__(self) -> Iterator[DetectionImage]:
+        return iter(self.images)
+
+    def __getitem__(self, i: int) -> DetectionImage:
+        return self.images[i]
+
+    @property
+    def num_boxes(self) -> int:
+        return sum(len(im) for im in self.images)
+
+    @property
+    def splits(self) -> dict[str, int]:
+        """Images per split (``"-"`` for images without one)."""
+        return dict(sorted(Counter(im.split or "-" for im in self.images).items()))
+
+    def class_counts(self) -> dict[str, int]:
+        counts = Counter(int(c) for im in self.images for c in im.class_ids)
+        return {name: counts.get(i, 0) for i, name in enumerate(self.classes)}
+
+    def subset(self, split: str | None) -> DetectionDataset:
+        """The images of one split (all images for ``None``).
+
+        Raises:
+            DatasetError: no image is in that split.
+        """
+        if split is None:
+            return self
+        images = [im for im in self.images if im.split == split]
+        if not images:
+            have = ", ".join(k for k in self.splits if k != "-") or "none"
+            raise DatasetError(f"no images in split {split!r}; the splits here are: {have}")
+        return replace(self, images=images, problems=list(self.problems))
+
+    def summary(self) -> str:
+        cls = ", ".join(self.classes) if len(self.classes) <= 10 else f"{', '.join(self.classes[:10])}, ..."
+        splits = ", ".join(f"{k}={v}" for k, v in self.splits.items())
+        return (
+            f"{self.format or 'dataset'}: {len(self)} images, {self.num_boxes} boxes, "
+            f"{len(self.classes)} classes ({cls}); splits {splits}"
+        )
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (never a half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def image_size(path: Path) -> tuple[int, int]:
+    """``(width, height)`` from the image header (no decoding).
+
+    Raises:
+        DatasetError: missing, empty or unreadable file.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    if not path.is_file():
+        raise DatasetError(f"image {path} does not exist")
+    if path.stat().st_size == 0:
+        raise DatasetError(f"image {path} is empty (0 bytes)")
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise DatasetError(f"image {path} cannot be read: {exc}") from exc
+    if w <= 0 or h <= 0:
+        raise DatasetError(f"image {path} has an empty size {w}x{h}")
+    return w, h
+
+
+class _Collector:
+    """Raise in strict mode, else record problems."""
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.problems: list[Problem] = []
+
+    def __call__(self, kind: str, source: object, message: str) -> None:
+        if self.strict:
+            raise DatasetError(f"{source}: {message}")
+        self.problems.append(Problem(kind, str(source), message))
+
+
+def place_image(src: Path, dst: Path, mode: str) -> None:
+    """Put an image file at ``dst``: ``copy`` it, hard-``link`` it (copy across file systems), or ``none``."""
+    import shutil
+
+    if mode == "none":
+        return
+    if not src.is_file():
+        raise DatasetError(f"image {src} does not exist; cannot {mode} it to {dst}")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    if dst.exists() and dst.resolve() == src.resolve():
+        return
+    if mode == "link":
+        try:
+            dst.unlink(missing_ok=True)
+            os.link(src, dst)
+            return
+        except OSError:
+            pass
+    elif mode != "copy":
+        raise DatasetError(f"unknown image mode {mode!r}; expected copy, link or none")
+    tmp = dst.with_name(f".{dst.name}.tmp")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, dst)
+
+
+def unique_names(images: list[DetectionImage], split_dirs: bool) -> None:
+    """Refuse two images that would land on the same output file."""
+    seen: dict[tuple[str | None, str], Path] = {}
+    for im in images:
+        key = (im.split if split_dirs else None, im.file_name)
+        if key in seen and seen[key] != im.path:
+            raise DatasetError(
+                f"two images would be written as {im.file_name!r}"
+                f"{f' in split {im.split!r}' if split_dirs else ''}: {seen[key]} and {im.path}; "
+                "rename one of them"
+            )
+        seen[key] = im.path
+
+
+# ----------------------------------------------------------------------------------------------- dispatch
+
+
+def sniff_format(path: str | os.PathLike) -> str:
+    """Guess a dataset's format from its layout.
+
+    * ``voc``: a folder with ``Annotations/`` (XML files);
+    * ``coco``: a ``.json`` file, or a folder with ``annotations/*.json``;
+    * ``yolo``: a ``.yaml``/``.yml`` file, or a folder with ``data.yaml``/``dataset.yaml``.
+
+    Raises:
+        DatasetError: none of these.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise DatasetError(f"{p}: no such file or folder; expected a VOC, COCO or YOLO dataset")
+    if p.is_file():
+        if p.suffix.lower() == ".json":
+            return "coco"
+        if p.suffix.lower() in (".yaml", ".yml"):
+            return "yolo"
+        raise DatasetError(
+            f"{p} is a {p.suffix or 'extension-less'} file; expected a COCO .json, a YOLO data .yaml, "
+            "or a dataset folder"
+        )
+    if (p / "Annotations").is_dir():
+        return "voc"
+    if any(p.glob("annotations/*.json")) or any(p.glob("*.json")):
+        return "coco"
+    if any((p / n).is_file() for n in ("data.yaml", "dataset.yaml", "data.yml")):
+        return "yolo"
+    raise DatasetError(
+        f"{p} does not look like a detection dataset: expected Annotations/ (Pascal VOC), "
+        "annotations/*.json (COCO) or data.yaml (YOLO); pass --format to say which"
+    )
+
+
+def load_detection(
+    path: str | os.PathLike,
+    format: str | None = None,
+    *,
+    split: str | None = None,
+    classes: list[str] | None = None,
+    strict: bool = True,
+) -> DetectionDataset:
+    """Read a detection dataset in any supported format.
+
+    Args:
+        path: dataset folder, COCO json file or YOLO data yaml.
+        format: ``voc``, ``coco`` or ``yolo``; sniffed from the layout when ``None``.
+        split: only this split (``train``, ``val``, ``test`` ...); all when ``None``.
+        classes: the expected class names (VOC objects of other names are ``unknown_class``);
+            VOC default: the sorted set of names found. COCO and YOLO carry their own names.
+        strict: raise on the first problem (default) or record it in ``problems`` and go on.
+    """
+    fmt = format or sniff_format(path)
+    if fmt == "voc":
+        from foveal.data.voc import read_voc
+
+        ds = read_voc(path, classes=classes, split=split, strict=strict)
+    elif fmt == "coco":
+        from foveal.data.coco import read_coco
+
+        ds = read_coco(path, split=split, strict=strict)
+    elif fmt == "yolo":
+        from foveal.data.yolo import read_yolo
+
+        ds = read_yolo(path, split=split, strict=strict)
+    else:
+        raise DatasetError(f"unknown dataset format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    if classes is not None and fmt != "voc":
+        ds = remap_classes(ds, classes, strict=strict)
+    return ds
+
+
+def save_detection(
+    ds: DetectionDataset, dst: str | os.PathLike, format: str, *, images: str = "copy"
+) -> Path:
+    """Write ``ds`` in ``format`` under folder ``dst``; ``images`` is ``copy``, ``link`` or ``none``.
+
+    Returns the dataset's main path (the folder for VOC/COCO, ``data.yaml`` for YOLO).
+    """
+    out = Path(dst)
+    if out.exists() and not out.is_dir():
+        raise DatasetError(f"{out} is a file; expected a folder to write the dataset into")
+    if format == "voc":
+        from foveal.data.voc import write_voc
+
+        return write_voc(ds, out, images=images)
+    if format == "coco":
+        from foveal.data.coco import write_coco
+
+        return write_coco(ds, out, images=images)
+    if format == "yolo":
+        from foveal.data.yolo import write_yolo
+
+        return write_yolo(ds, out, images=images)
+    raise DatasetError(f"unknown dataset format {format!r}; expected one of {', '.join(FORMATS)}")
+
+
+def remap_classes(ds: DetectionDataset, classes: list[str], *, strict: bool = True) -> DetectionDataset:
+    """Re-index class ids to a new list of names; boxes of names not in it are ``unknown_class``."""
+    index = {n: i for i, n in enumerate(classes)}
+    report = _Collector(strict)
+    images = []
+    for im in ds.images:
+        names = [ds.classes[c] for c in im.class_ids]
+        keep = np.array([n in index for n in names], bool)
+        for n in sorted({n for n in names if n not in index}):
+            report("unknown_class", im.label_file or im.path, f"class {n!r} is not one of {classes}")
+        images.append(
+            replace(
+                im,
+                boxes=im.boxes[keep],
+                class_ids=np.array([index[n] for n, k in zip(names, keep, strict=True) if k], np.int64),
+                difficult=im.difficult[keep],
+            )
+        )
+    return replace(ds, images=images, classes=list(classes), problems=ds.problems + report.problems)
+
+
+def fix_boxes(ds: DetectionDataset) -> tuple[DetectionDataset, int, int]:
+    """Clip boxes to their image and drop boxes with zero area. Returns ``(dataset, clipped, dropped)``."""
+    clipped = dropped = 0
+    images = []
+    for im in ds.images:
+        b = im.boxes.copy()
+        lim = np.array([im.width, im.height, im.width, im.height], np.float32)
+        c = np.clip(b, 0, lim)
+        keep = (c[:, 2] > c[:, 0]) & (c[:, 3] > c[:, 1])
+        clipped += int((np.abs(c - b).max(axis=1, initial=0) > 0)[keep].sum())
+        dropped += int((~keep).sum())
+        images.append(replace(im, boxes=c[keep], class_ids=im.class_ids[keep], difficult=im.difficult[keep]))
+    return replace(ds, images=images), clipped, dropped
+
+
+def names_file_classes(spec: str) -> list[str]:
+    """Class names from ``"a,b,c"`` or a text file with one name per line."""
+    p = Path(spec)
+    if p.is_file():
+        names = [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    else:
+        names = [n.strip() for n in spec.split(",") if n.strip()]
+    if not names:
+        raise DatasetError(f"no class names in {spec!r}; expected 'a,b,c' or a file with one name a line")
+    if len(set(names)) != len(names):
+        dup = sorted(n for n, k in Counter(names).items() if k > 1)
+        raise DatasetError(f"class names repeat: {', '.join(dup)}")
+    return names
+
+
+def to_dict_summary(ds: DetectionDataset) -> dict[str, Any]:
+    return {
+        "format": ds.format,
+        "root": str(ds.root) if ds.root else None,
+        "images": len(ds),
+        "boxes": ds.num_boxes,
+        "classes": ds.classes,
+        "class_counts": ds.class_counts(),
+        "splits": ds.splits,
+        "images_without_objects": sum(1 for im in ds.images if len(im) == 0),
+    }

@@ -1,0 +1,106 @@
+"""Every result type flows through analyze's outputs (JSONL, CSV, HTML, annotations, XMP) and the
+service. The detect/faces/OCR verbs are replaced here by stand-ins returning fixed results in the
+agreed formats (foveal.results), so this runs before those tasks are merged; the real verbs are
+tested in test_analyze_all_tasks.py."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+import foveal.api
+from foveal.cli import main
+from foveal.results import Detections, Faces, TextLines
+
+
+def _detect(image, **kw):
+    return Detections(np.array([[10, 20, 110, 220]]), np.array([0.9]), np.array([0]), ["person"], "stand-in")
+
+
+def _faces(image, **kw):
+    lm = np.array([[[40, 60], [80, 60], [60, 80], [45, 100], [75, 100]]], np.float32)
+    return Faces(np.array([[30, 40, 90, 120]]), np.array([0.95]), lm, model="stand-in")
+
+
+def _text(image, **kw):
+    poly = np.array([[[5, 5], [200, 5], [200, 30], [5, 30]]], np.float32)
+    return TextLines(poly, ["Total: 12 EUR"], np.array([0.97]), model="stand-in")
+
+
+@pytest.fixture()
+def stand_ins(monkeypatch):
+    monkeypatch.setattr(foveal.api, "detect", _detect, raising=False)
+    monkeypatch.setattr(foveal.api, "detect_faces", _faces, raising=False)
+    monkeypatch.setattr(foveal.api, "read_text", _text, raising=False)
+
+
+def test_outputs_carry_every_result_type(stand_ins, photo_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    rc = main(["analyze", str(photo_dir / "rocket.jpg"), "--tasks", "all", "--out", str(out), "--no-progress",
+               "--csv", "--html", "--annotate", "--write-metadata"])
+    assert rc == 0
+    rec = json.loads((out / "records.jsonl").read_text())
+    assert rec["detect"] == _detect(None).to_dict()
+    assert rec["faces"] == _faces(None).to_dict()
+    assert rec["ocr"]["text"] == "Total: 12 EUR"
+    row = next(csv.DictReader(open(out / "records.csv")))
+    assert (row["detect_count"], row["detect_labels"], row["faces_count"], row["ocr_text"]) == \
+        ("1", "person", "1", "Total: 12 EUR")
+    page = (out / "report.html").read_text()
+    assert "person &times;1" in page and "1 face(s)" in page and "Total: 12 EUR" in page
+    ann = foveal.load_image(next((out / "annotated").iterdir()))
+    edge = ann[130:210, 10:12].astype(int)  # the left edge of the person box, drawn green (0, 200, 80)
+    assert np.abs(edge - np.array([0, 200, 80])).mean() < 40
+    tagged = Path(rec["metadata"]).read_bytes()
+    for piece in (b"<rdf:li>person</rdf:li>", b"<rdf:li>face</rdf:li>", b"Total: 12 EUR", b"mwg-rs:Regions"):
+        assert piece in tagged
+
+
+def test_service_returns_every_result_type(stand_ins, photo_dir: Path) -> None:
+    from foveal.serve.background import serve_in_thread
+
+    img = {"file": ("r.jpg", (photo_dir / "rocket.jpg").read_bytes())}
+    with serve_in_thread() as url:
+        assert httpx.post(url + "/v1/detect", files=img).json()["detect"]["detections"][0]["name"] == "person"
+        assert len(httpx.post(url + "/v1/faces/detect", files=img).json()["faces"]["faces"]) == 1
+        assert httpx.post(url + "/v1/ocr", files=img).json()["ocr"]["text"] == "Total: 12 EUR"
+        body = httpx.post(url + "/v1/analyze", files=img, data={"tasks": "all"}, timeout=60).json()
+        assert {"classify", "detect", "faces", "ocr"} <= set(body)
+
+
+def test_web_page_draws_every_result_type(stand_ins, photo_dir: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from foveal.serve.background import serve_in_thread
+
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    with serve_in_thread() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 1000})
+            page.goto(url + "/")
+            for t in ("classify", "detect", "faces", "ocr"):
+                page.wait_for_selector(f"#task-{t}:checked", timeout=30_000)
+            page.set_input_files("#file", str(photo_dir / "rocket.jpg"))
+            page.wait_for_function("document.getElementById('canvas').width === 640")
+            page.click("#run")
+            page.wait_for_function("document.getElementById('status').textContent.startsWith('done')",
+                                   timeout=120_000)
+            items = page.locator("#results li").all_inner_texts()
+            shapes = int(page.get_attribute("#canvas", "data-shapes"))
+            green = page.evaluate("() => Array.from(document.getElementById('canvas').getContext('2d')"
+                                  ".getImageData(10, 150, 1, 1).data)")
+            keep = Path(__file__).resolve().parents[2] / "out"
+            keep.mkdir(exist_ok=True)
+            page.screenshot(path=str(keep / "web_page_all_results.png"), full_page=True)
+        finally:
+            browser.close()
+    assert "object: person 0.90" in items and "face: 0.95" in items and "text: Total: 12 EUR" in items
+    assert shapes == 4  # person box, face box, text polygon, top label
+    assert green[:3] == [0, 200, 80]

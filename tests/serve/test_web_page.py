@@ -1,0 +1,56 @@
+"""The web page in headless Chromium (Debian `chromium`, driven by Playwright): upload an image,
+see the overlay drawn on the canvas and the results list."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def test_upload_shows_overlay_and_results(server: str, token: str, photos: dict[str, Path], tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps.sh (apt-get install chromium)")
+    shot = tmp_path / "page.png"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(server + "/")
+            page.fill("#token", token)
+            page.dispatch_event("#token", "change")
+            page.wait_for_selector("#task-classify:checked", timeout=30_000)
+            page.evaluate("() => document.querySelectorAll('#tasks input').forEach("
+                          "(cb) => { cb.checked = cb.value === 'classify'; })")  # classify only
+            page.set_input_files("#file", str(photos["coffee"]))
+            page.wait_for_function("document.getElementById('canvas').width === 600")
+            before = page.evaluate(
+                "() => Array.from(document.getElementById('canvas').getContext('2d')"
+                ".getImageData(0, 340, 300, 60).data)")
+            page.click("#run")
+            page.wait_for_selector("#results li", timeout=120_000)
+            items = page.locator("#results li").all_inner_texts()
+            shapes = int(page.get_attribute("#canvas", "data-shapes"))
+            after = page.evaluate(
+                "() => Array.from(document.getElementById('canvas').getContext('2d')"
+                ".getImageData(0, 340, 300, 60).data)")
+            status = page.inner_text("#status")
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    keep = Path(__file__).resolve().parents[2] / "out"
+    keep.mkdir(exist_ok=True)
+    shutil.copy(shot, keep / "web_page.png")  # for a human to look at (out/ is git-ignored)
+    assert status.startswith("done"), status
+    assert items[0].startswith("class: espresso")
+    assert len(items) == 5
+    assert shapes >= 1
+    changed = sum(a != b for a, b in zip(before, after, strict=True))
+    assert changed > 1000  # the label banner was drawn over the image's bottom-left corner

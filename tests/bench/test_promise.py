@@ -105,7 +105,7 @@ def test_finetune_recipe_with_a_tiny_local_loop(tmp_path):
         opt.zero_grad()
         out["loss"].backward()
         opt.step()
-        losses.append(float(out["loss"]))
+        losses.append(float(out["loss"].detach()))
     assert losses[-1] < losses[0]
     model.eval()
     assert 0.0 <= recipe.evaluate(model, recipe.val_loader())["accuracy"] <= 1.0

@@ -105,7 +105,7 @@ def test_finetune_recipe_with_a_tiny_local_loop(tmp_path):
         opt.zero_grad()
         out["loss"].backward()
         opt.step()
-        losses.append(float(out["loss"]))
+        losses.append(float(out["loss"].detach()))
     assert losses[-1] < losses[0]
     model.eval()
     assert 0.0 <= recipe.evaluate(model, recipe.val_loader())["accuracy"] <= 1.0
@@ -131,3 +131,25 @@ def test_cli_writes_table_chart_and_json(shared, tmp_path, capsys):
     assert 0.5 < haar["value"] <= 1.0 and haar["extra"]["recall"] > 0.6
     assert data["settings"]["seed"] == 0
     assert main(["bench", "promise", "--tasks", "nope"]) == 2
+
+
+def test_classification_rows_are_reproducible(monkeypatch):
+    """Same seed, same numbers: splits, the SIFT vocabulary and the linear classifier are seeded."""
+    from foveal.classic.bovw import SiftBoVW
+    from foveal.classic.descriptors import HOG
+
+    monkeypatch.setattr(
+        promise,
+        "classification_extractors",
+        lambda seed, cnn_input: [
+            ("HOG + linear", "classical", lambda: HOG(size=(32, 32), cell=8)),
+            ("SIFT-BoVW + linear", "classical", lambda: SiftBoVW(words=32, size=(32, 32), dense_step=8, seed=seed)),
+        ],
+    )
+    monkeypatch.setattr(promise, "run_finetune", lambda split, cfg: promise.Row("classification", split.name, "fine-tuned CNN", "deep", "accuracy", note="skipped in this test"))
+    cfg = promise.Settings(seed=3, fashion_train=100, fashion_test=50, datasets=("fashion-mnist",), log=lambda m: None)
+    first = [(r.dataset, r.method, r.value) for r in promise.run_classification(cfg)]
+    second = [(r.dataset, r.method, r.value) for r in promise.run_classification(cfg)]
+    assert first == second
+    assert len(first) == 3
+    assert all(v is not None and 0.1 < v <= 1.0 for d, m, v in first if m != "fine-tuned CNN")

@@ -72,9 +72,12 @@ def test_stage_features(pooled, photos):
 
 
 def test_small_input_size(photos):
-    ex = get_extractor("mobilenet_v2.imagenet", input_size=(96, 96))
-    f = ex.extract(np.zeros((28, 28), np.uint8))
-    assert f.shape == (1, 1280) and ex.params()["input_size"] == (96, 96)
+    img = np.asarray(np.random.default_rng(0).integers(0, 255, (28, 28)), np.uint8)
+    onnx = get_extractor("mobilenet_v2.imagenet", input_size=(64, 64))
+    torch_ = get_extractor("mobilenet_v2.imagenet", input_size=(64, 64), backend="torch")
+    f = onnx.extract([img, img[::-1]])
+    assert f.shape == (2, 1280) and onnx.params()["input_size"] == (64, 64)
+    np.testing.assert_allclose(f, torch_.extract([img, img[::-1]]), atol=1e-4)
 
 
 def test_embed_cli_parquet_and_npy(tmp_path, photos, capsys):

@@ -64,6 +64,7 @@ class Settings:
     finetune_epochs: int = 2
     shared: Path = Path("../shared")
     tasks: tuple[str, ...] = TASKS
+    datasets: tuple[str, ...] = ("fashion-mnist", "digits")
     log: Callable[[str], None] = print
 
 
@@ -118,11 +119,14 @@ def run_classification(cfg: Settings) -> list[Row]:
     from foveal.bench.data import digits, fashion_mnist
 
     rows: list[Row] = []
-    splits = [digits(seed=cfg.seed)]
-    try:
-        splits.insert(0, fashion_mnist(cfg.fashion_train, cfg.fashion_test, seed=cfg.seed))
-    except Exception as exc:  # noqa: BLE001 - a missing optional data set is a note
-        rows.append(Row("classification", "fashion-mnist", "(all methods)", "-", "accuracy", note=str(exc)))
+    splits = []
+    if "fashion-mnist" in cfg.datasets:
+        try:
+            splits.append(fashion_mnist(cfg.fashion_train, cfg.fashion_test, seed=cfg.seed))
+        except Exception as exc:  # noqa: BLE001 - a missing optional data set is a note
+            rows.append(Row("classification", "fashion-mnist", "(all methods)", "-", "accuracy", note=str(exc)))
+    if "digits" in cfg.datasets:
+        splits.append(digits(seed=cfg.seed))
     for split in splits:
         cfg.log(f"classification: {split.describe()}")
         xtr, xte = _resize_all(split.x_train, 32), _resize_all(split.x_test, 32)
@@ -267,7 +271,9 @@ def run_finetune(split: Any, cfg: Settings) -> Row:
     run_dir = Path(tempfile.mkdtemp(prefix="foveal-promise-"))
     try:
         t = time.perf_counter()
-        conf = TrainConfig(epochs=cfg.finetune_epochs, lr=1e-3, seed=cfg.seed, run_dir=str(run_dir / "run"), progress=False)
+        conf = TrainConfig(
+            epochs=cfg.finetune_epochs, lr=1e-3, warmup_epochs=0.3, seed=cfg.seed, run_dir=str(run_dir / "run"), progress=False
+        )
         result = Trainer(recipe, conf).fit()
         train_s = time.perf_counter() - t
         path = getattr(result, "export_path", None) or (run_dir / "run" / "model.onnx")

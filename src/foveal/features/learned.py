@@ -33,8 +33,9 @@ class CNNExtractor(Extractor):
         stage: ``None`` for the pooled penultimate features (ONNX Runtime by default), or a stage
             index of the backbone contract (``feature_info``; negative counts from the end).
         backend: ``"onnx"`` or ``"torch"`` (stages always run in PyTorch).
-        input_size: run at this (h, w) instead of the model's default crop, e.g. (112, 112) for
-            tiny images; the whole image is resized (no crop). PyTorch only.
+        input_size: run at this (h, w) instead of the model's default crop, e.g. (64, 64) for
+            tiny images; the whole image is resized (no crop). With ONNX Runtime a pooled graph for
+            that size is exported once into the cache.
         threads: CPU threads.
     """
 
@@ -59,7 +60,7 @@ class CNNExtractor(Extractor):
         self.model = spec.name
         self.stage = stage
         self.input_size = tuple(input_size) if input_size else None
-        if stage is not None or self.input_size is not None:
+        if stage is not None:
             backend = "torch"
         self.backend = backend
         self.threads = threads
@@ -92,6 +93,11 @@ class CNNExtractor(Extractor):
 
             self._clf = Classifier(self.model, backend=self.backend, threads=self.threads)
             return self._clf
+        if self.stage is None and self.backend == "onnx":
+            from foveal.runtime import OnnxModel
+
+            self._net = _OnnxPooled(OnnxModel(self._sized_onnx(), threads=self.threads))
+            return self._net
         import torch
 
         from foveal.zoo.load import load_model
@@ -105,6 +111,33 @@ class CNNExtractor(Extractor):
         self._net.eval()
         return self._net
 
+    def _sized_onnx(self) -> Any:
+        """The pooled-features ONNX graph at ``input_size``, exported once into ``$FOVEAL_HOME/onnx``."""
+        from foveal.tasks.classification import _Pooled
+        from foveal.zoo.resolve import foveal_home, resolve_weights, sha256_file
+
+        h, w = self.pp.input_size
+        wpath = resolve_weights(self.spec)
+        path = foveal_home() / "onnx" / f"{self.model}-{sha256_file(wpath)[:10]}-{h}x{w}.onnx"
+        if not path.is_file():
+            import torch
+
+            from foveal.runtime.export import export_onnx
+            from foveal.zoo.load import load_model
+
+            gen = torch.Generator().manual_seed(0)
+            export_onnx(
+                _Pooled(load_model(self.spec, weights=wpath).eval()),
+                torch.randn(1, 3, h, w, generator=gen),
+                path,
+                input_names=("input",),
+                output_names=("logits", "embedding"),
+                dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}, "embedding": {0: "batch"}},
+                metadata={"name": self.model, "task": "embed", "input_size": [h, w]},
+                check_inputs=torch.randn(2, 3, h, w, generator=gen),
+            )
+        return path
+
     def _prepare(self, image: np.ndarray) -> np.ndarray:
         return preprocess(image, self.pp)
 
@@ -114,6 +147,8 @@ class CNNExtractor(Extractor):
         if self._clf is not None:
             _, emb = self._clf._forward(batch)
             return emb
+        if isinstance(runner, _OnnxPooled):
+            return runner(batch)
         import torch
 
         with torch.inference_mode():
@@ -123,6 +158,19 @@ class CNNExtractor(Extractor):
             if out.ndim == 4:
                 out = out.mean(dim=(2, 3))
         return out.numpy()
+
+
+class _OnnxPooled:
+    """Call an exported ``(logits, embedding)`` graph, keep the embedding."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def __call__(self, batch: np.ndarray) -> np.ndarray:
+        return self.model.run(batch)[1]
+
+    def eval(self) -> _OnnxPooled:
+        return self
 
 
 def _PooledHead(net: Any) -> Any:  # noqa: N802 - a module factory

@@ -160,3 +160,10 @@ def test_killed_run_resumes_without_gaps_or_duplicates(tmp_path: Path) -> None:
     assert subprocess.run([*cmd, "--resume"], env=env, stderr=subprocess.DEVNULL).returncode == 0
     names = [Path(r["source"]).name for r in _records(jsonl)]
     assert names == [f"{i:03d}.png" for i in range(60)]  # each once, in order
+
+
+def test_output_names_are_never_hidden_files() -> None:
+    from foveal.analyze.run import safe_name
+
+    assert safe_name(".venv/lib/x.png", suffix=".jpg") == "venv__lib__x.png.jpg"
+    assert safe_name("photos/a.jpg", frame=3) == "photos__a.jpg__f0000003"

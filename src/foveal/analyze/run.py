@@ -68,6 +68,7 @@ def safe_name(source: str, frame: int | None = None, suffix: str | None = None) 
     if p.startswith(".."):
         p = os.path.abspath(source).lstrip(os.sep)
     stem = re.sub(r"[^\w.\-]+", "_", p.replace(os.sep, "__"))
+    stem = stem.lstrip(".") or "image"  # never a hidden file (".venv/x.png" -> "venv__x.png")
     if frame is not None:
         stem = f"{stem}__f{frame:07d}"
     return stem + (suffix or "")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ExportError
+from foveal.utils.files import atomic_write_bytes
 
 
 @dataclass
@@ -101,14 +101,5 @@ def export_onnx(
     if not diff <= atol:
         raise ExportError(f"ONNX Runtime and PyTorch disagree by {diff:.3g} (> {atol:g}); not written")
 
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    out = atomic_write_bytes(path, data)
     return ExportReport(out, diff, atol, opset)

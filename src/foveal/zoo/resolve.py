@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
 import tempfile
 import urllib.request
@@ -13,6 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 from foveal.errors import ChecksumError, WeightsNotFoundError
+from foveal.utils.files import atomic_copy, new_file_mode
 from foveal.zoo.registry import ModelSpec, WeightSpec
 
 
@@ -141,6 +141,7 @@ def _download(ws: WeightSpec, *, progress: bool) -> Path:
     print(f"foveal: downloading {ws.file} from {ws.url}\n        to {dest}", file=sys.stderr)
     fd, tmp = tempfile.mkstemp(prefix=f".{ws.file}.", suffix=".part", dir=dest.parent)
     try:
+        os.chmod(tmp, new_file_mode())
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(ws.url, timeout=60) as resp:  # noqa: S310
             total = int(resp.headers.get("Content-Length") or 0) or None
             bar = None
@@ -197,14 +198,5 @@ def import_weights(file: str | os.PathLike, name: str | None = None) -> tuple[st
                 f"{src} (sha256 {digest}) matches no model in the zoo; 'foveal models list' shows them"
             )
         spec = found[0]
-    dest = cache_dir() / spec.weights.file
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{spec.weights.file}.", suffix=".part", dir=dest.parent)
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    dest = atomic_copy(src, cache_dir() / spec.weights.file)
     return spec.name, dest

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from foveal.errors import FovealError
+from foveal.utils.files import atomic_write_bytes, new_file_mode
 
 XMP_JPEG_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -165,27 +165,12 @@ def embed_png(data: bytes, packet: bytes) -> bytes:
 
 def default_mode() -> int:
     """Permissions a new file gets under the current umask (mkstemp would give 0o600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+    return new_file_mode()
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else default_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync and a rename."""
+    atomic_write_bytes(path, data, fsync=True)
 
 
 def write_metadata(source: str | os.PathLike, record: dict[str, Any], target: str | os.PathLike) -> Path:

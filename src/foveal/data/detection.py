@@ -23,7 +23,6 @@ or with zero area are kept as they are by readers and reported by :func:`foveal.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import FovealError
+from foveal.utils.files import atomic_write_text as _atomic_write_text
 
 FORMATS = ("voc", "coco", "yolo")
 
@@ -165,15 +165,7 @@ class DetectionDataset:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file and a rename (never a half-written file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    _atomic_write_text(path, text)
 
 
 def image_size(path: Path) -> tuple[int, int]:

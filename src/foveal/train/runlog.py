@@ -6,32 +6,20 @@ import csv
 import io
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from foveal.utils.files import atomic_write_text, new_file_mode
+
 
 def default_mode() -> int:
-    """``0o666`` minus the process umask: what ``open()`` would give a new file (mkstemp gives 0600)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+    """``0o666`` minus the process umask: what ``open()`` would give a new file."""
+    return new_file_mode()
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, default_mode())
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
+    return atomic_write_text(path, text)
 
 
 def write_json(path: str | os.PathLike, data: Any) -> Path:

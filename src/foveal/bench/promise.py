@@ -61,7 +61,7 @@ class Settings:
     fashion_train: int = 2000
     fashion_test: int = 1000
     cnn_input: int = 64
-    finetune_epochs: int = 2
+    finetune_epochs: int = 3
     shared: Path = Path("../shared")
     tasks: tuple[str, ...] = TASKS
     datasets: tuple[str, ...] = ("fashion-mnist", "digits")

@@ -94,6 +94,17 @@ def test_finetune_recipe_with_a_tiny_local_loop(tmp_path):
     split = fashion_mnist(60, 20, seed=0)
     recipe = promise.FashionFinetune(split, input_size=32, batch_size=16, seed=0)
     torch.manual_seed(0)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # what the benchmark trains with
+    try:
+        _tiny_loop(recipe, tmp_path)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _tiny_loop(recipe, tmp_path):
+    import torch
+
     model = recipe.build_model()
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)

@@ -61,7 +61,7 @@ class Settings:
     fashion_train: int = 2000
     fashion_test: int = 1000
     cnn_input: int = 64
-    finetune_epochs: int = 2
+    finetune_epochs: int = 3
     shared: Path = Path("../shared")
     tasks: tuple[str, ...] = TASKS
     datasets: tuple[str, ...] = ("fashion-mnist", "digits")
@@ -272,7 +272,13 @@ def run_finetune(split: Any, cfg: Settings) -> Row:
     try:
         t = time.perf_counter()
         conf = TrainConfig(
-            epochs=cfg.finetune_epochs, lr=1e-3, warmup_epochs=0.3, seed=cfg.seed, run_dir=str(run_dir / "run"), progress=False
+            epochs=cfg.finetune_epochs,
+            lr=1e-3,
+            warmup_epochs=0.3,
+            seed=cfg.seed,
+            run_dir=str(run_dir / "run"),
+            progress=False,
+            threads=1,  # one intra-op thread: on a busy shared CPU, 2 threads ran ~15x slower here
         )
         result = Trainer(recipe, conf).fit()
         train_s = time.perf_counter() - t

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--fashion-train", type=int, default=2000, help="Fashion-MNIST training images (default 2000)")
     p.add_argument("--fashion-test", type=int, default=1000, help="Fashion-MNIST test images (default 1000)")
     p.add_argument("--cnn-input", type=int, default=64, help="CNN input side for 28x28 images (default 64)")
-    p.add_argument("--finetune-epochs", type=int, default=2)
+    p.add_argument("--finetune-epochs", type=int, default=3, help="fine-tuning epochs (default 3)")
     p.add_argument("--shared", default=None, help="the shared data folder (default ../shared or FOVEAL_SHARED)")
     p.set_defaults(func=run)
 

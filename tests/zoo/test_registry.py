@@ -59,3 +59,17 @@ def test_unknown_model_suggests_close_names() -> None:
     with pytest.raises(UnknownModelError, match="Did you mean mobilenet_v2.imagenet"):
         zoo.get("mobilenet_v2.imagenett")
     assert zoo.get("mobilenet_v2").name == "mobilenet_v2.imagenet"
+
+
+@pytest.mark.parametrize("name", ["mobilenet_v2.imagenet", "efficientnet_lite0.imagenet"])
+def test_pretrained_backbone_with_a_new_head(name: str) -> None:
+    import torch
+
+    from foveal.zoo.load import load_model
+
+    net = load_model(name, num_classes=10)
+    ref = load_model(name)
+    assert net(torch.zeros(1, 3, 64, 64)).shape == (1, 10)
+    a, b = net.state_dict(), ref.state_dict()
+    shared = [k for k in a if k in b and a[k].shape == b[k].shape and not k.startswith(("classifier.", "_fc."))]
+    assert shared and all(torch.equal(a[k], b[k]) for k in shared)

@@ -54,8 +54,13 @@ def load_model(
             from foveal.zoo.registry import _load_callable
 
             sd = _load_callable(convert)(sd)
+        head = ("classifier.", "_fc.", "head.fc.")
+        if "num_classes" in kwargs:
+            # a new head for another number of classes: keep the backbone, leave the head freshly initialised
+            own = net.state_dict()
+            sd = {k: v for k, v in sd.items() if not (k.startswith(head) and (k not in own or own[k].shape != v.shape))}
         missing, unexpected = net.load_state_dict(sd, strict=False)
-        head_only = all(k.startswith(("classifier.", "head.fc.")) for k in missing + unexpected)
+        head_only = all(k.startswith(head) for k in missing + unexpected)
         if (missing or unexpected) and not (head_only and "num_classes" in kwargs):
             raise FovealError(
                 f"weights for {spec.name} do not fit the network: missing {missing[:5]}, unexpected {unexpected[:5]}"

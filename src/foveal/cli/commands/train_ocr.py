@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from foveal.cli.engine_options import add_engine_options, engine_config
 from foveal.cli.groups import group
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from foveal.cli.commands.train_classify import add_engine_options
-
     train = group(sub, "train", "train or fine-tune a model on your data")
     p = train.add_parser(
         "ocr",
@@ -37,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
     import json
     import os
 
-    from foveal.cli.commands.train_classify import engine_config
     from foveal.tasks.ocr.train import OcrOptions, OcrRecipe
     from foveal.train import Trainer
 

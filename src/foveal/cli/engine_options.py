@@ -1,0 +1,40 @@
+"""Options of the one training engine (:class:`foveal.train.TrainConfig`), shared by every
+``foveal train`` action, and their translation into a ``TrainConfig``."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_engine_options(p: argparse.ArgumentParser, *, epochs: int = 10) -> None:
+    """The options of :class:`foveal.train.TrainConfig` (shared by every ``foveal train`` action)."""
+    g = p.add_argument_group("training engine")
+    g.add_argument("--epochs", type=int, default=epochs)
+    g.add_argument("--lr", type=float, help="peak learning rate (default depends on the task/mode)")
+    g.add_argument("--weight-decay", type=float, default=0.05)
+    g.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw")
+    g.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
+    g.add_argument("--schedule", choices=("cosine", "onecycle", "constant"), default="cosine")
+    g.add_argument("--warmup", type=float, default=1.0, help="warm-up epochs (default 1)")
+    g.add_argument("--grad-clip", type=float, default=0.0, help="clip the gradient norm (0 = off)")
+    g.add_argument("--amp", action="store_true", help="bf16 mixed precision (autocast)")
+    g.add_argument("--patience", type=int, default=0, help="early stopping patience in epochs (0 = off)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--run-dir", help="run folder (default runs/<task>/<n>)")
+    g.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
+    g.add_argument("--init-from", help="start from the weights of a run folder or checkpoint")
+    g.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu")
+    g.add_argument("--threads", type=int, help="CPU threads per process")
+    g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def engine_config(args: argparse.Namespace, lr: float) -> object:
+    from foveal.train import TrainConfig
+
+    return TrainConfig(
+        epochs=args.epochs, lr=args.lr if args.lr is not None else lr, weight_decay=args.weight_decay,
+        optimizer=args.optimizer, momentum=args.momentum, schedule=args.schedule,
+        warmup_epochs=min(args.warmup, args.epochs), grad_clip=args.grad_clip, amp=args.amp,
+        patience=args.patience, seed=args.seed, run_dir=args.run_dir, resume=args.resume,
+        progress=not args.no_progress, device=args.device, threads=args.threads, init_from=args.init_from,
+    )

@@ -34,6 +34,10 @@ def test_upload_shows_overlay_and_results(server: str, token: str, photos: dict[
             before = page.evaluate(
                 "() => Array.from(document.getElementById('canvas').getContext('2d')"
                 ".getImageData(0, 340, 300, 60).data)")
+            page.locator("#run").focus()  # blur the token field now: its change event reloads the task list
+            page.wait_for_timeout(500)
+            checked = page.evaluate("() => [...document.querySelectorAll('#tasks input:checked')].map((x) => x.value)")
+            assert checked == ["classify"], checked  # the user's choice survives the reload
             page.click("#run")
             page.wait_for_selector("#results li", timeout=120_000)
             items = page.locator("#results li").all_inner_texts()

@@ -48,9 +48,6 @@ def _round(x: np.ndarray, nd: int = 4) -> Any:
 class _Filterable:
     """Boolean-mask / index filtering over every per-item field."""
 
-    def __len__(self) -> int:  # pragma: no cover - overridden
-        raise NotImplementedError
-
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, (int, np.integer)):
             index = [int(index)]

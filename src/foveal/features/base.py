@@ -17,6 +17,7 @@ they have ``needs_fit = True`` and a ``fit(images)`` method; their learned state
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -34,7 +35,7 @@ def l2_normalize(x: np.ndarray, eps: float = 1e-12) -> np.ndarray:
     return (x / np.maximum(norms, eps)).astype(np.float32, copy=False)
 
 
-class Extractor:
+class Extractor(ABC):
     """Base class. Subclasses set ``name``, ``dim`` and implement :meth:`_prepare` / :meth:`_compute`.
 
     ``_prepare(rgb_uint8) -> anything`` runs per image in worker threads (resize, grayscale ...);
@@ -52,8 +53,9 @@ class Extractor:
     def _prepare(self, image: np.ndarray) -> Any:
         return image
 
-    def _compute(self, items: list[Any]) -> np.ndarray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _compute(self, items: list[Any]) -> np.ndarray:
+        """``(N, dim)`` float32 features of prepared items (each subclass's own computation)."""
 
     def params(self) -> dict[str, Any]:
         """The settings that change the output (an index refuses queries made with others)."""

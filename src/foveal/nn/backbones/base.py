@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from foveal.errors import FovealError
+
 
 @dataclass(frozen=True)
 class FeatureInfo:
@@ -61,7 +63,13 @@ class Backbone(nn.Module):
         return x
 
     def forward_head(self, x: torch.Tensor, *, pre_logits: bool = False) -> torch.Tensor:
-        raise NotImplementedError
+        """Global-average-pooled features; backbones with a classifier override this to apply it."""
+        if pre_logits:
+            return x.mean(dim=(2, 3))
+        raise FovealError(
+            f"{type(self).__name__} has no classifier head: use forward_head(x, pre_logits=True), "
+            "forward_features or features_only=True"
+        )
 
     def forward(self, x: torch.Tensor):  # type: ignore[override]
         if self.features_only:

@@ -157,11 +157,6 @@ class CSPDarknet(Backbone):
         ]
         self._setup_features(True, out_indices)
 
-    def forward_head(self, x: torch.Tensor, *, pre_logits: bool = False) -> torch.Tensor:
-        if pre_logits:
-            return x.mean(dim=(2, 3))
-        raise NotImplementedError("CSPDarknet has no classifier head")
-
 
 def cspdarknet(**kwargs: object) -> CSPDarknet:
     """Build a CSPDarknet (see :class:`CSPDarknet` for the arguments)."""

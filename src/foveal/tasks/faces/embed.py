@@ -39,7 +39,6 @@ class Embedder(Protocol):
 
     def embed(self, image: np.ndarray, faces: Faces) -> np.ndarray:
         """``(N, dim)`` float32 embeddings of the N faces of ``faces`` in the RGB ``image``."""
-        ...
 
 
 def distance(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -147,6 +148,48 @@ def test_epoch_sampler_depends_only_on_seed_and_epoch(monkeypatch: pytest.Monkey
     monkeypatch.setattr(distributed, "world_size", lambda: 1)
     monkeypatch.setattr(distributed, "rank", lambda: 0)
     assert list(weighted) == [2] * 8
+
+
+def test_length_grouped_batches_cover_the_epoch_with_little_padding(monkeypatch: pytest.MonkeyPatch) -> None:
+    from foveal.train.data import LengthGroupedBatchSampler, prepare_loader
+
+    lengths = [int(x) for x in np.random.default_rng(0).integers(10, 400, 1000)]
+
+    def batches(seed: int, epoch: int, **kw) -> list[list[int]]:
+        s = LengthGroupedBatchSampler(lambda e: lengths, n=1000, batch_size=32, seed=seed, **kw)
+        s.set_epoch(epoch)
+        assert len(list(s)) == len(s) == 32
+        return list(s)
+
+    b = batches(1, 3)
+    assert b == batches(1, 3) and b != batches(1, 4) and b != batches(2, 3)
+    assert sorted(i for batch in b for i in batch) == list(range(1000))
+
+    def padding(bs: list[list[int]]) -> int:
+        return sum(max(lengths[i] for i in batch) * len(batch) - sum(lengths[i] for i in batch) for batch in bs)
+
+    random_batches = [list(range(k, min(k + 32, 1000))) for k in range(0, 1000, 32)]
+    assert padding(b) < 0.2 * padding(random_batches)
+    ordered = batches(0, 0, shuffle=False)
+    assert [lengths[i] for batch in ordered for i in batch] == sorted(lengths)
+    from foveal.train import distributed
+
+    monkeypatch.setattr(distributed, "world_size", lambda: 2)
+    shards = []
+    for r in (0, 1):
+        monkeypatch.setattr(distributed, "rank", lambda r=r: r)
+        s = LengthGroupedBatchSampler(lambda e: lengths, n=1000, batch_size=32, seed=1)
+        s.set_epoch(3)
+        shards.append(list(s))
+        assert len(shards[-1]) == len(s) == 16
+    assert sorted(i for batch in shards[0] + shards[1] for i in batch) == list(range(1000))
+    monkeypatch.setattr(distributed, "world_size", lambda: 1)
+    monkeypatch.setattr(distributed, "rank", lambda: 0)
+    bad = LengthGroupedBatchSampler(lambda e: lengths[:10], n=1000, batch_size=32)
+    with pytest.raises(ValueError, match="10 lengths for 1000 samples"):
+        list(bad)
+    loader = torch.utils.data.DataLoader(range(1000), batch_sampler=LengthGroupedBatchSampler(lambda e: lengths, n=1000, batch_size=32))
+    assert prepare_loader(loader, seed=7, train=True).batch_sampler.seed == 7
 
 
 def _run_script(run_dir: Path, *extra: str) -> subprocess.Popen:

@@ -40,6 +40,30 @@ def test_synthetic_lines_render_their_text() -> None:
         assert img.shape[0] == 32 and img.dtype == np.uint8 and img.std() > 5
 
 
+def test_synthetic_epochs_are_fresh_reproducible_and_batched_by_width() -> None:
+    from foveal.tasks.ocr.train import SyntheticLines
+
+    def epoch(ds: SyntheticLines, e: int) -> tuple[list[int], list[str]]:
+        widths = ds.lengths(e)
+        items = [ds[i] for i in range(len(ds))]
+        assert [x.shape[2] for x, _ in items] == widths
+        assert all(x.shape[:2] == (1, 32) and x.dtype == np.float32 and -1 <= x.min() < x.max() <= 1 for x, _ in items)
+        return widths, [t for _, t in items]
+
+    train = SyntheticLines(24, seed=5, max_len=16)
+    w0, t0 = epoch(train, 0)
+    w1, t1 = epoch(train, 1)  # rendered ahead in the background
+    assert t0 != t1 and len(set(t0) & set(t1)) < 4
+    assert epoch(SyntheticLines(24, seed=5, max_len=16), 1) == (w1, t1)  # same lines without the thread
+    val = SyntheticLines(24, seed=9, max_len=16, fixed=True)
+    assert epoch(val, 0) == epoch(val, 7)
+    recipe = OcrRecipe(OcrOptions(train_size=64, val_size=8, batch_size=8))
+    loader = recipe.val_loader()
+    widths = [b["widths"].tolist() for b in loader]
+    flat = [w for ws in widths for w in ws]
+    assert flat == sorted(flat) and all(b["image"].shape[3] == max(ws) for b, ws in zip(loader, widths, strict=True))
+
+
 @pytest.fixture()
 def one_thread():
     saved = torch.get_num_threads()

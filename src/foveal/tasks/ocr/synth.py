@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import random
 import string
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -50,8 +51,13 @@ def font_dir() -> Path:
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
-@lru_cache(maxsize=64)
 def _font(name: str, size: int):
+    """A cached FreeType font; one per thread, as FreeType faces must not be shared across threads."""
+    return _thread_font(name, size, threading.get_ident())
+
+
+@lru_cache(maxsize=512)
+def _thread_font(name: str, size: int, thread: int):
     from PIL import ImageFont
 
     return ImageFont.truetype(str(font_dir() / name), size)

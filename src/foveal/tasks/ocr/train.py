@@ -63,39 +63,67 @@ def encode(text: str, charset: str) -> list[int]:
     return [index[c] for c in text if c in index]
 
 
-def to_input(gray: np.ndarray) -> np.ndarray:
-    """Gray uint8 line (any height) -> float32 (1, 32, W) in [-1, 1]."""
+def to_height(gray: np.ndarray) -> np.ndarray:
+    """Gray uint8 line (any height) -> uint8 (32, W), aspect ratio kept."""
     import cv2
 
     h, w = gray.shape[:2]
-    if h != HEIGHT:
-        w = max(1, int(math.ceil(HEIGHT * w / h)))
-        gray = cv2.resize(gray, (w, HEIGHT), interpolation=cv2.INTER_AREA if h > HEIGHT else cv2.INTER_LINEAR)
-    return (gray.astype(np.float32) * (2.0 / 255.0) - 1.0)[None]
+    if h == HEIGHT:
+        return gray
+    w = max(1, int(math.ceil(HEIGHT * w / h)))
+    return cv2.resize(gray, (w, HEIGHT), interpolation=cv2.INTER_AREA if h > HEIGHT else cv2.INTER_LINEAR)
+
+
+def to_input(gray: np.ndarray) -> np.ndarray:
+    """Gray uint8 line (any height) -> float32 (1, 32, W) in [-1, 1]."""
+    return (to_height(gray).astype(np.float32) * (2.0 / 255.0) - 1.0)[None]
 
 
 class SyntheticLines:
-    """Random rendered lines: item ``i`` is fresh at each call (seeded by ``(seed, i, call count)``)
-    unless ``fixed``."""
+    """Random rendered lines; line ``i`` of epoch ``e`` is drawn from ``(seed, i, e)`` (``fixed``: the
+    same lines every epoch, for validation).
+
+    :meth:`lengths` renders a whole epoch at once (the batch sampler groups lines by width) and, for
+    training, starts rendering the next epoch in a background thread while this one trains.
+    """
 
     def __init__(self, size: int, *, seed: int, max_len: int, fixed: bool = False) -> None:
         self.size, self.seed, self.max_len, self.fixed = size, seed, max_len, fixed
-        self.calls = np.zeros(size, np.int64)
-        self.cache: dict[int, tuple[np.ndarray, str]] = {}
+        self.epoch = 0
+        self._lines: dict[int, list[tuple[np.ndarray, str]]] = {}
+        self._next: Any = None  # (epoch, Future) rendering ahead
+        self._pool: Any = None
 
     def __len__(self) -> int:
         return self.size
 
-    def __getitem__(self, i: int) -> tuple[np.ndarray, str]:
-        if self.fixed and i in self.cache:
-            return self.cache[i]
-        rng = random.Random(f"{self.seed}/{i}/{0 if self.fixed else int(self.calls[i])}")
-        self.calls[i] += 1
+    def _render(self, i: int, epoch: int) -> tuple[np.ndarray, str]:
+        rng = random.Random(f"{self.seed}/{i}/{0 if self.fixed else epoch}")
         text = random_text(rng, max_len=self.max_len)
-        item = (to_input(render_line(text, rng, height=HEIGHT)), text)
-        if self.fixed:
-            self.cache[i] = item
-        return item
+        return to_height(render_line(text, rng, height=HEIGHT)), text
+
+    def _render_epoch(self, epoch: int) -> list[tuple[np.ndarray, str]]:
+        return [self._render(i, epoch) for i in range(self.size)]
+
+    def lengths(self, epoch: int) -> list[int]:
+        """Render (or fetch) every line of ``epoch`` and return their widths at height 32."""
+        epoch = 0 if self.fixed else int(epoch)
+        self.epoch = epoch
+        if epoch not in self._lines:
+            ahead = self._next
+            self._lines = {epoch: ahead[1].result() if ahead and ahead[0] == epoch else self._render_epoch(epoch)}
+        if not self.fixed:
+            if self._pool is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="foveal-synth")
+            self._next = (epoch + 1, self._pool.submit(self._render_epoch, epoch + 1))
+        return [img.shape[1] for img, _ in self._lines[epoch]]
+
+    def __getitem__(self, i: int) -> tuple[np.ndarray, str]:
+        lines = self._lines.get(self.epoch)
+        img, text = lines[i] if lines is not None else self._render(i, self.epoch)
+        return (img.astype(np.float32) * (2.0 / 255.0) - 1.0)[None], text
 
 
 class FolderLines:
@@ -103,9 +131,26 @@ class FolderLines:
 
     def __init__(self, files: list[tuple[Path, str]]) -> None:
         self.files = files
+        self._widths: list[int] | None = None
 
     def __len__(self) -> int:
         return len(self.files)
+
+    def lengths(self, epoch: int) -> list[int]:
+        """Widths at height 32, from the image headers (no decoding)."""
+        if self._widths is None:
+            from PIL import Image
+
+            widths = []
+            for path, _ in self.files:
+                try:
+                    with Image.open(path) as im:
+                        w, h = im.size
+                    widths.append(max(1, math.ceil(HEIGHT * w / max(h, 1))))
+                except OSError:
+                    widths.append(0)  # unreadable: __getitem__ reports it
+            self._widths = widths
+        return self._widths
 
     def __getitem__(self, i: int) -> tuple[np.ndarray, str]:
         from foveal.io import load_image
@@ -205,7 +250,11 @@ class OcrRecipe:
     def _loader(self, ds: Any, shuffle: bool) -> Any:
         from torch.utils.data import DataLoader
 
-        return DataLoader(ds, batch_size=self.opts.batch_size, shuffle=shuffle, collate_fn=collate, num_workers=0)
+        from foveal.train.data import LengthGroupedBatchSampler
+
+        sampler = LengthGroupedBatchSampler(ds.lengths, n=len(ds), batch_size=self.opts.batch_size, shuffle=shuffle,
+                                            seed=self.opts.seed)
+        return DataLoader(ds, batch_sampler=sampler, collate_fn=collate, num_workers=0)
 
     def train_loader(self) -> Any:
         return self._loader(self._datasets()[0], True)

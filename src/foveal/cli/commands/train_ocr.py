@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-len", type=int, default=24, help="longest synthetic line (characters)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--width-mult", type=float, default=0.5, help="MobileNetV2 width of the CNN")
-    p.add_argument("--hidden", type=int, default=128, help="LSTM hidden size per direction")
+    p.add_argument("--hidden", type=int, default=96, help="LSTM hidden size per direction")
+    p.add_argument("--layers", type=int, default=1, help="BiLSTM layers")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_engine_options(p)
     p.set_defaults(func=run)
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     opts = OcrOptions(
         data=None if args.synthetic else args.data, train_size=args.train_size, val_size=args.val_size,
         max_len=args.max_len, batch_size=args.batch_size, width_mult=args.width_mult, hidden=args.hidden,
-        seed=args.seed,
+        layers=args.layers, seed=args.seed,
     )
     result = Trainer(OcrRecipe(opts), engine_config(args, 3e-3)).fit()  # type: ignore[arg-type]
     if os.environ.get("RANK", "0") != "0":

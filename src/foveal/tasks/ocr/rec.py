@@ -99,6 +99,7 @@ class TextRecognizer:
 
         self.model, self.name = open_onnx(model, "ocr_rec", threads=threads)
         self.charset, self.height, self.stride, self.channels = _read_charset(self.model)
+        self.interpolation = _downscale_interpolation(self.model)
         self.min_width = min_width
         self.max_width = max_width
 
@@ -120,7 +121,8 @@ class TextRecognizer:
             x = np.zeros((len(batch), self.channels, self.height, bw), np.float32)
             for j, i in enumerate(batch):
                 crop = crops[i]
-                img = cv2.resize(crop, (widths[i], self.height), interpolation=cv2.INTER_LINEAR)
+                shrink = crop.shape[0] > self.height
+                img = cv2.resize(crop, (widths[i], self.height), interpolation=self.interpolation if shrink else cv2.INTER_LINEAR)
                 if self.channels == 1:
                     img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)[..., None]
                 x[j, :, :, : widths[i]] = img.transpose(2, 0, 1) * np.float32(2.0 / 255.0) - np.float32(1.0)
@@ -130,6 +132,17 @@ class TextRecognizer:
             for i, res in zip(batch, ctc_greedy_decode(probs, self.charset, lengths=lengths), strict=True):
                 results[i] = res
         return results
+
+
+def _downscale_interpolation(model) -> int:
+    """How the model's training data was shrunk to its height: foveal's CRNN says ``"resize": "area"``
+    in its metadata (anti-aliased); PP-OCR models were trained on bilinear resizing."""
+    import json
+
+    import cv2
+
+    info = json.loads(model.metadata.get("foveal", "{}"))
+    return cv2.INTER_AREA if info.get("resize") == "area" else cv2.INTER_LINEAR
 
 
 def _read_charset(model) -> tuple[list[str], int, int, int]:

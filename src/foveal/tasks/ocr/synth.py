@@ -127,8 +127,10 @@ def render_line(
 ) -> np.ndarray:
     """One text line as a grayscale uint8 image of the given height (width follows the text).
 
-    With ``augment``: random DejaVu face and size, contrast, skew (shear), small rotation,
-    Gaussian blur and noise, and vertical/horizontal padding like a detector's crop.
+    With ``augment``: random DejaVu face and size, contrast; the crop a text detector would give:
+    loose (font ascent to descent plus padding) or tight around the line's ink (ascender top to
+    descender bottom, as PP-OCR's boxes are), sometimes with fragments of the lines above and below;
+    skew (shear), small rotation, Gaussian blur and noise.
     """
     import cv2
     from PIL import Image, ImageDraw
@@ -136,18 +138,34 @@ def render_line(
     font = rng.choice(FONT_FILES) if augment else FONT_FILES[0]
     size = rng.randint(24, 44) if augment else 32
     f = _font(font, size)
-    x0, y0, x1, y1 = f.getbbox(text)
-    pad_x = rng.randint(2, 12) if augment else 6
-    pad_top = rng.randint(2, 10) if augment else 6
-    pad_bottom = rng.randint(2, 10) if augment else 6
     asc, desc = f.getmetrics()
+    x0, _, x1, _ = f.getbbox(text)
+    pad_x = rng.randint(0, 12) if augment else 6
     w = max(1, x1 - min(0, x0)) + 2 * pad_x
-    h = asc + desc + pad_top + pad_bottom
+    pitch = int(round(size * rng.uniform(1.15, 1.6))) if augment else asc + desc
     bg = rng.randint(170, 255) if augment else 255
     fg = rng.randint(0, max(0, bg - 120)) if augment else 0
-    img = Image.new("L", (w, h), bg)
-    ImageDraw.Draw(img).text((pad_x - min(0, x0), pad_top), text, fill=fg, font=f)
-    arr = np.asarray(img, np.float32)
+    # the line sits on a canvas one pitch taller above and below, where neighbouring lines may go
+    canvas = Image.new("L", (w, asc + desc + 2 * pitch), bg)
+    draw = ImageDraw.Draw(canvas)
+    origin = (pad_x - min(0, x0), pitch)
+    draw.text(origin, text, fill=fg, font=f)
+    if augment and rng.random() < 0.5:  # tight: the ink of the line, ascenders and descenders included
+        _, ink_top, _, ink_bottom = draw.textbbox(origin, "Hg" + text, font=f)
+        ink = ink_bottom - ink_top
+        top = ink_top - int(round(rng.uniform(-0.03, 0.25) * ink))
+        bottom = ink_bottom + int(round(rng.uniform(-0.03, 0.25) * ink))
+        if rng.random() < 0.5:  # bits of the neighbouring lines peek in
+            for dy in (-pitch, pitch):
+                other = random_text(rng, max_len=max(4, len(text) + 8))
+                draw.text((origin[0] + rng.randint(-8, 8), origin[1] + dy), other, fill=fg, font=f)
+    elif augment:
+        top = pitch - rng.randint(2, 10)
+        bottom = pitch + asc + desc + rng.randint(2, 10)
+    else:
+        top, bottom = pitch - 6, pitch + asc + desc + 6
+    arr = np.asarray(canvas, np.float32)[max(0, top) : bottom]
+    h = arr.shape[0]
     if augment:
         if rng.random() < 0.5:  # shear (italic-like skew) and a small rotation
             shear = rng.uniform(-0.25, 0.25)

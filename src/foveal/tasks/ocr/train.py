@@ -45,8 +45,8 @@ class OcrOptions:
     max_len: int = 24
     batch_size: int = 32
     width_mult: float = 0.5
-    hidden: int = 128
-    layers: int = 2
+    hidden: int = 96
+    layers: int = 1
     seed: int = 0
 
     def validate(self) -> None:
@@ -301,7 +301,8 @@ class OcrRecipe:
         sample = torch.rand(1, 1, HEIGHT, 160, generator=gen) * 2 - 1
         check = torch.rand(2, 1, HEIGHT, 240, generator=gen) * 2 - 1
         out = Path(run_dir) / "model.onnx"
-        meta = {"name": "crnn.foveal", "task": "ocr_rec", "charset": self.charset, "height": HEIGHT, "blank": 0}
+        meta = {"name": "crnn.foveal", "task": "ocr_rec", "charset": self.charset, "height": HEIGHT, "blank": 0,
+                "resize": "area"}
         export_onnx(
             CRNNProbs(model.eval()), sample, out, input_names=("x",), output_names=("probs",),
             dynamic_axes={"x": {0: "batch", 3: "width"}, "probs": {0: "batch", 1: "steps"}},

@@ -3,7 +3,7 @@
 
 The CNN keeps the first three MobileNetV2 stages (stride 8) but downsamples the last of them only
 vertically, so a line of height 32 becomes a sequence of width/4 feature columns; a (4 x 1)
-convolution folds the remaining height, two BiLSTM layers read the sequence both ways, and a linear
+convolution folds the remaining height, BiLSTM layers read the sequence both ways, and a linear
 layer scores each column over the character set plus the CTC blank (index 0).
 
 >>> net = CRNN(num_classes=96)                         # doctest: +SKIP

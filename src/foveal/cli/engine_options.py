@@ -9,14 +9,14 @@ import argparse
 def add_engine_options(p: argparse.ArgumentParser, *, epochs: int = 10) -> None:
     """The options of :class:`foveal.train.TrainConfig` (shared by every ``foveal train`` action)."""
     g = p.add_argument_group("training engine")
-    g.add_argument("--epochs", type=int, default=epochs)
+    g.add_argument("--epochs", type=int, default=epochs, help="(default %(default)s)")
     g.add_argument("--lr", type=float, help="peak learning rate (default depends on the task/mode)")
-    g.add_argument("--weight-decay", type=float, default=0.05)
+    g.add_argument("--weight-decay", type=float, default=0.05, help="(default %(default)s)")
     g.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw")
     g.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
     g.add_argument("--schedule", choices=("cosine", "onecycle", "constant"), default="cosine")
-    g.add_argument("--warmup", type=float, default=1.0, help="warm-up epochs (default 1)")
-    g.add_argument("--grad-clip", type=float, default=0.0, help="clip the gradient norm (0 = off)")
+    g.add_argument("--warmup", type=float, default=1.0, help="warm-up epochs (default %(default)s)")
+    g.add_argument("--grad-clip", type=float, default=0.0, help="clip the gradient norm (0 = off; default %(default)s)")
     g.add_argument("--amp", action="store_true", help="bf16 mixed precision (autocast)")
     g.add_argument("--patience", type=int, default=0, help="early stopping patience in epochs (0 = off)")
     g.add_argument("--seed", type=int, default=0)

@@ -111,3 +111,15 @@ def test_cli_train_ocr_rejects_bad_usage() -> None:
         main(["train", "ocr"])  # neither --synthetic nor a folder
     with pytest.raises(SystemExit):
         main(["train", "ocr", "--synthetic", "--bogus"])
+
+
+def test_cli_train_ocr_defaults_are_the_benchmarked_recipe() -> None:
+    from foveal.cli import build_parser
+    from foveal.cli.engine_options import engine_config
+
+    args = build_parser().parse_args(["train", "ocr", "--synthetic", "--threads", "1"])
+    cfg = engine_config(args, 3e-3)
+    assert (cfg.epochs, cfg.lr, cfg.weight_decay, cfg.warmup_epochs, cfg.grad_clip, cfg.schedule) == (22, 3e-3, 0.01, 0.3, 5.0, "cosine")
+    assert (args.train_size, args.batch_size, args.width_mult, args.hidden, args.layers) == (4096, 32, 0.5, 96, 1)
+    classify = build_parser().parse_args(["train", "classify", "somewhere"])
+    assert (classify.weight_decay, classify.grad_clip, classify.warmup) == (0.05, 0.0, 1.0)  # others keep theirs

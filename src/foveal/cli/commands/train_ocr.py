@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Train foveal's CRNN recognizer on synthetic lines rendered with the DejaVu fonts "
         "(--synthetic), or on DATA_DIR of line images with NAME.gt.txt transcripts. The run folder gets "
         "model.onnx, usable with 'foveal read --rec RUN_DIR'.",
-        epilog="example: foveal train ocr --synthetic --epochs 10 --train-size 2048 --run-dir runs/ocr",
+        epilog="example: foveal train ocr --synthetic --threads 1 --run-dir runs/ocr   "
+        "(22 epochs x 4096 lines, about 20 minutes on one CPU core: held-out CER about 2%)",
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--synthetic", action="store_true", help="train on freshly rendered synthetic lines")
@@ -29,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hidden", type=int, default=96, help="LSTM hidden size per direction")
     p.add_argument("--layers", type=int, default=1, help="BiLSTM layers")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    add_engine_options(p)
-    p.set_defaults(func=run)
+    add_engine_options(p, epochs=22)
+    p.set_defaults(func=run, weight_decay=0.01, warmup=0.3, grad_clip=5.0)  # CTC: short warm-up, clipped
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -57,6 +58,11 @@ def test_synthetic_epochs_are_fresh_reproducible_and_batched_by_width() -> None:
     assert epoch(SyntheticLines(24, seed=5, max_len=16), 1) == (w1, t1)  # same lines without the thread
     val = SyntheticLines(24, seed=9, max_len=16, fixed=True)
     assert epoch(val, 0) == epoch(val, 7)
+    short, long = train[0], max((train[i] for i in range(len(train))), key=lambda item: item[0].shape[2])
+    batch = collate([short, long])
+    pad = batch["image"][0, 0, :, short[0].shape[2] :]
+    light = float(np.median(short[0][0, [0, -1]]))  # the line's own background, not mid-gray 0
+    assert pad.numel() and torch.allclose(pad, torch.full_like(pad, light), atol=0.15) and light > 0.2
     recipe = OcrRecipe(OcrOptions(train_size=64, val_size=8, batch_size=8))
     loader = recipe.val_loader()
     widths = [b["widths"].tolist() for b in loader]
@@ -103,6 +109,7 @@ def test_engine_run_exports_an_onnx_recognizer_for_the_pipeline(tmp_path, shared
     assert 0.0 <= result.final["cer"]
     reader = TextReader(rec=result.run_dir)
     assert reader.recognizer.charset[1:] == list(CHARSET)
+    assert reader.recognizer.pad_background and reader.recognizer.interpolation == cv2.INTER_AREA  # as trained
     lines = reader.read(shared / "data" / "ocr" / "pages" / "phototest.tif")  # untrained: any text, no crash
     assert all(set(t) <= set(CHARSET) for t in lines.texts)
 

@@ -11,6 +11,7 @@ repeats merged, blanks dropped. The confidence of a line is the mean probability
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Sequence
@@ -100,6 +101,7 @@ class TextRecognizer:
         self.model, self.name = open_onnx(model, "ocr_rec", threads=threads)
         self.charset, self.height, self.stride, self.channels = _read_charset(self.model)
         self.interpolation = _downscale_interpolation(self.model)
+        self.pad_background = json.loads(self.model.metadata.get("foveal", "{}")).get("pad") == "background"
         self.min_width = min_width
         self.max_width = max_width
 
@@ -126,12 +128,24 @@ class TextRecognizer:
                 if self.channels == 1:
                     img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)[..., None]
                 x[j, :, :, : widths[i]] = img.transpose(2, 0, 1) * np.float32(2.0 / 255.0) - np.float32(1.0)
+                if self.pad_background:
+                    x[j, :, :, widths[i] :] = border_median(x[j, :, :, : widths[i]])
             (probs,) = self.model.run(x)
             t = probs.shape[1]
             lengths = [max(1, min(t, math.ceil(t * widths[i] / bw) + 1)) for i in batch]
             for i, res in zip(batch, ctc_greedy_decode(probs, self.charset, lengths=lengths), strict=True):
                 results[i] = res
         return results
+
+
+def border_median(line: np.ndarray) -> np.ndarray:
+    """Per-channel median of a (C, H, W) line's border pixels: its background, to pad it with.
+
+    foveal's CRNN is trained and run with lines padded by their own background, not a constant: a
+    recurrent model reads the padding too, and a gray band after the text looks like one more glyph.
+    """
+    border = np.concatenate([line[:, 0], line[:, -1], line[:, :, 0], line[:, :, -1]], axis=1)
+    return np.median(border, axis=1)[:, None, None]
 
 
 def _downscale_interpolation(model) -> int:

@@ -23,6 +23,7 @@ import numpy as np
 
 from foveal.errors import ConfigError
 from foveal.tasks.ocr.crnn import HEIGHT
+from foveal.tasks.ocr.rec import border_median
 from foveal.tasks.ocr.synth import CHARSET, random_text, render_line
 
 
@@ -181,8 +182,8 @@ WIDTH_STEP = 32
 
 
 def collate(batch: list[tuple[np.ndarray, str]], charset: str = CHARSET) -> dict[str, Any]:
-    """Pad lines to the widest, rounded up to a multiple of 32 (with 0, mid-gray, as at inference), and
-    concatenate CTC targets."""
+    """Pad lines to the widest, rounded up to a multiple of 32, with each line's own background (as at
+    inference), and concatenate CTC targets."""
     import torch
 
     widths = [x.shape[2] for x, _ in batch]
@@ -194,6 +195,7 @@ def collate(batch: list[tuple[np.ndarray, str]], charset: str = CHARSET) -> dict
     lengths = []
     for j, (img, text) in enumerate(batch):
         x[j, :, :, : img.shape[2]] = img
+        x[j, :, :, img.shape[2] :] = border_median(img)
         t = encode(text, charset)
         targets += t
         lengths.append(len(t))
@@ -308,7 +310,7 @@ class OcrRecipe:
         check = torch.rand(2, 1, HEIGHT, 240, generator=gen) * 2 - 1
         out = Path(run_dir) / "model.onnx"
         meta = {"name": "crnn.foveal", "task": "ocr_rec", "charset": self.charset, "height": HEIGHT, "blank": 0,
-                "resize": "area"}
+                "resize": "area", "pad": "background"}
         export_onnx(
             CRNNProbs(model.eval()), sample, out, input_names=("x",), output_names=("probs",),
             dynamic_axes={"x": {0: "batch", 3: "width"}, "probs": {0: "batch", 1: "steps"}},

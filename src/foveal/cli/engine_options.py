@@ -1,5 +1,5 @@
 """Options of the one training engine (:class:`foveal.train.TrainConfig`), shared by every
-``foveal train`` action, and their translation into a ``TrainConfig``."""
+``foveal train`` action, their translation into a ``TrainConfig``, and the summary printed after a run."""
 
 from __future__ import annotations
 
@@ -38,3 +38,19 @@ def engine_config(args: argparse.Namespace, lr: float) -> object:
         patience=args.patience, seed=args.seed, run_dir=args.run_dir, resume=args.resume,
         progress=not args.no_progress, device=args.device, threads=args.threads, init_from=args.init_from,
     )
+
+
+def print_fit_summary(result: object, args: argparse.Namespace, *, scores: str, files: str, use: str) -> None:
+    """After ``Trainer.fit``: the result as JSON (``--json``) or three lines (best epoch and its
+    ``scores``, the run folder with its ``files``, the command to ``use`` it); only on rank 0 under DDP."""
+    import json
+    import os
+
+    if os.environ.get("RANK", "0") != "0":
+        return
+    if args.json:
+        print(json.dumps(result.to_dict()))  # type: ignore[attr-defined]
+        return
+    print(f"best epoch {result.best_epoch}/{result.epochs_run}: {scores}")  # type: ignore[attr-defined]
+    print(f"run folder: {result.run_dir} ({files})")  # type: ignore[attr-defined]
+    print(f"use it:     {use.format(run_dir=result.run_dir)}")  # type: ignore[attr-defined]

@@ -3,7 +3,7 @@
 >>> import numpy as np
 >>> idx = ExactIndex(np.eye(3, dtype=np.float32), metric="euclidean")
 >>> d, i = idx.search(np.array([[1, 0.1, 0]], np.float32), k=1)
->>> i.tolist(), d.round(3).tolist()
+>>> i.tolist(), d.astype(float).round(3).tolist()
 ([[0]], [[0.1]])
 """
 
@@ -28,6 +28,11 @@ def _dot(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     return q @ v.T
 
 
+def _unit(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
 class ExactIndex:
     """Brute-force search with numpy (BLAS matrix product); exact, fast up to ~10^5 faces."""
 
@@ -41,22 +46,26 @@ class ExactIndex:
         if v.ndim != 2:
             v = v.reshape(len(v), -1) if v.size else np.zeros((0, 0), np.float32)
         if metric == "cosine":
-            v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+            v = _unit(v)
         self.vectors = v
         self.sq = (v * v).sum(1)
 
     def __len__(self) -> int:
         return len(self.vectors)
 
+    def _queries(self, queries: np.ndarray) -> np.ndarray:
+        """Queries as float32 rows, unit length for the cosine metric (like the stored vectors)."""
+        q = np.ascontiguousarray(queries, np.float32).reshape(len(queries), -1)
+        return _unit(q) if self.metric == "cosine" else q
+
     def search(self, queries: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
         """``(M, k)`` distances (ascending) and indices of the ``k`` nearest vectors to each query."""
-        q = np.ascontiguousarray(queries, np.float32).reshape(len(queries), -1)
+        q = self._queries(queries)
         n = len(self.vectors)
         if n == 0:
             return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
         k = min(k, n)
         if self.metric == "cosine":
-            q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
             d = 1.0 - _dot(q, self.vectors)
         else:
             d2 = (q * q).sum(1)[:, None] + self.sq[None, :] - 2.0 * _dot(q, self.vectors)
@@ -84,13 +93,10 @@ class FaissIndex(ExactIndex):
         self._index.add(self.vectors)
 
     def search(self, queries: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
-        q = np.ascontiguousarray(queries, np.float32).reshape(len(queries), -1)
-        n = len(self.vectors)
-        if n == 0:
-            return np.zeros((len(q), 0), np.float32), np.zeros((len(q), 0), np.int64)
-        k = min(k, n)
-        if self.metric == "cosine":
-            q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+        if len(self.vectors) == 0:
+            return super().search(queries, k)  # no results, shaped (M, 0)
+        q = self._queries(queries)
+        k = min(k, len(self.vectors))
         import faiss
 
         threads = faiss.omp_get_max_threads()

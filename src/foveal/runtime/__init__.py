@@ -5,6 +5,9 @@
 >>> (logits,) = m.run(batch)                        # doctest: +SKIP
 """
 
+import os
+from pathlib import Path
+
 from foveal.runtime.onnx import OnnxModel, read_metadata
 from foveal.runtime.torch import TorchModel
 
@@ -19,4 +22,17 @@ def check_backend(backend: str) -> str:
     return backend
 
 
-__all__ = ["BACKENDS", "OnnxModel", "TorchModel", "check_backend", "read_metadata"]
+def local_onnx(model: str | os.PathLike) -> Path | None:
+    """The ONNX file ``model`` names: an ``.onnx`` path, or a run folder holding ``model.onnx``.
+    ``None`` for anything else (a zoo name). The file may not exist; callers check.
+
+    >>> local_onnx("mobilenet_v2.imagenet") is None
+    True
+    """
+    path = Path(model)
+    if path.is_dir() and (path / "model.onnx").is_file():
+        return path / "model.onnx"
+    return path if path.suffix == ".onnx" else None
+
+
+__all__ = ["BACKENDS", "OnnxModel", "TorchModel", "check_backend", "local_onnx", "read_metadata"]

@@ -21,7 +21,7 @@ from PIL import Image
 from foveal.errors import ConfigError, FovealError
 from foveal.io import BatchReport, ImageSource, load_image
 from foveal.results import Classification
-from foveal.runtime import OnnxModel, TorchModel, check_backend
+from foveal.runtime import OnnxModel, TorchModel, check_backend, local_onnx
 from foveal.tasks.batching import chunked, map_ordered
 from foveal.zoo import ModelSpec, Preprocess, get
 from foveal.zoo.resolve import foveal_home, resolve_weights, sha256_file
@@ -166,10 +166,8 @@ class Classifier:
         threads: int | None = None,
     ) -> None:
         self.backend = check_backend(backend)
-        path = Path(model)
-        if path.is_dir() and (path / "model.onnx").is_file():
-            path = path / "model.onnx"
-        if path.suffix == ".onnx" and path.is_file():
+        path = local_onnx(model)
+        if path is not None and path.is_file():
             if backend != "onnx":
                 raise ConfigError(f"{path} is an ONNX file; it runs with backend='onnx' only")
             self._runner: Any = OnnxModel(path, threads=threads)

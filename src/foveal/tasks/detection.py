@@ -27,7 +27,7 @@ import numpy as np
 from foveal.errors import ConfigError, FovealError, ImageError
 from foveal.io import BatchReport, ImageSource, load_image
 from foveal.results import Detections
-from foveal.runtime import OnnxModel, TorchModel, check_backend
+from foveal.runtime import OnnxModel, TorchModel, check_backend, local_onnx
 from foveal.tasks.batching import map_ordered
 from foveal.zoo import ModelSpec, get
 from foveal.zoo.resolve import resolve_weights
@@ -324,10 +324,8 @@ class Detector:
     ) -> None:
         self.backend = check_backend(backend)
         self.spec: ModelSpec | None = None
-        path = Path(model)
-        if path.is_dir() and (path / "model.onnx").is_file():
-            path = path / "model.onnx"
-        if path.suffix == ".onnx" and path.is_file():
+        path = local_onnx(model)
+        if path is not None and path.is_file():
             if backend != "onnx":
                 raise ConfigError(f"{path} is an ONNX file; it runs with backend='onnx' only")
             from foveal.runtime import read_metadata

@@ -44,12 +44,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def model_labels(model: str) -> list[str] | None:
     """The class names of a zoo model, a foveal ``.onnx`` file or a run folder; ``None`` if unknown."""
-    path = Path(model)
-    if path.is_dir() and (path / "model.onnx").is_file():
-        path = path / "model.onnx"
+    from foveal.runtime import local_onnx, read_metadata
+
+    path = local_onnx(model)
     try:
-        if path.suffix == ".onnx" and path.is_file():
-            from foveal.runtime import read_metadata
+        if path is not None and path.is_file():
 
             labels = read_metadata(path).get("labels")
             return [str(x) for x in labels] if labels else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from foveal.cli.engine_options import add_engine_options, engine_config
+from foveal.cli.engine_options import add_engine_options, engine_config, print_fit_summary
 from foveal.cli.groups import group
 
 DEFAULT_LR = {"linear": 1e-2, "finetune": 1e-3, "discriminative": 2e-3}
@@ -48,10 +48,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import os
-    import sys
-
     from foveal.tasks.classification_train import ClassificationRecipe, ClassifyOptions
     from foveal.train import Trainer
 
@@ -66,14 +62,8 @@ def run(args: argparse.Namespace) -> int:
     opts.validate()
     cfg = engine_config(args, DEFAULT_LR[args.mode])
     result = Trainer(ClassificationRecipe(opts), cfg).fit()  # type: ignore[arg-type]
-    if os.environ.get("RANK", "0") != "0":
-        return 0
-    if args.json:
-        print(json.dumps(result.to_dict()))
-    else:
-        f = result.final
-        print(f"best epoch {result.best_epoch}/{result.epochs_run}: val accuracy {f['accuracy']:.4f}, "
-              f"top-5 {f['top5']:.4f}")
-        print(f"run folder: {result.run_dir} (model.onnx, metrics.csv, loss.png, val_confusion_matrix.png)")
-        print(f"use it:     foveal classify --model {result.run_dir} IMAGE", file=sys.stdout)
+    f = result.final
+    print_fit_summary(result, args, scores=f"val accuracy {f['accuracy']:.4f}, top-5 {f['top5']:.4f}",
+                      files="model.onnx, metrics.csv, loss.png, val_confusion_matrix.png",
+                      use="foveal classify --model {run_dir} IMAGE")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from foveal.cli.engine_options import add_engine_options, engine_config, print_fit_summary
 from foveal.cli.groups import group
 
 
@@ -30,31 +31,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-augment", action="store_true", help="no flips / scale jitter / colour jitter")
     p.add_argument("--train-bn", action="store_true", help="update BatchNorm statistics (default: frozen when pretrained)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
-    g = p.add_argument_group("training engine")
-    g.add_argument("--epochs", type=int, default=30)
-    g.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
-    g.add_argument("--weight-decay", type=float, default=5e-4)
-    g.add_argument("--optimizer", choices=("adamw", "sgd"), default="adamw")
-    g.add_argument("--warmup", type=float, default=1.0, help="warm-up epochs (default 1)")
-    g.add_argument("--patience", type=int, default=0, help="early stopping patience in epochs (0 = off)")
-    g.add_argument("--seed", type=int, default=0)
-    g.add_argument("--run-dir", help="run folder (default runs/detect/<n>)")
-    g.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
-    g.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu")
-    g.add_argument("--threads", type=int, help="CPU threads per process")
-    g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
-    p.set_defaults(func=run)
+    add_engine_options(p, epochs=30)
+    p.set_defaults(func=run, weight_decay=5e-4)
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-
     from foveal.errors import FovealError
     from foveal.tasks.detection_train import Augment, DetectionRecipe
 
     try:
         from foveal.data.detection import load_detection
-        from foveal.train import TrainConfig, Trainer
+        from foveal.train import Trainer
     except ImportError as exc:  # the dataset readers and the engine come from sibling modules of foveal
         raise FovealError(
             f"foveal train detect needs the dataset readers (foveal.data) and the training engine (foveal.train), "
@@ -68,19 +55,8 @@ def run(args: argparse.Namespace) -> int:
         input_size=args.input_size, batch_size=args.batch_size, workers=args.workers,
         augment=None if args.no_augment else Augment(), freeze_bn=False if args.train_bn else None,
     )
-    cfg = TrainConfig(
-        epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay, optimizer=args.optimizer,
-        warmup_epochs=min(args.warmup, args.epochs), patience=args.patience, seed=args.seed,
-        run_dir=args.run_dir, resume=args.resume, progress=not args.no_progress, device=args.device,
-        threads=args.threads,
-    )
-    result = Trainer(recipe, cfg).fit()
-    if args.json:
-        print(json.dumps(result.to_dict()))
-    else:
-        f = result.final
-        print(f"best epoch {result.best_epoch}/{result.epochs_run}: val mAP@[.5:.95] {f['map50_95']:.4f}, "
-              f"mAP@.5 {f['map50']:.4f}")
-        print(f"run folder: {result.run_dir} (model.onnx)")
-        print(f"use it:     foveal detect --model {result.run_dir} IMAGE")
+    result = Trainer(recipe, engine_config(args, 1e-3)).fit()  # type: ignore[arg-type]
+    f = result.final
+    print_fit_summary(result, args, scores=f"val mAP@[.5:.95] {f['map50_95']:.4f}, mAP@.5 {f['map50']:.4f}",
+                      files="model.onnx", use="foveal detect --model {run_dir} IMAGE")
     return 0

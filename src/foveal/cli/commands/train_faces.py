@@ -6,6 +6,7 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from foveal.cli.engine_options import add_engine_options
     from foveal.cli.groups import group
 
     tr = group(sub, "train", "train or fine-tune a model")
@@ -18,22 +19,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("data", help="folder with one sub-folder of photos per person")
     p.add_argument("--loss", choices=("arcface", "triplet"), default="arcface")
     p.add_argument("--dim", type=int, default=128, help="embedding size (default 128)")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--no-pretrained", action="store_true", help="start from random weights")
-    p.add_argument("--run-dir", help="run folder (default runs/faces/<n>)")
-    p.add_argument("--resume", action="store_true")
-    p.add_argument("--seed", type=int, default=0)
+    add_engine_options(p, epochs=10)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from foveal.cli.engine_options import engine_config
     from foveal.errors import FovealError
     from foveal.tasks.faces.train import FaceRecipe
 
     try:
-        from foveal.train import TrainConfig, Trainer
+        from foveal.train import Trainer
     except ImportError as exc:
         raise FovealError(
             f"the training engine foveal.train is not available in this installation ({exc}); "
@@ -45,7 +43,6 @@ def run(args: argparse.Namespace) -> int:
     )
     if recipe.report.bad:
         print(recipe.report.summary())
-    cfg = TrainConfig(epochs=args.epochs, lr=args.lr, seed=args.seed, run_dir=args.run_dir, resume=args.resume)
-    result = Trainer(recipe, cfg).fit()
+    result = Trainer(recipe, engine_config(args, 1e-3)).fit()  # type: ignore[arg-type]
     print(result)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from foveal.cli.engine_options import add_engine_options, engine_config
+from foveal.cli.engine_options import add_engine_options, engine_config, print_fit_summary
 from foveal.cli.groups import group
 
 
@@ -35,9 +35,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    import os
-
     from foveal.tasks.ocr.train import OcrOptions, OcrRecipe
     from foveal.train import Trainer
 
@@ -47,14 +44,7 @@ def run(args: argparse.Namespace) -> int:
         layers=args.layers, seed=args.seed,
     )
     result = Trainer(OcrRecipe(opts), engine_config(args, 3e-3)).fit()  # type: ignore[arg-type]
-    if os.environ.get("RANK", "0") != "0":
-        return 0
-    if args.json:
-        print(json.dumps(result.to_dict()))
-    else:
-        f = result.final
-        print(f"best epoch {result.best_epoch}/{result.epochs_run}: val CER {f['cer']:.2%}, "
-              f"lines read exactly {f['line_accuracy']:.2%}")
-        print(f"run folder: {result.run_dir} (model.onnx, metrics.csv, loss.png)")
-        print(f"use it:     foveal read --rec {result.run_dir} IMAGE")
+    f = result.final
+    print_fit_summary(result, args, scores=f"val CER {f['cer']:.2%}, lines read exactly {f['line_accuracy']:.2%}",
+                      files="model.onnx, metrics.csv, loss.png", use="foveal read --rec {run_dir} IMAGE")
     return 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 from foveal.errors import ConfigError
@@ -11,13 +10,11 @@ from foveal.errors import ConfigError
 
 def open_onnx(model: str | os.PathLike, task: str, *, threads: int | None = None) -> tuple[Any, str]:
     """``(OnnxModel, name)`` for a zoo name of ``task`` or an ``.onnx`` file (or a folder holding ``model.onnx``)."""
-    from foveal.runtime import OnnxModel
+    from foveal.runtime import OnnxModel, local_onnx
     from foveal.zoo import get, resolve_weights
 
-    path = Path(model)
-    if path.is_dir() and (path / "model.onnx").is_file():
-        path = path / "model.onnx"
-    if path.suffix == ".onnx":
+    path = local_onnx(model)
+    if path is not None:
         if not path.is_file():
             raise ConfigError(f"{path}: no such ONNX file; pass a zoo name or an existing .onnx file")
         return OnnxModel(path, threads=threads), path.stem

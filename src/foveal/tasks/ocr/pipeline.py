@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from foveal.errors import FovealError
-from foveal.io import BatchReport, ImageSource, load_image
+from foveal.io import BatchReport, ImageSource, iter_images, load_image
 from foveal.results import TextLines
 from foveal.tasks.ocr.cls import DEFAULT_CLS, DirectionClassifier
 from foveal.tasks.ocr.det import DEFAULT_DET, DBParams, TextDetector
@@ -178,16 +177,7 @@ class TextReader:
         self, images: Iterable[ImageSource], *, report: BatchReport | None = None
     ) -> Iterator[tuple[ImageSource, TextLines]]:
         """Read many images in order; unreadable ones go into ``report`` (or raise without one)."""
-        for src in images:
-            try:
-                rgb = load_image(src)
-            except FovealError as exc:
-                if report is None:
-                    raise
-                report.add_bad(src, exc)
-                continue
-            if report is not None:
-                report.ok += 1
+        for src, rgb in iter_images(images, report=report):
             yield src, self.read_array(rgb)
 
 

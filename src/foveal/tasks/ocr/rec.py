@@ -100,8 +100,13 @@ class TextRecognizer:
 
         self.model, self.name = open_onnx(model, "ocr_rec", threads=threads)
         self.charset, self.height, self.stride, self.channels = _read_charset(self.model)
-        self.interpolation = _downscale_interpolation(self.model)
-        self.pad_background = json.loads(self.model.metadata.get("foveal", "{}")).get("pad") == "background"
+        # foveal's CRNN says how it was trained: lines shrunk with INTER_AREA and padded with their
+        # background. PP-OCR models were trained on bilinear resizing and zero padding.
+        import cv2
+
+        info = json.loads(self.model.metadata.get("foveal", "{}"))
+        self.interpolation = cv2.INTER_AREA if info.get("resize") == "area" else cv2.INTER_LINEAR
+        self.pad_background = info.get("pad") == "background"
         self.min_width = min_width
         self.max_width = max_width
 
@@ -148,21 +153,8 @@ def border_median(line: np.ndarray) -> np.ndarray:
     return np.median(border, axis=1)[:, None, None]
 
 
-def _downscale_interpolation(model) -> int:
-    """How the model's training data was shrunk to its height: foveal's CRNN says ``"resize": "area"``
-    in its metadata (anti-aliased); PP-OCR models were trained on bilinear resizing."""
-    import json
-
-    import cv2
-
-    info = json.loads(model.metadata.get("foveal", "{}"))
-    return cv2.INTER_AREA if info.get("resize") == "area" else cv2.INTER_LINEAR
-
-
 def _read_charset(model) -> tuple[list[str], int, int, int]:
     """``(charset with blank at 0, input height, time-step stride, channels)`` from model metadata."""
-    import json
-
     meta = model.metadata
     shape = model.input_shapes[0]
     channels = int(shape[1]) if isinstance(shape[1], int) else 3

@@ -16,7 +16,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 # Public verbs live in foveal.api and are imported on first access.
-_API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text"}
+_API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text", "run"}
 _LAZY = {
     "load_image": "foveal.io",
     "Classification": "foveal.results",
@@ -24,7 +24,9 @@ _LAZY = {
     "Faces": "foveal.results",
     "TextLines": "foveal.results",
     "FovealError": "foveal.errors",
+    "TASKS": "foveal.tasks",
 }
+_SUBMODULES = {"viz", "io", "zoo", "ops", "tasks", "results"}
 
 __all__ = sorted(_API | set(_LAZY) | {"__version__"})
 
@@ -34,6 +36,8 @@ def __getattr__(name: str) -> Any:
         return getattr(importlib.import_module("foveal.api"), name)
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"foveal.{name}")
     raise AttributeError(f"module 'foveal' has no attribute {name!r}")
 
 

@@ -36,3 +36,7 @@ class ConfigError(FovealError, ValueError):
 
 class ExportError(FovealError):
     """ONNX export failed or the exported model disagrees with PyTorch."""
+
+
+class ModelFileError(FovealError, ValueError):
+    """A model file (ONNX, weights, run folder) is missing, unreadable, or of the wrong task."""

@@ -190,14 +190,14 @@ def _PooledHead(net: Any) -> Any:  # noqa: N802 - a module factory
 def _load_stage(spec: Any, stage: int) -> Any:
     """The pretrained backbone with ``features_only=True, out_indices=(stage,)`` (no classifier)."""
     from foveal.zoo.load import load_state_dict
-    from foveal.zoo.registry import _load_callable
+    from foveal.zoo.registry import load_callable
     from foveal.zoo.resolve import resolve_weights
 
     net = spec.build(features_only=True, out_indices=(stage,))
     sd = load_state_dict(resolve_weights(spec))
     convert = spec.extra.get("convert_state_dict")
     if convert:
-        sd = _load_callable(convert)(sd)
+        sd = load_callable(convert)(sd)
     missing, _unexpected = net.load_state_dict(sd, strict=False)  # unexpected: the classifier head
     if missing:
         raise FovealError(f"weights for {spec.name} do not fit its features-only backbone: missing {missing[:5]}")

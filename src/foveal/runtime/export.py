@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import os
 import warnings
 from collections.abc import Sequence
@@ -14,7 +13,9 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ExportError
+from foveal.runtime.onnx import META_KEY
 from foveal.utils.files import atomic_write_bytes
+from foveal.zoo.meta import ModelMeta
 
 
 @dataclass
@@ -36,7 +37,7 @@ def export_onnx(
     input_names: Sequence[str] = ("input",),
     output_names: Sequence[str] = ("output",),
     dynamic_axes: dict[str, dict[int, str]] | None = None,
-    metadata: dict[str, Any] | None = None,
+    meta: ModelMeta | None = None,
     opset: int = 17,
     atol: float = 1e-4,
     check_inputs: Any = None,
@@ -47,8 +48,8 @@ def export_onnx(
         module: a PyTorch ``nn.Module`` (put in eval mode here).
         sample: example input tensor (or tuple of tensors) used for tracing.
         dynamic_axes: e.g. ``{"input": {0: "batch"}, "output": {0: "batch"}}``.
-        metadata: JSON-serialisable description stored under the ``foveal`` metadata key
-            (zoo name, labels, preprocessing ...), read back by :func:`foveal.runtime.read_metadata`.
+        meta: the model's :class:`ModelMeta` (task, labels, preprocessing, parameters), stored
+            under the ``foveal`` metadata key and read back by :func:`foveal.runtime.read_meta`.
         atol: the largest absolute difference allowed between ONNX Runtime and PyTorch outputs.
         check_inputs: inputs for the parity check (default: ``sample``).
 
@@ -82,10 +83,10 @@ def export_onnx(
         onnx.checker.check_model(model)
     except Exception as exc:  # noqa: BLE001
         raise ExportError(f"the exported model fails the ONNX checker: {exc}") from exc
-    if metadata is not None:
+    if meta is not None:
         entry = model.metadata_props.add()
-        entry.key = "foveal"
-        entry.value = json.dumps(metadata)
+        entry.key = META_KEY
+        entry.value = meta.to_json()
     data = model.SerializeToString()
 
     import onnxruntime as ort

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from foveal.errors import FovealError
+from foveal.errors import FovealError, ModelFileError
+from foveal.zoo.meta import ModelMeta
 
 
 def default_threads() -> int:
@@ -54,14 +54,25 @@ class OnnxModel:
                 str(self.path), sess_options=opts, providers=list(providers or ["CPUExecutionProvider"])
             )
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
-            raise FovealError(f"ONNX Runtime could not load {self.path}: {exc}") from exc
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelFileError(
+                f"{self.path} is not an ONNX model ONNX Runtime can load ({first}); "
+                "give a file written by 'foveal export' or 'foveal train'"
+            ) from exc
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.output_names = [o.name for o in self.session.get_outputs()]
         self.input_shapes = [i.shape for i in self.session.get_inputs()]
 
     @property
-    def metadata(self) -> dict[str, str]:
-        return dict(self.session.get_modelmeta().custom_metadata_map)
+    def max_batch(self) -> int | None:
+        """The fixed batch size of the first input, or ``None`` when it is dynamic."""
+        dim = self.input_shapes[0][0] if self.input_shapes and self.input_shapes[0] else None
+        return dim if isinstance(dim, int) and dim > 0 else None
+
+    def meta(self) -> ModelMeta | None:
+        """The embedded :class:`ModelMeta`, or ``None`` for a file foveal did not write."""
+        raw = self.session.get_modelmeta().custom_metadata_map.get(META_KEY)
+        return ModelMeta.from_json(raw, source=str(self.path)) if raw else None
 
     def run(self, *inputs: np.ndarray, outputs: Sequence[str] | None = None) -> list[np.ndarray]:
         """Run on positional inputs (in the model's input order); returns every output."""
@@ -71,11 +82,26 @@ class OnnxModel:
         return self.session.run(list(outputs) if outputs else None, feed)
 
 
-def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
-    """The ``foveal`` metadata embedded in an ONNX file by :func:`foveal.runtime.export.export_onnx`."""
+META_KEY = "foveal"
+"""The ONNX metadata key under which :func:`foveal.runtime.export.export_onnx` stores ModelMeta."""
+
+
+def read_meta(path: str | os.PathLike) -> ModelMeta | None:
+    """The :class:`ModelMeta` embedded in an ONNX file (the one parser), or ``None`` when the file
+    has no foveal metadata.
+
+    Raises:
+        ModelFileError: the file is missing or not an ONNX model.
+    """
     import onnx
 
-    model = onnx.load(str(path), load_external_data=False)
-    props = {p.key: p.value for p in model.metadata_props}
-    raw = props.get("foveal")
-    return json.loads(raw) if raw else {}
+    p = Path(path)
+    if not p.is_file():
+        raise ModelFileError(f"{p}: no such model file")
+    try:
+        model = onnx.load(str(p), load_external_data=False)
+    except Exception as exc:  # noqa: BLE001 - protobuf DecodeError and friends
+        raise ModelFileError(f"{p} is not an ONNX model ({type(exc).__name__})") from exc
+    props = {prop.key: prop.value for prop in model.metadata_props}
+    raw = props.get(META_KEY)
+    return ModelMeta.from_json(raw, source=str(p)) if raw else None

@@ -19,6 +19,9 @@ class TorchModel:
         self.device = torch.device(device)
         self.module = module.to(self.device).eval()
 
+    max_batch: int | None = None
+    """PyTorch modules take any batch size."""
+
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
         torch = self.torch
         with torch.inference_mode():

@@ -12,24 +12,29 @@ that ships the file, and only then the public URL (announced, sha256-checked, ne
 ``FOVEAL_OFFLINE=1``).
 """
 
+from foveal.zoo.meta import ModelMeta, Preprocess
 from foveal.zoo.registry import (
     ModelSpec,
-    Preprocess,
     WeightSpec,
+    all_specs,
     get,
     list_models,
+    load_callable,
     register,
 )
 from foveal.zoo.resolve import cache_dir, import_weights, resolve_weights, sha256_file
 
 __all__ = [
+    "ModelMeta",
     "ModelSpec",
     "Preprocess",
     "WeightSpec",
+    "all_specs",
     "cache_dir",
     "get",
     "import_weights",
     "list_models",
+    "load_callable",
     "register",
     "resolve_weights",
     "sha256_file",

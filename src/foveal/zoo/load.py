@@ -44,16 +44,16 @@ def load_model(
     net = spec.build(**kwargs)
     if pretrained and spec.extra.get("load_weights"):
         # weights that are not a state dict (e.g. an ONNX file): the entry names its own loader(net, path)
-        from foveal.zoo.registry import _load_callable
+        from foveal.zoo.registry import load_callable
 
-        return _load_callable(spec.extra["load_weights"])(net, resolve_weights(spec, weights)).eval()
+        return load_callable(spec.extra["load_weights"])(net, resolve_weights(spec, weights)).eval()
     if pretrained:
         sd = load_state_dict(resolve_weights(spec, weights))
         convert = spec.extra.get("convert_state_dict")
         if convert:
-            from foveal.zoo.registry import _load_callable
+            from foveal.zoo.registry import load_callable
 
-            sd = _load_callable(convert)(sd)
+            sd = load_callable(convert)(sd)
         head = ("classifier.", "_fc.", "head.fc.")
         if "num_classes" in kwargs:
             # a new head for another number of classes: keep the backbone, leave the head freshly initialised

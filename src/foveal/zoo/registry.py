@@ -9,10 +9,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from foveal.errors import UnknownModelError
+from foveal.zoo.meta import IMAGENET_MEAN, IMAGENET_STD, ModelMeta, Preprocess
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
-
+__all__ = [
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "ModelSpec",
+    "Preprocess",
+    "WeightSpec",
+    "all_specs",
+    "get",
+    "list_models",
+    "load_callable",
+    "register",
+]
 
 @dataclass(frozen=True)
 class WeightSpec:
@@ -33,24 +43,6 @@ class WeightSpec:
     licence: str
     package: str | None = None
     format: str = "torch"
-
-
-@dataclass(frozen=True)
-class Preprocess:
-    """How an image becomes the network's input tensor.
-
-    ``resize`` is the shorter side after resizing (then a centre crop to ``input_size``);
-    ``mean``/``std`` apply to pixel values scaled by ``scale`` (1/255 maps to [0, 1]).
-    """
-
-    input_size: tuple[int, int] = (224, 224)
-    resize: int | None = 256
-    crop: bool = True
-    mean: tuple[float, float, float] = IMAGENET_MEAN
-    std: tuple[float, float, float] = IMAGENET_STD
-    scale: float = 1.0 / 255.0
-    interpolation: str = "bilinear"
-    channel_order: str = "RGB"
 
 
 @dataclass(frozen=True)
@@ -91,13 +83,18 @@ class ModelSpec:
             return ()
         if isinstance(self.labels, tuple):
             return self.labels
-        return tuple(_load_callable(self.labels)())
+        return tuple(load_callable(self.labels)())
+
+    @property
+    def meta(self) -> ModelMeta:
+        """The entry's :class:`~foveal.zoo.meta.ModelMeta` (the same object its ONNX export embeds)."""
+        return ModelMeta(self.name, self.task, self.label_names(), self.preprocess, dict(self.extra))
 
     def build(self, **kwargs: Any) -> Any:
         """Build the bare network (no weights). Use :func:`foveal.zoo.load.load_model` for pretrained."""
         if self.builder is None:
             raise UnknownModelError(f"{self.name} has no PyTorch builder; it runs as a {self.weights.format} file")
-        return _load_callable(self.builder)(**kwargs)
+        return load_callable(self.builder)(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,22 +109,14 @@ class ModelSpec:
                 "package": self.weights.package,
                 "format": self.weights.format,
             },
-            "preprocess": {
-                "input_size": list(self.preprocess.input_size),
-                "resize": self.preprocess.resize,
-                "crop": self.preprocess.crop,
-                "mean": list(self.preprocess.mean),
-                "std": list(self.preprocess.std),
-                "scale": self.preprocess.scale,
-                "interpolation": self.preprocess.interpolation,
-                "channel_order": self.preprocess.channel_order,
-            },
+            "preprocess": self.preprocess.to_dict(),
             "num_labels": len(self.label_names()),
             "metrics": dict(self.metrics),
         }
 
 
-def _load_callable(ref: str) -> Callable[..., Any]:
+def load_callable(ref: str) -> Callable[..., Any]:
+    """The object a ``"module:attribute"`` reference names, imported now."""
     module, _, attr = ref.partition(":")
     return getattr(importlib.import_module(module), attr)
 
@@ -146,7 +135,8 @@ def register(spec: ModelSpec) -> ModelSpec:
     return spec
 
 
-def _ensure_catalog() -> None:
+def ensure_catalog() -> None:
+    """Import every catalog module once (registers the zoo entries)."""
     global _CATALOG_LOADED
     if _CATALOG_LOADED:
         return
@@ -159,13 +149,19 @@ def _ensure_catalog() -> None:
 
 def list_models(task: str | None = None) -> list[str]:
     """Names of all registered models, optionally only those of one task."""
-    _ensure_catalog()
+    ensure_catalog()
     return sorted(n for n, s in _REGISTRY.items() if task is None or s.task == task)
+
+
+def all_specs() -> list[ModelSpec]:
+    """Every registered model, by name."""
+    ensure_catalog()
+    return [_REGISTRY[n] for n in sorted(_REGISTRY)]
 
 
 def get(name: str) -> ModelSpec:
     """The spec of a registered model. A bare arch name picks its only (or first) tag."""
-    _ensure_catalog()
+    ensure_catalog()
     if name in _REGISTRY:
         return _REGISTRY[name]
     matches = sorted(n for n in _REGISTRY if n.split(".", 1)[0] == name)

@@ -178,7 +178,7 @@ def import_weights(file: str | os.PathLike, name: str | None = None) -> tuple[st
     The file is matched to a zoo entry by sha256 (or to ``name``'s entry, which must then match).
     Returns ``(model name, cached path)``.
     """
-    from foveal.zoo.registry import _REGISTRY, _ensure_catalog, get
+    from foveal.zoo.registry import all_specs, get
 
     src = Path(file)
     if not src.is_file():
@@ -191,8 +191,7 @@ def import_weights(file: str | os.PathLike, name: str | None = None) -> tuple[st
                 f"{src} has sha256 {digest}, but {spec.name} expects {spec.weights.sha256} ({spec.weights.file})"
             )
     else:
-        _ensure_catalog()
-        found = [s for s in _REGISTRY.values() if s.weights.sha256 == digest]
+        found = [s for s in all_specs() if s.weights.sha256 == digest]
         if not found:
             raise ChecksumError(
                 f"{src} (sha256 {digest}) matches no model in the zoo; 'foveal models list' shows them"

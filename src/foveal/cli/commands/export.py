@@ -27,11 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from foveal.errors import ConfigError
     from foveal.zoo import get
-    from foveal.zoo.registry import _load_callable
+    from foveal.zoo.registry import load_callable
 
     spec = get(args.model)
     if spec.task not in EXPORTERS:
         raise ConfigError(f"{spec.name} ({spec.task}) cannot be exported; exportable tasks: {', '.join(EXPORTERS)}")
-    report = _load_callable(EXPORTERS[spec.task])(spec, args.output, weights=args.weights)
+    report = load_callable(EXPORTERS[spec.task])(spec, args.output, weights=args.weights)
     print(report)
     return 0

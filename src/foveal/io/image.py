@@ -13,18 +13,15 @@ Every image comes back as an RGB ``uint8`` numpy array of shape ``(H, W, 3)``:
 >>> img.shape, img.dtype                               # doctest: +SKIP
 ((480, 640, 3), dtype('uint8'))
 
-For many files use :func:`iter_images`, which reports bad files and carries on.
+For many files, folders, videos and PDFs use :func:`foveal.io.iter_sources`.
 """
 
 from __future__ import annotations
 
-import glob
 import io as _io
 import os
 import threading
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -220,91 +217,3 @@ def _from_array(arr: np.ndarray, limit: int) -> np.ndarray:
     if out.shape[2] == 4:
         return _composite_on_white(out.astype(np.float32))
     return np.ascontiguousarray(out)
-
-
-def is_image_file(path: str | os.PathLike) -> bool:
-    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
-
-
-def expand_sources(inputs: str | os.PathLike | Sequence[str | os.PathLike], *, recursive: bool = True) -> list[Path]:
-    """Turn files, folders and glob patterns into a sorted list of image paths.
-
-    Files named explicitly are kept whatever their extension (so a bad file is reported, not
-    silently dropped); folders contribute files with an image extension.
-
-    Raises:
-        ImageError: an input matches nothing.
-    """
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    found: list[Path] = []
-    for item in inputs:
-        text = os.fspath(item)
-        path = Path(text)
-        if path.is_dir():
-            pattern = "**/*" if recursive else "*"
-            found.extend(sorted(p for p in path.glob(pattern) if p.is_file() and is_image_file(p)))
-        elif path.is_file():
-            found.append(path)
-        elif any(ch in text for ch in "*?["):
-            matches = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
-            if not matches:
-                raise ImageError(f"the pattern {text!r} matches no file", text)
-            found.extend(matches)
-        else:
-            raise ImageError(f"{text}: no such file or folder", text)
-    return found
-
-
-@dataclass
-class BadItem:
-    """One input that could not be processed, and why."""
-
-    source: str
-    error: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"source": self.source, "error": self.error}
-
-
-@dataclass
-class BatchReport:
-    """What a batch run skipped. Filled in by :func:`iter_images` as it goes."""
-
-    ok: int = 0
-    bad: list[BadItem] = field(default_factory=list)
-
-    def add_bad(self, source: object, error: Exception | str) -> None:
-        self.bad.append(BadItem(describe_source(source), str(error)))
-
-    def summary(self) -> str:
-        lines = [f"{self.ok} image(s) processed, {len(self.bad)} skipped"]
-        lines += [f"  skipped {b.source}: {b.error}" for b in self.bad]
-        return "\n".join(lines)
-
-
-def iter_images(
-    sources: Iterable[ImageSource],
-    *,
-    max_pixels: int | None = None,
-    report: BatchReport | None = None,
-) -> Iterator[tuple[ImageSource, np.ndarray]]:
-    """Yield ``(source, image)`` for each readable source; unreadable ones go into ``report``.
-
-    >>> report = BatchReport()
-    >>> for src, img in iter_images(["good.jpg", "bad.jpg"], report=report):  # doctest: +SKIP
-    ...     pass
-    >>> report.bad                                                             # doctest: +SKIP
-    [BadItem(source='bad.jpg', error='bad.jpg is corrupt or truncated ...')]
-    """
-    for src in sources:
-        try:
-            img = load_image(src, max_pixels=max_pixels)
-        except ImageError as exc:
-            if report is None:
-                raise
-            report.add_bad(src, exc)
-            continue
-        if report is not None:
-            report.ok += 1
-        yield src, img

@@ -1,0 +1,213 @@
+"""Every kind of input, handled once: files, folders, globs, lists, videos (per frame), PDFs (per
+page), numpy arrays, PIL images and encoded bytes.
+
+>>> import numpy as np
+>>> [item.name for item in iter_sources(np.zeros((4, 4, 3), np.uint8))]
+['<array (4, 4, 3) uint8>']
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from foveal.errors import ImageError
+from foveal.io.image import IMAGE_EXTENSIONS, ImageSource, describe_source, load_image
+from foveal.io.pdf import is_pdf, render_pdf
+from foveal.io.video import is_video_file, iter_video
+
+Sources = ImageSource | Iterable[ImageSource]
+"""One source or many: what every predictor and verb accepts."""
+
+
+def is_image_file(path: str | os.PathLike) -> bool:
+    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def _is_media(path: Path) -> bool:
+    return is_image_file(path) or is_video_file(path) or is_pdf(path)
+
+
+def expand_sources(
+    inputs: str | os.PathLike | Sequence[str | os.PathLike],
+    *,
+    recursive: bool = True,
+    media: bool = False,
+) -> list[Path]:
+    """Turn files, folders and glob patterns into a sorted list of paths.
+
+    Files named explicitly are kept whatever their extension (so a bad file is reported, not
+    silently dropped); folders contribute files with an image extension (and, with ``media``,
+    videos and PDFs too).
+
+    Raises:
+        ImageError: an input matches nothing.
+    """
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    keep = _is_media if media else is_image_file
+    found: list[Path] = []
+    for item in inputs:
+        text = os.fspath(item)
+        path = Path(text)
+        if path.is_dir():
+            pattern = "**/*" if recursive else "*"
+            found.extend(sorted(p for p in path.glob(pattern) if p.is_file() and keep(p)))
+        elif path.is_file():
+            found.append(path)
+        elif any(ch in text for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+            if not matches:
+                raise ImageError(f"the pattern {text!r} matches no file", text)
+            found.extend(matches)
+        else:
+            raise ImageError(f"{text}: no such file or folder", text)
+    return found
+
+
+@dataclass(frozen=True)
+class Item:
+    """One image to process: what to load, and how to name it in results and reports.
+
+    Attributes:
+        source: what :func:`foveal.io.load_image` reads (a path, bytes, an array or a PIL image;
+            for video frames and PDF pages, the decoded RGB array).
+        name: a path, ``"clip.mp4#12"`` (frame 12) or ``"scan.pdf#page=2"``, or a short description.
+        path: the file it came from, if any.
+        index: the frame (from 0) or page (from 1) number inside ``path``, if any.
+    """
+
+    source: ImageSource = field(repr=False)
+    name: str
+    path: Path | None = None
+    index: int | None = None
+
+    def load(self) -> np.ndarray:
+        return load_image(self.source)
+
+
+def is_single_source(source: object) -> bool:
+    """Whether ``source`` is exactly one image (an array, PIL image, bytes, or an image file path)
+    rather than many (a list, folder, glob, video or PDF).
+
+    >>> is_single_source(np.zeros((2, 2, 3), np.uint8)), is_single_source(["a.jpg", "b.jpg"])
+    (True, False)
+    """
+    if isinstance(source, (np.ndarray, Image.Image, bytes, bytearray, memoryview)):
+        return True
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if path.is_dir() or is_video_file(path) or is_pdf(path):
+            return False
+        text = os.fspath(source)
+        return path.exists() or not any(ch in text for ch in "*?[")
+    return False
+
+
+def iter_sources(
+    sources: Sources, *, every: int = 1, dpi: float = 200.0, report: BatchReport | None = None
+) -> Iterator[Item]:
+    """Yield an :class:`Item` per image in ``sources``, in order, lazily (memory stays flat).
+
+    Folders (recursively) and globs give their images, videos and PDFs; a video gives every
+    ``every``-th frame; a PDF gives its pages rendered at ``dpi``. An input that matches nothing or
+    cannot be opened goes into ``report`` (or raises :class:`ImageError` without one).
+    """
+    if (
+        is_single_source(sources)
+        or isinstance(sources, (str, os.PathLike))
+        or not isinstance(sources, Iterable)
+    ):
+        sources = [sources]  # type: ignore[list-item]
+    for src in sources:  # type: ignore[union-attr]
+        if not isinstance(src, (str, os.PathLike)):
+            yield Item(src, describe_source(src))
+            continue
+        try:
+            paths = expand_sources(src, media=True)
+        except ImageError as exc:
+            if report is None:
+                raise
+            report.add_bad(src, exc)
+            continue
+        for path in paths:
+            yield from _expand_file(path, every=every, dpi=dpi, report=report)
+
+
+def _expand_file(path: Path, *, every: int, dpi: float, report: BatchReport | None) -> Iterator[Item]:
+    name = os.fspath(path)
+    if not (is_video_file(path) or is_pdf(path)):
+        yield Item(path, name, path)
+        return
+    try:
+        if is_video_file(path):
+            for i, frame in iter_video(path, every=every):
+                yield Item(frame, f"{name}#{i}", path, i)
+        else:
+            for page, rgb in render_pdf(path, dpi=dpi):
+                yield Item(rgb, f"{name}#page={page}", path, page)
+    except ImageError as exc:
+        if report is None:
+            raise
+        report.add_bad(name, exc)
+
+
+@dataclass
+class BadItem:
+    """One input that could not be processed, and why."""
+
+    source: str
+    error: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"source": self.source, "error": self.error}
+
+
+@dataclass
+class BatchReport:
+    """What a batch run processed and skipped. Filled in as the run goes."""
+
+    ok: int = 0
+    bad: list[BadItem] = field(default_factory=list)
+
+    def add_bad(self, source: object, error: Exception | str) -> None:
+        name = source.name if isinstance(source, Item) else describe_source(source)
+        self.bad.append(BadItem(name, str(error)))
+
+    def summary(self) -> str:
+        lines = [f"{self.ok} image(s) processed, {len(self.bad)} skipped"]
+        lines += [f"  skipped {b.source}: {b.error}" for b in self.bad]
+        return "\n".join(lines)
+
+
+def iter_images(
+    sources: Iterable[ImageSource],
+    *,
+    max_pixels: int | None = None,
+    report: BatchReport | None = None,
+) -> Iterator[tuple[ImageSource, np.ndarray]]:
+    """Yield ``(source, image)`` for each readable source; unreadable ones go into ``report``.
+
+    >>> report = BatchReport()
+    >>> for src, img in iter_images(["good.jpg", "bad.jpg"], report=report):  # doctest: +SKIP
+    ...     pass
+    >>> report.bad                                                             # doctest: +SKIP
+    [BadItem(source='bad.jpg', error='bad.jpg is corrupt or truncated ...')]
+    """
+    for src in sources:
+        try:
+            img = load_image(src, max_pixels=max_pixels)
+        except (ImageError, OSError) as exc:
+            if report is None:
+                raise
+            report.add_bad(src, exc)
+            continue
+        if report is not None:
+            report.ok += 1
+        yield src, img

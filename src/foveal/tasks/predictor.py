@@ -1,0 +1,239 @@
+"""The predictor contract every task implements once (the ultralytics ``BasePredictor`` idea).
+
+A task supplies two hooks: :meth:`Predictor.prepare` (per image, run in decoding threads) and
+:meth:`Predictor.run` (a batch of prepared images -> results). The base implements the rest for
+every task: every source (array, path, bytes, PIL, list, folder, glob, video frames, PDF pages),
+decoding threads, batching, skip-and-report, and options as call arguments validated by the task's
+``Options`` dataclass. A predictor keeps no per-call state, so one instance serves many threads.
+
+Single-network tasks derive from :class:`NetworkPredictor` and write ``preprocess`` / ``postprocess``;
+composite tasks (faces, OCR) derive from :class:`Predictor` and compose other predictors.
+
+>>> from foveal.tasks import TASKS
+>>> clf = TASKS["classify"].load()                               # doctest: +SKIP
+>>> clf("cat.jpg", top_k=1).names                                # doctest: +SKIP
+['tabby']
+>>> [r.names[0] for r in clf(["cat.jpg", "dog.jpg"], top_k=1)]   # doctest: +SKIP
+['tabby', 'golden retriever']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar, Generic, TypeVar
+
+import numpy as np
+
+from foveal.errors import ConfigError, FovealError
+from foveal.io import BatchReport, ImageSource, Item, Sources, is_single_source, iter_sources
+from foveal.runtime import OpenedModel, open_model
+from foveal.tasks.batching import chunked, map_ordered
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class NoOptions:
+    """A task without call options."""
+
+
+class Predictor(ABC, Generic[R]):
+    """Base of every task's predictor.
+
+    Class attributes a task sets:
+        task: the task name (a key of :data:`foveal.tasks.TASKS`).
+        Options: a frozen dataclass of the call options with their defaults (thresholds, top-k ...).
+        batch_size: default images per :meth:`run` call (1 for tasks that read one image at a time).
+    """
+
+    task: ClassVar[str]
+    Options: ClassVar[type] = NoOptions
+    batch_size: ClassVar[int] = 8
+    name: str = ""
+
+    # -- the two hooks ---------------------------------------------------------------------------
+    @abstractmethod
+    def prepare(self, image: np.ndarray) -> Any:
+        """Per-image work that needs no network (resize, normalise); runs in decoding threads."""
+
+    @abstractmethod
+    def run(self, prepared: list[Any], options: Any) -> list[R]:
+        """Results for prepared images, in order. ``options`` is a validated ``Options``."""
+
+    def check_options(self, options: Any) -> Any:
+        """Validate (and normalise) the options of one call; raise :class:`ConfigError`.
+        Tasks with constraints override it and return the (possibly replaced) options."""
+        return options
+
+    # -- implemented once ------------------------------------------------------------------------
+    def options(self, **kwargs: Any) -> Any:
+        """The ``Options`` of one call: unknown names and bad values are a :class:`ConfigError`.
+
+        ``None`` keeps an option's default, so callers can pass what the user left unset.
+        """
+        fields = {f.name for f in dataclasses.fields(self.Options)}
+        unknown = sorted(set(kwargs) - fields)
+        if unknown:
+            raise ConfigError(
+                f"{self.task} has no option(s) {', '.join(unknown)}; "
+                f"it takes {', '.join(sorted(fields)) or 'none'}"
+            )
+        return self.check_options(self.Options(**{k: v for k, v in kwargs.items() if v is not None}))
+
+    def predict(self, image: ImageSource, **options: Any) -> R:
+        """The result for one image (array, path, bytes or PIL image)."""
+        opts = self.options(**options)
+        item = next(iter_sources(image)) if is_single_source(image) else None
+        if item is None:
+            raise ConfigError(
+                f"predict() takes one image; got {type(image).__name__} {_short(image)}. "
+                "Use predict_batch() or call the predictor for lists, folders, videos and PDFs"
+            )
+        return self.run([self.prepare(item.load())], opts)[0]
+
+    def predict_batch(
+        self,
+        sources: Sources,
+        *,
+        batch_size: int | None = None,
+        workers: int | None = None,
+        report: BatchReport | None = None,
+        every: int = 1,
+        **options: Any,
+    ) -> Iterator[tuple[Item, R]]:
+        """Stream ``(item, result)`` for every image in ``sources``, in input order.
+
+        Images are decoded and prepared in ``workers`` threads while the network runs on batches
+        of ``batch_size``; memory stays flat on any number of inputs. Unreadable inputs are
+        skipped and added to ``report`` (or raise without one). Videos give every ``every``-th frame.
+        """
+        opts = self.options(**options)
+        size = int(batch_size or self.batch_size)
+        if size < 1:
+            raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
+        items = iter_sources(sources, every=every, report=report)
+        prepared = map_ordered(lambda it: self.prepare(it.load()), items, workers=workers)
+        for chunk in chunked(_skip_bad(prepared, report), size):
+            results = self.run([p for _, p in chunk], opts)
+            yield from zip([it for it, _ in chunk], results, strict=True)
+
+    def __call__(self, source: Sources, *, stream: bool = False, **options: Any) -> Any:
+        """One image -> one result; a list, folder, glob, video or PDF -> a list of results
+        (a generator with ``stream=True``), in input order. Bad inputs raise; use
+        :meth:`predict_batch` with a report to skip them."""
+        if is_single_source(source) and not stream:
+            return self.predict(source, **options)
+        results = (r for _, r in self.predict_batch(source, **options))
+        return results if stream else list(results)
+
+
+class NetworkPredictor(Predictor[R]):
+    """A task that runs one network: ``preprocess`` -> network -> ``postprocess``.
+
+    Args:
+        model: a zoo name, a foveal ``.onnx`` file or a run folder (default: the task's).
+        backend: ``"onnx"`` (ONNX Runtime, default) or ``"torch"`` (zoo models with a PyTorch
+            implementation).
+        weights: an explicit weights file for a zoo model.
+        threads: CPU threads for inference.
+    """
+
+    default_model: ClassVar[str]
+    model_tasks: ClassVar[frozenset[str]] = frozenset()
+    """Metadata tasks this predictor accepts (default: ``{task}``)."""
+
+    def __init__(
+        self,
+        model: str | os.PathLike | None = None,
+        *,
+        backend: str = "onnx",
+        weights: str | os.PathLike | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.model: OpenedModel = open_model(
+            model if model is not None else self.default_model,
+            tasks=self.model_tasks or {self.task},
+            backend=backend,
+            weights=weights,
+            threads=threads,
+            export=self.export,
+            build_torch=self.build_torch,
+            onnx_file=self.onnx_file,
+        )
+        self.backend = backend
+        self.meta = self.model.meta
+        self.name = self.meta.name
+        self.labels = self.meta.labels
+        self.max_batch = self.model.runner.max_batch
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, backend={self.backend!r})"
+
+    # -- hooks for opening zoo models (override where a task has them)
+    export: ClassVar[Any] = None
+    """``export(spec, out, weights_path)`` for zoo weights that are not ONNX (staticmethod)."""
+    build_torch: ClassVar[Any] = None
+    """``build_torch(spec, weights)`` -> the PyTorch module (staticmethod), for backend='torch'."""
+    onnx_file: ClassVar[Any] = None
+    """``onnx_file(spec, weights_path)`` -> a derived ONNX file (staticmethod), if needed."""
+
+    # -- the task's steps
+    @abstractmethod
+    def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, Any]:
+        """RGB uint8 ``(H, W, 3)`` -> ``(input tensor (C, h, w), context for postprocess)``."""
+
+    @abstractmethod
+    def postprocess(self, outputs: list[np.ndarray], context: Any, options: Any) -> R:
+        """One image's slice of every network output (batch axis removed) -> its result."""
+
+    def forward(self, batch: np.ndarray) -> list[np.ndarray]:
+        """Every network output for a ``(N, C, h, w)`` batch."""
+        return self.model.runner.run(batch.astype(np.float32, copy=False))
+
+    def prepare(self, image: np.ndarray) -> tuple[np.ndarray, Any]:
+        return self.preprocess(image)
+
+    def run(self, prepared: list[tuple[np.ndarray, Any]], options: Any) -> list[R]:
+        results: list[R] = []
+        for group in _batches(prepared, self.max_batch):
+            outputs = self.forward(np.stack([t for t, _ in group]))
+            for i, (_, ctx) in enumerate(group):
+                results.append(self.postprocess([o[i] for o in outputs], ctx, options))
+        return results
+
+
+def _batches(prepared: list[Any], max_batch: int | None) -> Iterator[list[Any]]:
+    """Consecutive runs of same-shaped tensors, at most ``max_batch`` long."""
+    group: list[Any] = []
+    for p in prepared:
+        if group and (
+            p[0].shape != group[0][0].shape or (max_batch is not None and len(group) >= max_batch)
+        ):
+            yield group
+            group = []
+        group.append(p)
+    if group:
+        yield group
+
+
+def _skip_bad(
+    items: Iterator[tuple[Item, Any]], report: BatchReport | None
+) -> Iterator[tuple[Item, Any]]:
+    for item, res in items:
+        if isinstance(res, BaseException):
+            if report is None or not isinstance(res, (FovealError, OSError)):
+                raise res
+            report.add_bad(item, res)
+            continue
+        if report is not None:
+            report.ok += 1
+        yield item, res
+
+
+def _short(obj: object) -> str:
+    text = repr(obj)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -56,7 +56,7 @@ def main() -> int:
 
     import numpy as np
 
-    from foveal.evaluate.ocr import edit_distance
+    from foveal.ops import edit_distance
     from foveal.tasks.ocr.rec import TextRecognizer
     from foveal.tasks.ocr.synth import random_text, render_line
 
@@ -76,8 +76,8 @@ def main() -> int:
     params = sum(p.numel() for p in recipe.build_model().parameters()) / 1e6
 
     gold = (PAGES / "phototest.gold.txt").read_text(encoding="utf-8")
-    ours = TextReader(rec=result.run_dir).read(PAGES / "phototest.tif").text
-    ppocr = TextReader().read(PAGES / "phototest.tif").text
+    ours = TextReader(result.run_dir).predict(PAGES / "phototest.tif").text
+    ppocr = TextReader().predict(PAGES / "phototest.tif").text
 
     print(f"\nCRNN (MobileNetV2-{args.width_mult:g} stem + {args.layers}x BiLSTM-{args.hidden} + CTC), {params:.2f} M params")
     print(f"training: {result.epochs_run} epochs x {args.train_size} fresh synthetic lines, "

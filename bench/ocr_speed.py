@@ -44,7 +44,7 @@ def engines(threads: int | None) -> dict[str, object]:
     from foveal.tasks.ocr import TextReader
 
     reader = TextReader(threads=threads)
-    out: dict[str, object] = {"foveal": lambda p: reader.read(p).text}
+    out: dict[str, object] = {"foveal": lambda p: reader.predict(p).text}
 
     from rapidocr import RapidOCR
 

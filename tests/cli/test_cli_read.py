@@ -74,3 +74,17 @@ def test_cli_eval_ocr(pages, capsys) -> None:
 def test_cli_eval_ocr_needs_transcripts(tmp_path) -> None:
     Image.fromarray(np.full((20, 20, 3), 255, np.uint8)).save(tmp_path / "x.png")
     assert main(["eval", "ocr", str(tmp_path)]) == 2
+
+
+def test_read_text_verb_gives_one_result_per_pdf_page(pages, tmp_path) -> None:
+    import foveal
+    from foveal.results import TextLines
+
+    pdf = tmp_path / "scan.pdf"
+    a = Image.open(pages / "phototest.tif").convert("RGB")
+    b = Image.fromarray(np.full((200, 300, 3), 255, np.uint8))
+    a.save(pdf, save_all=True, append_images=[b], resolution=200)
+    results = foveal.read_text(pdf)
+    assert isinstance(results, list) and [type(r) for r in results] == [TextLines, TextLines]
+    gold = (pages / "phototest.gold.txt").read_text()
+    assert cer(results[0].text, gold) <= 0.02 and len(results[1]) == 0

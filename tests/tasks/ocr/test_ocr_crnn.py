@@ -107,10 +107,11 @@ def test_engine_run_exports_an_onnx_recognizer_for_the_pipeline(tmp_path, shared
     result = Trainer(recipe, cfg).fit()
     assert result.export_path is not None and result.export_path.is_file()
     assert 0.0 <= result.final["cer"]
-    reader = TextReader(rec=result.run_dir)
+    reader = TextReader(result.run_dir)
     assert reader.recognizer.charset[1:] == list(CHARSET)
     assert reader.recognizer.pad_background and reader.recognizer.interpolation == cv2.INTER_AREA  # as trained
-    lines = reader.read(shared / "data" / "ocr" / "pages" / "phototest.tif")  # untrained: any text, no crash
+    assert reader.recognizer.name == "crnn.foveal" and reader.recognizer.height == 32
+    lines = reader.predict(shared / "data" / "ocr" / "pages" / "phototest.tif")  # untrained: any text, no crash
     assert all(set(t) <= set(CHARSET) for t in lines.texts)
 
 

@@ -8,7 +8,8 @@ import pytest
 from foveal.tasks.ocr.det import DBParams, db_boxes, det_input_size, unclip
 from foveal.tasks.ocr.geometry import crop_quad, order_clockwise, rotate_points, unrotate_points
 from foveal.tasks.ocr.layout import group_lines, paragraphs, reading_order
-from foveal.tasks.ocr.rec import ctc_greedy_decode, width_batches
+from foveal.ops import ctc_greedy_decode
+from foveal.tasks.ocr.rec import width_batches
 
 
 def test_order_clockwise_any_input_order() -> None:

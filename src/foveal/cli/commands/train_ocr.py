@@ -35,15 +35,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.tasks.ocr.train import OcrOptions, OcrRecipe
-    from foveal.train import Trainer
+    from foveal.tasks.ocr.train import OcrOptions, train_recognizer
 
     opts = OcrOptions(
         data=None if args.synthetic else args.data, train_size=args.train_size, val_size=args.val_size,
         max_len=args.max_len, batch_size=args.batch_size, width_mult=args.width_mult, hidden=args.hidden,
         layers=args.layers, seed=args.seed,
     )
-    result = Trainer(OcrRecipe(opts), engine_config(args, 3e-3)).fit()  # type: ignore[arg-type]
+    result = train_recognizer(opts, engine_config(args, 3e-3))
     f = result.final
     print_fit_summary(result, args, scores=f"val CER {f['cer']:.2%}, lines read exactly {f['line_accuracy']:.2%}",
                       files="model.onnx, metrics.csv, loss.png", use="foveal read --rec {run_dir} IMAGE")

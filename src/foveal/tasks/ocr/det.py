@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from foveal.runtime import open_model
 from foveal.tasks.ocr.geometry import min_area_quad, order_clockwise
 
 DEFAULT_DET = "ppocr_det.v6_small"
@@ -167,9 +168,8 @@ class TextDetector:
         min_text: float = 16.0,
         threads: int | None = None,
     ) -> None:
-        from foveal.tasks.ocr.models import open_onnx
-
-        self.model, self.name = open_onnx(model, "ocr_det", threads=threads)
+        self.model = open_model(model, tasks={"ocr_det"}, threads=threads)
+        self.name = self.model.meta.name
         self.max_side = max_side
         self.min_side = min_side
         self.params = params
@@ -177,7 +177,7 @@ class TextDetector:
         self.min_text = min_text
 
     def _run(self, bgr: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        (out,) = self.model.run(det_preprocess(bgr, size))
+        (out,) = self.model.runner.run(det_preprocess(bgr, size))
         prob = out[0, 0]
         quads, scores = db_boxes(prob, self.params)
         return quads, scores, prob

@@ -4,7 +4,7 @@ Data: synthetic text lines (:mod:`foveal.tasks.ocr.synth`, fresh random lines ev
 differently seeded held-out set for validation), or a folder of line images with ``NAME.gt.txt``
 transcripts. Loss: CTC. Metric: character error rate on the validation lines (``cer``, lower is better).
 Export: ``run_dir/model.onnx`` (softmax probabilities, dynamic batch and width) with the character set
-in its ``foveal`` metadata, so ``TextReader(rec=run_dir)`` uses it in the OCR pipeline.
+in its metadata (:mod:`foveal.tasks.ocr.export`), so ``TextReader(run_dir)`` uses it in the OCR pipeline.
 
 >>> from foveal.train import Trainer, TrainConfig
 >>> recipe = OcrRecipe(OcrOptions(train_size=4096))                          # doctest: +SKIP
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ConfigError
+from foveal.ops import ctc_greedy_decode, edit_distance
 from foveal.tasks.ocr.crnn import HEIGHT
 from foveal.tasks.ocr.rec import border_median
 from foveal.tasks.ocr.synth import CHARSET, random_text, render_line
@@ -209,15 +210,10 @@ def collate(batch: list[tuple[np.ndarray, str]], charset: str = CHARSET) -> dict
 
 
 def greedy_decode(logits: Any, lengths: Any, charset: str = CHARSET) -> list[str]:
-    """Best path decoding of (B, T, C) logits, each row cut to its length."""
-    best = logits.argmax(-1).cpu().numpy()
-    out = []
-    for row, n in zip(best, lengths.tolist(), strict=True):
-        row = row[:n]
-        keep = row != 0
-        keep[1:] &= row[1:] != row[:-1]
-        out.append("".join(charset[c - 1] for c in row[keep]))
-    return out
+    """Best path decoding of (B, T, C) logits (blank 0), each row cut to its length."""
+    scores = logits.detach().float().cpu().numpy()
+    decoded = ctc_greedy_decode(scores, ["", *charset], lengths=lengths.tolist())
+    return [text for text, _ in decoded]
 
 
 class OcrRecipe:
@@ -284,7 +280,6 @@ class OcrRecipe:
         return {"loss": loss}
 
     def evaluate(self, model: Any, loader: Any) -> dict[str, float]:
-        from foveal.evaluate.ocr import edit_distance
         from foveal.tasks.ocr.crnn import sequence_lengths
 
         errors = chars = 0
@@ -300,20 +295,23 @@ class OcrRecipe:
         return {"cer": errors / max(chars, 1), "line_accuracy": exact / max(n, 1)}
 
     def export(self, model: Any, run_dir: Path) -> Path:
-        import torch
+        from foveal.tasks.ocr.export import export_recognizer
 
-        from foveal.runtime.export import export_onnx
-        from foveal.tasks.ocr.crnn import CRNNProbs
+        return export_recognizer(model, Path(run_dir) / "model.onnx", charset=self.charset)
 
-        gen = torch.Generator().manual_seed(0)
-        sample = torch.rand(1, 1, HEIGHT, 160, generator=gen) * 2 - 1
-        check = torch.rand(2, 1, HEIGHT, 240, generator=gen) * 2 - 1
-        out = Path(run_dir) / "model.onnx"
-        meta = {"name": "crnn.foveal", "task": "ocr_rec", "charset": self.charset, "height": HEIGHT, "blank": 0,
-                "resize": "area", "pad": "background"}
-        export_onnx(
-            CRNNProbs(model.eval()), sample, out, input_names=("x",), output_names=("probs",),
-            dynamic_axes={"x": {0: "batch", 3: "width"}, "probs": {0: "batch", 1: "steps"}},
-            metadata=meta, check_inputs=check, atol=1e-4,
+
+def train_recognizer(options: OcrOptions | None = None, config: Any = None) -> Any:
+    """Train the CRNN recognizer (``foveal train ocr``): the :class:`foveal.train.Trainer` result,
+    whose run folder holds ``model.onnx``.
+
+    Args:
+        options: what to train on and how big (default: synthetic lines, the benchmarked size).
+        config: a :class:`foveal.train.TrainConfig` (default: the benchmarked recipe, 22 epochs).
+    """
+    from foveal.train import TrainConfig, Trainer
+
+    if config is None:
+        config = TrainConfig(
+            epochs=22, lr=3e-3, weight_decay=0.01, warmup_epochs=0.3, grad_clip=5.0
         )
-        return out
+    return Trainer(OcrRecipe(options), config).fit()

@@ -68,7 +68,10 @@ def test_cli_eval_ocr(pages, capsys) -> None:
     by_name = {p["source"].rsplit("/", 1)[-1]: p for p in report["pages"]}
     assert by_name["phototest.tif"]["cer"] <= 0.02
     assert by_name["eurotext.tif"]["cer"] <= 0.03
-    assert report["total"]["chars"] == by_name["phototest.tif"]["chars"] + by_name["eurotext.tif"]["chars"]
+    assert (
+        report["total"]["chars"]
+        == by_name["phototest.tif"]["chars"] + by_name["eurotext.tif"]["chars"]
+    )
 
 
 def test_cli_eval_ocr_needs_transcripts(tmp_path) -> None:

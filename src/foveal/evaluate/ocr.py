@@ -45,7 +45,9 @@ def normalize_text(text: str, *, keep_lines: bool = False) -> str:
     return " ".join(text.split())
 
 
-def cer(hypothesis: str, reference: str, *, normalize: bool = True, keep_lines: bool = False) -> float:
+def cer(
+    hypothesis: str, reference: str, *, normalize: bool = True, keep_lines: bool = False
+) -> float:
     """Character error rate of ``hypothesis`` against ``reference`` (0 is perfect)."""
     if normalize:
         hypothesis = normalize_text(hypothesis, keep_lines=keep_lines)
@@ -147,7 +149,9 @@ def find_ground_truth(image: str | os.PathLike) -> Path | None:
     return None
 
 
-def pairs_from(inputs: Sequence[str | os.PathLike], mapping: str | os.PathLike | None = None) -> list[tuple[Path, Path]]:
+def pairs_from(
+    inputs: Sequence[str | os.PathLike], mapping: str | os.PathLike | None = None
+) -> list[tuple[Path, Path]]:
     """``(image, transcript)`` pairs: from a mapping file (lines ``IMAGE<TAB>TRANSCRIPT``, relative
     to the mapping's folder), or the images among ``inputs`` that have a transcript next to them.
     """

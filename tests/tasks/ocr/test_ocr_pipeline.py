@@ -47,7 +47,9 @@ def test_phototest_layout_lines_and_paragraphs(phototest, gold) -> None:
     assert (np.diff(tops) > 0).all()
 
 
-@pytest.mark.parametrize("name", ["phototest-rotated-L.png", "phototest-rotated-R.png", "phototest-rotated-180.png"])
+@pytest.mark.parametrize(
+    "name", ["phototest-rotated-L.png", "phototest-rotated-R.png", "phototest-rotated-180.png"]
+)
 def test_rotated_pages_read_the_same(reader, pages, phototest, name) -> None:
     lines, page = reader.read_page(pages / name)
     assert lines.text == phototest.text
@@ -98,7 +100,9 @@ def test_huge_page_with_small_paragraph(reader) -> None:
 def test_tiny_text(reader) -> None:
     from foveal.tasks.ocr.synth import render_page
 
-    page = render_page(["Small print is hard to read", "but not impossible"], font_size=11, margin=10)
+    page = render_page(
+        ["Small print is hard to read", "but not impossible"], font_size=11, margin=10
+    )
     lines = reader.predict(page)
     assert cer(lines.text, "Small print is hard to read but not impossible") <= 0.15
 
@@ -139,13 +143,20 @@ def test_small_body_text_under_a_big_title_is_not_lost(reader) -> None:
     from foveal.tasks.ocr.synth import render_page
 
     title = render_page(["Annual Report"], font_size=90, margin=10)
-    body = render_page(["small body text must still be read", "even under a large title"], font_size=13, margin=10)
+    body = render_page(
+        ["small body text must still be read", "even under a large title"], font_size=13, margin=10
+    )
     page = np.full((1200, 1600, 3), 255, np.uint8)
     page[50 : 50 + title.shape[0], 50 : 50 + title.shape[1]] = title
     page[400 : 400 + body.shape[0], 50 : 50 + body.shape[1]] = body
     lines = reader.predict(page)
     assert "Annual Report" in lines.text
-    assert cer(" ".join(lines.texts[1:]), "small body text must still be read even under a large title") <= 0.1
+    assert (
+        cer(
+            " ".join(lines.texts[1:]), "small body text must still be read even under a large title"
+        )
+        <= 0.1
+    )
 
 
 def test_one_reader_shared_by_two_threads_reads_like_serial(reader, pages) -> None:

@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("inputs", nargs="*", help="images, folders or glob patterns")
     p.add_argument("--mapping", help="file of 'IMAGE<TAB>TRANSCRIPT' lines (paths relative to it)")
-    p.add_argument("--rec", default=None, help="recognizer: zoo name, .onnx file or training run folder")
+    p.add_argument(
+        "--rec", default=None, help="recognizer: zoo name, .onnx file or training run folder"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 

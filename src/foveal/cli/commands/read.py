@@ -33,7 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--min-score", type=float, default=0.5, help="drop lines read with a lower confidence"
     )
-    p.add_argument("--dpi", type=float, default=200.0, help="PDF rendering resolution (default 200)")
+    p.add_argument(
+        "--dpi", type=float, default=200.0, help="PDF rendering resolution (default 200)"
+    )
     p.set_defaults(func=run)
 
 

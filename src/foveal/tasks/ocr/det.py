@@ -44,7 +44,9 @@ class DBParams:
     dilate: bool = True
 
 
-def det_input_size(h: int, w: int, *, max_side: int = 2000, min_side: int = 32, multiple: int = 32) -> tuple[int, int]:
+def det_input_size(
+    h: int, w: int, *, max_side: int = 2000, min_side: int = 32, multiple: int = 32
+) -> tuple[int, int]:
     """Network input size ``(H, W)``: no upscaling unless the short side is under ``min_side``,
     downscaling when the long side is over ``max_side``, both rounded to ``multiple``.
 
@@ -176,7 +178,9 @@ class TextDetector:
         self.coarse_from = coarse_from
         self.min_text = min_text
 
-    def _run(self, bgr: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _run(
+        self, bgr: np.ndarray, size: tuple[int, int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         (out,) = self.model.runner.run(det_preprocess(bgr, size))
         prob = out[0, 0]
         quads, scores = db_boxes(prob, self.params)
@@ -190,7 +194,8 @@ class TextDetector:
         if not len(quads):
             return False
         short = np.minimum(
-            np.linalg.norm(quads[:, 0] - quads[:, 3], axis=1), np.linalg.norm(quads[:, 0] - quads[:, 1], axis=1)
+            np.linalg.norm(quads[:, 0] - quads[:, 3], axis=1),
+            np.linalg.norm(quads[:, 0] - quads[:, 1], axis=1),
         )
         if short.min() < self.min_text:
             return False

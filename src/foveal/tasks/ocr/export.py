@@ -30,7 +30,11 @@ def recognizer_meta(charset: str = CHARSET, name: str = "crnn.foveal") -> ModelM
         name=name,
         task="ocr_rec",
         preprocess=Preprocess(
-            input_size=(HEIGHT, 160), resize=None, crop=False, mean=HALF, std=HALF,
+            input_size=(HEIGHT, 160),
+            resize=None,
+            crop=False,
+            mean=HALF,
+            std=HALF,
             channel_order="GRAY",
         ),
         params={"charset": charset, "height": HEIGHT, "resize": "area", "pad": "background"},
@@ -51,8 +55,14 @@ def export_recognizer(
     sample = torch.rand(1, 1, HEIGHT, 160, generator=gen) * 2 - 1
     check = torch.rand(2, 1, HEIGHT, 240, generator=gen) * 2 - 1
     report = export_onnx(
-        CRNNProbs(net.eval()), sample, out, input_names=("x",), output_names=("probs",),
+        CRNNProbs(net.eval()),
+        sample,
+        out,
+        input_names=("x",),
+        output_names=("probs",),
         dynamic_axes={"x": {0: "batch", 3: "width"}, "probs": {0: "batch", 1: "steps"}},
-        meta=recognizer_meta(charset, name), check_inputs=check, atol=1e-4,
+        meta=recognizer_meta(charset, name),
+        check_inputs=check,
+        atol=1e-4,
     )
     return report.path

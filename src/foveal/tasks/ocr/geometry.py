@@ -45,7 +45,9 @@ def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
     w, h = max(1, int(round(w))), max(1, int(round(h)))
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     m = cv2.getPerspectiveTransform(np.asarray(quad, np.float32), dst)
-    return cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def rotate_image(image: np.ndarray, k: int) -> np.ndarray:

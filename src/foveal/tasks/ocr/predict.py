@@ -177,7 +177,12 @@ class TextReader(Predictor[TextLines]):
         return out, PageInfo(rotation=k % 4, segments=len(quads), timings=timings)
 
     def _layout(
-        self, quads: np.ndarray, texts: list[str], scores: np.ndarray, k: int, shape: tuple[int, int]
+        self,
+        quads: np.ndarray,
+        texts: list[str],
+        scores: np.ndarray,
+        k: int,
+        shape: tuple[int, int],
     ) -> TextLines:
         if not len(quads):
             return TextLines.empty(self.name)

@@ -48,7 +48,13 @@ class RecParams:
     pad: str = "zero"
 
 
-def width_batches(widths: Sequence[int], *, max_pixels: int = 48 * 320 * 16, max_batch: int = 32, max_waste: float = 0.35) -> list[list[int]]:
+def width_batches(
+    widths: Sequence[int],
+    *,
+    max_pixels: int = 48 * 320 * 16,
+    max_batch: int = 32,
+    max_waste: float = 0.35,
+) -> list[list[int]]:
     """Group crop indices into batches of similar width (each batch padded to its widest crop).
 
     Crops are taken narrowest first; a batch closes when padding would waste more than ``max_waste``
@@ -130,16 +136,24 @@ class TextRecognizer:
             for j, i in enumerate(batch):
                 crop = crops[i]
                 shrink = crop.shape[0] > self.height
-                img = cv2.resize(crop, (widths[i], self.height), interpolation=self.interpolation if shrink else cv2.INTER_LINEAR)
+                img = cv2.resize(
+                    crop,
+                    (widths[i], self.height),
+                    interpolation=self.interpolation if shrink else cv2.INTER_LINEAR,
+                )
                 if self.channels == 1:
                     img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)[..., None]
-                x[j, :, :, : widths[i]] = img.transpose(2, 0, 1) * np.float32(2.0 / 255.0) - np.float32(1.0)
+                x[j, :, :, : widths[i]] = img.transpose(2, 0, 1) * np.float32(
+                    2.0 / 255.0
+                ) - np.float32(1.0)
                 if self.pad_background:
                     x[j, :, :, widths[i] :] = border_median(x[j, :, :, : widths[i]])
             (probs,) = self.model.runner.run(x)
             t = probs.shape[1]
             lengths = [max(1, min(t, math.ceil(t * widths[i] / bw) + 1)) for i in batch]
-            for i, res in zip(batch, ctc_greedy_decode(probs, self.charset, lengths=lengths), strict=True):
+            for i, res in zip(
+                batch, ctc_greedy_decode(probs, self.charset, lengths=lengths), strict=True
+            ):
                 results[i] = res
         return results
 

@@ -67,7 +67,9 @@ def font_dir() -> Path:
     try:
         import matplotlib
     except ImportError as exc:  # pragma: no cover - a core dependency
-        raise FovealError("matplotlib is needed for its DejaVu fonts: pip install matplotlib") from exc
+        raise FovealError(
+            "matplotlib is needed for its DejaVu fonts: pip install matplotlib"
+        ) from exc
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
@@ -127,7 +129,10 @@ def random_text(rng: random.Random, *, max_len: int = 32, charset: str = CHARSET
             words.append(w)
         text = " ".join(words)
     elif kind < 0.7:
-        text = rng.choice(["", "$", "#", "No. ", "(", "+"]) + f"{rng.uniform(0, 99999):,.{rng.randint(0, 2)}f}"
+        text = (
+            rng.choice(["", "$", "#", "No. ", "(", "+"])
+            + f"{rng.uniform(0, 99999):,.{rng.randint(0, 2)}f}"
+        )
         if rng.random() < 0.5:
             text += " " + rng.choice(WORDS)
     else:
@@ -170,7 +175,9 @@ def render_line(
     draw = ImageDraw.Draw(canvas)
     origin = (pad_x - min(0, x0), pitch)
     draw.text(origin, text, fill=fg, font=f)
-    if augment and rng.random() < 0.5:  # tight: the ink of the line, ascenders and descenders included
+    if (
+        augment and rng.random() < 0.5
+    ):  # tight: the ink of the line, ascenders and descenders included
         _, ink_top, _, ink_bottom = draw.textbbox(origin, "Hg" + text, font=f)
         ink = ink_bottom - ink_top
         top = ink_top - int(round(rng.uniform(-0.03, 0.25) * ink))
@@ -198,7 +205,11 @@ def render_line(
             k = rng.choice([3, 5])
             arr = cv2.GaussianBlur(arr, (k, k), rng.uniform(0.3, 1.2))
         if rng.random() < 0.5:
-            arr = arr + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(2, 18), arr.shape)
+            arr = arr + np.random.default_rng(rng.getrandbits(32)).normal(
+                0, rng.uniform(2, 18), arr.shape
+            )
     scale = height / arr.shape[0]
-    out = cv2.resize(arr, (max(1, int(round(arr.shape[1] * scale))), height), interpolation=cv2.INTER_AREA)
+    out = cv2.resize(
+        arr, (max(1, int(round(arr.shape[1] * scale))), height), interpolation=cv2.INTER_AREA
+    )
     return np.clip(out, 0, 255).astype(np.uint8)

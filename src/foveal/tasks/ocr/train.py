@@ -56,7 +56,9 @@ class OcrOptions:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.data is not None and not Path(self.data).is_dir():
-            raise ConfigError(f"{self.data}: no such folder; expected line images with NAME.gt.txt transcripts")
+            raise ConfigError(
+                f"{self.data}: no such folder; expected line images with NAME.gt.txt transcripts"
+            )
 
 
 def encode(text: str, charset: str) -> list[int]:
@@ -73,7 +75,9 @@ def to_height(gray: np.ndarray) -> np.ndarray:
     if h == HEIGHT:
         return gray
     w = max(1, int(math.ceil(HEIGHT * w / h)))
-    return cv2.resize(gray, (w, HEIGHT), interpolation=cv2.INTER_AREA if h > HEIGHT else cv2.INTER_LINEAR)
+    return cv2.resize(
+        gray, (w, HEIGHT), interpolation=cv2.INTER_AREA if h > HEIGHT else cv2.INTER_LINEAR
+    )
 
 
 def to_input(gray: np.ndarray) -> np.ndarray:
@@ -113,7 +117,11 @@ class SyntheticLines:
         self.epoch = epoch
         if epoch not in self._lines:
             ahead = self._next
-            self._lines = {epoch: ahead[1].result() if ahead and ahead[0] == epoch else self._render_epoch(epoch)}
+            self._lines = {
+                epoch: ahead[1].result()
+                if ahead and ahead[0] == epoch
+                else self._render_epoch(epoch)
+            }
         if not self.fixed:
             if self._pool is None:
                 from concurrent.futures import ThreadPoolExecutor
@@ -163,7 +171,9 @@ class FolderLines:
         return to_input(gray), text
 
 
-def folder_split(root: str, val_fraction: float = 0.1, seed: int = 0) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
+def folder_split(
+    root: str, val_fraction: float = 0.1, seed: int = 0
+) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
     from foveal.evaluate.ocr import find_ground_truth
     from foveal.io import expand_sources
 
@@ -173,7 +183,9 @@ def folder_split(root: str, val_fraction: float = 0.1, seed: int = 0) -> tuple[l
         if gt is not None:
             items.append((img, gt.read_text(encoding="utf-8").strip()))
     if len(items) < 2:
-        raise ConfigError(f"{root}: found {len(items)} line image(s) with a NAME.gt.txt transcript; need at least 2")
+        raise ConfigError(
+            f"{root}: found {len(items)} line image(s) with a NAME.gt.txt transcript; need at least 2"
+        )
     random.Random(seed).shuffle(items)
     n_val = max(1, int(len(items) * val_fraction))
     return items[n_val:], items[:n_val]
@@ -230,13 +242,20 @@ class OcrRecipe:
         self._split: tuple[Any, Any] | None = None
 
     def describe(self) -> dict[str, Any]:
-        return {"arch": "crnn_mobilenet_v2", "charset": self.charset, "height": HEIGHT, **asdict(self.opts)}
+        return {
+            "arch": "crnn_mobilenet_v2",
+            "charset": self.charset,
+            "height": HEIGHT,
+            **asdict(self.opts),
+        }
 
     def build_model(self) -> Any:
         from foveal.tasks.ocr.crnn import CRNN
 
         o = self.opts
-        return CRNN(len(self.charset) + 1, width_mult=o.width_mult, hidden=o.hidden, layers=o.layers)
+        return CRNN(
+            len(self.charset) + 1, width_mult=o.width_mult, hidden=o.hidden, layers=o.layers
+        )
 
     def _datasets(self) -> tuple[Any, Any]:
         if self._split is None:
@@ -247,7 +266,9 @@ class OcrRecipe:
             else:
                 self._split = (
                     SyntheticLines(o.train_size, seed=o.seed, max_len=o.max_len),
-                    SyntheticLines(o.val_size, seed=o.seed + 1_000_003, max_len=o.max_len, fixed=True),
+                    SyntheticLines(
+                        o.val_size, seed=o.seed + 1_000_003, max_len=o.max_len, fixed=True
+                    ),
                 )
         return self._split
 
@@ -256,8 +277,13 @@ class OcrRecipe:
 
         from foveal.train.data import LengthGroupedBatchSampler
 
-        sampler = LengthGroupedBatchSampler(ds.lengths, n=len(ds), batch_size=self.opts.batch_size, shuffle=shuffle,
-                                            seed=self.opts.seed)
+        sampler = LengthGroupedBatchSampler(
+            ds.lengths,
+            n=len(ds),
+            batch_size=self.opts.batch_size,
+            shuffle=shuffle,
+            seed=self.opts.seed,
+        )
         return DataLoader(ds, batch_sampler=sampler, collate_fn=collate, num_workers=0)
 
     def train_loader(self) -> Any:
@@ -275,7 +301,13 @@ class OcrRecipe:
         steps = sequence_lengths(batch["widths"]).clamp(max=logits.shape[1])
         log_probs = torch.log_softmax(logits.float(), -1).transpose(0, 1)
         loss = torch.nn.functional.ctc_loss(
-            log_probs, batch["targets"], steps, batch["target_lengths"], blank=0, reduction="mean", zero_infinity=True
+            log_probs,
+            batch["targets"],
+            steps,
+            batch["target_lengths"],
+            blank=0,
+            reduction="mean",
+            zero_infinity=True,
         )
         return {"loss": loss}
 
@@ -287,7 +319,9 @@ class OcrRecipe:
         for batch in loader:
             logits = model(batch["image"])
             steps = sequence_lengths(batch["widths"]).clamp(max=logits.shape[1])
-            for hyp, ref in zip(greedy_decode(logits, steps, self.charset), batch["texts"], strict=True):
+            for hyp, ref in zip(
+                greedy_decode(logits, steps, self.charset), batch["texts"], strict=True
+            ):
                 errors += edit_distance(hyp, ref)
                 chars += len(ref)
                 exact += hyp == ref

@@ -12,9 +12,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = ev.add_parser(
         "ocr",
         help="OCR character/word error rates on images with transcripts",
-        description="Read each image and compare with its transcript (NAME.gt.txt, NAME.gold.txt or "
-        "NAME.txt next to it, or a --mapping file). Whitespace and line breaks are normalised to "
-        "single spaces before scoring.",
+        description="Read each image and compare with its transcript (NAME.gt.txt, "
+        "NAME.gold.txt or NAME.txt next to it, or a --mapping file). Whitespace and line breaks "
+        "are normalised to single spaces before scoring.",
         epilog="example: foveal eval ocr ../shared/data/ocr/pages/phototest.tif --json",
     )
     p.add_argument("inputs", nargs="*", help="images, folders or glob patterns")

@@ -12,10 +12,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     train = group(sub, "train", "train or fine-tune a model on your data")
     p = train.add_parser(
         "ocr",
-        help="train a CRNN text-line recognizer (CNN + BiLSTM + CTC) on synthetic or your own lines",
-        description="Train foveal's CRNN recognizer on synthetic lines rendered with the DejaVu fonts "
-        "(--synthetic), or on DATA_DIR of line images with NAME.gt.txt transcripts. The run folder gets "
-        "model.onnx, usable with 'foveal read --rec RUN_DIR'.",
+        help="train a CRNN text-line recognizer (CNN + BiLSTM + CTC) on synthetic or your lines",
+        description="Train foveal's CRNN recognizer on synthetic lines rendered with the DejaVu "
+        "fonts (--synthetic), or on DATA_DIR of line images with NAME.gt.txt transcripts. The run "
+        "folder gets model.onnx, usable with 'foveal read --rec RUN_DIR'.",
         epilog="example: foveal train ocr --synthetic --threads 1 --run-dir runs/ocr   "
         "(22 epochs x 4096 lines, about 20 minutes on one CPU core: held-out CER about 2%)",
     )

@@ -80,7 +80,7 @@ def det_preprocess(bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def unclip(quad: np.ndarray, ratio: float) -> np.ndarray:
-    """Offset a polygon outwards by ``area * ratio / perimeter`` (rounded joins); returns its points."""
+    """Offset a polygon outwards by ``area * ratio / perimeter`` (rounded joins): its points."""
     import pyclipper
 
     pts = np.asarray(quad, np.float64).reshape(-1, 2)
@@ -150,8 +150,8 @@ class TextDetector:
     Args:
         model: zoo name or ``.onnx`` path of a DB detector with 1 input (N, 3, H, W) and a
             probability map output (N, 1, H, W).
-        max_side: the longest side the image is shrunk to (huge pages are detected on a smaller copy,
-            and crops are still taken from the full-resolution page).
+        max_side: the longest side the image is shrunk to (huge pages are detected on a smaller
+            copy, and crops are still taken from the full-resolution page).
         min_side: smaller images are enlarged to this short side.
         params: DB post-processing thresholds.
         coarse_from: pages whose detector input would be at least this long are tried at half

@@ -35,7 +35,7 @@ def _core(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def group_lines(boxes: np.ndarray, *, join_gap: float = 1.5) -> list[list[int]]:
-    """Indices of segments per line, each line left to right. ``boxes``: (N, 4) xyxy in the upright frame."""
+    """Indices of segments per line, each left to right; ``boxes``: (N, 4) xyxy, upright frame."""
     n = len(boxes)
     if n == 0:
         return []

@@ -68,7 +68,7 @@ class PageInfo:
 
 
 class TextReader(Predictor[TextLines]):
-    """Read text from images: PP-OCRv6 detection + recognition with foveal's own pre/post-processing.
+    """Read text from images: PP-OCRv6 detection + recognition, foveal's own pre/post-processing.
 
     Args:
         model: the CTC recognizer: a zoo name (default ``ppocr_rec.v6_small``), a foveal ``.onnx``

@@ -1,8 +1,9 @@
 """Text-line recognition with a CTC network: crops -> strings, batched by width.
 
 Crops are resized to the network's height keeping their aspect ratio, sorted by width and packed
-into batches of similar widths (little padding), run, and decoded greedily: best class per time step,
-repeats merged, blanks dropped. The confidence of a line is the mean probability of its characters.
+into batches of similar widths (little padding), run, and decoded greedily: best class per time
+step, repeats merged, blanks dropped. The confidence of a line is the mean probability of its
+characters.
 
 >>> rec = TextRecognizer()                               # doctest: +SKIP
 >>> rec([crop_bgr])                                       # doctest: +SKIP

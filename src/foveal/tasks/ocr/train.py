@@ -2,9 +2,10 @@
 
 Data: synthetic text lines (:mod:`foveal.tasks.ocr.synth`, fresh random lines every epoch; a fixed,
 differently seeded held-out set for validation), or a folder of line images with ``NAME.gt.txt``
-transcripts. Loss: CTC. Metric: character error rate on the validation lines (``cer``, lower is better).
-Export: ``run_dir/model.onnx`` (softmax probabilities, dynamic batch and width) with the character set
-in its metadata (:mod:`foveal.tasks.ocr.export`), so ``TextReader(run_dir)`` uses it in the OCR pipeline.
+transcripts. Loss: CTC. Metric: character error rate on the validation lines (``cer``, lower is
+better). Export: ``run_dir/model.onnx`` (softmax probabilities, dynamic batch and width) with the
+character set in its metadata (:mod:`foveal.tasks.ocr.export`), so ``TextReader(run_dir)`` uses
+it in the OCR pipeline.
 
 >>> from foveal.train import Trainer, TrainConfig
 >>> recipe = OcrRecipe(OcrOptions(train_size=4096))                          # doctest: +SKIP
@@ -86,8 +87,8 @@ def to_input(gray: np.ndarray) -> np.ndarray:
 
 
 class SyntheticLines:
-    """Random rendered lines; line ``i`` of epoch ``e`` is drawn from ``(seed, i, e)`` (``fixed``: the
-    same lines every epoch, for validation).
+    """Random rendered lines; line ``i`` of epoch ``e`` is drawn from ``(seed, i, e)`` (``fixed``:
+    the same lines every epoch, for validation).
 
     :meth:`lengths` renders a whole epoch at once (the batch sampler groups lines by width) and, for
     training, starts rendering the next epoch in a background thread while this one trains.
@@ -184,7 +185,8 @@ def folder_split(
             items.append((img, gt.read_text(encoding="utf-8").strip()))
     if len(items) < 2:
         raise ConfigError(
-            f"{root}: found {len(items)} line image(s) with a NAME.gt.txt transcript; need at least 2"
+            f"{root}: found {len(items)} line image(s) with a NAME.gt.txt transcript; "
+            "need at least 2"
         )
     random.Random(seed).shuffle(items)
     n_val = max(1, int(len(items) * val_fraction))
@@ -195,8 +197,8 @@ WIDTH_STEP = 32
 
 
 def collate(batch: list[tuple[np.ndarray, str]], charset: str = CHARSET) -> dict[str, Any]:
-    """Pad lines to the widest, rounded up to a multiple of 32, with each line's own background (as at
-    inference), and concatenate CTC targets."""
+    """Pad lines to the widest, rounded up to a multiple of 32, with each line's own background
+    (as at inference), and concatenate CTC targets."""
     import torch
 
     widths = [x.shape[2] for x, _ in batch]

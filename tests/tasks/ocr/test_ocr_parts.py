@@ -109,3 +109,17 @@ def test_group_lines_joins_segments_of_one_line() -> None:
         [[300, 2, 400, 32], [0, 0, 120, 30], [140, 1, 280, 31], [0, 40, 200, 70]], np.float32
     )
     assert group_lines(boxes) == [[1, 2, 0], [3]]
+
+
+def test_models_open_through_the_one_resolver(tmp_path) -> None:
+    from foveal.errors import ConfigError, ModelFileError
+    from foveal.tasks.ocr.rec import TextRecognizer
+
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(ModelFileError):
+        TextRecognizer(junk)
+    with pytest.raises(ModelFileError):
+        TextRecognizer(tmp_path / "missing.onnx")
+    with pytest.raises(ConfigError):
+        TextRecognizer("ppocr_det.v6_small")  # a detector is not a recognizer

@@ -21,12 +21,19 @@ PAGES = Path(os.environ.get("FOVEAL_SHARED", ROOT.parent / "shared")) / "data" /
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--epochs", type=int, default=44)
     ap.add_argument("--train-size", type=int, default=4096, help="fresh synthetic lines per epoch")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a busy 2-core machine)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads (1 is fastest on a busy 2-core machine)",
+    )
     ap.add_argument("--max-len", type=int, default=24, help="longest synthetic line (characters)")
     ap.add_argument("--width-mult", type=float, default=0.5, help="MobileNetV2 width of the CNN")
     ap.add_argument("--hidden", type=int, default=96)
@@ -40,11 +47,28 @@ def main() -> int:
     from foveal.tasks.ocr.train import OcrOptions, OcrRecipe
     from foveal.train import TrainConfig, Trainer
 
-    recipe = OcrRecipe(OcrOptions(train_size=args.train_size, val_size=512, batch_size=args.batch_size,
-                                  max_len=args.max_len, width_mult=args.width_mult, hidden=args.hidden,
-                                  layers=args.layers))
-    cfg = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=0.01, schedule=args.schedule, warmup_epochs=0.3,
-                      grad_clip=5.0, run_dir=args.run_dir, threads=args.threads, progress=False)
+    recipe = OcrRecipe(
+        OcrOptions(
+            train_size=args.train_size,
+            val_size=512,
+            batch_size=args.batch_size,
+            max_len=args.max_len,
+            width_mult=args.width_mult,
+            hidden=args.hidden,
+            layers=args.layers,
+        )
+    )
+    cfg = TrainConfig(
+        epochs=args.epochs,
+        lr=args.lr,
+        weight_decay=0.01,
+        schedule=args.schedule,
+        warmup_epochs=0.3,
+        grad_clip=5.0,
+        run_dir=args.run_dir,
+        threads=args.threads,
+        progress=False,
+    )
     t0 = time.perf_counter()
     c0 = time.process_time()
     result = Trainer(recipe, cfg).fit()
@@ -56,7 +80,7 @@ def main() -> int:
 
     import numpy as np
 
-    from foveal.evaluate.ocr import edit_distance
+    from foveal.ops import edit_distance
     from foveal.tasks.ocr.rec import TextRecognizer
     from foveal.tasks.ocr.synth import random_text, render_line
 
@@ -67,7 +91,8 @@ def main() -> int:
 
     def score(hyps: list[str]) -> dict[str, float]:
         return {
-            "cer": sum(edit_distance(h, t) for h, t in zip(hyps, texts, strict=True)) / sum(len(t) for t in texts),
+            "cer": sum(edit_distance(h, t) for h, t in zip(hyps, texts, strict=True))
+            / sum(len(t) for t in texts),
             "line_accuracy": sum(h == t for h, t in zip(hyps, texts, strict=True)) / len(texts),
         }
 
@@ -76,19 +101,31 @@ def main() -> int:
     params = sum(p.numel() for p in recipe.build_model().parameters()) / 1e6
 
     gold = (PAGES / "phototest.gold.txt").read_text(encoding="utf-8")
-    ours = TextReader(rec=result.run_dir).read(PAGES / "phototest.tif").text
-    ppocr = TextReader().read(PAGES / "phototest.tif").text
+    ours = TextReader(result.run_dir).predict(PAGES / "phototest.tif").text
+    ppocr = TextReader().predict(PAGES / "phototest.tif").text
 
-    print(f"\nCRNN (MobileNetV2-{args.width_mult:g} stem + {args.layers}x BiLSTM-{args.hidden} + CTC), {params:.2f} M params")
-    print(f"training: {result.epochs_run} epochs x {args.train_size} fresh synthetic lines, "
-          f"{minutes:.1f} min wall, {cpu_minutes:.1f} min CPU, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+    print(
+        f"\nCRNN (MobileNetV2-{args.width_mult:g} stem + {args.layers}x BiLSTM-{args.hidden} + CTC), {params:.2f} M params"
+    )
+    print(
+        f"training: {result.epochs_run} epochs x {args.train_size} fresh synthetic lines, "
+        f"{minutes:.1f} min wall, {cpu_minutes:.1f} min CPU, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'':<38}{'CER':>8}{'line acc':>10}")
-    print(f"{'held-out synthetic (val, best epoch)':<38}{result.final['cer']:>8.2%}{result.final['line_accuracy']:>10.2%}")
-    print(f"{'held-out synthetic (1000 new lines)':<38}{test_metrics['cer']:>8.2%}{test_metrics['line_accuracy']:>10.2%}")
-    print(f"{'  ... read one line at a time':<38}{single_metrics['cer']:>8.2%}{single_metrics['line_accuracy']:>10.2%}")
+    print(
+        f"{'held-out synthetic (val, best epoch)':<38}{result.final['cer']:>8.2%}{result.final['line_accuracy']:>10.2%}"
+    )
+    print(
+        f"{'held-out synthetic (1000 new lines)':<38}{test_metrics['cer']:>8.2%}{test_metrics['line_accuracy']:>10.2%}"
+    )
+    print(
+        f"{'  ... read one line at a time':<38}{single_metrics['cer']:>8.2%}{single_metrics['line_accuracy']:>10.2%}"
+    )
     print(f"{'phototest.tif, PP-OCRv6 det + CRNN':<38}{cer(ours, gold):>8.2%}")
     print(f"{'phototest.tif, PP-OCRv6 det + rec':<38}{cer(ppocr, gold):>8.2%}")
-    print(f"target CER <= 3% on held-out synthetic: {'MET' if test_metrics['cer'] <= 0.03 else 'NOT MET'}")
+    print(
+        f"target CER <= 3% on held-out synthetic: {'MET' if test_metrics['cer'] <= 0.03 else 'NOT MET'}"
+    )
     print("\nCRNN reading of phototest.tif:\n" + ours)
     return 0
 

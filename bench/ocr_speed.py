@@ -44,7 +44,7 @@ def engines(threads: int | None) -> dict[str, object]:
     from foveal.tasks.ocr import TextReader
 
     reader = TextReader(threads=threads)
-    out: dict[str, object] = {"foveal": lambda p: reader.read(p).text}
+    out: dict[str, object] = {"foveal": lambda p: reader.predict(p).text}
 
     from rapidocr import RapidOCR
 
@@ -62,21 +62,33 @@ def engines(threads: int | None) -> dict[str, object]:
         env = {**os.environ, "OMP_THREAD_LIMIT": str(threads or os.cpu_count() or 1)}
 
         def run_tess(p: Path) -> str:
-            r = subprocess.run(["tesseract", str(p), "stdout", "-l", "eng"], capture_output=True, text=True, env=env)
+            r = subprocess.run(
+                ["tesseract", str(p), "stdout", "-l", "eng"],
+                capture_output=True,
+                text=True,
+                env=env,
+            )
             if r.returncode != 0:
                 raise RuntimeError(r.stderr.strip())
             return r.stdout
 
         out["tesseract"] = run_tess
     else:
-        print("tesseract not found (apt-get install tesseract-ocr tesseract-ocr-eng); skipping it", file=sys.stderr)
+        print(
+            "tesseract not found (apt-get install tesseract-ocr tesseract-ocr-eng); skipping it",
+            file=sys.stderr,
+        )
     return out
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--threads", type=int, default=None, help="ONNX Runtime / Tesseract threads (default: all)")
+    ap.add_argument(
+        "--threads", type=int, default=None, help="ONNX Runtime / Tesseract threads (default: all)"
+    )
     args = ap.parse_args()
 
     from foveal.evaluate.ocr import score_page
@@ -99,12 +111,16 @@ def main() -> int:
 
     from importlib.metadata import version
 
-    print(f"OCR benchmark: {len(IMAGES)} pages x {args.rounds} rounds, {os.cpu_count()} CPUs, "
-          f"threads={args.threads or 'all'}, load average {os.getloadavg()[0]:.1f}; "
-          f"onnxruntime {version('onnxruntime')}, rapidocr {version('rapidocr')}")
+    print(
+        f"OCR benchmark: {len(IMAGES)} pages x {args.rounds} rounds, {os.cpu_count()} CPUs, "
+        f"threads={args.threads or 'all'}, load average {os.getloadavg()[0]:.1f}; "
+        f"onnxruntime {version('onnxruntime')}, rapidocr {version('rapidocr')}"
+    )
     head = f"{'page':<27}" + "".join(f"{e + ' s':>13}{'CER':>8}" for e in names)
     print("\nmedian wall seconds per page and CER\n" + head)
-    totals = {e: [0, 0, 0, 0, 0.0, 0.0] for e in names}  # char err, chars, word err, words, wall, cpu
+    totals = {
+        e: [0, 0, 0, 0, 0.0, 0.0] for e in names
+    }  # char err, chars, word err, words, wall, cpu
     for i, gt in IMAGES.items():
         ref = (PAGES / gt).read_text(encoding="utf-8")
         row = f"{i:<27}"
@@ -121,20 +137,28 @@ def main() -> int:
             row += f"{w:>13.3f}{s.cer:>8.2%}"
         print(row)
     print("\ntotals over all pages")
-    print(f"{'engine':<12}{'wall s':>9}{'cpu s':>9}{'CER':>8}{'WER':>8}{'wall vs foveal':>16}{'cpu vs foveal':>15}")
+    print(
+        f"{'engine':<12}{'wall s':>9}{'cpu s':>9}{'CER':>8}{'WER':>8}{'wall vs foveal':>16}{'cpu vs foveal':>15}"
+    )
     f = totals["foveal"]
     for e in names:
         t = totals[e]
-        print(f"{e:<12}{t[4]:>9.3f}{t[5]:>9.3f}{t[0] / t[1]:>8.2%}{t[2] / t[3]:>8.2%}"
-              f"{t[4] / f[4]:>15.2f}x{t[5] / f[5]:>14.2f}x")
+        print(
+            f"{e:<12}{t[4]:>9.3f}{t[5]:>9.3f}{t[0] / t[1]:>8.2%}{t[2] / t[3]:>8.2%}"
+            f"{t[4] / f[4]:>15.2f}x{t[5] / f[5]:>14.2f}x"
+        )
     up = ["phototest.tif", "eurotext.tif"]
     fw = sum(statistics.median(wall[("foveal", i)]) for i in up)
     rw = sum(statistics.median(wall[("rapidocr", i)]) for i in up)
-    print(f"\nupright pages only (phototest + eurotext): rapidocr / foveal wall time = {rw / fw:.2f}x")
+    print(
+        f"\nupright pages only (phototest + eurotext): rapidocr / foveal wall time = {rw / fw:.2f}x"
+    )
     speedup = totals["rapidocr"][4] / f[4]
     cer_ok = f[0] / f[1] <= totals["rapidocr"][0] / totals["rapidocr"][1]
-    print(f"target foveal >= 1.5x faster than rapidocr at equal or lower CER: "
-          f"{speedup:.2f}x, CER {'<=' if cer_ok else '>'} -> {'MET' if speedup >= 1.5 and cer_ok else 'NOT MET'}")
+    print(
+        f"target foveal >= 1.5x faster than rapidocr at equal or lower CER: "
+        f"{speedup:.2f}x, CER {'<=' if cer_ok else '>'} -> {'MET' if speedup >= 1.5 and cer_ok else 'NOT MET'}"
+    )
     return 0
 
 

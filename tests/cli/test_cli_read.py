@@ -68,9 +68,26 @@ def test_cli_eval_ocr(pages, capsys) -> None:
     by_name = {p["source"].rsplit("/", 1)[-1]: p for p in report["pages"]}
     assert by_name["phototest.tif"]["cer"] <= 0.02
     assert by_name["eurotext.tif"]["cer"] <= 0.03
-    assert report["total"]["chars"] == by_name["phototest.tif"]["chars"] + by_name["eurotext.tif"]["chars"]
+    assert (
+        report["total"]["chars"]
+        == by_name["phototest.tif"]["chars"] + by_name["eurotext.tif"]["chars"]
+    )
 
 
 def test_cli_eval_ocr_needs_transcripts(tmp_path) -> None:
     Image.fromarray(np.full((20, 20, 3), 255, np.uint8)).save(tmp_path / "x.png")
     assert main(["eval", "ocr", str(tmp_path)]) == 2
+
+
+def test_read_text_verb_gives_one_result_per_pdf_page(pages, tmp_path) -> None:
+    import foveal
+    from foveal.results import TextLines
+
+    pdf = tmp_path / "scan.pdf"
+    a = Image.open(pages / "phototest.tif").convert("RGB")
+    b = Image.fromarray(np.full((200, 300, 3), 255, np.uint8))
+    a.save(pdf, save_all=True, append_images=[b], resolution=200)
+    results = foveal.read_text(pdf)
+    assert isinstance(results, list) and [type(r) for r in results] == [TextLines, TextLines]
+    gold = (pages / "phototest.gold.txt").read_text()
+    assert cer(results[0].text, gold) <= 0.02 and len(results[1]) == 0

@@ -9,12 +9,12 @@ import pytest
 
 from foveal.evaluate.ocr import (
     cer,
-    edit_distance,
     find_ground_truth,
     normalize_text,
     score_page,
     wer,
 )
+from foveal.ops import edit_distance
 
 
 def _reference_distance(a: str, b: str) -> int:

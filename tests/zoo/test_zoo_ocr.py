@@ -54,4 +54,5 @@ def test_recognizer_charset_comes_from_onnx_metadata() -> None:
     rec = TextRecognizer()
     assert rec.charset[0] == "<blank>" and rec.charset[-1] == " "
     assert len(rec.charset) == 18710  # the model's output classes
-    assert rec.model.session.get_outputs()[0].shape[-1] == len(rec.charset)
+    assert rec.model.runner.session.get_outputs()[0].shape[-1] == len(rec.charset)
+    assert rec.height == 48 and not rec.pad_background  # PP-OCR: bilinear, zero padding

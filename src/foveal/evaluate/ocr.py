@@ -1,5 +1,7 @@
 """OCR accuracy: character and word error rates (Levenshtein edit distance), and a folder runner.
 
+The ``evaluate`` entry of the ``ocr`` task (:data:`foveal.tasks.TASKS`) is :func:`evaluate_ocr`.
+
 CER = edit distance between the recognised and the reference characters / reference length;
 WER = the same over words. Both can exceed 1 when the output has many extra characters.
 
@@ -9,8 +11,6 @@ stripped. So layout (where lines break, blank lines) is not scored, but a missin
 between words is one error. ``keep_lines=True`` keeps one line break between non-empty lines
 (blank lines still dropped) for when line segmentation should count.
 
->>> edit_distance("kitten", "sitting")
-3
 >>> round(cer("The quick  brown\\nfox", "The quick brown fox"), 3)
 0.0
 >>> round(wer("the cat sat", "the cat sat down"), 3)
@@ -26,36 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from foveal.errors import ConfigError
-
-
-def edit_distance(a: Sequence[Any], b: Sequence[Any]) -> int:
-    """Levenshtein distance (insertions, deletions, substitutions all cost 1) between two sequences.
-
-    Row-by-row dynamic programming, vectorised with numpy: ``O(len(a) * len(b))`` work, ``O(len(b))`` memory.
-    """
-    if len(a) < len(b):
-        a, b = b, a
-    if len(b) == 0:
-        return len(a)
-    vocab: dict[Any, int] = {}
-    ai = np.fromiter((vocab.setdefault(x, len(vocab)) for x in a), np.int64, len(a))
-    bi = np.fromiter((vocab.setdefault(x, len(vocab)) for x in b), np.int64, len(b))
-    m = len(bi)
-    cols = np.arange(m + 1, dtype=np.int64)
-    prev = cols.copy()
-    for i, ch in enumerate(ai, start=1):
-        cur = np.empty(m + 1, np.int64)
-        cur[0] = i
-        # substitution / match and deletion, then insertions as a running minimum along the row:
-        # cur[j] = min_k<=j (tmp[k] + j - k)
-        tmp = np.minimum(prev[:-1] + (bi != ch), prev[1:] + 1)
-        cur[1:] = tmp
-        cur = np.minimum.accumulate(cur - cols) + cols
-        prev = cur
-    return int(prev[-1])
+from foveal.errors import ConfigError, FovealError
+from foveal.ops import edit_distance
 
 
 def normalize_text(text: str, *, keep_lines: bool = False) -> str:
@@ -73,7 +45,9 @@ def normalize_text(text: str, *, keep_lines: bool = False) -> str:
     return " ".join(text.split())
 
 
-def cer(hypothesis: str, reference: str, *, normalize: bool = True, keep_lines: bool = False) -> float:
+def cer(
+    hypothesis: str, reference: str, *, normalize: bool = True, keep_lines: bool = False
+) -> float:
     """Character error rate of ``hypothesis`` against ``reference`` (0 is perfect)."""
     if normalize:
         hypothesis = normalize_text(hypothesis, keep_lines=keep_lines)
@@ -175,7 +149,9 @@ def find_ground_truth(image: str | os.PathLike) -> Path | None:
     return None
 
 
-def pairs_from(inputs: Sequence[str | os.PathLike], mapping: str | os.PathLike | None = None) -> list[tuple[Path, Path]]:
+def pairs_from(
+    inputs: Sequence[str | os.PathLike], mapping: str | os.PathLike | None = None
+) -> list[tuple[Path, Path]]:
     """``(image, transcript)`` pairs: from a mapping file (lines ``IMAGE<TAB>TRANSCRIPT``, relative
     to the mapping's folder), or the images among ``inputs`` that have a transcript next to them.
     """
@@ -205,18 +181,17 @@ def pairs_from(inputs: Sequence[str | os.PathLike], mapping: str | os.PathLike |
     return out
 
 
-def evaluate_pairs(reader: Any, pairs: Sequence[tuple[Path, Path]]) -> OcrReport:
-    """Read each image with ``reader`` (a :class:`foveal.tasks.ocr.TextReader`) and score it."""
+def evaluate_ocr(reader: Any, pairs: Sequence[tuple[Path, Path]]) -> OcrReport:
+    """Read each image with ``reader`` (a :class:`foveal.tasks.ocr.TextReader`) and score it;
+    unreadable images are skipped into the report."""
     import time
-
-    from foveal.errors import FovealError
 
     report = OcrReport()
     for image, gt in pairs:
         try:
             reference = Path(gt).read_text(encoding="utf-8")
             t = time.perf_counter()
-            text = reader.read(image).text
+            text = reader.predict(image).text
             seconds = time.perf_counter() - t
         except (FovealError, OSError) as exc:
             report.skipped.append((str(image), str(exc)))

@@ -172,7 +172,7 @@ for _spec in (
         "ocr", "foveal.tasks.ocr.predict:TextReader", "foveal.results:TextLines",
         "text lines with polygons, in reading order", "ppocr_rec.v6_small", "read_text",
         train="foveal.tasks.ocr.train:train_recognizer",
-        evaluate="foveal.tasks.ocr.evaluate:evaluate_ocr",
+        evaluate="foveal.evaluate.ocr:evaluate_ocr",
         export="foveal.tasks.ocr.export:export_recognizer",
     ),
 ):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from foveal.ops import ctc_greedy_decode
 from foveal.tasks.ocr.det import DBParams, db_boxes, det_input_size, unclip
 from foveal.tasks.ocr.geometry import crop_quad, order_clockwise, rotate_points, unrotate_points
 from foveal.tasks.ocr.layout import group_lines, paragraphs, reading_order
-from foveal.tasks.ocr.rec import ctc_greedy_decode, width_batches
+from foveal.tasks.ocr.rec import width_batches
 
 
 def test_order_clockwise_any_input_order() -> None:
@@ -70,10 +71,10 @@ def test_ctc_greedy_decode_merges_repeats_and_drops_blanks() -> None:
     seq = [1, 1, 0, 1, 2, 2, 0, 0, 3, 2]  # a a - a b b - - ' ' b -> "aab b"
     probs = np.full((1, len(seq), 4), 0.01, np.float32)
     probs[0, np.arange(len(seq)), seq] = 0.97
-    (text, score), = ctc_greedy_decode(probs, charset)
+    ((text, score),) = ctc_greedy_decode(probs, charset)
     assert text == "aab b"
     assert score == pytest.approx(0.97)
-    (text, _), = ctc_greedy_decode(probs, charset, lengths=[4])
+    ((text, _),) = ctc_greedy_decode(probs, charset, lengths=[4])
     assert text == "aa"
 
 
@@ -104,5 +105,21 @@ def test_layout_two_columns_and_paragraphs() -> None:
 
 
 def test_group_lines_joins_segments_of_one_line() -> None:
-    boxes = np.array([[300, 2, 400, 32], [0, 0, 120, 30], [140, 1, 280, 31], [0, 40, 200, 70]], np.float32)
+    boxes = np.array(
+        [[300, 2, 400, 32], [0, 0, 120, 30], [140, 1, 280, 31], [0, 40, 200, 70]], np.float32
+    )
     assert group_lines(boxes) == [[1, 2, 0], [3]]
+
+
+def test_models_open_through_the_one_resolver(tmp_path) -> None:
+    from foveal.errors import ConfigError, ModelFileError
+    from foveal.tasks.ocr.rec import TextRecognizer
+
+    junk = tmp_path / "junk.onnx"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(ModelFileError):
+        TextRecognizer(junk)
+    with pytest.raises(ModelFileError):
+        TextRecognizer(tmp_path / "missing.onnx")
+    with pytest.raises(ConfigError):
+        TextRecognizer("ppocr_det.v6_small")  # a detector is not a recognizer

@@ -12,14 +12,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = ev.add_parser(
         "ocr",
         help="OCR character/word error rates on images with transcripts",
-        description="Read each image and compare with its transcript (NAME.gt.txt, NAME.gold.txt or "
-        "NAME.txt next to it, or a --mapping file). Whitespace and line breaks are normalised to "
-        "single spaces before scoring.",
+        description="Read each image and compare with its transcript (NAME.gt.txt, "
+        "NAME.gold.txt or NAME.txt next to it, or a --mapping file). Whitespace and line breaks "
+        "are normalised to single spaces before scoring.",
         epilog="example: foveal eval ocr ../shared/data/ocr/pages/phototest.tif --json",
     )
     p.add_argument("inputs", nargs="*", help="images, folders or glob patterns")
     p.add_argument("--mapping", help="file of 'IMAGE<TAB>TRANSCRIPT' lines (paths relative to it)")
-    p.add_argument("--rec", default=None, help="recognizer: zoo name, .onnx file or training run folder")
+    p.add_argument(
+        "--rec", default=None, help="recognizer: zoo name, .onnx file or training run folder"
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run)
 
@@ -28,19 +30,21 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from foveal.errors import ConfigError
-    from foveal.evaluate.ocr import evaluate_pairs, pairs_from
+    from foveal.evaluate.ocr import evaluate_ocr, pairs_from
     from foveal.tasks.ocr import TextReader
 
     if not args.inputs and not args.mapping:
         raise ConfigError("give images/folders to evaluate, or --mapping FILE")
     pairs = pairs_from(args.inputs, args.mapping)
-    reader = TextReader(**({"rec": args.rec} if args.rec else {}))
-    report = evaluate_pairs(reader, pairs)
+    report = evaluate_ocr(TextReader(args.rec), pairs)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         for p in [*report.pages, report.total]:
-            print(f"{p.source}: CER {p.cer:.2%} ({p.char_errors}/{p.chars})  WER {p.wer:.2%} ({p.word_errors}/{p.words})  {p.seconds:.2f}s")
+            print(
+                f"{p.source}: CER {p.cer:.2%} ({p.char_errors}/{p.chars})  "
+                f"WER {p.wer:.2%} ({p.word_errors}/{p.words})  {p.seconds:.2f}s"
+            )
         for s, e in report.skipped:
             print(f"skipped {s}: {e}")
     return 1 if report.skipped else 0

@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from foveal.results import TextLines
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -10,63 +17,64 @@ def register(sub: argparse._SubParsersAction) -> None:
         "read",
         help="read the text in images and PDFs (OCR)",
         description="Read text from images, PDFs (every page), folders or glob patterns. "
-        "Pages turned by 90/180/270 degrees are read upright. Unreadable files are reported and skipped.",
+        "Pages turned by 90/180/270 degrees are read upright. "
+        "Unreadable files are reported and skipped.",
         epilog="example: foveal read scans/ --json --save annotated/ > text.jsonl",
     )
     p.add_argument("inputs", nargs="+", help="image files, PDFs, folders or glob patterns")
-    p.add_argument("--json", action="store_true", help="one JSON object per image or PDF page (JSON lines)")
+    p.add_argument(
+        "--json", action="store_true", help="one JSON object per image or PDF page (JSON lines)"
+    )
     p.add_argument("--save", metavar="DIR", help="write each page with its text lines drawn to DIR")
-    p.add_argument("--rec", default=None, help="recognizer: zoo name, .onnx file or training run folder")
+    p.add_argument(
+        "--rec", default=None, help="recognizer: zoo name, .onnx file or training run folder"
+    )
     p.add_argument("--no-cls", action="store_true", help="skip the upside-down check of text lines")
-    p.add_argument("--min-score", type=float, default=0.5, help="drop lines read with a lower confidence")
-    p.add_argument("--dpi", type=float, default=200.0, help="PDF rendering resolution (default 200)")
+    p.add_argument(
+        "--min-score", type=float, default=0.5, help="drop lines read with a lower confidence"
+    )
+    p.add_argument(
+        "--dpi", type=float, default=200.0, help="PDF rendering resolution (default 200)"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import sys
-    from pathlib import Path
 
     from foveal.cli.output import report_bad, write_jsonl
     from foveal.errors import ConfigError, FovealError
-    from foveal.io import BatchReport, load_image
+    from foveal.io import BatchReport, expand_sources, is_pdf, iter_sources
     from foveal.tasks.ocr import TextReader
-    from foveal.tasks.ocr.pdf import expand_inputs, is_pdf, render_pdf
+    from foveal.tasks.ocr.cls import DEFAULT_CLS
 
     if not 0.0 <= args.min_score <= 1.0:
         raise ConfigError(f"--min-score must be between 0 and 1, got {args.min_score}")
     if not 10 <= args.dpi <= 1200:
         raise ConfigError(f"--dpi must be between 10 and 1200, got {args.dpi}")
-    files = expand_inputs(args.inputs)
-    kwargs = {"cls": None} if args.no_cls else {}
-    if args.rec:
-        kwargs["rec"] = args.rec
-    reader = TextReader(text_score=args.min_score, **kwargs)
+    files = expand_sources(args.inputs, media=True)
+    reader = TextReader(args.rec, cls=None if args.no_cls else DEFAULT_CLS)
     save = Path(args.save) if args.save else None
     if save:
         save.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
     many = len(files) > 1
 
-    def pages(path: Path):
-        if is_pdf(path):
-            for number, rgb in render_pdf(path, dpi=args.dpi):
-                yield f"{path}#page={number}", number, rgb
-        else:
-            yield str(path), None, load_image(path)
-
     for path in files:
+        key = "page" if is_pdf(path) else "frame"
         try:
-            for source, number, rgb in pages(path):
-                lines = reader.read_array(rgb)
-                if save:
-                    _save(save, path, number, rgb, lines)
+            for item in iter_sources(path, dpi=args.dpi):  # PDFs: every page; videos: frames
+                rgb = item.load()
+                lines = reader.predict(rgb, text_score=args.min_score)
+                if save:  # scan-p2.png for PDF page 2, clip-f30.png for video frame 30
+                    tag = "" if item.index is None else f"-{key[0]}{item.index}"
+                    _save(save / f"{path.stem}{tag}.png", rgb, lines)
                 if args.json:
-                    rec = {"source": str(path), **({"page": number} if number else {}), **lines.to_dict()}
-                    write_jsonl(rec)
+                    where = {key: item.index} if item.index is not None else {}
+                    write_jsonl({"source": str(path), **where, **lines.to_dict()})
                 else:
-                    if many or number:
-                        print(f"==> {source} <==")
+                    if many or item.index is not None:
+                        print(f"==> {item.name} <==")
                     print(lines.text, flush=True)
             report.ok += 1
         except FovealError as exc:
@@ -77,21 +85,14 @@ def run(args: argparse.Namespace) -> int:
     return 1 if report.bad else 0
 
 
-def _save(folder, path, number, rgb, lines) -> None:
-    import os
-    import tempfile
+def _save(dest: Path, rgb: np.ndarray, lines: TextLines) -> None:
+    import io
 
     from PIL import Image
 
     from foveal.tasks.ocr.draw import draw_text_lines
+    from foveal.utils.files import atomic_write_bytes
 
-    name = f"{path.stem}-p{number}.png" if number else f"{path.stem}.png"
-    dest = folder / name
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".png", dir=folder)
-    os.close(fd)
-    try:
-        Image.fromarray(draw_text_lines(rgb, lines)).save(tmp, format="PNG")
-        os.replace(tmp, dest)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    buf = io.BytesIO()
+    Image.fromarray(draw_text_lines(rgb, lines)).save(buf, format="PNG")
+    atomic_write_bytes(dest, buf.getvalue())

@@ -1,10 +1,13 @@
 """OCR: text detection (DB), recognition (CTC), orientation and layout, on ONNX Runtime.
 
+``predict`` holds the task's predictor, ``train`` the CRNN recognizer's recipe, ``export`` its
+ONNX export.
+
 >>> from foveal.tasks.ocr import TextReader
->>> lines = TextReader().read("page.png")                  # doctest: +SKIP
->>> lines.text                                             # doctest: +SKIP
+>>> TextReader()("page.png").text                          # doctest: +SKIP
+'This is a lot of 12 point text ...'
 """
 
-from foveal.tasks.ocr.pipeline import PageInfo, TextReader
+from foveal.tasks.ocr.predict import PageInfo, ReadOptions, TextReader
 
-__all__ = ["PageInfo", "TextReader"]
+__all__ = ["PageInfo", "ReadOptions", "TextReader"]

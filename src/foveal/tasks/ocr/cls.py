@@ -8,20 +8,27 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from foveal.runtime import open_model
+
 DEFAULT_CLS = "ppocr_cls.mobile_v2"
 
 
 class DirectionClassifier:
-    """PP-OCR's 0/180 degree text-line classifier (ONNX, input 3x48x192).
+    """PP-OCR's 0/180 degree text-line classifier (ONNX; input size from its metadata, 48x192).
 
     ``__call__`` returns, for each BGR crop, the probability that it is upside down.
     """
 
-    def __init__(self, model: str | os.PathLike = DEFAULT_CLS, *, threads: int | None = None, batch_size: int = 32) -> None:
-        from foveal.tasks.ocr.models import open_onnx
-
-        self.model, self.name = open_onnx(model, "ocr_cls", threads=threads)
-        self.height, self.width = 48, 192
+    def __init__(
+        self,
+        model: str | os.PathLike = DEFAULT_CLS,
+        *,
+        threads: int | None = None,
+        batch_size: int = 32,
+    ) -> None:
+        self.model = open_model(model, tasks={"ocr_cls"}, threads=threads)
+        self.name = self.model.meta.name
+        self.height, self.width = self.model.meta.preprocess.input_size
         self.batch_size = batch_size
 
     def __call__(self, crops: Sequence[np.ndarray]) -> np.ndarray:
@@ -35,7 +42,7 @@ class DirectionClassifier:
                 h, w = crop.shape[:2]
                 rw = int(min(self.width, math.ceil(self.height * w / max(h, 1))))
                 img = cv2.resize(crop, (max(1, rw), self.height), interpolation=cv2.INTER_LINEAR)
-                x[j, :, :, :rw] = img.transpose(2, 0, 1) * np.float32(2.0 / 255.0) - np.float32(1.0)
-            (probs,) = self.model.run(x)
+                x[j, :, :, :rw] = img.transpose(2, 0, 1) * np.float32(2 / 255) - np.float32(1)
+            (probs,) = self.model.runner.run(x)
             out[start : start + len(chunk)] = probs[:, 1]
         return out

@@ -29,11 +29,15 @@ class CRNN(nn.Module):
         hidden: LSTM hidden size per direction.
     """
 
-    def __init__(self, num_classes: int, *, width_mult: float = 1.0, hidden: int = 128, layers: int = 2) -> None:
+    def __init__(
+        self, num_classes: int, *, width_mult: float = 1.0, hidden: int = 128, layers: int = 2
+    ) -> None:
         super().__init__()
         from foveal.nn.backbones import create_backbone
 
-        net = create_backbone("mobilenet_v2", width_mult=width_mult, features_only=True, out_indices=(2,))
+        net = create_backbone(
+            "mobilenet_v2", width_mult=width_mult, features_only=True, out_indices=(2,)
+        )
         self.cnn = nn.Sequential(*[nn.Sequential(*stage) for stage in net.stages[:3]])
         for m in self.cnn[2].modules():  # stride 8 stage: halve the height only
             if isinstance(m, nn.Conv2d) and m.stride == (2, 2):
@@ -44,7 +48,14 @@ class CRNN(nn.Module):
             nn.BatchNorm2d(2 * hidden),
             nn.ReLU(inplace=True),
         )
-        self.rnn = nn.LSTM(2 * hidden, hidden, num_layers=layers, bidirectional=True, batch_first=True, dropout=0.1 if layers > 1 else 0.0)
+        self.rnn = nn.LSTM(
+            2 * hidden,
+            hidden,
+            num_layers=layers,
+            bidirectional=True,
+            batch_first=True,
+            dropout=0.1 if layers > 1 else 0.0,
+        )
         self.head = nn.Linear(2 * hidden, num_classes)
         self.num_classes = num_classes
 

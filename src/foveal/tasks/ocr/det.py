@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from foveal.runtime import open_model
 from foveal.tasks.ocr.geometry import min_area_quad, order_clockwise
 
 DEFAULT_DET = "ppocr_det.v6_small"
@@ -43,7 +44,9 @@ class DBParams:
     dilate: bool = True
 
 
-def det_input_size(h: int, w: int, *, max_side: int = 2000, min_side: int = 32, multiple: int = 32) -> tuple[int, int]:
+def det_input_size(
+    h: int, w: int, *, max_side: int = 2000, min_side: int = 32, multiple: int = 32
+) -> tuple[int, int]:
     """Network input size ``(H, W)``: no upscaling unless the short side is under ``min_side``,
     downscaling when the long side is over ``max_side``, both rounded to ``multiple``.
 
@@ -77,7 +80,7 @@ def det_preprocess(bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def unclip(quad: np.ndarray, ratio: float) -> np.ndarray:
-    """Offset a polygon outwards by ``area * ratio / perimeter`` (rounded joins); returns its points."""
+    """Offset a polygon outwards by ``area * ratio / perimeter`` (rounded joins): its points."""
     import pyclipper
 
     pts = np.asarray(quad, np.float64).reshape(-1, 2)
@@ -147,8 +150,8 @@ class TextDetector:
     Args:
         model: zoo name or ``.onnx`` path of a DB detector with 1 input (N, 3, H, W) and a
             probability map output (N, 1, H, W).
-        max_side: the longest side the image is shrunk to (huge pages are detected on a smaller copy,
-            and crops are still taken from the full-resolution page).
+        max_side: the longest side the image is shrunk to (huge pages are detected on a smaller
+            copy, and crops are still taken from the full-resolution page).
         min_side: smaller images are enlarged to this short side.
         params: DB post-processing thresholds.
         coarse_from: pages whose detector input would be at least this long are tried at half
@@ -167,17 +170,18 @@ class TextDetector:
         min_text: float = 16.0,
         threads: int | None = None,
     ) -> None:
-        from foveal.tasks.ocr.models import open_onnx
-
-        self.model, self.name = open_onnx(model, "ocr_det", threads=threads)
+        self.model = open_model(model, tasks={"ocr_det"}, threads=threads)
+        self.name = self.model.meta.name
         self.max_side = max_side
         self.min_side = min_side
         self.params = params
         self.coarse_from = coarse_from
         self.min_text = min_text
 
-    def _run(self, bgr: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        (out,) = self.model.run(det_preprocess(bgr, size))
+    def _run(
+        self, bgr: np.ndarray, size: tuple[int, int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        (out,) = self.model.runner.run(det_preprocess(bgr, size))
         prob = out[0, 0]
         quads, scores = db_boxes(prob, self.params)
         return quads, scores, prob
@@ -190,7 +194,8 @@ class TextDetector:
         if not len(quads):
             return False
         short = np.minimum(
-            np.linalg.norm(quads[:, 0] - quads[:, 3], axis=1), np.linalg.norm(quads[:, 0] - quads[:, 1], axis=1)
+            np.linalg.norm(quads[:, 0] - quads[:, 3], axis=1),
+            np.linalg.norm(quads[:, 0] - quads[:, 1], axis=1),
         )
         if short.min() < self.min_text:
             return False

@@ -20,5 +20,14 @@ def draw_text_lines(rgb: np.ndarray, lines: TextLines) -> np.ndarray:
         x, y = int(poly[:, 0].min()), int(poly[:, 1].min())
         h = max(8.0, float(poly[:, 1].max() - poly[:, 1].min()))
         scale = max(0.3, min(1.0, h / 60))
-        cv2.putText(out, label, (x, max(10, y - 2)), cv2.FONT_HERSHEY_SIMPLEX, scale, (220, 0, 0), thick, cv2.LINE_AA)
+        cv2.putText(
+            out,
+            label,
+            (x, max(10, y - 2)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale,
+            (220, 0, 0),
+            thick,
+            cv2.LINE_AA,
+        )
     return out

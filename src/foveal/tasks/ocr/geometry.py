@@ -1,4 +1,4 @@
-"""Quadrilateral helpers: point ordering, minimum-area rectangles, perspective crops, page rotations.
+"""Quadrilateral helpers: point ordering, minimum-area rectangles, perspective crops, rotations.
 
 Polygons are ``(4, 2)`` float32 arrays of ``(x, y)`` pixel coordinates, ordered clockwise from the
 top-left corner of the text (top-left, top-right, bottom-right, bottom-left).
@@ -14,7 +14,7 @@ import numpy as np
 
 
 def order_clockwise(pts: np.ndarray) -> np.ndarray:
-    """Order 4 points as top-left, top-right, bottom-right, bottom-left (for near-horizontal boxes)."""
+    """Order 4 points as top-left, top-right, bottom-right, bottom-left (near-horizontal boxes)."""
     pts = np.asarray(pts, np.float32).reshape(4, 2)
     xs = pts[np.argsort(pts[:, 0], kind="stable")]
     left = xs[:2][np.argsort(xs[:2, 1], kind="stable")]
@@ -23,7 +23,7 @@ def order_clockwise(pts: np.ndarray) -> np.ndarray:
 
 
 def min_area_quad(points: np.ndarray) -> tuple[np.ndarray, float]:
-    """The minimum-area rotated rectangle around ``points``: ``(ordered (4, 2) corners, short side)``."""
+    """The minimum-area rotated rectangle around ``points``: ``(ordered corners, short side)``."""
     import cv2
 
     rect = cv2.minAreaRect(np.asarray(points, np.float32).reshape(-1, 1, 2))
@@ -31,21 +31,23 @@ def min_area_quad(points: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def quad_size(quad: np.ndarray) -> tuple[float, float]:
-    """``(width, height)`` of an ordered quadrilateral: the longer of each pair of opposite edges."""
+    """``(width, height)`` of an ordered quadrilateral: the longer of each opposite edge pair."""
     w = max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[3] - quad[2]))
     h = max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2]))
     return float(w), float(h)
 
 
 def crop_quad(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
-    """Rectify the region inside an ordered quadrilateral with a perspective warp (edges replicated)."""
+    """Rectify the inside of an ordered quadrilateral by a perspective warp (edges replicated)."""
     import cv2
 
     w, h = quad_size(quad)
     w, h = max(1, int(round(w))), max(1, int(round(h)))
     dst = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
     m = cv2.getPerspectiveTransform(np.asarray(quad, np.float32), dst)
-    return cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpPerspective(
+        image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def rotate_image(image: np.ndarray, k: int) -> np.ndarray:
@@ -54,7 +56,7 @@ def rotate_image(image: np.ndarray, k: int) -> np.ndarray:
 
 
 def rotate_points(pts: np.ndarray, k: int, shape: tuple[int, int]) -> np.ndarray:
-    """Map points of an image of ``shape`` (H, W) into the same image rotated ``k`` quarter turns clockwise.
+    """Map points of an image of ``shape`` (H, W) into the image turned ``k`` quarters clockwise.
 
     >>> rotate_points(np.array([[0.0, 0.0]]), 1, (10, 20)).tolist()   # top-left -> top-right
     [[10.0, 0.0]]

@@ -35,7 +35,7 @@ def _core(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def group_lines(boxes: np.ndarray, *, join_gap: float = 1.5) -> list[list[int]]:
-    """Indices of segments per line, each line left to right. ``boxes``: (N, 4) xyxy in the upright frame."""
+    """Indices of segments per line, each left to right; ``boxes``: (N, 4) xyxy, upright frame."""
     n = len(boxes)
     if n == 0:
         return []
@@ -60,7 +60,12 @@ def group_lines(boxes: np.ndarray, *, join_gap: float = 1.5) -> list[list[int]]:
         else:
             lines[best].append(i)
             lt, lb, right, lh = info[best]
-            info[best] = [min(lt, top[i]), max(lb, bottom[i]), max(right, boxes[i, 2]), max(lh, h[i])]
+            info[best] = [
+                min(lt, top[i]),
+                max(lb, bottom[i]),
+                max(right, boxes[i, 2]),
+                max(lh, h[i]),
+            ]
     return lines
 
 
@@ -87,7 +92,9 @@ def reading_order(boxes: np.ndarray, *, min_gutter: float = 1.0) -> list[int]:
         if len(idx) <= 1:
             return idx.tolist()
         ygaps = _gaps(top[idx], bottom[idx])
-        xgaps = [g for g in _gaps(boxes[idx, 0], boxes[idx, 2]) if g[1] - g[0] >= min_gutter * med_h]
+        xgaps = [
+            g for g in _gaps(boxes[idx, 0], boxes[idx, 2]) if g[1] - g[0] >= min_gutter * med_h
+        ]
         ybest = max(ygaps, key=lambda g: g[1] - g[0], default=None)
         xbest = max(xgaps, key=lambda g: g[1] - g[0], default=None)
         if xbest is not None and (ybest is None or xbest[1] - xbest[0] >= ybest[1] - ybest[0]):

@@ -1,8 +1,9 @@
 """Text-line recognition with a CTC network: crops -> strings, batched by width.
 
 Crops are resized to the network's height keeping their aspect ratio, sorted by width and packed
-into batches of similar widths (little padding), run, and decoded greedily: best class per time step,
-repeats merged, blanks dropped. The confidence of a line is the mean probability of its characters.
+into batches of similar widths (little padding), run, and decoded greedily: best class per time
+step, repeats merged, blanks dropped. The confidence of a line is the mean probability of its
+characters.
 
 >>> rec = TextRecognizer()                               # doctest: +SKIP
 >>> rec([crop_bgr])                                       # doctest: +SKIP
@@ -11,45 +12,50 @@ repeats merged, blanks dropped. The confidence of a line is the mean probability
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from foveal.errors import FovealError
+from foveal.errors import ModelFileError
+from foveal.ops import ctc_greedy_decode
+from foveal.runtime import OpenedModel, open_model
 
 DEFAULT_REC = "ppocr_rec.v6_small"
+FROM_ONNX = "onnx-metadata:"
+"""A ``charset`` parameter starting with this names the ONNX metadata key holding the characters
+(PP-OCR files keep theirs under ``character``, one per line)."""
 
 
-def ctc_greedy_decode(
-    probs: np.ndarray, charset: Sequence[str], *, blank: int = 0, lengths: Sequence[int] | None = None
-) -> list[tuple[str, float]]:
-    """Greedy CTC decoding of ``probs`` (N, T, C): ``[(text, confidence), ...]``.
+@dataclass(frozen=True)
+class RecParams:
+    """The parameters of a CTC recognizer (``ModelMeta.params``).
 
-    ``lengths`` limits each row to its first ``lengths[i]`` time steps (padding excluded).
-
-    >>> p = np.zeros((1, 5, 3), np.float32); p[0, [0, 1, 2, 3, 4], [1, 1, 0, 1, 2]] = 1
-    >>> ctc_greedy_decode(p, ["-", "a", "b"])
-    [('aab', 1.0)]
+    Attributes:
+        charset: the characters of classes 1.. (the blank is class 0), or ``onnx-metadata:KEY``
+            for PP-OCR files (one character per line under ``KEY``; a space is appended).
+        height: input height (default: the ONNX input's, else the preprocessing's).
+        resize: ``"area"``: lines taller than ``height`` shrink with area averaging (foveal's
+            CRNN is trained so); otherwise bilinear (PP-OCR).
+        pad: ``"background"``: pad each line with its own border colour (foveal's CRNN);
+            otherwise with zeros (PP-OCR).
     """
-    idx = probs.argmax(axis=2)
-    best = np.take_along_axis(probs, idx[..., None], axis=2)[..., 0]
-    out = []
-    for i in range(idx.shape[0]):
-        t_max = idx.shape[1] if lengths is None else int(lengths[i])
-        row, conf = idx[i, :t_max], best[i, :t_max]
-        keep = row != blank
-        keep[1:] &= row[1:] != row[:-1]
-        chars = row[keep]
-        text = "".join(charset[c] for c in chars)
-        score = float(conf[keep].mean()) if keep.any() else 0.0
-        out.append((text, score))
-    return out
+
+    charset: str = ""
+    height: int | None = None
+    resize: str = "linear"
+    pad: str = "zero"
 
 
-def width_batches(widths: Sequence[int], *, max_pixels: int = 48 * 320 * 16, max_batch: int = 32, max_waste: float = 0.35) -> list[list[int]]:
+def width_batches(
+    widths: Sequence[int],
+    *,
+    max_pixels: int = 48 * 320 * 16,
+    max_batch: int = 32,
+    max_waste: float = 0.35,
+) -> list[list[int]]:
     """Group crop indices into batches of similar width (each batch padded to its widest crop).
 
     Crops are taken narrowest first; a batch closes when padding would waste more than ``max_waste``
@@ -81,11 +87,11 @@ class TextRecognizer:
     """Recognise text lines with a CTC recognizer (ONNX), e.g. PP-OCRv6 or foveal's own CRNN.
 
     Args:
-        model: zoo name or ``.onnx`` path. The character set comes from the model's metadata
-            (``character``: one character per line, PP-OCR convention: blank first, space last;
-            or foveal's own ``foveal`` metadata with ``charset``).
-        height: input height (48 for PP-OCR).
+        model: zoo name, foveal ``.onnx`` file or run folder. Its :class:`RecParams` (read from
+            the :class:`~foveal.zoo.meta.ModelMeta`) give the character set, input height,
+            resizing and padding.
         min_width: crops narrower than this are padded up to it.
+        max_width: wider crops are squeezed to this width.
     """
 
     def __init__(
@@ -96,17 +102,19 @@ class TextRecognizer:
         max_width: int = 3200,
         threads: int | None = None,
     ) -> None:
-        from foveal.tasks.ocr.models import open_onnx
-
-        self.model, self.name = open_onnx(model, "ocr_rec", threads=threads)
-        self.charset, self.height, self.stride, self.channels = _read_charset(self.model)
-        # foveal's CRNN says how it was trained: lines shrunk with INTER_AREA and padded with their
-        # background. PP-OCR models were trained on bilinear resizing and zero padding.
         import cv2
 
-        info = json.loads(self.model.metadata.get("foveal", "{}"))
-        self.interpolation = cv2.INTER_AREA if info.get("resize") == "area" else cv2.INTER_LINEAR
-        self.pad_background = info.get("pad") == "background"
+        self.model = open_model(model, tasks={"ocr_rec"}, threads=threads)
+        self.name = self.model.meta.name
+        params = self.model.meta.params_as(RecParams)
+        self.charset = read_charset(self.model, params)
+        shape = self.model.runner.input_shapes[0]
+        self.channels = int(shape[1]) if isinstance(shape[1], int) else 3
+        self.height = params.height or (
+            int(shape[2]) if isinstance(shape[2], int) else self.model.meta.preprocess.input_size[0]
+        )
+        self.interpolation = cv2.INTER_AREA if params.resize == "area" else cv2.INTER_LINEAR
+        self.pad_background = params.pad == "background"
         self.min_width = min_width
         self.max_width = max_width
 
@@ -129,16 +137,24 @@ class TextRecognizer:
             for j, i in enumerate(batch):
                 crop = crops[i]
                 shrink = crop.shape[0] > self.height
-                img = cv2.resize(crop, (widths[i], self.height), interpolation=self.interpolation if shrink else cv2.INTER_LINEAR)
+                img = cv2.resize(
+                    crop,
+                    (widths[i], self.height),
+                    interpolation=self.interpolation if shrink else cv2.INTER_LINEAR,
+                )
                 if self.channels == 1:
                     img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)[..., None]
-                x[j, :, :, : widths[i]] = img.transpose(2, 0, 1) * np.float32(2.0 / 255.0) - np.float32(1.0)
+                x[j, :, :, : widths[i]] = img.transpose(2, 0, 1) * np.float32(
+                    2.0 / 255.0
+                ) - np.float32(1.0)
                 if self.pad_background:
                     x[j, :, :, widths[i] :] = border_median(x[j, :, :, : widths[i]])
-            (probs,) = self.model.run(x)
+            (probs,) = self.model.runner.run(x)
             t = probs.shape[1]
             lengths = [max(1, min(t, math.ceil(t * widths[i] / bw) + 1)) for i in batch]
-            for i, res in zip(batch, ctc_greedy_decode(probs, self.charset, lengths=lengths), strict=True):
+            for i, res in zip(
+                batch, ctc_greedy_decode(probs, self.charset, lengths=lengths), strict=True
+            ):
                 results[i] = res
         return results
 
@@ -153,20 +169,18 @@ def border_median(line: np.ndarray) -> np.ndarray:
     return np.median(border, axis=1)[:, None, None]
 
 
-def _read_charset(model) -> tuple[list[str], int, int, int]:
-    """``(charset with blank at 0, input height, time-step stride, channels)`` from model metadata."""
-    meta = model.metadata
-    shape = model.input_shapes[0]
-    channels = int(shape[1]) if isinstance(shape[1], int) else 3
-    height = int(shape[2]) if isinstance(shape[2], int) else 48
-    if "character" in meta:  # PP-OCR: characters one per line; blank prepended, space appended
-        chars = meta["character"].splitlines()
-        return ["<blank>", *chars, " "], height, 8, channels
-    if "foveal" in meta:
-        info = json.loads(meta["foveal"])
-        if "charset" in info:
-            return ["<blank>", *list(info["charset"])], int(info.get("height", height)), 4, channels
-    raise FovealError(
-        f"{model.path} has no character set in its metadata (expected 'character' as PP-OCR models "
-        "have, or foveal's own 'charset'); it cannot be used as a recognizer"
-    )
+def read_charset(model: OpenedModel, params: RecParams) -> list[str]:
+    """The class names of a recognizer, blank first, from its parameters (or, for PP-OCR files,
+    from the ONNX metadata key they name)."""
+    if params.charset.startswith(FROM_ONNX):
+        key = params.charset[len(FROM_ONNX) :]
+        raw = model.runner.session.get_modelmeta().custom_metadata_map.get(key)
+        if raw is None:
+            raise ModelFileError(f"{model.path}: no {key!r} entry in its ONNX metadata")
+        return ["<blank>", *raw.splitlines(), " "]  # PP-OCR: blank prepended, space appended
+    if not params.charset:
+        raise ModelFileError(
+            f"{model.meta.name}: no character set in its metadata (params 'charset'); "
+            "it cannot be used as a recognizer"
+        )
+    return ["<blank>", *params.charset]

@@ -35,30 +35,33 @@ CHARSET = string.digits + string.ascii_letters + string.punctuation + " "
 
 WORDS = (
     # Common English words for word-like lines. The words of the benchmark pages (phototest.tif:
-    # "quick brown dog jumped over lazy fox", "point text test code see works all types file format",
-    # "lot if ocr") are left out on purpose, so reading those pages measures generalisation.
-    "the of and to in is was for on that with as by at from this be are it an or which not have had "
-    "he she they we you his her their our its one two three first new old good great small large long "
-    "little high low right left last next early late young public private local national general "
-    "time year day week month people man woman child world life hand part place case group company "
-    "system program question government number night home water room mother area money story fact "
-    "study book eye job business issue side kind head house service friend father power hour game "
-    "member law car city community name president team minute idea kid body information back parent "
-    "face others level office door health person art war history party result change morning reason "
-    "research girl guy moment air teacher force education market price table figure section chapter "
-    "note method paper print scan value total date address street phone email report read model image "
-    "data train number letter word page line sample document example copyright license version open "
-    "source software January February March April June July August October November December Monday "
-    "Friday London Paris Berlin Tokyo Apache Python Linux should would could might must shall will can "
-    "make take come give find think tell become leave feel put bring begin keep hold turn start show "
-    "hear play run move live believe happen write provide sit stand lose pay meet include continue "
-    "learn lead understand watch follow stop create speak spend grow offer remember love consider "
-    "appear buy wait serve die send expect build stay fall cut reach kill remain suggest raise pass "
-    "sell require decide pull between under after before during without again against among across "
+    # "quick brown dog jumped over lazy fox", "point text test code see works all types file
+    # format", "lot if ocr") are left out on purpose, so reading those pages measures
+    # generalisation.
+    "the of and to in is was for on that with as by at from this be are it an or which not have "
+    "had he she they we you his her their our its one two three first new old good great small "
+    "large long little high low right left last next early late young public private local "
+    "national general time year day week month people man woman child world life hand part place "
+    "case group company system program question government number night home water room mother "
+    "area money story fact study book eye job business issue side kind head house service friend "
+    "father power hour game member law car city community name president team minute idea kid "
+    "body information back parent face others level office door health person art war history "
+    "party result change morning reason research girl guy moment air teacher force education "
+    "market price table figure section chapter note method paper print scan value total date "
+    "address street phone email report read model image data train number letter word page line "
+    "sample document example copyright license version open source software January February "
+    "March April June July August October November December Monday Friday London Paris Berlin "
+    "Tokyo Apache Python Linux should would could might must shall will can make take come give "
+    "find think tell become leave feel put bring begin keep hold turn start show hear play run "
+    "move live believe happen write provide sit stand lose pay meet include continue learn lead "
+    "understand watch follow stop create speak spend grow offer remember love consider appear buy "
+    "wait serve die send expect build stay fall cut reach kill remain suggest raise pass sell "
+    "require decide pull between under after before during without again against among across "
     "around behind below beyond near since until upon within very also just only still even much "
-    "more most such many well back then now here there when where why how what who whom whose each "
-    "every both few several some any other another same different important possible social real "
-    "best better free sure clear whole political human major economic true full special easy strong"
+    "more most such many well back then now here there when where why how what who whom whose "
+    "each every both few several some any other another same different important possible social "
+    "real best better free sure clear whole political human major economic true full special easy "
+    "strong"
 ).split()
 
 
@@ -67,12 +70,14 @@ def font_dir() -> Path:
     try:
         import matplotlib
     except ImportError as exc:  # pragma: no cover - a core dependency
-        raise FovealError("matplotlib is needed for its DejaVu fonts: pip install matplotlib") from exc
+        raise FovealError(
+            "matplotlib is needed for its DejaVu fonts: pip install matplotlib"
+        ) from exc
     return Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 
 
 def _font(name: str, size: int):
-    """A cached FreeType font; one per thread, as FreeType faces must not be shared across threads."""
+    """A cached FreeType font per thread (FreeType faces must not be shared across threads)."""
     return _thread_font(name, size, threading.get_ident())
 
 
@@ -95,7 +100,7 @@ def render_page(
     background: int = 255,
     ink: int = 0,
 ) -> np.ndarray:
-    """Black text on a white page, one string per line (empty strings give blank lines). RGB uint8."""
+    """Black text on a white page, one string per line (empty strings: blank lines). RGB uint8."""
     from PIL import Image, ImageDraw
 
     f = _font(font, font_size)
@@ -127,7 +132,10 @@ def random_text(rng: random.Random, *, max_len: int = 32, charset: str = CHARSET
             words.append(w)
         text = " ".join(words)
     elif kind < 0.7:
-        text = rng.choice(["", "$", "#", "No. ", "(", "+"]) + f"{rng.uniform(0, 99999):,.{rng.randint(0, 2)}f}"
+        text = (
+            rng.choice(["", "$", "#", "No. ", "(", "+"])
+            + f"{rng.uniform(0, 99999):,.{rng.randint(0, 2)}f}"
+        )
         if rng.random() < 0.5:
             text += " " + rng.choice(WORDS)
     else:
@@ -170,7 +178,9 @@ def render_line(
     draw = ImageDraw.Draw(canvas)
     origin = (pad_x - min(0, x0), pitch)
     draw.text(origin, text, fill=fg, font=f)
-    if augment and rng.random() < 0.5:  # tight: the ink of the line, ascenders and descenders included
+    if (
+        augment and rng.random() < 0.5
+    ):  # tight: the ink of the line, ascenders and descenders included
         _, ink_top, _, ink_bottom = draw.textbbox(origin, "Hg" + text, font=f)
         ink = ink_bottom - ink_top
         top = ink_top - int(round(rng.uniform(-0.03, 0.25) * ink))
@@ -198,7 +208,11 @@ def render_line(
             k = rng.choice([3, 5])
             arr = cv2.GaussianBlur(arr, (k, k), rng.uniform(0.3, 1.2))
         if rng.random() < 0.5:
-            arr = arr + np.random.default_rng(rng.getrandbits(32)).normal(0, rng.uniform(2, 18), arr.shape)
+            arr = arr + np.random.default_rng(rng.getrandbits(32)).normal(
+                0, rng.uniform(2, 18), arr.shape
+            )
     scale = height / arr.shape[0]
-    out = cv2.resize(arr, (max(1, int(round(arr.shape[1] * scale))), height), interpolation=cv2.INTER_AREA)
+    out = cv2.resize(
+        arr, (max(1, int(round(arr.shape[1] * scale))), height), interpolation=cv2.INTER_AREA
+    )
     return np.clip(out, 0, 255).astype(np.uint8)

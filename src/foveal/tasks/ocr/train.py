@@ -2,9 +2,10 @@
 
 Data: synthetic text lines (:mod:`foveal.tasks.ocr.synth`, fresh random lines every epoch; a fixed,
 differently seeded held-out set for validation), or a folder of line images with ``NAME.gt.txt``
-transcripts. Loss: CTC. Metric: character error rate on the validation lines (``cer``, lower is better).
-Export: ``run_dir/model.onnx`` (softmax probabilities, dynamic batch and width) with the character set
-in its ``foveal`` metadata, so ``TextReader(rec=run_dir)`` uses it in the OCR pipeline.
+transcripts. Loss: CTC. Metric: character error rate on the validation lines (``cer``, lower is
+better). Export: ``run_dir/model.onnx`` (softmax probabilities, dynamic batch and width) with the
+character set in its metadata (:mod:`foveal.tasks.ocr.export`), so ``TextReader(run_dir)`` uses
+it in the OCR pipeline.
 
 >>> from foveal.train import Trainer, TrainConfig
 >>> recipe = OcrRecipe(OcrOptions(train_size=4096))                          # doctest: +SKIP
@@ -22,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ConfigError
+from foveal.ops import ctc_greedy_decode, edit_distance
 from foveal.tasks.ocr.crnn import HEIGHT
 from foveal.tasks.ocr.rec import border_median
 from foveal.tasks.ocr.synth import CHARSET, random_text, render_line
@@ -55,7 +57,9 @@ class OcrOptions:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.data is not None and not Path(self.data).is_dir():
-            raise ConfigError(f"{self.data}: no such folder; expected line images with NAME.gt.txt transcripts")
+            raise ConfigError(
+                f"{self.data}: no such folder; expected line images with NAME.gt.txt transcripts"
+            )
 
 
 def encode(text: str, charset: str) -> list[int]:
@@ -72,7 +76,9 @@ def to_height(gray: np.ndarray) -> np.ndarray:
     if h == HEIGHT:
         return gray
     w = max(1, int(math.ceil(HEIGHT * w / h)))
-    return cv2.resize(gray, (w, HEIGHT), interpolation=cv2.INTER_AREA if h > HEIGHT else cv2.INTER_LINEAR)
+    return cv2.resize(
+        gray, (w, HEIGHT), interpolation=cv2.INTER_AREA if h > HEIGHT else cv2.INTER_LINEAR
+    )
 
 
 def to_input(gray: np.ndarray) -> np.ndarray:
@@ -81,8 +87,8 @@ def to_input(gray: np.ndarray) -> np.ndarray:
 
 
 class SyntheticLines:
-    """Random rendered lines; line ``i`` of epoch ``e`` is drawn from ``(seed, i, e)`` (``fixed``: the
-    same lines every epoch, for validation).
+    """Random rendered lines; line ``i`` of epoch ``e`` is drawn from ``(seed, i, e)`` (``fixed``:
+    the same lines every epoch, for validation).
 
     :meth:`lengths` renders a whole epoch at once (the batch sampler groups lines by width) and, for
     training, starts rendering the next epoch in a background thread while this one trains.
@@ -112,7 +118,11 @@ class SyntheticLines:
         self.epoch = epoch
         if epoch not in self._lines:
             ahead = self._next
-            self._lines = {epoch: ahead[1].result() if ahead and ahead[0] == epoch else self._render_epoch(epoch)}
+            self._lines = {
+                epoch: ahead[1].result()
+                if ahead and ahead[0] == epoch
+                else self._render_epoch(epoch)
+            }
         if not self.fixed:
             if self._pool is None:
                 from concurrent.futures import ThreadPoolExecutor
@@ -162,7 +172,9 @@ class FolderLines:
         return to_input(gray), text
 
 
-def folder_split(root: str, val_fraction: float = 0.1, seed: int = 0) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
+def folder_split(
+    root: str, val_fraction: float = 0.1, seed: int = 0
+) -> tuple[list[tuple[Path, str]], list[tuple[Path, str]]]:
     from foveal.evaluate.ocr import find_ground_truth
     from foveal.io import expand_sources
 
@@ -172,7 +184,10 @@ def folder_split(root: str, val_fraction: float = 0.1, seed: int = 0) -> tuple[l
         if gt is not None:
             items.append((img, gt.read_text(encoding="utf-8").strip()))
     if len(items) < 2:
-        raise ConfigError(f"{root}: found {len(items)} line image(s) with a NAME.gt.txt transcript; need at least 2")
+        raise ConfigError(
+            f"{root}: found {len(items)} line image(s) with a NAME.gt.txt transcript; "
+            "need at least 2"
+        )
     random.Random(seed).shuffle(items)
     n_val = max(1, int(len(items) * val_fraction))
     return items[n_val:], items[:n_val]
@@ -182,8 +197,8 @@ WIDTH_STEP = 32
 
 
 def collate(batch: list[tuple[np.ndarray, str]], charset: str = CHARSET) -> dict[str, Any]:
-    """Pad lines to the widest, rounded up to a multiple of 32, with each line's own background (as at
-    inference), and concatenate CTC targets."""
+    """Pad lines to the widest, rounded up to a multiple of 32, with each line's own background
+    (as at inference), and concatenate CTC targets."""
     import torch
 
     widths = [x.shape[2] for x, _ in batch]
@@ -209,15 +224,10 @@ def collate(batch: list[tuple[np.ndarray, str]], charset: str = CHARSET) -> dict
 
 
 def greedy_decode(logits: Any, lengths: Any, charset: str = CHARSET) -> list[str]:
-    """Best path decoding of (B, T, C) logits, each row cut to its length."""
-    best = logits.argmax(-1).cpu().numpy()
-    out = []
-    for row, n in zip(best, lengths.tolist(), strict=True):
-        row = row[:n]
-        keep = row != 0
-        keep[1:] &= row[1:] != row[:-1]
-        out.append("".join(charset[c - 1] for c in row[keep]))
-    return out
+    """Best path decoding of (B, T, C) logits (blank 0), each row cut to its length."""
+    scores = logits.detach().float().cpu().numpy()
+    decoded = ctc_greedy_decode(scores, ["", *charset], lengths=lengths.tolist())
+    return [text for text, _ in decoded]
 
 
 class OcrRecipe:
@@ -234,13 +244,20 @@ class OcrRecipe:
         self._split: tuple[Any, Any] | None = None
 
     def describe(self) -> dict[str, Any]:
-        return {"arch": "crnn_mobilenet_v2", "charset": self.charset, "height": HEIGHT, **asdict(self.opts)}
+        return {
+            "arch": "crnn_mobilenet_v2",
+            "charset": self.charset,
+            "height": HEIGHT,
+            **asdict(self.opts),
+        }
 
     def build_model(self) -> Any:
         from foveal.tasks.ocr.crnn import CRNN
 
         o = self.opts
-        return CRNN(len(self.charset) + 1, width_mult=o.width_mult, hidden=o.hidden, layers=o.layers)
+        return CRNN(
+            len(self.charset) + 1, width_mult=o.width_mult, hidden=o.hidden, layers=o.layers
+        )
 
     def _datasets(self) -> tuple[Any, Any]:
         if self._split is None:
@@ -251,7 +268,9 @@ class OcrRecipe:
             else:
                 self._split = (
                     SyntheticLines(o.train_size, seed=o.seed, max_len=o.max_len),
-                    SyntheticLines(o.val_size, seed=o.seed + 1_000_003, max_len=o.max_len, fixed=True),
+                    SyntheticLines(
+                        o.val_size, seed=o.seed + 1_000_003, max_len=o.max_len, fixed=True
+                    ),
                 )
         return self._split
 
@@ -260,8 +279,13 @@ class OcrRecipe:
 
         from foveal.train.data import LengthGroupedBatchSampler
 
-        sampler = LengthGroupedBatchSampler(ds.lengths, n=len(ds), batch_size=self.opts.batch_size, shuffle=shuffle,
-                                            seed=self.opts.seed)
+        sampler = LengthGroupedBatchSampler(
+            ds.lengths,
+            n=len(ds),
+            batch_size=self.opts.batch_size,
+            shuffle=shuffle,
+            seed=self.opts.seed,
+        )
         return DataLoader(ds, batch_sampler=sampler, collate_fn=collate, num_workers=0)
 
     def train_loader(self) -> Any:
@@ -279,12 +303,17 @@ class OcrRecipe:
         steps = sequence_lengths(batch["widths"]).clamp(max=logits.shape[1])
         log_probs = torch.log_softmax(logits.float(), -1).transpose(0, 1)
         loss = torch.nn.functional.ctc_loss(
-            log_probs, batch["targets"], steps, batch["target_lengths"], blank=0, reduction="mean", zero_infinity=True
+            log_probs,
+            batch["targets"],
+            steps,
+            batch["target_lengths"],
+            blank=0,
+            reduction="mean",
+            zero_infinity=True,
         )
         return {"loss": loss}
 
     def evaluate(self, model: Any, loader: Any) -> dict[str, float]:
-        from foveal.evaluate.ocr import edit_distance
         from foveal.tasks.ocr.crnn import sequence_lengths
 
         errors = chars = 0
@@ -292,7 +321,9 @@ class OcrRecipe:
         for batch in loader:
             logits = model(batch["image"])
             steps = sequence_lengths(batch["widths"]).clamp(max=logits.shape[1])
-            for hyp, ref in zip(greedy_decode(logits, steps, self.charset), batch["texts"], strict=True):
+            for hyp, ref in zip(
+                greedy_decode(logits, steps, self.charset), batch["texts"], strict=True
+            ):
                 errors += edit_distance(hyp, ref)
                 chars += len(ref)
                 exact += hyp == ref
@@ -300,20 +331,23 @@ class OcrRecipe:
         return {"cer": errors / max(chars, 1), "line_accuracy": exact / max(n, 1)}
 
     def export(self, model: Any, run_dir: Path) -> Path:
-        import torch
+        from foveal.tasks.ocr.export import export_recognizer
 
-        from foveal.runtime.export import export_onnx
-        from foveal.tasks.ocr.crnn import CRNNProbs
+        return export_recognizer(model, Path(run_dir) / "model.onnx", charset=self.charset)
 
-        gen = torch.Generator().manual_seed(0)
-        sample = torch.rand(1, 1, HEIGHT, 160, generator=gen) * 2 - 1
-        check = torch.rand(2, 1, HEIGHT, 240, generator=gen) * 2 - 1
-        out = Path(run_dir) / "model.onnx"
-        meta = {"name": "crnn.foveal", "task": "ocr_rec", "charset": self.charset, "height": HEIGHT, "blank": 0,
-                "resize": "area", "pad": "background"}
-        export_onnx(
-            CRNNProbs(model.eval()), sample, out, input_names=("x",), output_names=("probs",),
-            dynamic_axes={"x": {0: "batch", 3: "width"}, "probs": {0: "batch", 1: "steps"}},
-            metadata=meta, check_inputs=check, atol=1e-4,
+
+def train_recognizer(options: OcrOptions | None = None, config: Any = None) -> Any:
+    """Train the CRNN recognizer (``foveal train ocr``): the :class:`foveal.train.Trainer` result,
+    whose run folder holds ``model.onnx``.
+
+    Args:
+        options: what to train on and how big (default: synthetic lines, the benchmarked size).
+        config: a :class:`foveal.train.TrainConfig` (default: the benchmarked recipe, 22 epochs).
+    """
+    from foveal.train import TrainConfig, Trainer
+
+    if config is None:
+        config = TrainConfig(
+            epochs=22, lr=3e-3, weight_decay=0.01, warmup_epochs=0.3, grad_clip=5.0
         )
-        return out
+    return Trainer(OcrRecipe(options), config).fit()

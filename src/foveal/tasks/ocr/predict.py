@@ -1,26 +1,37 @@
-"""The OCR pipeline: detect -> orient the page -> crop -> direction check -> recognise -> layout.
+"""The OCR task: detect -> orient the page -> crop -> direction check -> recognise -> layout.
+
+:class:`TextReader` is the ``ocr`` predictor of :data:`foveal.tasks.TASKS`: a composite of three
+networks (DB detector, 0/180 direction classifier, CTC recognizer), each opened through
+:func:`foveal.runtime.open_model`. It keeps no per-call state: what it finds out about a page
+besides the text (rotation, regions, timings) comes back from :meth:`TextReader.read_page`.
 
 >>> from foveal.tasks.ocr import TextReader
 >>> reader = TextReader()                                  # doctest: +SKIP
->>> print(reader.read("page.png").text)                    # doctest: +SKIP
+>>> print(reader("page.png").text)                         # doctest: +SKIP
 This is a lot of 12 point text ...
+>>> lines, page = reader.read_page("turned.png")           # doctest: +SKIP
+>>> page.rotation                                          # doctest: +SKIP
+1
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from foveal.io import BatchReport, ImageSource, iter_images, load_image
+from foveal.errors import ConfigError
+from foveal.io import ImageSource, load_image
 from foveal.results import TextLines
 from foveal.tasks.ocr.cls import DEFAULT_CLS, DirectionClassifier
-from foveal.tasks.ocr.det import DEFAULT_DET, DBParams, TextDetector
+from foveal.tasks.ocr.det import DEFAULT_DET, TextDetector
 from foveal.tasks.ocr.geometry import (
     crop_quad,
     min_area_quad,
+    order_clockwise,
     quad_size,
     rotate_image,
     rotate_points,
@@ -28,9 +39,23 @@ from foveal.tasks.ocr.geometry import (
 )
 from foveal.tasks.ocr.layout import group_lines, paragraphs, reading_order
 from foveal.tasks.ocr.rec import DEFAULT_REC, TextRecognizer
+from foveal.tasks.predictor import Predictor
 
 
-@dataclass
+@dataclass(frozen=True)
+class ReadOptions:
+    """The call options of :class:`TextReader`.
+
+    Attributes:
+        text_score: lines recognised with a lower confidence (0..1) are dropped.
+        orient: detect 90/180/270 degree page rotations and read the page upright.
+    """
+
+    text_score: float = 0.5
+    orient: bool = True
+
+
+@dataclass(frozen=True)
 class PageInfo:
     """What the pipeline found out about a page besides its text."""
 
@@ -39,53 +64,64 @@ class PageInfo:
     segments: int = 0
     """Text regions the detector found (before dropping empty or low-confidence ones)."""
     timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage: detect, crop, classify, recognize, layout."""
 
 
-class TextReader:
-    """Read text from images: PP-OCRv6 detection + recognition with foveal's own pre/post-processing.
+class TextReader(Predictor[TextLines]):
+    """Read text from images: PP-OCRv6 detection + recognition, foveal's own pre/post-processing.
 
     Args:
-        det: zoo name or ``.onnx`` of the DB text detector.
-        rec: zoo name or ``.onnx`` of the CTC recognizer (PP-OCR or a foveal-trained CRNN).
-        cls: zoo name or ``.onnx`` of the 0/180 direction classifier; ``None`` turns the
-            direction check off (pages are then assumed upright or sideways only).
-        text_score: lines recognised with a lower confidence are dropped.
-        orient: detect 90/180/270 degree page rotations and read the page upright.
+        model: the CTC recognizer: a zoo name (default ``ppocr_rec.v6_small``), a foveal ``.onnx``
+            file or a ``foveal train ocr`` run folder.
+        det: the DB text detector (zoo name, ``.onnx`` file or run folder).
+        cls: the 0/180 direction classifier; ``None`` turns the direction check off (pages are
+            then assumed upright or sideways only).
         det_max_side: pages are detected on a copy at most this many pixels on the long side.
         threads: ONNX Runtime threads (default: all CPUs this process may use).
+
+    Call options (:class:`ReadOptions`): ``text_score`` (default 0.5), ``orient`` (default on).
     """
+
+    task = "ocr"
+    Options = ReadOptions
+    batch_size = 1
+    default_model = DEFAULT_REC
 
     def __init__(
         self,
-        det: str | os.PathLike = DEFAULT_DET,
-        rec: str | os.PathLike = DEFAULT_REC,
-        cls: str | os.PathLike | None = DEFAULT_CLS,
+        model: str | os.PathLike | None = None,
         *,
-        text_score: float = 0.5,
-        orient: bool = True,
+        det: str | os.PathLike = DEFAULT_DET,
+        cls: str | os.PathLike | None = DEFAULT_CLS,
         det_max_side: int = 2000,
-        det_params: DBParams | None = None,
         threads: int | None = None,
     ) -> None:
-        self.detector = TextDetector(det, max_side=det_max_side, params=det_params or DBParams(), threads=threads)
-        self.recognizer = TextRecognizer(rec, threads=threads)
+        self.detector = TextDetector(det, max_side=det_max_side, threads=threads)
+        self.recognizer = TextRecognizer(model or DEFAULT_REC, threads=threads)
         self.classifier = DirectionClassifier(cls, threads=threads) if cls is not None else None
-        self.text_score = float(text_score)
-        self.orient = orient
         self.name = f"{self.detector.name}+{self.recognizer.name}"
-        self.last_page = PageInfo()
 
     def __repr__(self) -> str:
         return f"TextReader(det={self.detector.name!r}, rec={self.recognizer.name!r})"
 
-    def read(self, image: ImageSource) -> TextLines:
-        """Read one image (path, bytes, RGB array or PIL image): lines in reading order."""
-        return self.read_array(load_image(image))
+    def check_options(self, options: ReadOptions) -> ReadOptions:
+        if not 0.0 <= options.text_score <= 1.0:
+            raise ConfigError(f"text_score must be between 0 and 1, got {options.text_score}")
+        return options
 
-    def read_array(self, rgb: np.ndarray) -> TextLines:
+    def prepare(self, image: np.ndarray) -> np.ndarray:
+        return image
+
+    def run(self, prepared: list[np.ndarray], options: ReadOptions) -> list[TextLines]:
+        return [self._read(rgb, options)[0] for rgb in prepared]
+
+    def read_page(self, image: ImageSource, **options: Any) -> tuple[TextLines, PageInfo]:
+        """Read one image: ``(lines in reading order, what was found out about the page)``."""
+        opts = self.options(**options)
+        return self._read(load_image(image), opts)
+
+    def _read(self, rgb: np.ndarray, opts: ReadOptions) -> tuple[TextLines, PageInfo]:
         """Read an RGB uint8 (H, W, 3) array."""
-        import time
-
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         bgr = np.ascontiguousarray(rgb[..., ::-1])
@@ -93,14 +129,11 @@ class TextReader:
         quads, _ = self.detector(bgr)
         t1 = time.perf_counter()
         timings["detect"] = t1 - t0
-        self.last_page = PageInfo(segments=len(quads), timings=timings)
         if not len(quads):
-            return TextLines.empty(self.name)
+            return TextLines.empty(self.name), PageInfo(segments=0, timings=timings)
 
         # Sideways page? Most elongated regions are taller than wide: turn the page a quarter.
-        k = 0
-        if self.orient and _is_sideways(quads):
-            k = 1
+        k = 1 if opts.orient and _is_sideways(quads) else 0
         page = rotate_image(bgr, k) if k else bgr
         quads = _reorder(rotate_points(quads, k, shape)) if k else quads
         crops = [_crop(page, q) for q in quads]
@@ -108,10 +141,11 @@ class TextReader:
         timings["crop"] = t2 - t1
 
         # Upside down? A width-weighted vote of the direction classifier over all lines.
+        doubt: list[int] = []
         if self.classifier is not None:
             p180 = self.classifier(crops)
             weights = np.asarray([c.shape[1] for c in crops], np.float64)
-            if self.orient and float(np.average(p180, weights=weights)) > 0.5:
+            if opts.orient and float(np.average(p180, weights=weights)) > 0.5:
                 k += 2
                 page = rotate_image(page, 2)
                 quads = _reorder(rotate_points(quads, 2, page.shape[:2]))
@@ -120,8 +154,6 @@ class TextReader:
             # Lines the classifier thinks are upside down on an upright page: read both ways,
             # keep the more confident reading.
             doubt = np.flatnonzero(p180 > 0.9).tolist()
-        else:
-            doubt = []
         t3 = time.perf_counter()
         timings["classify"] = t3 - t2
 
@@ -137,13 +169,21 @@ class TextReader:
         timings["recognize"] = t4 - t3
         texts = [t.strip() for t, _ in results]
         scores = np.asarray([s for _, s in results], np.float32)
-        keep = np.flatnonzero([bool(t) and s >= self.text_score for t, s in zip(texts, scores, strict=True)])
+        keep = np.flatnonzero(
+            [bool(t) and s >= opts.text_score for t, s in zip(texts, scores, strict=True)]
+        )
         out = self._layout(quads[keep], [texts[i] for i in keep], scores[keep], k, shape)
         timings["layout"] = time.perf_counter() - t4
-        self.last_page = PageInfo(rotation=k % 4, segments=len(quads), timings=timings)
-        return out
+        return out, PageInfo(rotation=k % 4, segments=len(quads), timings=timings)
 
-    def _layout(self, quads: np.ndarray, texts: list[str], scores: np.ndarray, k: int, shape: tuple[int, int]) -> TextLines:
+    def _layout(
+        self,
+        quads: np.ndarray,
+        texts: list[str],
+        scores: np.ndarray,
+        k: int,
+        shape: tuple[int, int],
+    ) -> TextLines:
         if not len(quads):
             return TextLines.empty(self.name)
         boxes = np.concatenate([quads.min(axis=1), quads.max(axis=1)], axis=1)
@@ -158,7 +198,9 @@ class TextReader:
             line_texts.append(" ".join(texts[i] for i in seg))
             lengths = np.asarray([len(texts[i]) for i in seg], np.float64)
             line_scores.append(float(np.average(scores[seg], weights=lengths)))
-            line_boxes.append(np.concatenate([boxes[seg, :2].min(axis=0), boxes[seg, 2:].max(axis=0)]))
+            line_boxes.append(
+                np.concatenate([boxes[seg, :2].min(axis=0), boxes[seg, 2:].max(axis=0)])
+            )
         lb = np.asarray(line_boxes, np.float32)
         order = reading_order(lb)
         para = paragraphs(lb, order)
@@ -173,17 +215,8 @@ class TextReader:
             model=self.name,
         )
 
-    def read_batch(
-        self, images: Iterable[ImageSource], *, report: BatchReport | None = None
-    ) -> Iterator[tuple[ImageSource, TextLines]]:
-        """Read many images in order; unreadable ones go into ``report`` (or raise without one)."""
-        for src, rgb in iter_images(images, report=report):
-            yield src, self.read_array(rgb)
-
 
 def _reorder(quads: np.ndarray) -> np.ndarray:
-    from foveal.tasks.ocr.geometry import order_clockwise
-
     return np.stack([order_clockwise(q) for q in quads]) if len(quads) else quads
 
 

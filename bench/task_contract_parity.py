@@ -76,9 +76,10 @@ def measure(detector: str) -> dict[str, object]:
     cmd = [sys.executable, "-m", "foveal", "eval", "detect", str(data), "--model", detector,
            "--split", "test", "--json", "--no-progress"]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    scores = json.loads(proc.stdout.strip().splitlines()[-1])
-    for key in ("map50_95", "map50"):
-        out[f"bccd_{key}"] = round(float(scores[key]), 6)
+    scores = json.loads(proc.stdout)
+    out["bccd_map50_95"] = float(scores["map"])
+    out["bccd_map50"] = float(scores["map50"])
+    out["bccd_predictions"] = int(scores["predictions"])
     return out
 
 

@@ -20,7 +20,7 @@ from foveal.utils.files import atomic_copy
 
 
 class DatasetError(FovealError, ValueError):
-    """A dataset could not be read or written (bad layout, corrupt label file, unknown class ...)."""
+    """A dataset could not be read or written (bad layout, corrupt label file, unknown class)."""
 
 
 @dataclass
@@ -70,7 +70,9 @@ class DetectionImage:
         self.class_ids = np.asarray(self.class_ids, np.int64).reshape(-1)
         n = len(self.boxes)
         self.difficult = (
-            np.zeros(n, bool) if self.difficult is None else np.asarray(self.difficult, bool).reshape(-1)
+            np.zeros(n, bool)
+            if self.difficult is None
+            else np.asarray(self.difficult, bool).reshape(-1)
         )
         if not (len(self.class_ids) == len(self.difficult) == n):
             raise DatasetError(
@@ -134,7 +136,8 @@ class DetectionDataset:
         return replace(self, images=images, problems=list(self.problems))
 
     def summary(self) -> str:
-        cls = ", ".join(self.classes) if len(self.classes) <= 10 else f"{', '.join(self.classes[:10])}, ..."
+        shown = self.classes[:10]
+        cls = ", ".join(shown) + (", ..." if len(self.classes) > 10 else "")
         splits = ", ".join(f"{k}={v}" for k, v in self.splits.items())
         return (
             f"{self.format or 'dataset'}: {len(self)} images, {self.num_boxes} boxes, "
@@ -142,7 +145,7 @@ class DetectionDataset:
         )
 
 
-# ----------------------------------------------------------------------------------------------- helpers
+# ------------------------------------------------------------------------------------- helpers
 
 
 def image_size(path: Path) -> tuple[int, int]:
@@ -187,7 +190,8 @@ class ProblemCollector:
 
 
 def place_image(src: Path, dst: Path, mode: str) -> None:
-    """Put an image file at ``dst``: ``copy`` it, hard-``link`` it (copy across file systems), or ``none``."""
+    """Put an image file at ``dst``: ``copy`` it, hard-``link`` it (a copy across file systems),
+    or ``none``."""
     if mode == "none":
         return
     if not src.is_file():

@@ -1,10 +1,10 @@
 """foveal eval detect DATA --model NAME_OR_ONNX — COCO mAP of a detector on a labelled dataset.
 
 Predictions come from :class:`foveal.tasks.detect.Detector` (as :func:`foveal.detect`), with a low
-confidence threshold by default (0.001) as COCO evaluation expects. The model's class names must share names with the
-dataset's (a COCO model scores nothing on blood cells: fine-tune it first); dataset classes the model
-does not know are reported and score AP 0. Without ``--split`` the ``test`` split is used, else
-``val``, else every image.
+confidence threshold by default (0.001) as COCO evaluation expects. The model's class names must
+share names with the dataset's (a COCO model scores nothing on blood cells: fine-tune it first);
+dataset classes the model does not know are reported and score AP 0. Without ``--split`` the
+``test`` split is used, else ``val``, else every image.
 """
 
 from __future__ import annotations

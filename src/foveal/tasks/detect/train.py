@@ -17,10 +17,10 @@ layer when the classes differ), with BatchNorm frozen. Validation scores with
 ``foveal eval detect``: ``map50_95`` (the main metric) and ``map50``.
 
 Mosaic is **off by default** (``Augment(mosaic=0.0)``; ``foveal train detect --mosaic P`` turns it
-on): each mosaic sample decodes four images, so an epoch's data loading is about three times
-slower on CPU, and its half-scale, cut-up images differ from what a short fine-tune of a pretrained
-model is evaluated on (YOLOX itself switches mosaic off for its last epochs). It pays off on long
-trainings, from scratch or on small objects.
+on): each mosaic sample decodes four images (BCCD at 416 px on one CPU thread: about 24 ms per
+sample with mosaic against 12 ms without), and its half-scale, cut-up images differ from what a
+short fine-tune of a pretrained model is evaluated on (YOLOX itself switches mosaic off for its
+last epochs). It pays off on long trainings, from scratch or on small objects.
 """
 
 from __future__ import annotations

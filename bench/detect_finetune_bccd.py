@@ -33,10 +33,11 @@ def main() -> int:
     parser.add_argument("--run-dir", default=None)
     args = parser.parse_args()
 
-    from foveal.data.detection import load_detection  # noqa: I001 - issue 3 datasets / issue 6 engine
-    from foveal.tasks.detection_train import DetectionRecipe, coco_map
-    from foveal.tasks.detection import Detector
-    from foveal.train import TrainConfig, Trainer
+    from foveal.data.detection import load_detection
+    from foveal.tasks.detect import Detector
+    from foveal.tasks.detect.evaluate import evaluate_detector
+    from foveal.tasks.detect.train import DetectionRecipe, train_detector
+    from foveal.train import TrainConfig
 
     t0 = time.perf_counter()
     ds = load_detection(SHARED / "data" / "detection" / "bccd" / "BCCD")
@@ -47,13 +48,13 @@ def main() -> int:
     run_dir = args.run_dir or tempfile.mkdtemp(prefix="bccd-yolox-")
     cfg = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=5e-4, warmup_epochs=min(1.0, args.epochs),
                       run_dir=run_dir, progress=False, threads=args.threads, seed=0)
-    result = Trainer(recipe, cfg).fit()
+    result = train_detector(recipe, cfg)
     t_train = time.perf_counter() - t0
 
     # test-split evaluation of the exported best model (ONNX Runtime, what users run)
     det = Detector(run_dir)
-    preds = [det.predict(im.path, conf=0.001, iou=0.65, max_det=100) for im in test.images]
-    scores = coco_map([(im.boxes, im.class_ids) for im in test.images], preds, len(ds.classes))
+    ev = evaluate_detector(det, test.images, ds.classes, conf=0.001, iou=0.65, max_dets=100)
+    scores = {"map50": ev.map50, "map50_95": ev.map}
     wall = time.perf_counter() - t0
     print(f"best epoch {result.best_epoch}/{result.epochs_run}, val: {result.final}")
     print(f"test split ({len(test.images)} images): mAP@.5 = {scores['map50']:.3f} (target 0.85), "

@@ -74,7 +74,7 @@ def main() -> int:
     import onnxruntime as ort
 
     from foveal.runtime.onnx import default_threads
-    from foveal.tasks.detection import Detector
+    from foveal.tasks.detect import Detector
     from foveal.zoo import get, resolve_weights
 
     threads = args.threads or default_threads()
@@ -103,8 +103,9 @@ def main() -> int:
         "  foveal decode + NMS only": None,  # filled below
     }
     raws = {k: bare.run(None, {"images": tensors[k]})[0][0] for k in images}
-    ratios = {k: det.preprocess(v)[1] for k, v in images.items()}
-    parts["  foveal decode + NMS only"] = lambda k: det._post(raws[k], ratios[k], images[k].shape[:2], 0.25, 0.45, None, 300)
+    contexts = {k: det.preprocess(v)[1] for k, v in images.items()}
+    options = det.options()
+    parts["  foveal decode + NMS only"] = lambda k: det.postprocess([raws[k]], contexts[k], options)
 
     notes: list[str] = []
     if not args.no_torch:

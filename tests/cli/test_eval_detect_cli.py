@@ -1,4 +1,4 @@
-"""`foveal eval detect` plumbing, with ground truth served as predictions through a stand-in verb."""
+"""`foveal eval detect` plumbing, with ground truth served as predictions by a stand-in detector."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pytest
 import foveal.cli.commands.eval_detect as eval_detect
 from foveal.cli import main
 from foveal.data.detection import load_detection
+from foveal.io import iter_sources
 from foveal.results import Detections
 
 
@@ -26,17 +27,23 @@ def oracle(bccd: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     truth = {im.path: im for im in ds}
     opts = {"rename": None, "shift": 0.0, "calls": []}
 
-    def predictor(model, *, conf, iou, max_det, backend="onnx"):
-        def predict(image):
-            opts["calls"].append((Path(image).name, model, conf, iou, max_det))
-            im = truth[Path(image)]
-            names = [opts["rename"] or ds.classes[c] for c in im.class_ids]
-            return Detections(im.boxes + np.float32(opts["shift"]), np.linspace(0.9, 0.5, len(im)),
-                              im.class_ids, names)
+    class Oracle:
+        """Stands in for the shared Detector: ``predict_batch`` over the same sources."""
 
-        return predict, None  # class names unknown up front: checked on the predictions
+        labels: tuple[str, ...] = ()  # class names unknown up front: checked on the predictions
 
-    monkeypatch.setattr(eval_detect, "predictor", predictor)
+        def __init__(self, model: str) -> None:
+            self.model = model
+
+        def predict_batch(self, sources, *, report=None, conf, iou, max_det):
+            for item in iter_sources(sources, report=report):
+                opts["calls"].append((item.path.name, self.model, conf, iou, max_det))
+                im = truth[item.path]
+                names = [opts["rename"] or ds.classes[c] for c in im.class_ids]
+                yield item, Detections(im.boxes + np.float32(opts["shift"]),
+                                       np.linspace(0.9, 0.5, len(im)), im.class_ids, names)
+
+    monkeypatch.setattr(eval_detect, "load_detector", lambda model, backend="onnx": Oracle(model))
     return opts
 
 

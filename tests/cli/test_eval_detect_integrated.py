@@ -1,7 +1,4 @@
-"""`foveal eval detect` with the real pretrained detector (needs foveal.tasks.detection, issue 3's detector).
-
-The detector arrives from another branch; until it is merged this module skips with that reason.
-"""
+"""`foveal eval detect` with the real pretrained detector."""
 
 from __future__ import annotations
 
@@ -13,12 +10,7 @@ import pytest
 from foveal.cli import main
 
 
-@pytest.fixture(scope="module")
-def detection_task():
-    return pytest.importorskip("foveal.tasks.detection", reason="the YOLOX detector (issue 3) is not merged here")
-
-
-def test_eval_pretrained_detector_on_its_own_pseudo_labels(detection_task, photos: dict, tmp_path: Path,
+def test_eval_pretrained_detector_on_its_own_pseudo_labels(photos: dict, tmp_path: Path,
                                                            capsys: pytest.CaptureFixture) -> None:
     import foveal
     from foveal.data.detection import (
@@ -51,7 +43,7 @@ def test_eval_pretrained_detector_on_its_own_pseudo_labels(detection_task, photo
     assert (tmp_path / "pr.png").is_file()
 
 
-def test_eval_coco_model_on_blood_cells_is_a_clear_error(detection_task, shared: Path,
+def test_eval_coco_model_on_blood_cells_is_a_clear_error(shared: Path,
                                                         capsys: pytest.CaptureFixture) -> None:
     bccd = shared / "data" / "detection" / "bccd" / "BCCD"
     assert main(["eval", "detect", str(bccd), "--model", "yolox_nano.coco", "--no-progress"]) == 2

@@ -14,10 +14,10 @@ from foveal.data.detection_torch import (
     Augment,
     TorchDetectionDataset,
     collate,
-    letterbox,
     padded_targets,
 )
 from foveal.errors import ConfigError
+from foveal.ops import letterbox
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +53,8 @@ def test_rgb_and_scale_options(val) -> None:
     a, _ = TorchDetectionDataset(val, size=320)[1]
     b, _ = TorchDetectionDataset(val, size=320, channel_order="RGB", scale=1 / 255)[1]
     torch.testing.assert_close(b * 255, a.flip(0), atol=1e-3, rtol=0)
-    img, r = letterbox(np.zeros((100, 200, 3), np.uint8), 64)
-    assert img.shape == (64, 64, 3) and r == pytest.approx(0.32) and (img[32:] == 114).all()
+    img, r = letterbox(np.zeros((100, 200, 3), np.uint8), (64, 64), bgr=False)
+    assert img.shape == (3, 64, 64) and r == pytest.approx(0.32) and (img[:, 32:] == 114).all()
 
 
 def test_augmented_boxes_stay_valid_and_seed_reproduces(val) -> None:
@@ -138,12 +138,11 @@ def test_bad_settings(val) -> None:
 
 
 def test_training_input_equals_inference_letterbox(val) -> None:
-    """Validation tensors must be exactly what the detector sees at inference (runs once the detector is merged)."""
-    task = pytest.importorskip("foveal.tasks.detection", reason="the YOLOX detector (issue 3) is not merged here")
+    """Validation tensors must be exactly what the detector sees at inference."""
     from foveal.io import load_image
 
     for i in range(2):
         x, t = TorchDetectionDataset(val, size=416)[i]
-        ref, ratio = task.letterbox(load_image(val[i].path), (416, 416))
+        ref, ratio = letterbox(load_image(val[i].path), (416, 416))
         np.testing.assert_array_equal(x.numpy(), ref)
         assert t["ratio"] == pytest.approx(ratio)

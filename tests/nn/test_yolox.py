@@ -9,7 +9,7 @@ import torch
 from foveal.errors import FovealError
 from foveal.nn.backbones import create_backbone
 from foveal.nn.detectors.yolox import load_onnx_weights, yolox_nano, yolox_tiny
-from foveal.tasks.detection import Detector
+from foveal.tasks.detect import Detector
 
 
 def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -52,8 +52,8 @@ def test_raw_outputs_agree(detectors, photos) -> None:
     from foveal.io import load_image
 
     x, _ = onnx_det.preprocess(load_image(photos["coffee"]))
-    ra, rb = onnx_det.forward(x), torch_det.forward(x)
-    assert ra.shape == rb.shape == (3549, 85)
+    ra, rb = onnx_det.forward(x[None])[0], torch_det.forward(x[None])[0]
+    assert ra.shape == rb.shape == (1, 3549, 85)
     assert np.abs(ra - rb).max() < 1e-3
 
 
@@ -92,7 +92,7 @@ def test_loaded_model_is_trainable(shared) -> None:
 
 
 def test_export_runs_in_the_detector(tmp_path, photos) -> None:
-    from foveal.tasks.detection import export_detector
+    from foveal.tasks.detect.export import export_detector
     from foveal.zoo import get
 
     report = export_detector(get("yolox_nano.coco"), tmp_path / "yolox.onnx")

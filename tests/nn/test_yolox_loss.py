@@ -76,7 +76,7 @@ CLASSES = ["RBC", "WBC", "Platelets"]
 
 
 def _voc(root, stem):
-    from foveal.tasks.detection_train import DetectionSample
+    from foveal.tasks.detect.train import DetectionSample
 
     tree = ET.parse(root / "Annotations" / f"{stem}.xml")
     boxes, ids = [], []
@@ -88,8 +88,8 @@ def _voc(root, stem):
 
 
 def test_finetuning_on_bccd_lowers_the_loss(shared, tmp_path) -> None:
-    from foveal.tasks.detection import Detector
-    from foveal.tasks.detection_train import DetectionRecipe
+    from foveal.tasks.detect import Detector
+    from foveal.tasks.detect.train import DetectionRecipe
 
     root = shared / "data" / "detection" / "bccd" / "BCCD"
     stems = (root / "ImageSets" / "Main" / "train.txt").read_text().split()[:4]
@@ -128,7 +128,7 @@ def test_finetuning_on_bccd_lowers_the_loss(shared, tmp_path) -> None:
 
 def test_recipe_rejects_bad_configs(shared) -> None:
     from foveal.errors import ConfigError
-    from foveal.tasks.detection_train import DetectionRecipe, DetectionSample
+    from foveal.tasks.detect.train import DetectionRecipe, DetectionSample
 
     item = DetectionSample(shared / "x.jpg", np.array([[0, 0, 5, 5]]), np.array([3]))
     with pytest.raises(ConfigError, match="class id 3"):
@@ -139,14 +139,18 @@ def test_recipe_rejects_bad_configs(shared) -> None:
         DetectionRecipe([], [], ["a"])
 
 
-def test_training_boxes_out_of_range_are_clipped_or_dropped() -> None:
-    from foveal.tasks.detection_train import place
+def test_training_boxes_out_of_range_are_clipped_or_dropped(tmp_path) -> None:
+    from PIL import Image
 
-    image = np.zeros((100, 200, 3), np.uint8)
+    from foveal.data.detection_torch import TorchDetectionDataset
+    from foveal.tasks.detect.train import DetectionSample
+
+    Image.fromarray(np.zeros((100, 200, 3), np.uint8)).save(tmp_path / "black.png")
     boxes = np.array([[-50, -10, 60, 40], [150, 50, 400, 300], [10, 10, 10, 50], [300, 300, 350, 350]], np.float32)
-    tensor, out, keep, ratio = place(image, boxes, 128)
-    assert tensor.shape == (3, 128, 128) and ratio == pytest.approx(0.64)
-    assert keep.tolist() == [True, True, False, False]  # zero width and fully outside are dropped
-    np.testing.assert_allclose(out, [[0, 0, 38.4, 25.6], [96, 32, 128, 128]], atol=1e-4)
+    item = DetectionSample(tmp_path / "black.png", boxes, [0, 1, 2, 3])
+    tensor, target = TorchDetectionDataset([item], size=128)[0]
+    assert tensor.shape == (3, 128, 128) and target["ratio"] == pytest.approx(0.64)
+    assert target["labels"].tolist() == [0, 1]  # zero width and fully outside are dropped
+    np.testing.assert_allclose(target["boxes"].numpy(), [[0, 0, 38.4, 25.6], [96, 32, 128, 128]], atol=1e-4)
     # the padding is YOLOX grey and the image sits top-left
     assert tensor[:, 100:, :].min() == 114 and tensor[:, :64, :128].max() == 0

@@ -7,15 +7,8 @@ import pytest
 
 from foveal.errors import ConfigError, FovealError, ImageError
 from foveal.io import BatchReport, load_image
-from foveal.tasks.detection import (
-    Detector,
-    anchor_grid,
-    batched_nms,
-    letterbox,
-    nms,
-    postprocess,
-    resolve_classes,
-)
+from foveal.ops import batched_nms, letterbox, nms
+from foveal.tasks.detect import Detector, anchor_grid, postprocess, resolve_classes
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +92,8 @@ def test_decode_and_nms_match_torchvision_reference(det: Detector, shared, conf:
     cap.release()
     assert ok
     rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
-    tensor, ratio = det.preprocess(rgb)
-    raw = det.forward(tensor)
+    tensor, (ratio, _) = det.preprocess(rgb)
+    raw = det.forward(tensor[None])[0][0]
     ours = postprocess(raw, ratio=ratio, image_shape=(10_000, 10_000), input_size=(416, 416),
                        labels=det.labels, conf=conf, iou=0.45)
     ref_boxes, ref_scores, ref_ids = _reference_postprocess(raw, conf, 0.45, ratio)
@@ -176,11 +169,11 @@ def test_bad_inputs(det: Detector, tmp_path, photos) -> None:
         det.predict(photos["coffee"], iou=0)
     report = BatchReport()
     out = list(det.predict_batch([photos["coffee"], bad, empty, photos["chelsea"]], report=report))
-    assert [o[0] for o in out] == [photos["coffee"], photos["chelsea"]]
+    assert [o[0].path for o in out] == [photos["coffee"], photos["chelsea"]]
     assert report.ok == 2 and len(report.bad) == 2
-    with pytest.raises(ConfigError, match="not an object detector"):
+    with pytest.raises(ConfigError, match="is a classify model, not a detect model"):
         Detector("mobilenet_v2.imagenet")
-    with pytest.raises(FovealError, match="not a foveal detection model"):
+    with pytest.raises(FovealError, match="has no foveal metadata"):
         Detector(shared_onnx_without_metadata(tmp_path))
 
 
@@ -204,13 +197,38 @@ def test_api_detect_and_video(photos, shared) -> None:
     d = foveal.detect(photos["chelsea"])
     assert "cat" in d.names
     det = Detector()
-    frames = list(det.predict_video(shared / "data" / "video" / "vtest.avi", every=400, classes=["person"]))
-    assert [f[0] for f in frames] == [0, 400]
-    assert all(len(f[2]) >= 3 and set(f[2].names) == {"person"} for f in frames)
+    video = shared / "data" / "video" / "vtest.avi"
+    frames = list(det.predict_batch(video, every=400, classes=["person"]))
+    assert [item.index for item, _ in frames] == [0, 400]
+    assert all(len(d) >= 3 and set(d.names) == {"person"} for _, d in frames)
+    # the verb streams the same frames
+    assert [len(d) for d in foveal.detect(video, classes=["person"], stream=True)][::400][:2] == [
+        len(d) for _, d in frames
+    ]
 
 
 def test_corrupt_video(tmp_path) -> None:
     bad = tmp_path / "clip.mp4"
     bad.write_bytes(b"\x00" * 1000)
     with pytest.raises(ImageError, match="clip.mp4"):
-        list(Detector().predict_video(bad))
+        Detector()(bad)
+
+
+def test_one_detector_serves_threads_with_their_own_thresholds(det: Detector, photos) -> None:
+    """One shared detector, two threads, different ``conf`` (and class filters): each call gets
+    exactly what a serial call with its own options gets."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    calls = [
+        (photos[name], {"conf": conf, "classes": classes})
+        for name in ("coffee", "astronaut", "chelsea")
+        for conf, classes in ((0.05, None), (0.6, None), (0.3, "person,cup"))
+    ] * 3
+    serial = [det(src, **opts) for src, opts in calls]
+    assert len({len(d) for d in serial}) > 1  # the thresholds make a difference
+    with ThreadPoolExecutor(2) as pool:
+        parallel = list(pool.map(lambda c: det(c[0], **c[1]), calls))
+    for a, b in zip(serial, parallel, strict=True):
+        assert a.names == b.names
+        np.testing.assert_array_equal(a.xyxy, b.xyxy)
+        np.testing.assert_array_equal(a.scores, b.scores)

@@ -20,15 +20,15 @@ from typing import Any
 
 import numpy as np
 
-from foveal.data.detection import (
+from foveal.data.detection_records import (
     DatasetError,
     DetectionDataset,
     DetectionImage,
-    _Collector,
-    atomic_write_text,
+    ProblemCollector,
     place_image,
     unique_names,
 )
+from foveal.utils.files import atomic_write_text
 
 
 def _split_name(f: Path) -> str | None:
@@ -54,7 +54,7 @@ def _image_dir(f: Path, split: str | None, file_names: list[str]) -> Path:
     return cands[0]
 
 
-def _load_json(f: Path, report: _Collector) -> dict[str, Any] | None:
+def _load_json(f: Path, report: ProblemCollector) -> dict[str, Any] | None:
     try:
         data = json.loads(f.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
@@ -85,7 +85,7 @@ def read_coco(path: str | os.PathLike, *, split: str | None = None, strict: bool
         if not files:
             have = ", ".join(str(_split_name(f)) for f in sorted(p.glob("annotations/*.json")) or p.glob("*.json"))
             raise DatasetError(f"{p} has no annotations for split {split!r}; the splits here are: {have}")
-    report = _Collector(strict)
+    report = ProblemCollector(strict)
     loaded = [(f, d) for f in files if (d := _load_json(f, report)) is not None]
 
     cats: dict[int, str] = {}
@@ -156,7 +156,7 @@ def read_coco(path: str | os.PathLike, *, split: str | None = None, strict: bool
             except (TypeError, ValueError):
                 width = height = 0
             if width <= 0 or height <= 0:
-                from foveal.data.detection import image_size
+                from foveal.data.detection_records import image_size
 
                 try:
                     width, height = image_size(img_dir / str(rec["file_name"]))

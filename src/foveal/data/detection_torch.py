@@ -1,4 +1,7 @@
-"""A PyTorch ``Dataset`` over a :class:`~foveal.data.detection.DetectionDataset`: letterboxed tensors + targets.
+"""The detection training pipeline: a PyTorch ``Dataset`` of letterboxed tensors + box targets.
+
+It reads a :class:`~foveal.data.detection.DetectionDataset`, or any sequence of records with
+``path``, ``boxes`` (``(N, 4)`` xyxy pixels) and ``class_ids``; ``foveal train detect`` uses it.
 
 Each item is ``(image, target)``:
 
@@ -22,11 +25,13 @@ boxes narrower or shorter than ``min_box`` pixels are dropped (so zero-area labe
 (torch.Size([8, 3, 416, 416]), torch.Size([13, 4]))
 
 With ``seed`` set, item ``i`` of epoch ``e`` (see :meth:`TorchDetectionDataset.set_epoch`) is the same in
-every run and in every DataLoader worker.
+every run and in every DataLoader worker. Without it the draws come from PyTorch's random generator,
+so a seeded training run (``foveal.train`` seeds every epoch and worker) is reproducible too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +39,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from foveal.data.detection import DetectionDataset
 from foveal.errors import ConfigError
+from foveal.io import load_image
 
 
 @dataclass(frozen=True)
@@ -65,22 +70,13 @@ class Augment:
             raise ConfigError(f"translate must be in [0, 1); got {self.translate}")
 
 
-def letterbox(image: np.ndarray, size: int, *, pad: int = 114) -> tuple[np.ndarray, float]:
-    """Scale ``image`` (H, W, 3) to fit ``size x size`` and place it top-left on a ``pad``-filled square.
-
-    Returns ``(square, ratio)``; a box in the square is ``original_box * ratio``.
-    """
-    out, ratio, _ = _place(image, np.zeros((0, 4), np.float32), size / max(image.shape[:2]), 0, 0, size, pad)
-    return out, ratio
-
-
 def _place(img: np.ndarray, boxes: np.ndarray, ratio: float, ox: int, oy: int, size: int,
            pad: int) -> tuple[np.ndarray, float, np.ndarray]:
     """Resize by ``ratio``, paste at offset (ox, oy) (may be negative) on a ``size`` square; move boxes."""
     import cv2
 
     h, w = img.shape[:2]
-    # int() and bilinear, exactly as YOLOX's (and foveal.tasks.detection's) inference letterbox
+    # int() and bilinear, exactly as YOLOX's (and foveal.ops.letterbox's) inference letterbox
     nw, nh = max(1, int(w * ratio)), max(1, int(h * ratio))
     resized = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nw, nh) != (w, h) else img
     canvas = np.full((size, size, 3), pad, np.uint8)
@@ -115,7 +111,8 @@ class TorchDetectionDataset(Dataset):
     """Letterboxed images and box targets for training and evaluating detectors (see the module docs).
 
     Args:
-        dataset: the images and boxes (e.g. ``load_detection(path, split="train")``).
+        dataset: the images and boxes (e.g. ``load_detection(path, split="train")``, or records
+            with ``path``, ``boxes`` and ``class_ids``).
         size: the square input size S (YOLOX-Nano: 416).
         augment: training augmentation, or ``None`` for plain letterboxing (validation).
         channel_order: ``"BGR"`` (YOLOX) or ``"RGB"``.
@@ -127,7 +124,7 @@ class TorchDetectionDataset(Dataset):
 
     def __init__(
         self,
-        dataset: DetectionDataset,
+        dataset: Sequence[Any],
         *,
         size: int = 416,
         augment: Augment | None = None,
@@ -155,7 +152,8 @@ class TorchDetectionDataset(Dataset):
 
     @property
     def classes(self) -> list[str]:
-        return self.dataset.classes
+        """The class names of a :class:`DetectionDataset` (records carry none)."""
+        return list(getattr(self.dataset, "classes", []))
 
     def __len__(self) -> int:
         return len(self.dataset)
@@ -166,17 +164,18 @@ class TorchDetectionDataset(Dataset):
 
     def _rng(self, index: int) -> np.random.Generator:
         if self.seed is None:
-            return np.random.default_rng()
+            return np.random.default_rng(int(torch.randint(0, 2**31 - 1, ()).item()))
         return np.random.default_rng([self.seed, self.epoch, index])
 
     def _load(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        from foveal.io import load_image
-
         rec = self.dataset[index]
         img = load_image(rec.path)
-        return img, rec.boxes.copy(), rec.class_ids.copy()
+        boxes = np.asarray(rec.boxes, np.float32).reshape(-1, 4).copy()
+        return img, boxes, np.asarray(rec.class_ids, np.int64).reshape(-1).copy()
 
-    def _single(self, index: int, rng: np.random.Generator | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    def _single(
+        self, index: int, rng: np.random.Generator | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, tuple[int, int]]:
         img, boxes, labels = self._load(index)
         h, w = img.shape[:2]
         a = self.augment
@@ -192,16 +191,22 @@ class TorchDetectionDataset(Dataset):
             ox = int(round(rng.uniform(min(0, self.size - nw) - t, max(0, self.size - nw) + t)))
             oy = int(round(rng.uniform(min(0, self.size - nh) - t, max(0, self.size - nh) + t)))
         canvas, _, boxes = _place(np.ascontiguousarray(img), boxes, ratio, ox, oy, self.size, self.pad)
-        return canvas, boxes, labels, ratio
+        return canvas, boxes, labels, ratio, (int(h), int(w))
 
-    def _mosaic(self, index: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _mosaic(
+        self, index: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int]]:
+        """Four images around a random centre; also returns the size of image ``index``."""
         s = self.size
         big = np.full((2 * s, 2 * s, 3), self.pad, np.uint8)
         xc, yc = (int(rng.uniform(0.5 * s, 1.5 * s)) for _ in range(2))
         idx = [index, *rng.integers(0, len(self), 3).tolist()]
         all_b, all_l = [], []
+        orig = (0, 0)
         for k, i in enumerate(idx):
             img, boxes, labels = self._load(i)
+            if k == 0:
+                orig = (int(img.shape[0]), int(img.shape[1]))
             if rng.random() < (self.augment.flip if self.augment else 0):
                 w0 = img.shape[1]
                 img = img[:, ::-1]
@@ -230,18 +235,17 @@ class TorchDetectionDataset(Dataset):
         ox = int(round(rng.uniform(min(0, s - n) - t, max(0, s - n) + t)))
         oy = int(round(rng.uniform(min(0, s - n) - t, max(0, s - n) + t)))
         canvas, _, boxes = _place(big, boxes, ratio, ox, oy, s, self.pad)
-        return canvas, boxes, labels
+        return canvas, boxes, labels, orig
 
     def __getitem__(self, index: int) -> tuple[Any, dict[str, Any]]:
         if not 0 <= index < len(self):
             raise IndexError(f"index {index} out of range for {len(self)} images")
-        rec = self.dataset[index]
         rng = self._rng(index) if self.augment is not None else None
         if rng is not None and self.augment is not None and rng.random() < self.augment.mosaic:
-            img, boxes, labels = self._mosaic(index, rng)
+            img, boxes, labels, orig = self._mosaic(index, rng)
             ratio = float("nan")
         else:
-            img, boxes, labels, ratio = self._single(index, rng)
+            img, boxes, labels, ratio, orig = self._single(index, rng)
         boxes, labels = _clip_filter(boxes, labels, self.size, self.min_box)
         if rng is not None and self.augment is not None and any(self.augment.hsv):
             img = _hsv(img, self.augment.hsv, rng)
@@ -254,7 +258,7 @@ class TorchDetectionDataset(Dataset):
             "boxes": torch.from_numpy(boxes.astype(np.float32)).reshape(-1, 4),
             "labels": torch.from_numpy(labels.astype(np.int64)),
             "image_id": index,
-            "orig_size": (rec.height, rec.width),
+            "orig_size": orig,
             "ratio": ratio,
         }
         return tensor, target

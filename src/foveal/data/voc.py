@@ -21,21 +21,21 @@ from pathlib import Path
 
 import numpy as np
 
-from foveal.data.detection import (
+from foveal.data.detection_records import (
     DatasetError,
     DetectionDataset,
     DetectionImage,
-    _Collector,
-    atomic_write_text,
+    ProblemCollector,
     image_size,
     place_image,
     unique_names,
 )
+from foveal.utils.files import atomic_write_text
 
 _IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
 
-def _split_lists(root: Path, report: _Collector) -> dict[str, list[str]]:
+def _split_lists(root: Path, report: ProblemCollector) -> dict[str, list[str]]:
     main = root / "ImageSets" / "Main"
     if not main.is_dir():
         return {}
@@ -71,7 +71,7 @@ def _find_image(root: Path, xml: Path, filename: str | None) -> Path:
     return images / (filename or f"{xml.stem}.jpg")
 
 
-def _parse(xml: Path, root: Path, report: _Collector) -> tuple[DetectionImage, list[str]] | None:
+def _parse(xml: Path, root: Path, report: ProblemCollector) -> tuple[DetectionImage, list[str]] | None:
     try:
         ann = ET.parse(xml).getroot()
     except (ET.ParseError, OSError) as exc:
@@ -128,7 +128,7 @@ def read_voc(
     ann_dir = root / "Annotations"
     if not ann_dir.is_dir():
         raise DatasetError(f"{root} has no Annotations/ folder; expected a Pascal VOC dataset")
-    report = _Collector(strict)
+    report = ProblemCollector(strict)
     lists = _split_lists(root, report)
     split_of: dict[str, str] = {}
     for name, ids in lists.items():

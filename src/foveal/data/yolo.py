@@ -20,16 +20,16 @@ from typing import Any
 
 import numpy as np
 
-from foveal.data.detection import (
+from foveal.data.detection_records import (
     DatasetError,
     DetectionDataset,
     DetectionImage,
-    _Collector,
-    atomic_write_text,
+    ProblemCollector,
     image_size,
     place_image,
     unique_names,
 )
+from foveal.utils.files import atomic_write_text
 
 _IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".dng", ".mpo"}
 _SPLIT_KEYS = ("train", "val", "test")
@@ -88,7 +88,7 @@ def _list_images(entry: str, root: Path, f: Path) -> list[Path]:
     raise DatasetError(f"{f}: split path {entry!r} resolves to {p}, which is neither a folder nor a .txt list")
 
 
-def _parse_labels(lf: Path, w: int, h: int, nc: int, report: _Collector) -> tuple[np.ndarray, np.ndarray] | None:
+def _parse_labels(lf: Path, w: int, h: int, nc: int, report: ProblemCollector) -> tuple[np.ndarray, np.ndarray] | None:
     boxes, cls = [], []
     try:
         text = lf.read_text(encoding="utf-8")
@@ -148,7 +148,7 @@ def read_yolo(path: str | os.PathLike, *, split: str | None = None, strict: bool
         if split not in keys:
             raise DatasetError(f"{f} has no split {split!r}; the splits here are: {', '.join(keys)}")
         keys = [split]
-    report = _Collector(strict)
+    report = ProblemCollector(strict)
     images: list[DetectionImage] = []
     split_of: dict[Path, str] = {}
     for key in keys:

@@ -307,11 +307,20 @@ def evaluate_detections(
         metric.update(pred, im)
         if on_image is not None:
             on_image(im, pred)
-    scores = metric.compute()
+    return check_predictions(metric, metric.compute())
+
+
+def check_predictions(metric: DetectionMetric, scores: DetectionScores) -> DetectionScores:
+    """``scores``, unless the model predicted objects but none with a class of the dataset.
+
+    Raises:
+        ConfigError: every prediction had a class name the dataset does not have.
+    """
     if scores.num_predictions == 0 and metric.unmatched_predictions:
         seen = ", ".join(sorted(metric.seen_prediction_names)[:8])
         raise ConfigError(
-            f"the model predicted {metric.unmatched_predictions} objects, all of classes ({seen}) that are not "
-            f"in the dataset ({', '.join(classes)}); evaluate a model trained on this dataset"
+            f"the model predicted {metric.unmatched_predictions} objects, all of classes ({seen}) "
+            f"that are not in the dataset ({', '.join(metric.classes)}); evaluate a model trained "
+            "on this dataset"
         )
     return scores

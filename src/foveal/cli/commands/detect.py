@@ -70,69 +70,81 @@ def _save_image(out_dir: Path, source: Path, image: Any, used: set[str]) -> None
             os.unlink(tmp)
 
 
-def _run_video(det: Any, path: Path, args: argparse.Namespace, out_dir: Path | None) -> int:
-    import os
+class _VideoSink:
+    """Annotated frames of one video at a time, written to ``DIR/<stem>.mp4`` (atomically: the
+    file appears once the video is complete)."""
 
-    from foveal.viz import annotate
+    def __init__(self, out_dir: Path, every: int) -> None:
+        self.out_dir = out_dir
+        self.every = every
+        self.path: Path | None = None
+        self.writer: Any = None
+        self.tmp: Path | None = None
 
-    writer = None
-    tmp = None
-    frames = 0
-    try:
-        for index, frame, result in det.predict_video(
-            path, conf=args.conf, iou=args.iou, classes=args.classes, max_det=args.max_det, every=args.every
-        ):
-            frames += 1
-            _print(str(path), result, as_json=args.json, frame=index)
-            if out_dir is not None:
-                import cv2
+    def write(self, path: Path, frame: Any) -> None:
+        import cv2
 
-                if writer is None:
-                    fps = (cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS) or 25.0) / args.every
-                    tmp = out_dir / f".{path.stem}.part.mp4"
-                    h, w = frame.shape[:2]
-                    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
-                writer.write(cv2.cvtColor(annotate(frame, result), cv2.COLOR_RGB2BGR))
-    finally:
-        if writer is not None:
-            writer.release()
-    if tmp is not None and out_dir is not None:
-        os.replace(tmp, out_dir / f"{path.stem}.mp4")
-    return frames
+        if path != self.path:
+            self.close()
+            self.path = path
+            fps = (cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS) or 25.0) / self.every
+            self.tmp = self.out_dir / f".{path.stem}.part.mp4"
+            h, w = frame.shape[:2]
+            self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+        self.writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+
+    def close(self, *, keep: bool = True) -> None:
+        import os
+
+        if self.writer is not None:
+            self.writer.release()
+            if self.path is not None and self.tmp is not None:
+                if keep:
+                    os.replace(self.tmp, self.out_dir / f"{self.path.stem}.mp4")
+                else:
+                    self.tmp.unlink(missing_ok=True)
+        self.path = self.writer = self.tmp = None
 
 
 def run(args: argparse.Namespace) -> int:
     from foveal.cli.output import progress, report_bad
-    from foveal.errors import ConfigError, FovealError
-    from foveal.io import BatchReport, expand_sources, load_image
-    from foveal.tasks.detection import Detector, check_thresholds, is_video_file
+    from foveal.errors import ConfigError
+    from foveal.io import BatchReport, is_video_file
+    from foveal.tasks import get_task
+    from foveal.viz import annotate
 
-    check_thresholds(args.conf, args.iou, args.max_det)
     if args.every < 1:
         raise ConfigError(f"--every must be at least 1, got {args.every}")
-    videos = [Path(i) for i in args.inputs if is_video_file(i) and Path(i).is_file()]
-    others = [i for i in args.inputs if not (is_video_file(i) and Path(i).is_file())]
-    files = expand_sources(others) if others else []
-    det = Detector(args.model, backend=args.backend)
-    classes = det.class_ids(args.classes)  # fail early on unknown names
-    args.classes = classes
+    det = get_task("detect").load(model=args.model, backend=args.backend)
+    # thresholds and class names are checked (and names resolved) before any input is read
+    opts = det.options(conf=args.conf, iou=args.iou, classes=args.classes, max_det=args.max_det)
     out_dir = Path(args.save) if args.save else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
+    sink = _VideoSink(out_dir, args.every) if out_dir is not None else None
     report = BatchReport()
     used: set[str] = set()
-    stream = det.predict_batch(files, conf=args.conf, iou=args.iou, classes=classes, max_det=args.max_det, report=report)
-    for src, result in progress(stream, total=len(files), desc="detect", enabled=not args.no_progress and bool(files)):
-        _print(str(src), result, as_json=args.json)
-        if out_dir is not None:
-            from foveal.viz import annotate
-
-            _save_image(out_dir, Path(src), annotate(load_image(src), result), used)
-    for video in videos:
-        try:
-            _run_video(det, video, args, out_dir)
-            report.ok += 1
-        except FovealError as exc:
-            report.add_bad(video, exc)
+    stream = det.predict_batch(
+        args.inputs, report=report, every=args.every, conf=opts.conf, iou=opts.iou,
+        classes=opts.classes, max_det=opts.max_det,
+    )
+    ok = False
+    try:
+        for item, result in progress(stream, total=None, desc="detect", enabled=not args.no_progress):
+            video = item.path is not None and is_video_file(item.path)
+            if video:
+                _print(str(item.path), result, as_json=args.json, frame=item.index)
+            else:
+                _print(item.name, result, as_json=args.json)
+            if out_dir is not None and sink is not None:
+                image = annotate(item.load(), result)
+                if video:
+                    sink.write(item.path, image)
+                else:
+                    _save_image(out_dir, Path(item.path or item.name), image, used)
+        ok = True
+    finally:
+        if sink is not None:
+            sink.close(keep=ok)
     report_bad(report, as_json=args.json)
     return 1 if report.bad else 0

@@ -1,10 +1,10 @@
 """foveal eval detect DATA --model NAME_OR_ONNX — COCO mAP of a detector on a labelled dataset.
 
-Predictions come from :class:`foveal.tasks.detection.Detector` (as :func:`foveal.detect`), with a low confidence threshold by
-default (0.001) as COCO evaluation expects. The model's class names must share names with the
-dataset's (a COCO model scores nothing on blood cells: fine-tune it first); dataset classes the model
-does not know are reported and score AP 0. Without ``--split`` the ``test`` split is used, else
-``val``, else every image.
+Predictions come from :class:`foveal.tasks.detect.Detector` (as :func:`foveal.detect`), with a low
+confidence threshold by default (0.001) as COCO evaluation expects. The model's class names must
+share names with the dataset's (a COCO model scores nothing on blood cells: fine-tune it first);
+dataset classes the model does not know are reported and score AP 0. Without ``--split`` the
+``test`` split is used, else ``val``, else every image.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,54 +41,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def model_labels(model: str) -> list[str] | None:
-    """The class names of a zoo model, a foveal ``.onnx`` file or a run folder; ``None`` if unknown."""
-    from foveal.runtime import local_onnx, read_metadata
+def load_detector(model: str, backend: str = "onnx") -> Any:
+    """The shared :class:`~foveal.tasks.detect.Detector` for ``model`` (zoo name, ``.onnx`` file
+    or run folder), opened by the task table's one resolver."""
+    from foveal.tasks import get_task
 
-    path = local_onnx(model)
-    try:
-        if path is not None and path.is_file():
-
-            labels = read_metadata(path).get("labels")
-            return [str(x) for x in labels] if labels else None
-        from foveal.zoo import get
-
-        return list(get(model).label_names()) or None
-    except Exception:  # noqa: BLE001 - unknown names are reported by the detector itself
-        return None
-
-
-def predictor(model: str, *, conf: float, iou: float, max_det: int, backend: str = "onnx"
-              ) -> tuple[Callable[[Path], Any], list[str] | None]:
-    """``(predict(path) -> Detections, the model's class names or None)``.
-
-    Uses :class:`foveal.tasks.detection.Detector` when it is installed, else the public verb
-    :func:`foveal.api.detect`.
-    """
-    from foveal.errors import ConfigError
-
-    try:
-        from foveal.tasks.detection import Detector
-    except ImportError:
-        Detector = None  # noqa: N806
-    if Detector is not None:
-        det = Detector(model, backend=backend)
-
-        def predict(path: Path) -> Any:
-            return det.predict(path, conf=conf, iou=iou, max_det=max_det)
-
-        return predict, [str(x) for x in getattr(det, "labels", ())] or None
-
-    from foveal import api
-
-    detect = getattr(api, "detect", None)
-    if detect is None:
-        raise ConfigError("object detection (foveal.detect) is not available in this installation")
-
-    def predict_api(path: Path) -> Any:
-        return detect(path, model=model, conf=conf, iou=iou)
-
-    return predict_api, model_labels(model)
+    return get_task("detect").load(model=model, backend=backend)
 
 
 def _default_split(splits: dict[str, int]) -> str | None:
@@ -102,9 +59,10 @@ def _default_split(splits: dict[str, int]) -> str | None:
 def run(args: argparse.Namespace) -> int:
     from foveal.cli.output import progress, report_bad
     from foveal.data.detection import load_detection
-    from foveal.errors import ConfigError, ImageError
-    from foveal.evaluate.detection import DetectionMetric, match_classes
+    from foveal.errors import ConfigError
+    from foveal.evaluate.detection import match_classes
     from foveal.io import BatchReport
+    from foveal.tasks.detect.evaluate import evaluate_detector
 
     if not 0 <= args.conf <= 1 or not 0 < args.iou <= 1:
         raise ConfigError(f"--conf must be in [0, 1] and --iou in (0, 1]; got {args.conf} and {args.iou}")
@@ -114,28 +72,18 @@ def run(args: argparse.Namespace) -> int:
     ds = load_detection(args.data, fmt)
     split = args.split or _default_split(ds.splits)
     ds = ds.subset(split)
-    predict, labels = predictor(args.model, conf=args.conf, iou=args.iou, max_det=args.max_dets,
-                                backend=args.backend)
-    missing = match_classes(ds.classes, labels)
+    det = load_detector(args.model, backend=args.backend)
+    missing = match_classes(ds.classes, list(det.labels) or None)
     if missing:
         print(f"warning: the model has no class named {', '.join(missing)}; those classes score AP 0",
               file=sys.stderr)
-    metric = DetectionMetric(ds.classes, max_dets=args.max_dets)
     report = BatchReport()
-    for im in progress(ds.images, total=len(ds), desc="eval detect", enabled=not args.no_progress):
-        try:
-            pred = predict(im.path)
-        except ImageError as exc:
-            report.add_bad(im.path, exc)
-            continue
-        metric.update(pred, im)
-    if not len(metric):
-        raise ConfigError(f"none of the {len(ds)} images could be read; see the errors above")
-    scores = metric.compute()
-    if scores.num_predictions == 0 and metric.unmatched_predictions:
-        seen = ", ".join(sorted(metric.seen_prediction_names)[:8])
-        raise ConfigError(f"the model predicted only classes ({seen}) that are not in the dataset "
-                          f"({', '.join(ds.classes)}); evaluate a model trained on this dataset")
+    scores = evaluate_detector(
+        det, ds.images, ds.classes, conf=args.conf, iou=args.iou, max_dets=args.max_dets,
+        report=report,
+        progress=lambda it: progress(it, total=len(ds), desc="eval detect",
+                                     enabled=not args.no_progress),
+    )
     plot = scores.plot_pr(args.plot, title=f"{args.model} on {Path(args.data).name}"
                           f"{f' ({split})' if split else ''}") if args.plot else None
     if args.json:

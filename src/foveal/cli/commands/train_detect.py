@@ -29,6 +29,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--workers", type=int, default=0, help="data loading processes")
     p.add_argument("--no-augment", action="store_true", help="no flips / scale jitter / colour jitter")
+    p.add_argument("--mosaic", type=float, default=0.0, metavar="P",
+                   help="probability of a 4-image mosaic per training sample (default 0: off; "
+                        "it slows data loading and helps long trainings more than short fine-tunes)")
     p.add_argument("--train-bn", action="store_true", help="update BatchNorm statistics (default: frozen when pretrained)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_engine_options(p, epochs=30)
@@ -36,26 +39,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.errors import FovealError
-    from foveal.tasks.detection_train import Augment, DetectionRecipe
-
-    try:
-        from foveal.data.detection import load_detection
-        from foveal.train import Trainer
-    except ImportError as exc:  # the dataset readers and the engine come from sibling modules of foveal
-        raise FovealError(
-            f"foveal train detect needs the dataset readers (foveal.data) and the training engine (foveal.train), "
-            f"which this installation lacks ({exc}); install the complete foveal package"
-        ) from exc
+    from foveal.data.detection import load_detection
+    from foveal.data.detection_torch import Augment
+    from foveal.tasks.detect.train import DetectionRecipe, train_detector
 
     ds = load_detection(args.data)
     train, val = ds.subset(args.train_split), ds.subset(args.val_split)
+    augment = None if args.no_augment else Augment(mosaic=args.mosaic)
     recipe = DetectionRecipe(
         train.images, val.images, ds.classes, model=args.model, pretrained=not args.scratch,
         input_size=args.input_size, batch_size=args.batch_size, workers=args.workers,
-        augment=None if args.no_augment else Augment(), freeze_bn=False if args.train_bn else None,
+        augment=augment, freeze_bn=False if args.train_bn else None,
     )
-    result = Trainer(recipe, engine_config(args, 1e-3)).fit()  # type: ignore[arg-type]
+    result = train_detector(recipe, engine_config(args, 1e-3))
     f = result.final
     print_fit_summary(result, args, scores=f"val mAP@[.5:.95] {f['map50_95']:.4f}, mAP@.5 {f['map50']:.4f}",
                       files="model.onnx", use="foveal detect --model {run_dir} IMAGE")

@@ -32,7 +32,7 @@ register(
         metrics={"coco_map_50_95": 25.8, "params_m": 0.91, "gflops": 1.08},
         description="YOLOX-Nano (Megvii), COCO 80 classes, 416x416, anchor-free; ONNX with Conv+BN fused",
         extra={
-            "letterbox_pad": 114,
+            "pad": 114,
             "strides": (8, 16, 32),
             "load_weights": "foveal.nn.detectors.yolox:load_onnx_weights",
         },

@@ -69,12 +69,13 @@ class _Analyzer:
 
 def _expand(fps: float | None, done: set[tuple[str, int | None]]) -> Any:
     def expand(row: dict[str, Any]) -> list[dict[str, Any]]:
-        from foveal.analyze.sources import is_video, record_key, video_frames
+        from foveal.analyze.sources import record_key, video_frames
         from foveal.errors import ImageError
+        from foveal.io import is_video_file
 
         src = row["source"]
         blank = {"source": src, "frame": -1, "time": 0.0, "pixels": b"", "h": 0, "w": 0, "error": ""}
-        if not is_video(src):
+        if not is_video_file(src):
             return [] if record_key(src, None) in done else [blank]
         out = []
         try:

@@ -22,10 +22,10 @@ from typing import Any
 
 from foveal.analyze.draw import annotate, thumbnail
 from foveal.analyze.records import iter_records
-from foveal.analyze.sources import is_video, read_frame
+from foveal.analyze.sources import read_frame
 from foveal.analyze.xmp import default_mode
 from foveal.errors import FovealError
-from foveal.io import load_image
+from foveal.io import is_video_file, load_image
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -109,7 +109,7 @@ def _short(task: str, res: dict[str, Any]) -> str:
 
 def _thumb_uri(rec: dict[str, Any]) -> str:
     src = rec["source"]
-    image = read_frame(src, rec["frame"]) if "frame" in rec and is_video(src) else load_image(src)
+    image = read_frame(src, rec["frame"]) if "frame" in rec and is_video_file(src) else load_image(src)
     pil = thumbnail(annotate(image, rec))
     buf = io.BytesIO()
     pil.save(buf, "JPEG", quality=80)

@@ -117,11 +117,11 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
     from foveal.analyze.draw import annotate
     from foveal.analyze.pipeline import analyze_items
     from foveal.analyze.records import CsvWriter, JsonlWriter
-    from foveal.analyze.sources import estimate_count, is_video, iter_items
+    from foveal.analyze.sources import estimate_count, iter_items
     from foveal.analyze.xmp import write_metadata
     from foveal.cli.output import progress
     from foveal.errors import FovealError
-    from foveal.io import BatchReport
+    from foveal.io import BatchReport, is_video_file
 
     writer = JsonlWriter(out / "records.jsonl", resume=cfg.resume, overwrite=cfg.overwrite)
     csv = CsvWriter(out / "records.csv", tasks, append=cfg.resume) if cfg.csv else None
@@ -140,7 +140,8 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
                 dest = out / "annotated" / safe_name(item.source, item.frame, ".jpg")
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 annotate(image, rec).save(dest, quality=90)
-            if image is not None and cfg.write_metadata and item.frame is None and not is_video(item.source):
+            tag = cfg.write_metadata and item.frame is None and not is_video_file(item.source)
+            if image is not None and tag:
                 target = item.source if cfg.in_place else out / "tagged" / safe_name(item.source)
                 try:
                     rec["metadata"] = str(write_metadata(item.source, rec, target))

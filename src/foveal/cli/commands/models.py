@@ -16,7 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=_list)
 
-    info = msub.add_parser("info", help="everything about one model (weights, licence, preprocessing, metrics)")
+    info = msub.add_parser(
+        "info", help="everything about one model (weights, licence, metadata, metrics)"
+    )
     info.add_argument("name")
     info.set_defaults(func=_info)
 
@@ -56,7 +58,8 @@ def _info(args: argparse.Namespace) -> int:
     from foveal.zoo import get
 
     spec = get(args.name)
-    print(json.dumps({**spec.to_dict(), "available": _where(spec)}, indent=2))
+    facts = {**spec.to_dict(), "meta": spec.meta.to_dict(), "available": _where(spec)}
+    print(json.dumps(facts, indent=2))
     return 0
 
 

@@ -8,13 +8,16 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from foveal.tasks import TASKS
+
     p = sub.add_parser(
         "serve",
         help="serve every task over HTTP, with a web page (127.0.0.1 by default)",
         description=(
-            "Start the foveal HTTP service: POST /v1/classify, /v1/detect, /v1/faces/detect, "
-            "/v1/faces/identify, /v1/ocr, /v1/analyze; GET /health, /v1/models, /docs (OpenAPI) and / "
-            "(web page). Models load on first use and are shared by all requests."
+            "Start the foveal HTTP service: POST /v1/TASK for every task ("
+            + ", ".join(TASKS) + ") and /v1/analyze for several; GET /health, /v1/models, "
+            "/docs (OpenAPI) and / (web page). Models load on first use and are shared by all "
+            "requests."
         ),
         epilog="example: FOVEAL_API_TOKEN=s3cret foveal serve --port 8000 --preload classify",
     )

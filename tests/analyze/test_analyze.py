@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import foveal
-from foveal.analyze.tasks import TASKS, Task, TaskUnavailableError, resolve_tasks, run_task
+from foveal.analyze.tasks import TaskUnavailableError, resolve_tasks, run_task
 from foveal.cli import main
+from foveal.tasks import TASKS, TaskSpec, register_task, unregister_task
 
 
 def _records(path: Path) -> list[dict]:
@@ -110,15 +111,19 @@ def test_csv_html_and_annotated_outputs(photo_dir: Path, text_page: Path, tmp_pa
         assert foveal.load_image(p).shape[2] == 3
 
 
-def test_tasks_all_keeps_what_runs_and_names_what_does_not(monkeypatch) -> None:
+def test_tasks_all_keeps_what_runs_and_names_what_does_not() -> None:
     ok, skipped = resolve_tasks("all")
     assert "classify" in ok
     assert set(ok) | set(skipped) == {"classify", "detect", "faces", "ocr"}
     for name, reason in skipped.items():
-        assert name in reason or TASKS[name].verb in reason
-    monkeypatch.setitem(TASKS, "fancy", Task("fancy", "no_such_verb", "a future issue", {}))
-    with pytest.raises(TaskUnavailableError, match=r"'fancy' needs foveal.api.no_such_verb\(\)"):
-        resolve_tasks("classify,fancy")
+        assert name in reason or str(TASKS[name].default_model) in reason
+    register_task(TaskSpec("fancy", "foveal.tasks.no_such_task:Fancy", "foveal.results:Faces", "?"))
+    try:
+        with pytest.raises(TaskUnavailableError,
+                           match=r"task 'fancy' cannot run: foveal.tasks.no_such_task:Fancy does not"):
+            resolve_tasks("classify,fancy")
+    finally:
+        unregister_task("fancy")
 
 
 def test_unknown_task_and_option_are_errors(photo_dir: Path, tmp_path: Path, capsys) -> None:

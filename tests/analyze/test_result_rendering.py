@@ -1,21 +1,25 @@
 """Every result type flows through analyze's outputs (JSONL, CSV, HTML, annotations, XMP) and the
-service. The detect/faces/OCR verbs are replaced here by stand-ins returning fixed results in the
-agreed formats (foveal.results), so this runs before those tasks are merged; the real verbs are
-tested in test_analyze_all_tasks.py."""
+service. The detect/faces/OCR tasks are replaced here (in the task table) by stand-in predictors
+returning fixed results in the agreed formats (foveal.results); the real tasks are tested in
+test_analyze_all_tasks.py."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
 import pytest
 
-import foveal.api
+import foveal
 from foveal.cli import main
 from foveal.results import Detections, Faces, TextLines
+from foveal.tasks import TASKS, register_task
+from foveal.tasks.predictor import Predictor
 
 
 def _detect(image, **kw):
@@ -32,11 +36,38 @@ def _text(image, **kw):
     return TextLines(poly, ["Total: 12 EUR"], np.array([0.97]), model="stand-in")
 
 
+class StandIn(Predictor):
+    """A predictor whose result is fixed (``make`` gives it)."""
+
+    make: Any = None
+
+    def prepare(self, image: np.ndarray) -> None:
+        return None
+
+    def run(self, prepared: list[None], options: Any) -> list[Any]:
+        return [type(self).make(None) for _ in prepared]
+
+
+class DetectStandIn(StandIn):
+    task, make = "detect", staticmethod(_detect)
+
+
+class FacesStandIn(StandIn):
+    task, make = "faces", staticmethod(_faces)
+
+
+class TextStandIn(StandIn):
+    task, make = "ocr", staticmethod(_text)
+
+
 @pytest.fixture()
-def stand_ins(monkeypatch):
-    monkeypatch.setattr(foveal.api, "detect", _detect, raising=False)
-    monkeypatch.setattr(foveal.api, "detect_faces", _faces, raising=False)
-    monkeypatch.setattr(foveal.api, "read_text", _text, raising=False)
+def stand_ins():
+    saved = {n: TASKS[n] for n in ("detect", "faces", "ocr")}
+    for name, cls in (("detect", "DetectStandIn"), ("faces", "FacesStandIn"), ("ocr", "TextStandIn")):
+        register_task(dataclasses.replace(saved[name], predictor=f"{__name__}:{cls}", init_options=()))
+    yield
+    for spec in saved.values():
+        register_task(spec)
 
 
 def test_outputs_carry_every_result_type(stand_ins, photo_dir: Path, tmp_path: Path) -> None:

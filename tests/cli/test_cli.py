@@ -54,6 +54,9 @@ def test_models_list_info_and_export(tmp_path: Path) -> None:
     assert res.returncode == 0 and "mobilenet_v2.imagenet" in res.stdout and "package" in res.stdout
     info = json.loads(foveal("models", "info", "efficientnet_lite0.imagenet").stdout)
     assert info["weights"]["licence"] == "Apache-2.0" and info["preprocess"]["input_size"] == [224, 224]
+    meta = info["meta"]  # the ModelMeta its ONNX export embeds
+    assert (meta["name"], meta["task"], len(meta["labels"])) == ("efficientnet_lite0.imagenet", "classify", 1000)
+    assert meta["preprocess"]["input_size"] == [224, 224]
     out = tmp_path / "m.onnx"
     res = foveal("export", "mobilenet_v2.imagenet", "-o", str(out))
     assert res.returncode == 0 and out.is_file() and "max |onnx - torch|" in res.stdout

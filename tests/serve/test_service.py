@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 import foveal
-from foveal.analyze.tasks import verb_installed
+from foveal.analyze.tasks import check_task
+from foveal.tasks import TASKS
 
 
 def _png(w: int, h: int) -> bytes:
@@ -34,7 +35,8 @@ def test_health_page_and_openapi(server: str) -> None:
     page = httpx.get(server + "/")
     assert page.status_code == 200 and '<canvas id="canvas"' in page.text
     spec = httpx.get(server + "/openapi.json").json()
-    for path in ("/v1/classify", "/v1/detect", "/v1/faces/detect", "/v1/faces/identify", "/v1/ocr", "/v1/analyze"):
+    for path in ("/v1/classify", "/v1/detect", "/v1/faces/detect", "/v1/faces/identify", "/v1/ocr",
+                 "/v1/faces", "/v1/identify", "/v1/analyze"):
         assert "post" in spec["paths"][path]
     assert httpx.get(server + "/docs").status_code == 200
 
@@ -43,7 +45,8 @@ def test_models_lists_tasks(client: httpx.Client) -> None:
     body = client.get("/v1/models").json()
     tasks = {t["name"]: t for t in body["tasks"]}
     assert set(tasks) == {"classify", "detect", "faces", "identify", "ocr"}
-    assert tasks["classify"]["installed"] is True
+    assert tasks["classify"]["available"] is True and tasks["classify"]["options"]["top_k"] == 5
+    assert tasks["detect"]["in_all"] is True and tasks["identify"]["in_all"] is False
     assert "mobilenet_v2.imagenet" in [m["name"] for m in body["zoo"]]
     assert body["limits"]["max_pixels"] == 4_000_000
 
@@ -72,17 +75,22 @@ def test_analyze_endpoint(client: httpx.Client, photos: dict[str, Path]) -> None
 
 
 @pytest.mark.parametrize("path,task", [("/v1/detect", "detect"), ("/v1/faces/detect", "faces"),
-                                       ("/v1/faces/identify", "identify"), ("/v1/ocr", "ocr")])
+                                       ("/v1/faces", "faces"), ("/v1/faces/identify", "identify"),
+                                       ("/v1/identify", "identify"), ("/v1/ocr", "ocr")])
 def test_other_endpoints_answer_json(client: httpx.Client, path: str, task: str) -> None:
-    """Before the task's branch is merged: 501 naming the missing verb; after: 200 with a record."""
+    """A task that loads answers 200 with a record; one whose code does not import here, 501
+    naming it; one whose model is missing, 422 saying why."""
     r = client.post(path, files={"file": ("x.png", _png(64, 48))})
-    if verb_installed(task) and task == "identify" and r.status_code == 422:
+    reason = check_task(task)
+    if reason is None and task == "identify" and r.status_code == 422:
         assert "error" in r.json()  # e.g. no enrolled gallery yet: a clear 4xx, never a 500
-    elif verb_installed(task):
+    elif reason is None:
         assert r.status_code == 200, r.text
         assert r.json()["width"] == 64 and task in r.json()
+    elif "does not import" in reason:
+        _check_error(r, 501, TASKS[task].predictor)
     else:
-        _check_error(r, 501, f"foveal.api.{foveal.analyze.tasks.TASKS[task].verb}()")
+        _check_error(r, 422)
 
 
 def test_bad_uploads_get_4xx_json(client: httpx.Client, photos: dict[str, Path]) -> None:
@@ -135,23 +143,21 @@ def test_token_is_enforced(server: str) -> None:
 def test_models_load_once_and_timeout_gives_504(photos: dict[str, Path]) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    import foveal.api
-    from foveal.analyze.tasks import LOAD_LOCK
     from foveal.serve.app import ServeSettings
     from foveal.serve.background import serve_in_thread
+    from foveal.tasks import forget_predictors
 
     img = {"file": ("c.png", photos["chelsea"].read_bytes())}
-    with LOAD_LOCK:
-        foveal.api._classifier.cache_clear()
+    forget_predictors("classify")
     with serve_in_thread(ServeSettings(preload=["classify"], workers=2)) as url:
-        assert foveal.api._classifier.cache_info().currsize == 1  # loaded at start-up
+        assert TASKS["classify"].is_loaded()  # loaded at start-up
+        first = TASKS["classify"].load()
         assert {t["name"]: t["loaded"] for t in httpx.get(url + "/v1/models").json()["tasks"]}["classify"]
         with ThreadPoolExecutor(8) as pool:
             codes = list(pool.map(lambda _: httpx.post(url + "/v1/classify", files=img, timeout=120).status_code,
                                   range(8)))
     assert codes == [200] * 8
-    info = foveal.api._classifier.cache_info()
-    assert (info.misses, info.currsize) == (1, 1)  # one model, shared by every request
+    assert TASKS["classify"].load() is first  # one model, shared by every request
     with serve_in_thread(ServeSettings(timeout_s=0.001)) as url:
         _check_error(httpx.post(url + "/v1/classify", files=img), 504, "limit")
 

@@ -93,11 +93,11 @@ def load_runner(name: str, opts: dict[str, Any] | None = None) -> TaskRunner:
         FovealError: its model cannot be opened (missing weights, wrong file ...).
     """
     spec = get_task(name)
-    init, call = spec.split_options(opts)
     try:
+        init, call = spec.split_options(opts)
         predictor = spec.load(**init)
     except ImportError as exc:
-        raise TaskUnavailableError(f"task {name!r} cannot be imported: {exc}") from exc
+        raise TaskUnavailableError(f"{spec.predictor} does not import here: {exc}") from exc
     return TaskRunner(name, predictor, predictor.options(**call))
 
 
@@ -157,7 +157,10 @@ def run_task(name: str, image: np.ndarray, **opts: Any) -> dict[str, Any]:
 def option_types(spec: TaskSpec) -> dict[str, Any]:
     """The type of each option of a task: the ``Options`` field types; ``str`` for constructor
     options (model names and paths)."""
-    options_cls = spec.predictor_class().Options
+    try:
+        options_cls = spec.predictor_class().Options
+    except ImportError as exc:
+        raise TaskUnavailableError(f"{spec.predictor} does not import here: {exc}") from exc
     hints = typing.get_type_hints(options_cls)
     types_ = {k: str for k in spec.init_options}
     types_.update({f.name: hints[f.name] for f in dataclasses.fields(options_cls)})

@@ -23,7 +23,9 @@ from foveal.tasks.predictor import Predictor
 
 
 def _detect(image, **kw):
-    return Detections(np.array([[10, 20, 110, 220]]), np.array([0.9]), np.array([0]), ["person"], "stand-in")
+    return Detections(
+        np.array([[10, 20, 110, 220]]), np.array([0.9]), np.array([0]), ["person"], "stand-in"
+    )
 
 
 def _faces(image, **kw):
@@ -63,8 +65,14 @@ class TextStandIn(StandIn):
 @pytest.fixture()
 def stand_ins():
     saved = {n: TASKS[n] for n in ("detect", "faces", "ocr")}
-    for name, cls in (("detect", "DetectStandIn"), ("faces", "FacesStandIn"), ("ocr", "TextStandIn")):
-        register_task(dataclasses.replace(saved[name], predictor=f"{__name__}:{cls}", init_options=()))
+    for name, cls in (
+        ("detect", "DetectStandIn"),
+        ("faces", "FacesStandIn"),
+        ("ocr", "TextStandIn"),
+    ):
+        register_task(
+            dataclasses.replace(saved[name], predictor=f"{__name__}:{cls}", init_options=())
+        )
     yield
     for spec in saved.values():
         register_task(spec)
@@ -72,23 +80,47 @@ def stand_ins():
 
 def test_outputs_carry_every_result_type(stand_ins, photo_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    rc = main(["analyze", str(photo_dir / "rocket.jpg"), "--tasks", "all", "--out", str(out), "--no-progress",
-               "--csv", "--html", "--annotate", "--write-metadata"])
+    rc = main(
+        [
+            "analyze",
+            str(photo_dir / "rocket.jpg"),
+            "--tasks",
+            "all",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--csv",
+            "--html",
+            "--annotate",
+            "--write-metadata",
+        ]
+    )
     assert rc == 0
     rec = json.loads((out / "records.jsonl").read_text())
     assert rec["detect"] == _detect(None).to_dict()
     assert rec["faces"] == _faces(None).to_dict()
     assert rec["ocr"]["text"] == "Total: 12 EUR"
     row = next(csv.DictReader(open(out / "records.csv")))
-    assert (row["detect_count"], row["detect_labels"], row["faces_count"], row["ocr_text"]) == \
-        ("1", "person", "1", "Total: 12 EUR")
+    assert (row["detect_count"], row["detect_labels"], row["faces_count"], row["ocr_text"]) == (
+        "1",
+        "person",
+        "1",
+        "Total: 12 EUR",
+    )
     page = (out / "report.html").read_text()
     assert "person &times;1" in page and "1 face(s)" in page and "Total: 12 EUR" in page
     ann = foveal.load_image(next((out / "annotated").iterdir()))
-    edge = ann[130:210, 10:12].astype(int)  # the left edge of the person box, drawn green (0, 200, 80)
+    edge = ann[130:210, 10:12].astype(
+        int
+    )  # the left edge of the person box, drawn green (0, 200, 80)
     assert np.abs(edge - np.array([0, 200, 80])).mean() < 40
     tagged = Path(rec["metadata"]).read_bytes()
-    for piece in (b"<rdf:li>person</rdf:li>", b"<rdf:li>face</rdf:li>", b"Total: 12 EUR", b"mwg-rs:Regions"):
+    for piece in (
+        b"<rdf:li>person</rdf:li>",
+        b"<rdf:li>face</rdf:li>",
+        b"Total: 12 EUR",
+        b"mwg-rs:Regions",
+    ):
         assert piece in tagged
 
 
@@ -97,7 +129,10 @@ def test_service_returns_every_result_type(stand_ins, photo_dir: Path) -> None:
 
     img = {"file": ("r.jpg", (photo_dir / "rocket.jpg").read_bytes())}
     with serve_in_thread() as url:
-        assert httpx.post(url + "/v1/detect", files=img).json()["detect"]["detections"][0]["name"] == "person"
+        assert (
+            httpx.post(url + "/v1/detect", files=img).json()["detect"]["detections"][0]["name"]
+            == "person"
+        )
         assert len(httpx.post(url + "/v1/faces/detect", files=img).json()["faces"]["faces"]) == 1
         assert httpx.post(url + "/v1/ocr", files=img).json()["ocr"]["text"] == "Total: 12 EUR"
         body = httpx.post(url + "/v1/analyze", files=img, data={"tasks": "all"}, timeout=60).json()
@@ -109,8 +144,15 @@ def test_web_page_draws_every_result_type(stand_ins, photo_dir: Path) -> None:
 
     from foveal.serve.background import serve_in_thread
 
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
     with serve_in_thread() as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
         try:
@@ -121,17 +163,22 @@ def test_web_page_draws_every_result_type(stand_ins, photo_dir: Path) -> None:
             page.set_input_files("#file", str(photo_dir / "rocket.jpg"))
             page.wait_for_function("document.getElementById('canvas').width === 640")
             page.click("#run")
-            page.wait_for_function("document.getElementById('status').textContent.startsWith('done')",
-                                   timeout=120_000)
+            page.wait_for_function(
+                "document.getElementById('status').textContent.startsWith('done')", timeout=120_000
+            )
             items = page.locator("#results li").all_inner_texts()
             shapes = int(page.get_attribute("#canvas", "data-shapes"))
-            green = page.evaluate("() => Array.from(document.getElementById('canvas').getContext('2d')"
-                                  ".getImageData(10, 150, 1, 1).data)")
+            green = page.evaluate(
+                "() => Array.from(document.getElementById('canvas').getContext('2d')"
+                ".getImageData(10, 150, 1, 1).data)"
+            )
             keep = Path(__file__).resolve().parents[2] / "out"
             keep.mkdir(exist_ok=True)
             page.screenshot(path=str(keep / "web_page_all_results.png"), full_page=True)
         finally:
             browser.close()
-    assert "object: person 0.90" in items and "face: 0.95" in items and "text: Total: 12 EUR" in items
+    assert (
+        "object: person 0.90" in items and "face: 0.95" in items and "text: Total: 12 EUR" in items
+    )
     assert shapes == 4  # person box, face box, text polygon, top label
     assert green[:3] == [0, 200, 80]

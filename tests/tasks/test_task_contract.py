@@ -35,9 +35,14 @@ class CountingBrightness(BrightnessPredictor):
 
 
 def _spec(name: str, predictor: str) -> TaskSpec:
-    return TaskSpec(name, predictor, "brightness_task:Brightness",
-                    "mean brightness, and whether it is at least a threshold",
-                    init_options=(), in_all=False)
+    return TaskSpec(
+        name,
+        predictor,
+        "brightness_task:Brightness",
+        "mean brightness, and whether it is at least a threshold",
+        init_options=(),
+        in_all=False,
+    )
 
 
 @pytest.fixture()
@@ -86,20 +91,48 @@ def test_the_registered_task_is_in_the_table_and_the_api(brightness: TaskSpec) -
     assert brightness.load() is brightness.load()  # one shared predictor
 
 
-def test_the_task_runs_in_foveal_analyze(brightness: TaskSpec, folder: Path, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_task_runs_in_foveal_analyze(
+    brightness: TaskSpec, folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit):
         main(["analyze", "--help"])
     assert "brightness" in capsys.readouterr().out
     out = tmp_path / "out"
-    rc = main(["analyze", str(folder), "--tasks", "brightness", "--out", str(out), "--no-progress",
-               "--option", "brightness.threshold=0.4", "--batch-size", "3"])
+    rc = main(
+        [
+            "analyze",
+            str(folder),
+            "--tasks",
+            "brightness",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--option",
+            "brightness.threshold=0.4",
+            "--batch-size",
+            "3",
+        ]
+    )
     assert rc == 0
     recs = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
     assert [Path(r["source"]).name for r in recs] == ["0.png", "1.png", "2.png", "3.png"]
     assert [r["brightness"]["bright"] for r in recs] == [False, False, True, True]
-    assert main(["analyze", str(folder), "--tasks", "brightness", "--out", str(out),
-                 "--overwrite", "--option", "brightness.threshold=lots"]) == 2
+    assert (
+        main(
+            [
+                "analyze",
+                str(folder),
+                "--tasks",
+                "brightness",
+                "--out",
+                str(out),
+                "--overwrite",
+                "--option",
+                "brightness.threshold=lots",
+            ]
+        )
+        == 2
+    )
     assert "expected a number, got 'lots'" in capsys.readouterr().err
 
 
@@ -114,17 +147,23 @@ def test_the_task_is_served(brightness: TaskSpec) -> None:
         tasks = {t["name"]: t for t in client.get("/v1/models").json()["tasks"]}
         assert tasks["brightness"]["options"] == {"threshold": 0.5}
         assert tasks["brightness"]["available"] is True
-        r = client.post("/v1/brightness", files={"file": ("g.png", _png(200))},
-                        data={"threshold": "0.9"})
+        r = client.post(
+            "/v1/brightness", files={"file": ("g.png", _png(200))}, data={"threshold": "0.9"}
+        )
         assert r.status_code == 200, r.text
-        assert r.json() == {"width": 32, "height": 24,
-                            "brightness": {"mean": 0.7843, "bright": False}}
-        r = client.post("/v1/analyze", files={"file": ("g.png", _png(200))},
-                        data={"tasks": "brightness"})
+        assert r.json() == {
+            "width": 32,
+            "height": 24,
+            "brightness": {"mean": 0.7843, "bright": False},
+        }
+        r = client.post(
+            "/v1/analyze", files={"file": ("g.png", _png(200))}, data={"tasks": "brightness"}
+        )
         assert r.json()["brightness"]["bright"] is True
         for value, words in (("high", "expected a number, got 'high'"), ("3", "within 0..1")):
-            r = client.post("/v1/brightness", files={"file": ("g.png", _png(200))},
-                            data={"threshold": value})
+            r = client.post(
+                "/v1/brightness", files={"file": ("g.png", _png(200))}, data={"threshold": value}
+            )
             assert r.status_code == 422 and words in r.json()["error"], r.text
         assert "/v1/brightness" in client.get("/openapi.json").json()["paths"]
 

@@ -112,7 +112,9 @@ def analyze_items(
                 if not isinstance(res, FovealError):
                     raise res
                 if report is not None:
-                    report.add_bad(it.source if it.frame is None else f"{it.source}#{it.frame}", res)
+                    report.add_bad(
+                        it.source if it.frame is None else f"{it.source}#{it.frame}", res
+                    )
                 rec["error"] = str(res)
                 yield it, None, rec
                 continue

@@ -78,7 +78,9 @@ def _open_video(path: str):  # -> cv2.VideoCapture
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
         cap.release()
-        raise ImageError(f"{path} could not be opened as a video (OpenCV/FFmpeg cannot read it)", path)
+        raise ImageError(
+            f"{path} could not be opened as a video (OpenCV/FFmpeg cannot read it)", path
+        )
     return cap
 
 

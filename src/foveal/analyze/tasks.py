@@ -78,9 +78,7 @@ def parse_tasks(text: str | Sequence[str]) -> list[str]:
         names = all_tasks() if name == "all" else [get_task(name).name]
         out += [n for n in names if n not in out]
     if not out:
-        raise ConfigError(
-            f"no task given in {text!r}; e.g. --tasks classify,detect or --tasks all"
-        )
+        raise ConfigError(f"no task given in {text!r}; e.g. --tasks classify,detect or --tasks all")
     return out
 
 

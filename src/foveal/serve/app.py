@@ -88,7 +88,11 @@ class _BodyLimit:
                     await _send_json(send, 400, "Content-Length is not a number")
                     return
                 if size > limit:
-                    await _send_json(send, 413, f"request body of {size:,} bytes is over the limit of {limit:,} bytes")
+                    await _send_json(
+                        send,
+                        413,
+                        f"request body of {size:,} bytes is over the limit of {limit:,} bytes",
+                    )
                     return
         seen = 0
         exceeded = False
@@ -109,7 +113,9 @@ class _BodyLimit:
             if exceeded:  # whatever the app made of the cut-off body, the answer is 413
                 if message["type"] == "http.response.start" and not started:
                     started = True
-                    await _send_json(send, 413, f"request body is over the limit of {limit:,} bytes")
+                    await _send_json(
+                        send, 413, f"request body is over the limit of {limit:,} bytes"
+                    )
                 return
             if message["type"] == "http.response.start":
                 started = True
@@ -126,8 +132,16 @@ async def _send_json(send: Any, status: int, message: str) -> None:
     import json
 
     body = json.dumps({"error": message, "status": status}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -158,8 +172,11 @@ class Engine:
                 "the upload is not an image foveal can read (JPEG, PNG, TIFF, BMP, GIF, WebP)",
             ) from exc
         if w * h > self.settings.max_pixels:
-            raise ApiError(413, f"the image is {w}x{h} = {w * h:,} pixels, over this service's "
-                                f"limit of {self.settings.max_pixels:,}; send a smaller image")
+            raise ApiError(
+                413,
+                f"the image is {w}x{h} = {w * h:,} pixels, over this service's "
+                f"limit of {self.settings.max_pixels:,}; send a smaller image",
+            )
         try:
             return load_image(data, max_pixels=self.settings.max_pixels)
         except ImageError as exc:
@@ -205,9 +222,14 @@ ALIASES = {"faces": "/v1/faces/detect", "identify": "/v1/faces/identify"}
 
 def task_info(spec: TaskSpec) -> dict[str, Any]:
     """One entry of ``/v1/models``: the task, whether its code imports, its options."""
-    info: dict[str, Any] = {"name": spec.name, "verb": spec.verb, "help": spec.help,
-                            "default_model": spec.default_model, "in_all": spec.in_all,
-                            "loaded": spec.is_loaded()}
+    info: dict[str, Any] = {
+        "name": spec.name,
+        "verb": spec.verb,
+        "help": spec.help,
+        "default_model": spec.default_model,
+        "in_all": spec.in_all,
+        "loaded": spec.is_loaded(),
+    }
     try:
         info["options"] = spec.options()
         info["available"] = True
@@ -233,10 +255,17 @@ def task_endpoint(spec: TaskSpec, handle: Any, upload: Any) -> Any:
             raise ApiError(422, str(exc)) from exc
         return await handle(file, [spec.name], {spec.name: opts})
 
-    params = [inspect.Parameter("file", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                default=upload, annotation=UploadFile)]
-    params += [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=Form(None),
-                                 annotation=str | None) for n in names]
+    params = [
+        inspect.Parameter(
+            "file", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=upload, annotation=UploadFile
+        )
+    ]
+    params += [
+        inspect.Parameter(
+            n, inspect.Parameter.KEYWORD_ONLY, default=Form(None), annotation=str | None
+        )
+        for n in names
+    ]
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     endpoint.__name__ = f"task_{spec.name}"
     return endpoint
@@ -265,7 +294,7 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         title="foveal",
         version=__version__,
         description="Computer vision over HTTP: " + ", ".join(TASKS) + ". Send an image as "
-                    "multipart field `file`. With a token set, send `Authorization: Bearer TOKEN`.",
+        "multipart field `file`. With a token set, send `Authorization: Bearer TOKEN`.",
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -283,8 +312,9 @@ def create_app(settings: ServeSettings | None = None) -> Any:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = [f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}"
-                 for e in exc.errors()]
+        parts = [
+            f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+        ]
         return err(422, "invalid request: " + "; ".join(parts))
 
     @app.exception_handler(TaskUnavailableError)
@@ -330,23 +360,37 @@ def create_app(settings: ServeSettings | None = None) -> Any:
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/v1/models", summary="the tasks (options, whether loaded) and the model zoo",
-             dependencies=guarded)
+    @app.get(
+        "/v1/models",
+        summary="the tasks (options, whether loaded) and the model zoo",
+        dependencies=guarded,
+    )
     async def models() -> dict[str, Any]:
         from foveal.zoo import get, list_models
 
         return {
             "tasks": [task_info(spec) for spec in TASKS.values()],
-            "zoo": [{"name": n, "task": get(n).task, "licence": get(n).weights.licence}
-                    for n in list_models()],
-            "limits": {"max_bytes": settings.max_bytes, "max_pixels": settings.max_pixels,
-                       "timeout_s": settings.timeout_s},
+            "zoo": [
+                {"name": n, "task": get(n).task, "licence": get(n).weights.licence}
+                for n in list_models()
+            ],
+            "limits": {
+                "max_bytes": settings.max_bytes,
+                "max_pixels": settings.max_pixels,
+                "timeout_s": settings.timeout_s,
+            },
         }
 
-    @app.post("/v1/analyze", summary="several tasks at once (comma-separated, or 'all')",
-              dependencies=guarded)
-    async def analyze(file: UploadFile = upload, tasks: str = Form("classify"),
-                      top_k: int = Form(5, ge=1, le=1000)) -> dict[str, Any]:
+    @app.post(
+        "/v1/analyze",
+        summary="several tasks at once (comma-separated, or 'all')",
+        dependencies=guarded,
+    )
+    async def analyze(
+        file: UploadFile = upload,
+        tasks: str = Form("classify"),
+        top_k: int = Form(5, ge=1, le=1000),
+    ) -> dict[str, Any]:
         if tasks.strip() == "all":
             loop = asyncio.get_running_loop()
             names, _ = await loop.run_in_executor(engine.pool, resolve_tasks, "all", None)
@@ -358,7 +402,13 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         endpoint = task_endpoint(spec, handle, upload)
         for path in (f"/v1/{spec.name}", ALIASES.get(spec.name)):
             if path is not None:
-                app.add_api_route(path, endpoint, methods=["POST"], summary=spec.help,
-                                  dependencies=guarded, name=f"{spec.name} {path}")
+                app.add_api_route(
+                    path,
+                    endpoint,
+                    methods=["POST"],
+                    summary=spec.help,
+                    dependencies=guarded,
+                    name=f"{spec.name} {path}",
+                )
 
     return _BodyLimit(app, settings.max_bytes)

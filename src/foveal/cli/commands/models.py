@@ -11,7 +11,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     msub = p.add_subparsers(dest="models_command", metavar="ACTION")
     msub.required = True
 
-    ls = msub.add_parser("list", help="list the models in the zoo and whether their weights are here")
+    ls = msub.add_parser(
+        "list", help="list the models in the zoo and whether their weights are here"
+    )
     ls.add_argument("--task", help="only models of this task (classify, detect, face_detect, ...)")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=_list)
@@ -22,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     info.add_argument("name")
     info.set_defaults(func=_info)
 
-    pull = msub.add_parser("pull", help="make a model's weights available locally (downloads only if needed)")
+    pull = msub.add_parser(
+        "pull", help="make a model's weights available locally (downloads only if needed)"
+    )
     pull.add_argument("name")
     pull.set_defaults(func=_pull)
 

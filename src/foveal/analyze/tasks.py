@@ -1,4 +1,4 @@
-"""The tasks ``foveal analyze`` and the service run: all of them come from :data:`foveal.tasks.TASKS`.
+"""The tasks ``foveal analyze`` and the service run, all from :data:`foveal.tasks.TASKS`.
 
 A task is available when its predictor loads (its code imports and its model opens); one that
 does not is reported with the reason. Every task runs the same way: decoding threads call
@@ -27,7 +27,7 @@ from foveal.tasks import TaskSpec, all_tasks, get_task
 
 
 class TaskUnavailableError(FovealError):
-    """A task's predictor cannot be loaded here (its code does not import, or its model is missing)."""
+    """A task's predictor cannot be loaded here (its code does not import here)."""
 
 
 @dataclass(frozen=True)

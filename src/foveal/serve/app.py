@@ -69,7 +69,7 @@ class ApiError(Exception):
 
 
 class _BodyLimit:
-    """ASGI middleware: refuse request bodies over ``max_bytes`` (Content-Length or streamed) with 413."""
+    """ASGI middleware: refuse bodies over ``max_bytes`` (Content-Length or streamed) with 413."""
 
     def __init__(self, app: Any, max_bytes: int) -> None:
         self.app = app
@@ -146,7 +146,7 @@ async def _send_json(send: Any, status: int, message: str) -> None:
 
 
 class Engine:
-    """Runs tasks in a bounded thread pool; each predictor loads once (on first use) and is shared."""
+    """Runs tasks in a bounded thread pool; each predictor loads once (first use), then is shared."""
 
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings

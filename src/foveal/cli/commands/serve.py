@@ -69,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.host not in LOOPBACK and not settings.token:
         print(
-            f"foveal serve: warning: listening on {args.host} without a token; anyone who can reach "
-            "it can use it (set --token or FOVEAL_API_TOKEN)",
+            f"foveal serve: warning: listening on {args.host} without a token; anyone who can "
+            "reach it can use it (set --token or FOVEAL_API_TOKEN)",
             file=sys.stderr,
         )
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)

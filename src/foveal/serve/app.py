@@ -34,6 +34,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from foveal.errors import ConfigError, FovealError, ImageError
+from foveal.serve.limits import ApiError, BodyLimit
 from foveal.tasks import TASKS, TaskSpec
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -57,92 +58,6 @@ class ServeSettings:
         if kw.get("token") is None:
             kw["token"] = os.environ.get("FOVEAL_API_TOKEN") or None
         return cls(**kw)
-
-
-class ApiError(Exception):
-    """An error with an HTTP status, returned as ``{"error": ..., "status": ...}``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class _BodyLimit:
-    """ASGI middleware: refuse bodies over ``max_bytes`` (Content-Length or streamed) with 413."""
-
-    def __init__(self, app: Any, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.max_bytes
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    size = int(value)
-                except ValueError:
-                    await _send_json(send, 400, "Content-Length is not a number")
-                    return
-                if size > limit:
-                    await _send_json(
-                        send,
-                        413,
-                        f"request body of {size:,} bytes is over the limit of {limit:,} bytes",
-                    )
-                    return
-        seen = 0
-        exceeded = False
-        started = False
-
-        async def limited_receive() -> dict:
-            nonlocal seen, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    exceeded = True
-                    raise ApiError(413, "request body is over the limit")
-            return message
-
-        async def guarded_send(message: dict) -> None:
-            nonlocal started
-            if exceeded:  # whatever the app made of the cut-off body, the answer is 413
-                if message["type"] == "http.response.start" and not started:
-                    started = True
-                    await _send_json(
-                        send, 413, f"request body is over the limit of {limit:,} bytes"
-                    )
-                return
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except ApiError:
-            if not started:
-                await _send_json(send, 413, f"request body is over the limit of {limit:,} bytes")
-
-
-async def _send_json(send: Any, status: int, message: str) -> None:
-    import json
-
-    body = json.dumps({"error": message, "status": status}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 class Engine:
@@ -411,4 +326,4 @@ def create_app(settings: ServeSettings | None = None) -> Any:
                     name=f"{spec.name} {path}",
                 )
 
-    return _BodyLimit(app, settings.max_bytes)
+    return BodyLimit(app, settings.max_bytes)

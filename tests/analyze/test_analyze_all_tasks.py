@@ -1,5 +1,5 @@
-"""foveal analyze with detect, faces and OCR. These need foveal.api.detect / detect_faces / read_text,
-which land with issues 3, 4 and 5: before those branches are merged, these tests fail (by design)."""
+"""foveal analyze with every task of foveal.tasks.TASKS on real photos and a rendered page
+(the real predictors and their models, no stand-ins)."""
 
 from __future__ import annotations
 

@@ -13,8 +13,13 @@ def test_main_job_analyzes_photos_and_a_rendered_page(tmp_path: Path, capsys) ->
     out = capsys.readouterr().out
     assert "espresso" in out and "text.png" in out
     recs = [json.loads(line) for line in (tmp_path / "records.jsonl").read_text().splitlines()]
-    assert [Path(r["source"]).name for r in recs] == ["chelsea.png", "coffee.png", "rocket.jpg",
-                                                      "astronaut.png", "text.png"]
+    assert [Path(r["source"]).name for r in recs] == [
+        "chelsea.png",
+        "coffee.png",
+        "rocket.jpg",
+        "astronaut.png",
+        "text.png",
+    ]
     assert all("classify" in r for r in recs)
     assert (tmp_path / "report.html").stat().st_size > 10_000
 

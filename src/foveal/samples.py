@@ -44,7 +44,9 @@ TEXT_LINES = (
 )
 
 
-def render_text_image(path: str | Path, lines: tuple[str, ...] = TEXT_LINES, *, size: int = 40) -> Path:
+def render_text_image(
+    path: str | Path, lines: tuple[str, ...] = TEXT_LINES, *, size: int = 40
+) -> Path:
     """Render ``lines`` in black DejaVu Sans on white and save it as a PNG (a page foveal makes itself).
 
     >>> render_text_image("page.png")                          # doctest: +SKIP
@@ -55,7 +57,10 @@ def render_text_image(path: str | Path, lines: tuple[str, ...] = TEXT_LINES, *, 
     from foveal.analyze.draw import font
 
     f = font(size)
-    width = max(int(ImageDraw.Draw(Image.new("L", (1, 1))).textlength(t, font=f)) for t in lines) + 2 * size
+    width = (
+        max(int(ImageDraw.Draw(Image.new("L", (1, 1))).textlength(t, font=f)) for t in lines)
+        + 2 * size
+    )
     height = int(len(lines) * size * 1.8 + size)
     img = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(img)
@@ -79,22 +84,41 @@ def main(argv: list[str] | None = None) -> int:
     from foveal.analyze.run import AnalyzeConfig, run_analyze
 
     parser = argparse.ArgumentParser(prog="python -m foveal.samples", description=main.__doc__)
-    parser.add_argument("--out", default="samples-out", help="output folder (default ./samples-out)")
-    parser.add_argument("--tasks", default="all", help="tasks to run (default: all that are available)")
+    parser.add_argument(
+        "--out", default="samples-out", help="output folder (default ./samples-out)"
+    )
+    parser.add_argument(
+        "--tasks", default="all", help="tasks to run (default: all that are available)"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     inputs = [str(p) for p in sample_photos().values()]
     inputs.append(str(render_text_image(out / "inputs" / "text.png")))
-    print(f"foveal main job: foveal analyze --tasks {args.tasks} on {len(inputs)} images "
-          "(scikit-image sample photos and a page rendered here)")
-    stats = run_analyze(AnalyzeConfig(inputs=inputs, tasks=args.tasks, out=str(out), csv=True, html=True,
-                                      annotate=True, overwrite=True, progress=False))
+    print(
+        f"foveal main job: foveal analyze --tasks {args.tasks} on {len(inputs)} images "
+        "(scikit-image sample photos and a page rendered here)"
+    )
+    stats = run_analyze(
+        AnalyzeConfig(
+            inputs=inputs,
+            tasks=args.tasks,
+            out=str(out),
+            csv=True,
+            html=True,
+            annotate=True,
+            overwrite=True,
+            progress=False,
+        )
+    )
     if stats["skipped_tasks"]:
         print(f"  (not run here: {', '.join(stats['skipped_tasks'])}; reasons above)")
     with open(out / "records.jsonl", encoding="utf-8") as fh:
         for line in fh:
             rec = json.loads(line)
-            print(f"  {Path(rec['source']).name:<14} " + "; ".join(_describe(t, rec.get(t, {})) for t in stats["tasks"]))
+            print(
+                f"  {Path(rec['source']).name:<14} "
+                + "; ".join(_describe(t, rec.get(t, {})) for t in stats["tasks"])
+            )
     print(f"records: {out / 'records.jsonl'}  report: {stats['html']}")
     return 1 if stats["bad"] else 0
 
@@ -103,7 +127,9 @@ def _describe(task: str, res: dict) -> str:
     if "error" in res:
         return f"{task}: error {res['error']}"
     if task == "classify":
-        return "classify: " + ", ".join(f"{t['name']} {t['score']:.0%}" for t in res.get("top", [])[:2])
+        return "classify: " + ", ".join(
+            f"{t['name']} {t['score']:.0%}" for t in res.get("top", [])[:2]
+        )
     if task == "detect":
         names = [d["name"] for d in res.get("detections", [])]
         return f"detect: {len(names)} ({', '.join(sorted(set(names)))})"

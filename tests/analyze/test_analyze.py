@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import foveal
-from foveal.analyze.tasks import TASKS, Task, TaskUnavailableError, resolve_tasks, run_task
+from foveal.analyze.tasks import TaskUnavailableError, resolve_tasks, run_task
 from foveal.cli import main
+from foveal.tasks import TASKS, TaskSpec, register_task, unregister_task
 
 
 def _records(path: Path) -> list[dict]:
@@ -21,8 +22,21 @@ def _records(path: Path) -> list[dict]:
 
 def test_records_match_the_verb_and_known_labels(photo_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    rc = main(["analyze", str(photo_dir), "--tasks", "classify", "--out", str(out), "--no-progress",
-               "--batch-size", "3", "--top-k", "3"])
+    rc = main(
+        [
+            "analyze",
+            str(photo_dir),
+            "--tasks",
+            "classify",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--batch-size",
+            "3",
+            "--top-k",
+            "3",
+        ]
+    )
     assert rc == 0
     recs = {Path(r["source"]).stem: r for r in _records(out / "records.jsonl")}
     assert sorted(recs) == ["astronaut", "chelsea", "coffee", "rocket"]
@@ -34,7 +48,9 @@ def test_records_match_the_verb_and_known_labels(photo_dir: Path, tmp_path: Path
         want = foveal.classify(rec["source"], top_k=3).to_dict()
         got = rec["classify"]
         assert [t["name"] for t in got["top"]] == [t["name"] for t in want["top"]], stem
-        np.testing.assert_allclose([t["score"] for t in got["top"]], [t["score"] for t in want["top"]], atol=1e-5)
+        np.testing.assert_allclose(
+            [t["score"] for t in got["top"]], [t["score"] for t in want["top"]], atol=1e-5
+        )
 
 
 def test_bad_files_are_reported_and_skipped(photo_dir: Path, tmp_path: Path, capsys) -> None:
@@ -59,18 +75,40 @@ def test_bad_files_are_reported_and_skipped(photo_dir: Path, tmp_path: Path, cap
 
 def test_resume_continues_after_an_interrupted_run(photo_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert main(["analyze", str(photo_dir), "--tasks", "classify", "--out", str(out), "--no-progress"]) == 0
+    assert (
+        main(["analyze", str(photo_dir), "--tasks", "classify", "--out", str(out), "--no-progress"])
+        == 0
+    )
     full = (out / "records.jsonl").read_text().splitlines(keepends=True)
     assert len(full) == 4
     # An interrupted run: two records written, the third cut mid-line.
     (out / "records.jsonl").write_text("".join(full[:2]) + full[2][:25])
-    assert main(["analyze", str(photo_dir), "--tasks", "classify", "--out", str(out), "--no-progress"]) == 2
-    assert main(["analyze", str(photo_dir), "--tasks", "classify", "--out", str(out), "--no-progress",
-                 "--resume", "--csv"]) == 0
+    assert (
+        main(["analyze", str(photo_dir), "--tasks", "classify", "--out", str(out), "--no-progress"])
+        == 2
+    )
+    assert (
+        main(
+            [
+                "analyze",
+                str(photo_dir),
+                "--tasks",
+                "classify",
+                "--out",
+                str(out),
+                "--no-progress",
+                "--resume",
+                "--csv",
+            ]
+        )
+        == 0
+    )
     recs = _records(out / "records.jsonl")
     assert [r["source"] for r in recs] == [json.loads(line)["source"] for line in full]
     assert recs[:2] == [json.loads(line) for line in full[:2]]
-    assert len(list(csv.DictReader(open(out / "records.csv")))) == 2  # only the resumed ones were new
+    assert (
+        len(list(csv.DictReader(open(out / "records.csv")))) == 2
+    )  # only the resumed ones were new
 
 
 def test_video_frames_sampled_by_fps(shared: Path, tmp_path: Path) -> None:
@@ -81,21 +119,60 @@ def test_video_frames_sampled_by_fps(shared: Path, tmp_path: Path) -> None:
     cap.release()
     assert ok and native == 10 and count == 795
     out = tmp_path / "out"
-    assert main(["analyze", str(video), "--tasks", "classify", "--fps", "0.25", "--out", str(out),
-                 "--no-progress", "--top-k", "1", "--html", "--html-rows", "3"]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(video),
+                "--tasks",
+                "classify",
+                "--fps",
+                "0.25",
+                "--out",
+                str(out),
+                "--no-progress",
+                "--top-k",
+                "1",
+                "--html",
+                "--html-rows",
+                "3",
+            ]
+        )
+        == 0
+    )
     page = (out / "report.html").read_text()
-    assert page.count("data:image/jpeg;base64,") == 3 and "first 3 shown" in page and "#40 (4.0 s)" in page
+    assert (
+        page.count("data:image/jpeg;base64,") == 3
+        and "first 3 shown" in page
+        and "#40 (4.0 s)" in page
+    )
     recs = _records(out / "records.jsonl")
     assert [r["frame"] for r in recs] == list(range(0, count, 40))  # 10 fps / 0.25 fps = every 40th
     assert [r["time"] for r in recs] == [i / 10 for i in range(0, count, 40)]
     assert (recs[0]["width"], recs[0]["height"]) == (768, 576)
-    assert recs[0]["classify"] == run_task("classify", np.ascontiguousarray(first[..., ::-1]), top_k=1)
+    assert recs[0]["classify"] == run_task(
+        "classify", np.ascontiguousarray(first[..., ::-1]), top_k=1
+    )
 
 
 def test_csv_html_and_annotated_outputs(photo_dir: Path, text_page: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    rc = main(["analyze", str(photo_dir / "chelsea.png"), str(photo_dir / "coffee.png"), str(text_page),
-               "--tasks", "classify", "--out", str(out), "--no-progress", "--csv", "--html", "--annotate"])
+    rc = main(
+        [
+            "analyze",
+            str(photo_dir / "chelsea.png"),
+            str(photo_dir / "coffee.png"),
+            str(text_page),
+            "--tasks",
+            "classify",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--csv",
+            "--html",
+            "--annotate",
+        ]
+    )
     assert rc == 0
     rows = list(csv.DictReader(open(out / "records.csv", encoding="utf-8")))
     assert [Path(r["source"]).name for r in rows] == ["chelsea.png", "coffee.png", "page.png"]
@@ -110,19 +187,27 @@ def test_csv_html_and_annotated_outputs(photo_dir: Path, text_page: Path, tmp_pa
         assert foveal.load_image(p).shape[2] == 3
 
 
-def test_tasks_all_keeps_what_runs_and_names_what_does_not(monkeypatch) -> None:
+def test_tasks_all_keeps_what_runs_and_names_what_does_not() -> None:
     ok, skipped = resolve_tasks("all")
     assert "classify" in ok
     assert set(ok) | set(skipped) == {"classify", "detect", "faces", "ocr"}
     for name, reason in skipped.items():
-        assert name in reason or TASKS[name].verb in reason
-    monkeypatch.setitem(TASKS, "fancy", Task("fancy", "no_such_verb", "a future issue", {}))
-    with pytest.raises(TaskUnavailableError, match=r"'fancy' needs foveal.api.no_such_verb\(\)"):
-        resolve_tasks("classify,fancy")
+        assert name in reason or str(TASKS[name].default_model) in reason
+    register_task(TaskSpec("fancy", "foveal.tasks.no_such_task:Fancy", "foveal.results:Faces", "?"))
+    try:
+        with pytest.raises(
+            TaskUnavailableError,
+            match=r"task 'fancy' cannot run: foveal.tasks.no_such_task:Fancy does not",
+        ):
+            resolve_tasks("classify,fancy")
+    finally:
+        unregister_task("fancy")
 
 
 def test_unknown_task_and_option_are_errors(photo_dir: Path, tmp_path: Path, capsys) -> None:
-    assert main(["analyze", str(photo_dir), "--tasks", "classify,colour", "--out", str(tmp_path)]) == 2
+    assert (
+        main(["analyze", str(photo_dir), "--tasks", "classify,colour", "--out", str(tmp_path)]) == 2
+    )
     assert "unknown task 'colour'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["analyze", str(photo_dir), "--no-such-option"])
@@ -142,16 +227,34 @@ def test_killed_run_resumes_without_gaps_or_duplicates(tmp_path: Path) -> None:
     src.mkdir()
     rng = np.random.default_rng(0)
     for i in range(60):
-        Image.fromarray(rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)).save(src / f"{i:03d}.png")
+        Image.fromarray(rng.integers(0, 255, (96, 128, 3), dtype=np.uint8)).save(
+            src / f"{i:03d}.png"
+        )
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(Path(foveal.__file__).parents[1])}
-    cmd = [sys.executable, "-m", "foveal", "analyze", str(src), "--tasks", "classify", "--out", str(out),
-           "--no-progress", "--batch-size", "1", "--workers", "1"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "foveal",
+        "analyze",
+        str(src),
+        "--tasks",
+        "classify",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--batch-size",
+        "1",
+        "--workers",
+        "1",
+    ]
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.DEVNULL)
     jsonl = out / "records.jsonl"
     deadline = time.monotonic() + 120
     while not (jsonl.exists() and jsonl.read_bytes().count(b"\n") >= 5):
-        assert proc.poll() is None and time.monotonic() < deadline, "analyze ended before it could be killed"
+        assert proc.poll() is None and time.monotonic() < deadline, (
+            "analyze ended before it could be killed"
+        )
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -1,5 +1,5 @@
-"""foveal analyze with detect, faces and OCR. These need foveal.api.detect / detect_faces / read_text,
-which land with issues 3, 4 and 5: before those branches are merged, these tests fail (by design)."""
+"""foveal analyze with every task of foveal.tasks.TASKS on real photos and a rendered page
+(the real predictors and their models, no stand-ins)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,32 @@ def test_every_task_is_available_after_merge() -> None:
     assert ok == ["classify", "detect", "faces", "ocr"], skipped
 
 
-def test_all_tasks_on_photos_and_a_rendered_page(photo_dir: Path, text_page: Path, tmp_path: Path) -> None:
+def test_all_tasks_on_photos_and_a_rendered_page(
+    photo_dir: Path, text_page: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
-    rc = main(["analyze", str(photo_dir / "astronaut.png"), str(photo_dir / "chelsea.png"), str(text_page),
-               "--tasks", "classify,detect,faces,ocr", "--out", str(out), "--no-progress",
-               "--csv", "--html", "--annotate", "--write-metadata"])
+    rc = main(
+        [
+            "analyze",
+            str(photo_dir / "astronaut.png"),
+            str(photo_dir / "chelsea.png"),
+            str(text_page),
+            "--tasks",
+            "classify,detect,faces,ocr",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--csv",
+            "--html",
+            "--annotate",
+            "--write-metadata",
+        ]
+    )
     assert rc == 0
-    recs = {Path(r["source"]).stem: r for r in map(json.loads, (out / "records.jsonl").read_text().splitlines())}
+    recs = {
+        Path(r["source"]).stem: r
+        for r in map(json.loads, (out / "records.jsonl").read_text().splitlines())
+    }
     astro, cat, page = recs["astronaut"], recs["chelsea"], recs["page"]
     for rec in recs.values():
         assert all("error" not in rec[t] for t in ("classify", "detect", "faces", "ocr")), rec
@@ -30,7 +49,7 @@ def test_all_tasks_on_photos_and_a_rendered_page(photo_dir: Path, text_page: Pat
 
     haar = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
     gray = cv2.cvtColor(cv2.imread(str(photo_dir / "astronaut.png")), cv2.COLOR_BGR2GRAY)
-    (hx, hy, hw, hh), = haar.detectMultiScale(gray, 1.1, 5)
+    ((hx, hy, hw, hh),) = haar.detectMultiScale(gray, 1.1, 5)
     assert "person" in [d["name"] for d in astro["detect"]["detections"]]
     assert len(astro["faces"]["faces"]) == 1
     x1, y1, x2, y2 = astro["faces"]["faces"][0]["box"]
@@ -64,8 +83,15 @@ def test_web_page_draws_every_task(photos: dict[str, Path], tmp_path: Path) -> N
     from foveal.serve.app import ServeSettings
     from foveal.serve.background import serve_in_thread
 
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
     with serve_in_thread(ServeSettings(timeout_s=120)) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
         try:
@@ -76,8 +102,9 @@ def test_web_page_draws_every_task(photos: dict[str, Path], tmp_path: Path) -> N
             page.set_input_files("#file", str(photos["astronaut"]))
             page.wait_for_function("document.getElementById('canvas').width === 512")
             page.click("#run")
-            page.wait_for_function("document.getElementById('status').textContent.startsWith('done')",
-                                   timeout=180_000)
+            page.wait_for_function(
+                "document.getElementById('status').textContent.startsWith('done')", timeout=180_000
+            )
             items = page.locator("#results li").all_inner_texts()
             shapes = int(page.get_attribute("#canvas", "data-shapes"))
             page.screenshot(path=str(tmp_path / "all_tasks.png"), full_page=True)

@@ -20,11 +20,38 @@ def test_ray_engine_matches_local_engine(photo_dir: Path, shared: Path, tmp_path
     shutil.copytree(photo_dir, src)
     (src / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     video = str(shared / "data" / "video" / "vtest.avi")
-    common = [str(src), video, "--tasks", "classify", "--fps", "0.2", "--top-k", "3", "--no-progress",
-              "--batch-size", "4"]
-    assert main(["analyze", *common, "--out", str(tmp_path / "local")]) == 1  # 1: broken.jpg was skipped
-    assert main(["analyze", *common, "--out", str(tmp_path / "ray"), "--engine", "ray", "--num-cpus", "2",
-                 "--csv"]) == 1
+    common = [
+        str(src),
+        video,
+        "--tasks",
+        "classify",
+        "--fps",
+        "0.2",
+        "--top-k",
+        "3",
+        "--no-progress",
+        "--batch-size",
+        "4",
+    ]
+    assert (
+        main(["analyze", *common, "--out", str(tmp_path / "local")]) == 1
+    )  # 1: broken.jpg was skipped
+    assert (
+        main(
+            [
+                "analyze",
+                *common,
+                "--out",
+                str(tmp_path / "ray"),
+                "--engine",
+                "ray",
+                "--num-cpus",
+                "2",
+                "--csv",
+            ]
+        )
+        == 1
+    )
     local = _load([tmp_path / "local" / "records.jsonl"])
     parts = record_files(tmp_path / "ray" / "records")
     assert parts and all(p.suffix == ".jsonl" for p in parts)

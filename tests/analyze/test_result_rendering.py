@@ -1,25 +1,31 @@
 """Every result type flows through analyze's outputs (JSONL, CSV, HTML, annotations, XMP) and the
-service. The detect/faces/OCR verbs are replaced here by stand-ins returning fixed results in the
-agreed formats (foveal.results), so this runs before those tasks are merged; the real verbs are
-tested in test_analyze_all_tasks.py."""
+service. The detect/faces/OCR tasks are replaced here (in the task table) by stand-in predictors
+returning fixed results in the agreed formats (foveal.results); the real tasks are tested in
+test_analyze_all_tasks.py."""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
 import pytest
 
-import foveal.api
+import foveal
 from foveal.cli import main
 from foveal.results import Detections, Faces, TextLines
+from foveal.tasks import TASKS, register_task
+from foveal.tasks.predictor import Predictor
 
 
 def _detect(image, **kw):
-    return Detections(np.array([[10, 20, 110, 220]]), np.array([0.9]), np.array([0]), ["person"], "stand-in")
+    return Detections(
+        np.array([[10, 20, 110, 220]]), np.array([0.9]), np.array([0]), ["person"], "stand-in"
+    )
 
 
 def _faces(image, **kw):
@@ -32,32 +38,89 @@ def _text(image, **kw):
     return TextLines(poly, ["Total: 12 EUR"], np.array([0.97]), model="stand-in")
 
 
+class StandIn(Predictor):
+    """A predictor whose result is fixed (``make`` gives it)."""
+
+    make: Any = None
+
+    def prepare(self, image: np.ndarray) -> None:
+        return None
+
+    def run(self, prepared: list[None], options: Any) -> list[Any]:
+        return [type(self).make(None) for _ in prepared]
+
+
+class DetectStandIn(StandIn):
+    task, make = "detect", staticmethod(_detect)
+
+
+class FacesStandIn(StandIn):
+    task, make = "faces", staticmethod(_faces)
+
+
+class TextStandIn(StandIn):
+    task, make = "ocr", staticmethod(_text)
+
+
 @pytest.fixture()
-def stand_ins(monkeypatch):
-    monkeypatch.setattr(foveal.api, "detect", _detect, raising=False)
-    monkeypatch.setattr(foveal.api, "detect_faces", _faces, raising=False)
-    monkeypatch.setattr(foveal.api, "read_text", _text, raising=False)
+def stand_ins():
+    saved = {n: TASKS[n] for n in ("detect", "faces", "ocr")}
+    for name, cls in (
+        ("detect", "DetectStandIn"),
+        ("faces", "FacesStandIn"),
+        ("ocr", "TextStandIn"),
+    ):
+        register_task(
+            dataclasses.replace(saved[name], predictor=f"{__name__}:{cls}", init_options=())
+        )
+    yield
+    for spec in saved.values():
+        register_task(spec)
 
 
 def test_outputs_carry_every_result_type(stand_ins, photo_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    rc = main(["analyze", str(photo_dir / "rocket.jpg"), "--tasks", "all", "--out", str(out), "--no-progress",
-               "--csv", "--html", "--annotate", "--write-metadata"])
+    rc = main(
+        [
+            "analyze",
+            str(photo_dir / "rocket.jpg"),
+            "--tasks",
+            "all",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--csv",
+            "--html",
+            "--annotate",
+            "--write-metadata",
+        ]
+    )
     assert rc == 0
     rec = json.loads((out / "records.jsonl").read_text())
     assert rec["detect"] == _detect(None).to_dict()
     assert rec["faces"] == _faces(None).to_dict()
     assert rec["ocr"]["text"] == "Total: 12 EUR"
     row = next(csv.DictReader(open(out / "records.csv")))
-    assert (row["detect_count"], row["detect_labels"], row["faces_count"], row["ocr_text"]) == \
-        ("1", "person", "1", "Total: 12 EUR")
+    assert (row["detect_count"], row["detect_labels"], row["faces_count"], row["ocr_text"]) == (
+        "1",
+        "person",
+        "1",
+        "Total: 12 EUR",
+    )
     page = (out / "report.html").read_text()
     assert "person &times;1" in page and "1 face(s)" in page and "Total: 12 EUR" in page
     ann = foveal.load_image(next((out / "annotated").iterdir()))
-    edge = ann[130:210, 10:12].astype(int)  # the left edge of the person box, drawn green (0, 200, 80)
+    edge = ann[130:210, 10:12].astype(
+        int
+    )  # the left edge of the person box, drawn green (0, 200, 80)
     assert np.abs(edge - np.array([0, 200, 80])).mean() < 40
     tagged = Path(rec["metadata"]).read_bytes()
-    for piece in (b"<rdf:li>person</rdf:li>", b"<rdf:li>face</rdf:li>", b"Total: 12 EUR", b"mwg-rs:Regions"):
+    for piece in (
+        b"<rdf:li>person</rdf:li>",
+        b"<rdf:li>face</rdf:li>",
+        b"Total: 12 EUR",
+        b"mwg-rs:Regions",
+    ):
         assert piece in tagged
 
 
@@ -66,7 +129,10 @@ def test_service_returns_every_result_type(stand_ins, photo_dir: Path) -> None:
 
     img = {"file": ("r.jpg", (photo_dir / "rocket.jpg").read_bytes())}
     with serve_in_thread() as url:
-        assert httpx.post(url + "/v1/detect", files=img).json()["detect"]["detections"][0]["name"] == "person"
+        assert (
+            httpx.post(url + "/v1/detect", files=img).json()["detect"]["detections"][0]["name"]
+            == "person"
+        )
         assert len(httpx.post(url + "/v1/faces/detect", files=img).json()["faces"]["faces"]) == 1
         assert httpx.post(url + "/v1/ocr", files=img).json()["ocr"]["text"] == "Total: 12 EUR"
         body = httpx.post(url + "/v1/analyze", files=img, data={"tasks": "all"}, timeout=60).json()
@@ -78,8 +144,15 @@ def test_web_page_draws_every_result_type(stand_ins, photo_dir: Path) -> None:
 
     from foveal.serve.background import serve_in_thread
 
-    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"]
+    args = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+    ]
     with serve_in_thread() as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
         try:
@@ -90,17 +163,22 @@ def test_web_page_draws_every_result_type(stand_ins, photo_dir: Path) -> None:
             page.set_input_files("#file", str(photo_dir / "rocket.jpg"))
             page.wait_for_function("document.getElementById('canvas').width === 640")
             page.click("#run")
-            page.wait_for_function("document.getElementById('status').textContent.startsWith('done')",
-                                   timeout=120_000)
+            page.wait_for_function(
+                "document.getElementById('status').textContent.startsWith('done')", timeout=120_000
+            )
             items = page.locator("#results li").all_inner_texts()
             shapes = int(page.get_attribute("#canvas", "data-shapes"))
-            green = page.evaluate("() => Array.from(document.getElementById('canvas').getContext('2d')"
-                                  ".getImageData(10, 150, 1, 1).data)")
+            green = page.evaluate(
+                "() => Array.from(document.getElementById('canvas').getContext('2d')"
+                ".getImageData(10, 150, 1, 1).data)"
+            )
             keep = Path(__file__).resolve().parents[2] / "out"
             keep.mkdir(exist_ok=True)
             page.screenshot(path=str(keep / "web_page_all_results.png"), full_page=True)
         finally:
             browser.close()
-    assert "object: person 0.90" in items and "face: 0.95" in items and "text: Total: 12 EUR" in items
+    assert (
+        "object: person 0.90" in items and "face: 0.95" in items and "text: Total: 12 EUR" in items
+    )
     assert shapes == 4  # person box, face box, text polygon, top label
     assert green[:3] == [0, 200, 80]

@@ -22,9 +22,15 @@ NS = {
     "stArea": "http://ns.adobe.com/xmp/sType/Area#",
 }
 RECORD = {
-    "source": "x", "width": 200, "height": 100,
+    "source": "x",
+    "width": 200,
+    "height": 100,
     "classify": {"top": [{"class_id": 1, "name": "tabby <cat> & co", "score": 0.9}]},
-    "faces": {"faces": [{"box": [20, 10, 60, 90], "score": 0.99, "landmarks": [[0, 0]] * 5, "name": "Ada"}]},
+    "faces": {
+        "faces": [
+            {"box": [20, 10, 60, 90], "score": 0.99, "landmarks": [[0, 0]] * 5, "name": "Ada"}
+        ]
+    },
     "ocr": {"text": "Total: 12 EUR", "lines": []},
 }
 
@@ -35,7 +41,9 @@ def _xmp_of(path: Path) -> ET.Element:
     assert raw, f"no XMP in {path}"
     if isinstance(raw, bytes):
         raw = raw.decode("utf-8")
-    return ET.fromstring(raw[raw.index("<x:xmpmeta"): raw.index("</x:xmpmeta>") + len("</x:xmpmeta>")])
+    return ET.fromstring(
+        raw[raw.index("<x:xmpmeta") : raw.index("</x:xmpmeta>") + len("</x:xmpmeta>")]
+    )
 
 
 def _sha(p: Path) -> str:
@@ -50,7 +58,11 @@ def test_xmp_is_readable_and_pixels_unchanged(photo_dir: Path, tmp_path: Path, n
     assert out == tmp_path / name and _sha(src) == before  # the original is untouched
     np.testing.assert_array_equal(foveal.load_image(out), foveal.load_image(src))
     root = _xmp_of(out)
-    assert [li.text for li in root.iterfind(".//dc:subject/rdf:Bag/rdf:li", NS)] == ["tabby <cat> & co", "face", "Ada"]
+    assert [li.text for li in root.iterfind(".//dc:subject/rdf:Bag/rdf:li", NS)] == [
+        "tabby <cat> & co",
+        "face",
+        "Ada",
+    ]
     assert root.find(".//dc:description/rdf:Alt/rdf:li", NS).text == "Total: 12 EUR"
     area = root.find(".//mwg-rs:RegionList/rdf:Bag/rdf:li/mwg-rs:Area", NS)
     got = [float(area.get(f"{{{NS['stArea']}}}{k}")) for k in "xywh"]
@@ -75,7 +87,9 @@ def test_other_formats_get_a_sidecar(tmp_path: Path) -> None:
     src = tmp_path / "a.bmp"
     Image.new("RGB", (20, 10), "red").save(src)
     side = write_metadata(src, RECORD, tmp_path / "copy" / "a.bmp")
-    assert side.name == "a.bmp.xmp" and (tmp_path / "copy" / "a.bmp").read_bytes() == src.read_bytes()
+    assert (
+        side.name == "a.bmp.xmp" and (tmp_path / "copy" / "a.bmp").read_bytes() == src.read_bytes()
+    )
     assert b"tabby" in side.read_bytes()
 
 
@@ -86,8 +100,21 @@ def test_cli_write_metadata_copies_by_default_and_in_place(photo_dir: Path, tmp_
         (src / n).write_bytes((photo_dir / n).read_bytes())
     before = {p.name: _sha(p) for p in src.iterdir()}
     out = tmp_path / "out"
-    assert main(["analyze", str(src), "--tasks", "classify", "--out", str(out), "--no-progress",
-                 "--write-metadata"]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(src),
+                "--tasks",
+                "classify",
+                "--out",
+                str(out),
+                "--no-progress",
+                "--write-metadata",
+            ]
+        )
+        == 0
+    )
     assert {p.name: _sha(p) for p in src.iterdir()} == before
     recs = [json.loads(line) for line in (out / "records.jsonl").read_text().splitlines()]
     for rec in recs:
@@ -95,8 +122,23 @@ def test_cli_write_metadata_copies_by_default_and_in_place(photo_dir: Path, tmp_
         assert tagged.parent == out / "tagged"
         top = rec["classify"]["top"][0]["name"]
         assert _xmp_of(tagged).find(".//dc:subject/rdf:Bag/rdf:li", NS).text == top
-    assert main(["analyze", str(src), "--tasks", "classify", "--out", str(out), "--no-progress",
-                 "--write-metadata", "--in-place", "--overwrite"]) == 0
+    assert (
+        main(
+            [
+                "analyze",
+                str(src),
+                "--tasks",
+                "classify",
+                "--out",
+                str(out),
+                "--no-progress",
+                "--write-metadata",
+                "--in-place",
+                "--overwrite",
+            ]
+        )
+        == 0
+    )
     for p in src.iterdir():
         assert _sha(p) != before[p.name]
         np.testing.assert_array_equal(foveal.load_image(p), foveal.load_image(photo_dir / p.name))

@@ -13,7 +13,12 @@ from PIL import Image
 
 def foveal(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "foveal", *args], capture_output=True, text=True, cwd=cwd, env=os.environ.copy(), timeout=300
+        [sys.executable, "-m", "foveal", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=os.environ.copy(),
+        timeout=300,
     )
 
 
@@ -33,7 +38,9 @@ def test_classify_folder_mixing_good_and_bad(tmp_path: Path, photos: dict[str, P
     records = [json.loads(line) for line in res.stdout.splitlines()]
     assert [Path(r["source"]).name for r in records] == ["chelsea.png", "coffee.png"]
     assert records[1]["top"][0]["name"] == "espresso" and len(records[1]["top"]) == 2
-    skipped = [json.loads(line)["skipped"] for line in res.stderr.splitlines() if line.startswith("{")]
+    skipped = [
+        json.loads(line)["skipped"] for line in res.stderr.splitlines() if line.startswith("{")
+    ]
     assert sorted(Path(s).name for s in skipped) == ["broken.jpg", "empty.png"]
 
 
@@ -53,7 +60,17 @@ def test_models_list_info_and_export(tmp_path: Path) -> None:
     res = foveal("models", "list")
     assert res.returncode == 0 and "mobilenet_v2.imagenet" in res.stdout and "package" in res.stdout
     info = json.loads(foveal("models", "info", "efficientnet_lite0.imagenet").stdout)
-    assert info["weights"]["licence"] == "Apache-2.0" and info["preprocess"]["input_size"] == [224, 224]
+    assert info["weights"]["licence"] == "Apache-2.0" and info["preprocess"]["input_size"] == [
+        224,
+        224,
+    ]
+    meta = info["meta"]  # the ModelMeta its ONNX export embeds
+    assert (meta["name"], meta["task"], len(meta["labels"])) == (
+        "efficientnet_lite0.imagenet",
+        "classify",
+        1000,
+    )
+    assert meta["preprocess"]["input_size"] == [224, 224]
     out = tmp_path / "m.onnx"
     res = foveal("export", "mobilenet_v2.imagenet", "-o", str(out))
     assert res.returncode == 0 and out.is_file() and "max |onnx - torch|" in res.stdout
@@ -65,6 +82,9 @@ def test_models_pull_finds_packaged_weights_offline(tmp_path: Path) -> None:
     env_home = tmp_path / "h"
     res = subprocess.run(
         [sys.executable, "-m", "foveal", "models", "pull", "mobilenet_v2.imagenet"],
-        capture_output=True, text=True, env={**os.environ, "FOVEAL_HOME": str(env_home)}, timeout=120,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "FOVEAL_HOME": str(env_home)},
+        timeout=120,
     )
     assert res.returncode == 0 and res.stdout.strip().endswith("mobilenet_v2-b0353104.pth")

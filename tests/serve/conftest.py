@@ -19,7 +19,9 @@ def server() -> Iterator[str]:
     from foveal.serve.app import ServeSettings
     from foveal.serve.background import serve_in_thread
 
-    settings = ServeSettings(token=TOKEN, max_bytes=2 * 1024 * 1024, max_pixels=4_000_000, timeout_s=60)
+    settings = ServeSettings(
+        token=TOKEN, max_bytes=2 * 1024 * 1024, max_pixels=4_000_000, timeout_s=60
+    )
     with serve_in_thread(settings) as url:
         yield url
 
@@ -28,5 +30,7 @@ def server() -> Iterator[str]:
 def client(server: str) -> Iterator[object]:
     import httpx
 
-    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120) as c:
+    with httpx.Client(
+        base_url=server, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120
+    ) as c:
         yield c

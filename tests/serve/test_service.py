@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 import foveal
-from foveal.analyze.tasks import verb_installed
+from foveal.analyze.tasks import check_task
+from foveal.tasks import TASKS
 
 
 def _png(w: int, h: int) -> bytes:
@@ -34,7 +35,16 @@ def test_health_page_and_openapi(server: str) -> None:
     page = httpx.get(server + "/")
     assert page.status_code == 200 and '<canvas id="canvas"' in page.text
     spec = httpx.get(server + "/openapi.json").json()
-    for path in ("/v1/classify", "/v1/detect", "/v1/faces/detect", "/v1/faces/identify", "/v1/ocr", "/v1/analyze"):
+    for path in (
+        "/v1/classify",
+        "/v1/detect",
+        "/v1/faces/detect",
+        "/v1/faces/identify",
+        "/v1/ocr",
+        "/v1/faces",
+        "/v1/identify",
+        "/v1/analyze",
+    ):
         assert "post" in spec["paths"][path]
     assert httpx.get(server + "/docs").status_code == 200
 
@@ -43,69 +53,118 @@ def test_models_lists_tasks(client: httpx.Client) -> None:
     body = client.get("/v1/models").json()
     tasks = {t["name"]: t for t in body["tasks"]}
     assert set(tasks) == {"classify", "detect", "faces", "identify", "ocr"}
-    assert tasks["classify"]["installed"] is True
+    assert tasks["classify"]["available"] is True and tasks["classify"]["options"]["top_k"] == 5
+    assert tasks["detect"]["in_all"] is True and tasks["identify"]["in_all"] is False
     assert "mobilenet_v2.imagenet" in [m["name"] for m in body["zoo"]]
     assert body["limits"]["max_pixels"] == 4_000_000
 
 
 def test_classify_matches_the_verb(client: httpx.Client, photos: dict[str, Path]) -> None:
-    r = client.post("/v1/classify", files={"file": ("coffee.png", photos["coffee"].read_bytes(), "image/png")},
-                    data={"top_k": "3"})
+    r = client.post(
+        "/v1/classify",
+        files={"file": ("coffee.png", photos["coffee"].read_bytes(), "image/png")},
+        data={"top_k": "3"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["width"], body["height"]) == (600, 400)
     assert body["classify"]["top"][0]["name"] == "espresso"
     want = foveal.classify(photos["coffee"], top_k=3).to_dict()
     assert [t["name"] for t in body["classify"]["top"]] == [t["name"] for t in want["top"]]
-    np.testing.assert_allclose([t["score"] for t in body["classify"]["top"]],
-                               [t["score"] for t in want["top"]], atol=1e-5)
+    np.testing.assert_allclose(
+        [t["score"] for t in body["classify"]["top"]], [t["score"] for t in want["top"]], atol=1e-5
+    )
 
 
 def test_analyze_endpoint(client: httpx.Client, photos: dict[str, Path]) -> None:
-    r = client.post("/v1/analyze", files={"file": ("c.png", photos["chelsea"].read_bytes())},
-                    data={"tasks": "classify", "top_k": "2"})
+    r = client.post(
+        "/v1/analyze",
+        files={"file": ("c.png", photos["chelsea"].read_bytes())},
+        data={"tasks": "classify", "top_k": "2"},
+    )
     assert r.status_code == 200, r.text
     assert r.json()["classify"]["top"][0]["name"] in {"Egyptian cat", "tabby", "tiger cat"}
     assert len(r.json()["classify"]["top"]) == 2
-    _check_error(client.post("/v1/analyze", files={"file": ("c.png", _png(8, 8))}, data={"tasks": "colour"}),
-                 400, "unknown task 'colour'")
+    _check_error(
+        client.post("/v1/analyze", files={"file": ("c.png", _png(8, 8))}, data={"tasks": "colour"}),
+        400,
+        "unknown task 'colour'",
+    )
 
 
-@pytest.mark.parametrize("path,task", [("/v1/detect", "detect"), ("/v1/faces/detect", "faces"),
-                                       ("/v1/faces/identify", "identify"), ("/v1/ocr", "ocr")])
+@pytest.mark.parametrize(
+    "path,task",
+    [
+        ("/v1/detect", "detect"),
+        ("/v1/faces/detect", "faces"),
+        ("/v1/faces", "faces"),
+        ("/v1/faces/identify", "identify"),
+        ("/v1/identify", "identify"),
+        ("/v1/ocr", "ocr"),
+    ],
+)
 def test_other_endpoints_answer_json(client: httpx.Client, path: str, task: str) -> None:
-    """Before the task's branch is merged: 501 naming the missing verb; after: 200 with a record."""
+    """A task that loads answers 200 with a record; one whose code does not import here, 501
+    naming it; one whose model is missing, 422 saying why."""
     r = client.post(path, files={"file": ("x.png", _png(64, 48))})
-    if verb_installed(task) and task == "identify" and r.status_code == 422:
+    reason = check_task(task)
+    if reason is None and task == "identify" and r.status_code == 422:
         assert "error" in r.json()  # e.g. no enrolled gallery yet: a clear 4xx, never a 500
-    elif verb_installed(task):
+    elif reason is None:
         assert r.status_code == 200, r.text
         assert r.json()["width"] == 64 and task in r.json()
+    elif "does not import" in reason:
+        _check_error(r, 501, TASKS[task].predictor)
     else:
-        _check_error(r, 501, f"foveal.api.{foveal.analyze.tasks.TASKS[task].verb}()")
+        _check_error(r, 422)
 
 
 def test_bad_uploads_get_4xx_json(client: httpx.Client, photos: dict[str, Path]) -> None:
     jpeg = photos["rocket"].read_bytes()
-    _check_error(client.post("/v1/classify", files={"file": ("a.txt", b"just some text", "text/plain")}),
-                 415, "not an image")
-    _check_error(client.post("/v1/classify", files={"file": ("t.jpg", jpeg[: len(jpeg) // 2], "image/jpeg")}),
-                 400, "truncated")
-    _check_error(client.post("/v1/classify", files={"file": ("e.jpg", b"", "image/jpeg")}), 400, "empty")
-    _check_error(client.post("/v1/classify", files={"file": ("big.png", _png(2100, 2000))}), 413, "pixels")
-    _check_error(client.post("/v1/classify", files={"file": ("huge.bin", b"\0" * (3 * 1024 * 1024))}), 413, "limit")
+    _check_error(
+        client.post("/v1/classify", files={"file": ("a.txt", b"just some text", "text/plain")}),
+        415,
+        "not an image",
+    )
+    _check_error(
+        client.post(
+            "/v1/classify", files={"file": ("t.jpg", jpeg[: len(jpeg) // 2], "image/jpeg")}
+        ),
+        400,
+        "truncated",
+    )
+    _check_error(
+        client.post("/v1/classify", files={"file": ("e.jpg", b"", "image/jpeg")}), 400, "empty"
+    )
+    _check_error(
+        client.post("/v1/classify", files={"file": ("big.png", _png(2100, 2000))}), 413, "pixels"
+    )
+    _check_error(
+        client.post("/v1/classify", files={"file": ("huge.bin", b"\0" * (3 * 1024 * 1024))}),
+        413,
+        "limit",
+    )
     _check_error(client.post("/v1/classify", data={"top_k": "3"}), 422, "file")
-    _check_error(client.post("/v1/classify", files={"file": ("x.png", _png(8, 8))}, data={"top_k": "0"}), 422)
-    _check_error(client.post("/v1/classify", files={"file": ("x.png", _png(8, 8))}, data={"model": "nope.x"}),
-                 422, "nope.x")
+    _check_error(
+        client.post("/v1/classify", files={"file": ("x.png", _png(8, 8))}, data={"top_k": "0"}), 422
+    )
+    _check_error(
+        client.post(
+            "/v1/classify", files={"file": ("x.png", _png(8, 8))}, data={"model": "nope.x"}
+        ),
+        422,
+        "nope.x",
+    )
 
 
 def test_malformed_multipart_gets_400(client: httpx.Client) -> None:
     headers = {"content-type": "multipart/form-data; boundary=XyZ"}
-    broken = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nabc"  # no end
+    broken = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nabc'  # no end
     r = client.post("/v1/classify", content=broken, headers=headers)
     assert 400 <= r.status_code < 500 and r.json()["status"] == r.status_code
-    r = client.post("/v1/classify", content=b"garbage", headers={"content-type": "multipart/form-data"})
+    r = client.post(
+        "/v1/classify", content=b"garbage", headers={"content-type": "multipart/form-data"}
+    )
     assert 400 <= r.status_code < 500 and "error" in r.json()
     r = client.post("/v1/classify", content=b"{}", headers={"content-type": "application/json"})
     assert 400 <= r.status_code < 500 and "error" in r.json()
@@ -117,41 +176,59 @@ def test_streamed_body_over_the_limit_gets_413(server: str) -> None:
         for _ in range(40):
             yield b"\0" * (100 * 1024)
 
-    r = httpx.post(server + "/v1/classify", content=chunks(), timeout=60,
-                   headers={"content-type": "multipart/form-data; boundary=XyZ",
-                            "authorization": "Bearer test-token-123"})
+    r = httpx.post(
+        server + "/v1/classify",
+        content=chunks(),
+        timeout=60,
+        headers={
+            "content-type": "multipart/form-data; boundary=XyZ",
+            "authorization": "Bearer test-token-123",
+        },
+    )
     _check_error(r, 413, "limit")
 
 
 def test_token_is_enforced(server: str) -> None:
     img = {"file": ("x.png", _png(8, 8))}
     _check_error(httpx.post(server + "/v1/classify", files=img), 401, "token")
-    _check_error(httpx.post(server + "/v1/classify", files=img, headers={"Authorization": "Bearer wrong"}), 401)
+    _check_error(
+        httpx.post(server + "/v1/classify", files=img, headers={"Authorization": "Bearer wrong"}),
+        401,
+    )
     _check_error(httpx.get(server + "/v1/models", headers={"Authorization": "Basic dGVzdA=="}), 401)
-    r = httpx.post(server + "/v1/classify", files=img, headers={"Authorization": "Bearer test-token-123"}, timeout=60)
+    r = httpx.post(
+        server + "/v1/classify",
+        files=img,
+        headers={"Authorization": "Bearer test-token-123"},
+        timeout=60,
+    )
     assert r.status_code == 200
 
 
 def test_models_load_once_and_timeout_gives_504(photos: dict[str, Path]) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    import foveal.api
-    from foveal.analyze.tasks import LOAD_LOCK
     from foveal.serve.app import ServeSettings
     from foveal.serve.background import serve_in_thread
+    from foveal.tasks import forget_predictors
 
     img = {"file": ("c.png", photos["chelsea"].read_bytes())}
-    with LOAD_LOCK:
-        foveal.api._classifier.cache_clear()
+    forget_predictors("classify")
     with serve_in_thread(ServeSettings(preload=["classify"], workers=2)) as url:
-        assert foveal.api._classifier.cache_info().currsize == 1  # loaded at start-up
-        assert {t["name"]: t["loaded"] for t in httpx.get(url + "/v1/models").json()["tasks"]}["classify"]
+        assert TASKS["classify"].is_loaded()  # loaded at start-up
+        first = TASKS["classify"].load()
+        assert {t["name"]: t["loaded"] for t in httpx.get(url + "/v1/models").json()["tasks"]}[
+            "classify"
+        ]
         with ThreadPoolExecutor(8) as pool:
-            codes = list(pool.map(lambda _: httpx.post(url + "/v1/classify", files=img, timeout=120).status_code,
-                                  range(8)))
+            codes = list(
+                pool.map(
+                    lambda _: httpx.post(url + "/v1/classify", files=img, timeout=120).status_code,
+                    range(8),
+                )
+            )
     assert codes == [200] * 8
-    info = foveal.api._classifier.cache_info()
-    assert (info.misses, info.currsize) == (1, 1)  # one model, shared by every request
+    assert TASKS["classify"].load() is first  # one model, shared by every request
     with serve_in_thread(ServeSettings(timeout_s=0.001)) as url:
         _check_error(httpx.post(url + "/v1/classify", files=img), 504, "limit")
 
@@ -170,9 +247,17 @@ def test_cli_serve_binds_loopback_and_reads_the_token_from_the_environment(tmp_p
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "FOVEAL_API_TOKEN": "from-env", "PYTHONPATH": str(Path(foveal.__file__).parents[1])}
-    proc = subprocess.Popen([sys.executable, "-m", "foveal", "serve", "--port", str(port), "--log-level", "warning"],
-                            env=env, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "FOVEAL_API_TOKEN": "from-env",
+        "PYTHONPATH": str(Path(foveal.__file__).parents[1]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "foveal", "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -181,10 +266,15 @@ def test_cli_serve_binds_loopback_and_reads_the_token_from_the_environment(tmp_p
                 if httpx.get(url + "/health", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
-                assert proc.poll() is None and time.monotonic() < deadline, "foveal serve did not start"
+                assert proc.poll() is None and time.monotonic() < deadline, (
+                    "foveal serve did not start"
+                )
                 time.sleep(0.1)
         _check_error(httpx.get(url + "/v1/models"), 401)
-        assert httpx.get(url + "/v1/models", headers={"Authorization": "Bearer from-env"}).status_code == 200
+        assert (
+            httpx.get(url + "/v1/models", headers={"Authorization": "Bearer from-env"}).status_code
+            == 200
+        )
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -9,11 +9,20 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
-def test_upload_shows_overlay_and_results(server: str, token: str, photos: dict[str, Path], tmp_path: Path) -> None:
+def test_upload_shows_overlay_and_results(
+    server: str, token: str, photos: dict[str, Path], tmp_path: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
@@ -27,16 +36,23 @@ def test_upload_shows_overlay_and_results(server: str, token: str, photos: dict[
             page.fill("#token", token)
             page.dispatch_event("#token", "change")
             page.wait_for_selector("#task-classify:checked", timeout=30_000)
-            page.evaluate("() => document.querySelectorAll('#tasks input').forEach("
-                          "(cb) => { cb.checked = cb.value === 'classify'; })")  # classify only
+            page.evaluate(
+                "() => document.querySelectorAll('#tasks input').forEach("
+                "(cb) => { cb.checked = cb.value === 'classify'; })"
+            )  # classify only
             page.set_input_files("#file", str(photos["coffee"]))
             page.wait_for_function("document.getElementById('canvas').width === 600")
             before = page.evaluate(
                 "() => Array.from(document.getElementById('canvas').getContext('2d')"
-                ".getImageData(0, 340, 300, 60).data)")
-            page.locator("#run").focus()  # blur the token field now: its change event reloads the task list
+                ".getImageData(0, 340, 300, 60).data)"
+            )
+            page.locator(
+                "#run"
+            ).focus()  # blur the token field now: its change event reloads the task list
             page.wait_for_timeout(500)
-            checked = page.evaluate("() => [...document.querySelectorAll('#tasks input:checked')].map((x) => x.value)")
+            checked = page.evaluate(
+                "() => [...document.querySelectorAll('#tasks input:checked')].map((x) => x.value)"
+            )
             assert checked == ["classify"], checked  # the user's choice survives the reload
             page.click("#run")
             page.wait_for_selector("#results li", timeout=120_000)
@@ -44,7 +60,8 @@ def test_upload_shows_overlay_and_results(server: str, token: str, photos: dict[
             shapes = int(page.get_attribute("#canvas", "data-shapes"))
             after = page.evaluate(
                 "() => Array.from(document.getElementById('canvas').getContext('2d')"
-                ".getImageData(0, 340, 300, 60).data)")
+                ".getImageData(0, 340, 300, 60).data)"
+            )
             status = page.inner_text("#status")
             page.screenshot(path=str(shot), full_page=True)
         finally:

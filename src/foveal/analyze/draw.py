@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-COLOURS = {"detect": (0, 200, 80), "faces": (255, 140, 0), "identify": (255, 140, 0), "ocr": (30, 120, 255)}
+COLOURS = {
+    "detect": (0, 200, 80),
+    "faces": (255, 140, 0),
+    "identify": (255, 140, 0),
+    "ocr": (30, 120, 255),
+}
 
 
 @lru_cache(maxsize=8)
@@ -26,7 +31,13 @@ def font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(path), size)
 
 
-def _label(draw: ImageDraw.ImageDraw, xy: tuple[float, float], text: str, colour: tuple[int, int, int], size: int) -> None:
+def _label(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    colour: tuple[int, int, int],
+    size: int,
+) -> None:
     f = font(size)
     x, y = xy
     left, top, right, bottom = draw.textbbox((x, y), text, font=f)
@@ -55,7 +66,13 @@ def annotate(image: np.ndarray, record: dict[str, Any]) -> Image.Image:
             for px, py in face.get("landmarks", []):
                 draw.ellipse((px - r, py - r, px + r, py + r), fill=COLOURS[key])
             name = face.get("name")
-            _label(draw, (box[0], box[1]), name if name else f"face {face['score']:.2f}", COLOURS[key], size)
+            _label(
+                draw,
+                (box[0], box[1]),
+                name if name else f"face {face['score']:.2f}",
+                COLOURS[key],
+                size,
+            )
     for line in (record.get("ocr") or {}).get("lines", []):
         poly = [tuple(p) for p in line["polygon"]]
         draw.polygon(poly, outline=COLOURS["ocr"], width=max(1, lw - 1))

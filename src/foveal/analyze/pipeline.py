@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from foveal.analyze.sources import Item
-from foveal.analyze.tasks import prepare_batch, run_batch, run_task
+from foveal.analyze.tasks import TaskRunner, load_runners
 from foveal.errors import FovealError, ImageError
 from foveal.io import BatchReport, load_image
 from foveal.tasks.batching import chunked, map_ordered
@@ -35,30 +35,44 @@ def base_record(item: Item) -> dict[str, Any]:
     return rec
 
 
-def analyze_images(
-    images: list[np.ndarray], tasks: list[str], opts: TaskOptions | None = None, prepared: list[dict] | None = None
-) -> list[dict[str, Any]]:
-    """Task results for a batch of RGB images: one ``{task: result dict}`` per image."""
-    opts = opts or {}
-    out: list[dict[str, Any]] = [{"width": int(im.shape[1]), "height": int(im.shape[0])} for im in images]
-    for name in tasks:
-        topts = opts.get(name)
-        if prepare_batch(name, topts) is not None and images:
-            if prepared is None:
-                prep = prepare_batch(name, topts)
-                assert prep is not None
-                batch = [prep(im) for im in images]
-            else:
-                batch = [p[name] for p in prepared]
-            for rec, res in zip(out, run_batch(name, batch, topts), strict=True):
-                rec[name] = res
-            continue
-        for rec, im in zip(out, images, strict=True):
-            try:
-                rec[name] = run_task(name, im, **(topts or {}))
-            except FovealError as exc:
-                rec[name] = {"error": str(exc)}
+def prepare_all(runners: list[TaskRunner], image: np.ndarray) -> dict[str, Any]:
+    """Every task's prepared input for one image; a task that fails on it gets the exception."""
+    out: dict[str, Any] = {}
+    for r in runners:
+        try:
+            out[r.name] = r.prepare(image)
+        except FovealError as exc:
+            out[r.name] = exc
     return out
+
+
+def analyze_images(
+    images: list[np.ndarray],
+    tasks: list[str] | list[TaskRunner],
+    opts: TaskOptions | None = None,
+    prepared: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Task results for a batch of RGB images: one ``{"width", "height", task: result dict}`` each.
+
+    ``tasks`` are names (loaded with ``opts``) or runners from :func:`load_runners`; ``prepared``
+    holds :func:`prepare_all` of each image when the decoding threads did it already.
+    """
+    runners = _runners(tasks, opts)
+    out = [{"width": int(im.shape[1]), "height": int(im.shape[0])} for im in images]
+    if not images:
+        return out
+    if prepared is None:
+        prepared = [prepare_all(runners, im) for im in images]
+    for r in runners:
+        for rec, res in zip(out, r.run([p[r.name] for p in prepared]), strict=True):
+            rec[r.name] = res
+    return out
+
+
+def _runners(tasks: list[str] | list[TaskRunner], opts: TaskOptions | None) -> list[TaskRunner]:
+    if all(isinstance(t, TaskRunner) for t in tasks):
+        return list(tasks)  # type: ignore[arg-type]
+    return load_runners([str(t) for t in tasks], opts)
 
 
 def analyze_items(
@@ -73,22 +87,24 @@ def analyze_items(
 ) -> Iterator[tuple[Item, np.ndarray | None, dict[str, Any]]]:
     """Yield ``(item, image or None, record)`` in input order.
 
-    Images are decoded (and prepared for batched tasks) in ``workers`` threads, at most
-    ``2 * batch_size`` ahead, so memory stays flat on any number of inputs.
+    Images are decoded and prepared for every task in ``workers`` threads, at most
+    ``2 * batch_size`` ahead, so memory stays flat on any number of inputs; the network of each
+    task runs on batches of ``batch_size``.
     """
-    opts = opts or {}
-    preps = {t: p for t in tasks if (p := prepare_batch(t, opts.get(t))) is not None}
+    runners = load_runners(tasks, opts)
 
     def decode(item: Item) -> tuple[np.ndarray, dict[str, Any]]:
         if item.error is not None:
             raise ImageError(item.error, item.source)
-        image = item.image if item.image is not None else load_image(item.source, max_pixels=max_pixels)
-        return image, {t: p(image) for t, p in preps.items()}
+        image = item.image
+        if image is None:
+            image = load_image(item.source, max_pixels=max_pixels)
+        return image, prepare_all(runners, image)
 
     stream = map_ordered(decode, items, workers=workers, prefetch=max(2, 2 * batch_size))
     for chunk in chunked(stream, batch_size):
         good = [(it, res) for it, res in chunk if not isinstance(res, BaseException)]
-        results = analyze_images([r[0] for _, r in good], tasks, opts, [r[1] for _, r in good]) if good else []
+        results = analyze_images([r[0] for _, r in good], runners, None, [r[1] for _, r in good])
         by_id = {id(it): (r[0], rec) for (it, r), rec in zip(good, results, strict=True)}
         for it, res in chunk:
             rec = base_record(it)
@@ -96,7 +112,9 @@ def analyze_items(
                 if not isinstance(res, FovealError):
                     raise res
                 if report is not None:
-                    report.add_bad(it.source if it.frame is None else f"{it.source}#{it.frame}", res)
+                    report.add_bad(
+                        it.source if it.frame is None else f"{it.source}#{it.frame}", res
+                    )
                 rec["error"] = str(res)
                 yield it, None, rec
                 continue

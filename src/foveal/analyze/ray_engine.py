@@ -30,7 +30,9 @@ from foveal.errors import ConfigError
 class _Analyzer:
     """A Ray actor: decodes a batch of rows and runs the tasks (models load once per actor)."""
 
-    def __init__(self, tasks: list[str], opts: dict[str, dict[str, Any]], max_pixels: int | None) -> None:
+    def __init__(
+        self, tasks: list[str], opts: dict[str, dict[str, Any]], max_pixels: int | None
+    ) -> None:
         self.tasks, self.opts, self.max_pixels = tasks, opts, max_pixels
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -46,7 +48,9 @@ class _Analyzer:
             if row["error"]:
                 raise FovealError(str(row["error"]))
             if row["frame"] >= 0:
-                return np.frombuffer(row["pixels"], np.uint8).reshape(int(row["h"]), int(row["w"]), 3)
+                return np.frombuffer(row["pixels"], np.uint8).reshape(
+                    int(row["h"]), int(row["w"]), 3
+                )
             return load_image(str(row["source"]), max_pixels=self.max_pixels)
 
         decoded = list(map_ordered(decode, rows))
@@ -55,7 +59,11 @@ class _Analyzer:
         out = []
         for row, img in decoded:
             frame = int(row["frame"])
-            item = Item(str(row["source"]), None if frame < 0 else frame, None if frame < 0 else float(row["time"]))
+            item = Item(
+                str(row["source"]),
+                None if frame < 0 else frame,
+                None if frame < 0 else float(row["time"]),
+            )
             rec = base_record(item)
             if isinstance(img, BaseException):
                 if not isinstance(img, FovealError):
@@ -69,19 +77,36 @@ class _Analyzer:
 
 def _expand(fps: float | None, done: set[tuple[str, int | None]]) -> Any:
     def expand(row: dict[str, Any]) -> list[dict[str, Any]]:
-        from foveal.analyze.sources import is_video, record_key, video_frames
+        from foveal.analyze.sources import record_key, video_frames
         from foveal.errors import ImageError
+        from foveal.io import is_video_file
 
         src = row["source"]
-        blank = {"source": src, "frame": -1, "time": 0.0, "pixels": b"", "h": 0, "w": 0, "error": ""}
-        if not is_video(src):
+        blank = {
+            "source": src,
+            "frame": -1,
+            "time": 0.0,
+            "pixels": b"",
+            "h": 0,
+            "w": 0,
+            "error": "",
+        }
+        if not is_video_file(src):
             return [] if record_key(src, None) in done else [blank]
         out = []
         try:
             for index, t, rgb in video_frames(src, fps):
                 if record_key(src, index) not in done:
-                    out.append({**blank, "frame": index, "time": t, "pixels": rgb.tobytes(),
-                                "h": rgb.shape[0], "w": rgb.shape[1]})
+                    out.append(
+                        {
+                            **blank,
+                            "frame": index,
+                            "time": t,
+                            "pixels": rgb.tobytes(),
+                            "h": rgb.shape[0],
+                            "w": rgb.shape[1],
+                        }
+                    )
         except ImageError as exc:
             out.append({**blank, "error": str(exc)})
         return out
@@ -119,7 +144,9 @@ def run_ray(cfg: Any, paths: list[str], tasks: list[str]) -> dict[str, Any]:
     from foveal.analyze.sources import record_key
 
     if cfg.annotate or cfg.write_metadata:
-        raise ConfigError("--annotate and --write-metadata run with the local engine only; drop --engine ray")
+        raise ConfigError(
+            "--annotate and --write-metadata run with the local engine only; drop --engine ray"
+        )
     folder = (Path(cfg.out) / "records").resolve()
     existing = record_files(folder)
     done: set[tuple[str, int | None]] = set()
@@ -128,19 +155,26 @@ def run_ray(cfg: Any, paths: list[str], tasks: list[str]) -> dict[str, Any]:
     elif existing and cfg.overwrite:
         shutil.rmtree(folder)
     elif existing:
-        raise ConfigError(f"{folder} already holds records; pass --resume to continue, or --overwrite")
+        raise ConfigError(
+            f"{folder} already holds records; pass --resume to continue, or --overwrite"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     todo = [p for p in paths if record_key(p, None) not in done]
 
     env = {k: v for k, v in os.environ.items() if k.startswith("FOVEAL_")}
     started_here = False
     if not ray.is_initialized():
-        kw: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                              "runtime_env": {"env_vars": env}}
+        kw: dict[str, Any] = {
+            "include_dashboard": False,
+            "log_to_driver": False,
+            "runtime_env": {"env_vars": env},
+        }
         if cfg.address:
             ray.init(address=cfg.address, **kw)
         else:
-            env.setdefault("FOVEAL_THREADS", "1")  # one inference thread per actor, one actor per CPU
+            env.setdefault(
+                "FOVEAL_THREADS", "1"
+            )  # one inference thread per actor, one actor per CPU
             ray.init(num_cpus=cfg.num_cpus or os.cpu_count(), **kw)
         started_here = True
     try:
@@ -149,12 +183,19 @@ def run_ray(cfg: Any, paths: list[str], tasks: list[str]) -> dict[str, Any]:
         ctx.enable_progress_bars = bool(cfg.progress)
         before = {p.name for p in record_files(folder)}
         if todo:
-            ds = ray.data.from_items([{"source": os.path.abspath(p) if cfg.address else p} for p in todo],
-                                     override_num_blocks=min(len(todo), 4 * cpus))
+            ds = ray.data.from_items(
+                [{"source": os.path.abspath(p) if cfg.address else p} for p in todo],
+                override_num_blocks=min(len(todo), 4 * cpus),
+            )
             ds = ds.flat_map(_expand(cfg.fps, done))
-            ds = ds.map_batches(_Analyzer, fn_constructor_args=(tasks, cfg.options, cfg.max_pixels),
-                                batch_size=cfg.batch_size, batch_format="numpy",
-                                compute=ActorPoolStrategy(min_size=1, max_size=cpus), num_cpus=1)
+            ds = ds.map_batches(
+                _Analyzer,
+                fn_constructor_args=(tasks, cfg.options, cfg.max_pixels),
+                batch_size=cfg.batch_size,
+                batch_format="numpy",
+                compute=ActorPoolStrategy(min_size=1, max_size=cpus),
+                num_cpus=1,
+            )
             ds.write_datasink(_datasink(str(folder)))
     finally:
         if started_here:

@@ -53,14 +53,18 @@ def _repair_tail(path: Path) -> None:
 class JsonlWriter:
     """Append records to a JSON lines file; with ``resume``, ``done`` holds the keys already there."""
 
-    def __init__(self, path: str | os.PathLike, *, resume: bool = False, overwrite: bool = False) -> None:
+    def __init__(
+        self, path: str | os.PathLike, *, resume: bool = False, overwrite: bool = False
+    ) -> None:
         self.path = Path(path)
         self.done: set[tuple[str, int | None]] = set()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > 0:
             if resume:
                 _repair_tail(self.path)
-                self.done = {record_key(r["source"], r.get("frame")) for r in iter_records(self.path)}
+                self.done = {
+                    record_key(r["source"], r.get("frame")) for r in iter_records(self.path)
+                }
             elif not overwrite:
                 raise ConfigError(
                     f"{self.path} already exists; pass --resume to continue that run, or --overwrite "

@@ -22,10 +22,10 @@ from typing import Any
 
 from foveal.analyze.draw import annotate, thumbnail
 from foveal.analyze.records import iter_records
-from foveal.analyze.sources import is_video, read_frame
+from foveal.analyze.sources import read_frame
 from foveal.analyze.xmp import default_mode
 from foveal.errors import FovealError
-from foveal.io import load_image
+from foveal.io import is_video_file, load_image
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
@@ -93,7 +93,9 @@ def _short(task: str, res: dict[str, Any]) -> str:
     if "error" in res:
         return f'<span class="err">{html.escape(res["error"])}</span>'
     if task == "classify":
-        return ", ".join(f"{html.escape(t['name'])} {t['score']:.2f}" for t in res.get("top", [])[:3])
+        return ", ".join(
+            f"{html.escape(t['name'])} {t['score']:.2f}" for t in res.get("top", [])[:3]
+        )
     if task == "detect":
         c = Counter(d["name"] for d in res.get("detections", []))
         return ", ".join(f"{n} &times;{k}" for n, k in c.most_common()) or "no objects"
@@ -109,15 +111,22 @@ def _short(task: str, res: dict[str, Any]) -> str:
 
 def _thumb_uri(rec: dict[str, Any]) -> str:
     src = rec["source"]
-    image = read_frame(src, rec["frame"]) if "frame" in rec and is_video(src) else load_image(src)
+    image = (
+        read_frame(src, rec["frame"]) if "frame" in rec and is_video_file(src) else load_image(src)
+    )
     pil = thumbnail(annotate(image, rec))
     buf = io.BytesIO()
     pil.save(buf, "JPEG", quality=80)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def write_html(records: str | os.PathLike | Iterable[str | os.PathLike], out: str | os.PathLike, *,
-               title: str = "foveal analyze report", max_rows: int = 1000) -> Path:
+def write_html(
+    records: str | os.PathLike | Iterable[str | os.PathLike],
+    out: str | os.PathLike,
+    *,
+    title: str = "foveal analyze report",
+    max_rows: int = 1000,
+) -> Path:
     """Write the HTML report of one or more JSON lines files to ``out`` (atomically)."""
     files = [records] if isinstance(records, (str, os.PathLike)) else list(records)
     out = Path(out)
@@ -129,11 +138,16 @@ def write_html(records: str | os.PathLike | Iterable[str | os.PathLike], out: st
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-                     f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>")
+            fh.write(
+                f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+                f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+            )
             fh.write(_summary_html(summary, max_rows))
-            fh.write("<h2>Images</h2><table><tr><th>image</th><th>source</th>"
-                     + "".join(f"<th>{html.escape(t)}</th>" for t in summary.tasks) + "</tr>")
+            fh.write(
+                "<h2>Images</h2><table><tr><th>image</th><th>source</th>"
+                + "".join(f"<th>{html.escape(t)}</th>" for t in summary.tasks)
+                + "</tr>"
+            )
             rows = 0
             for f in files:
                 for rec in iter_records(f):
@@ -155,13 +169,20 @@ def write_html(records: str | os.PathLike | Iterable[str | os.PathLike], out: st
 
 def _summary_html(summary: Summary, max_rows: int) -> str:
     d = summary.to_dict()
-    cards = [f"<div class='card'><b>records</b><br>{d['records']} ({d['unreadable']} unreadable)"
-             + (f"<br>first {max_rows} shown below" if d["records"] > max_rows else "") + "</div>"]
+    cards = [
+        f"<div class='card'><b>records</b><br>{d['records']} ({d['unreadable']} unreadable)"
+        + (f"<br>first {max_rows} shown below" if d["records"] > max_rows else "")
+        + "</div>"
+    ]
     for task in summary.tasks:
         info = d[task]
         body = "<br>".join(f"{html.escape(k)}: {v}" for k, v in info.items() if k != "top_labels")
         if "top_labels" in info:
-            body += "<br><i>" + ", ".join(f"{html.escape(k)} {v}" for k, v in info["top_labels"].items()) + "</i>"
+            body += (
+                "<br><i>"
+                + ", ".join(f"{html.escape(k)} {v}" for k, v in info["top_labels"].items())
+                + "</i>"
+            )
         cards.append(f"<div class='card'><b>{html.escape(task)}</b><br>{body}</div>")
     return "<h2>Summary</h2><div class='sum'>" + "".join(cards) + "</div>"
 
@@ -169,8 +190,10 @@ def _summary_html(summary: Summary, max_rows: int) -> str:
 def _row(rec: dict[str, Any], tasks: list[str]) -> str:
     name = rec["source"] + (f" #{rec['frame']} ({rec['time']} s)" if "frame" in rec else "")
     if "error" in rec:
-        return (f"<tr><td></td><td><code>{html.escape(name)}</code></td>"
-                f"<td colspan='{max(1, len(tasks))}' class='err'>{html.escape(rec['error'])}</td></tr>")
+        return (
+            f"<tr><td></td><td><code>{html.escape(name)}</code></td>"
+            f"<td colspan='{max(1, len(tasks))}' class='err'>{html.escape(rec['error'])}</td></tr>"
+        )
     try:
         img = f"<img src='{_thumb_uri(rec)}' alt='{html.escape(name, quote=True)}'>"
     except (FovealError, OSError) as exc:

@@ -88,7 +88,9 @@ def run_analyze(cfg: AnalyzeConfig) -> dict[str, Any]:
     tasks, skipped = resolve_tasks(cfg.tasks, cfg.options)
     for name, reason in skipped.items():
         _log(f"foveal analyze: skipping task {name!r}: {reason}")
-    _log(f"foveal analyze: tasks {', '.join(tasks)} on {len(paths)} input file(s), engine {cfg.engine}")
+    _log(
+        f"foveal analyze: tasks {', '.join(tasks)} on {len(paths)} input file(s), engine {cfg.engine}"
+    )
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -108,8 +110,10 @@ def run_analyze(cfg: AnalyzeConfig) -> dict[str, Any]:
 
         stats["html"] = str(write_html(record_files, out / "report.html", max_rows=cfg.html_rows))
     rate = stats["records"] / stats["seconds"] if stats["seconds"] else 0.0
-    _log(f"foveal analyze: {stats['records']} record(s) written ({stats.get('resumed', 0)} already done), "
-         f"{stats['bad']} unreadable, {stats['seconds']:.1f} s ({rate:.1f} img/s) -> {out}")
+    _log(
+        f"foveal analyze: {stats['records']} record(s) written ({stats.get('resumed', 0)} already done), "
+        f"{stats['bad']} unreadable, {stats['seconds']:.1f} s ({rate:.1f} img/s) -> {out}"
+    )
     return stats
 
 
@@ -117,11 +121,11 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
     from foveal.analyze.draw import annotate
     from foveal.analyze.pipeline import analyze_items
     from foveal.analyze.records import CsvWriter, JsonlWriter
-    from foveal.analyze.sources import estimate_count, is_video, iter_items
+    from foveal.analyze.sources import estimate_count, iter_items
     from foveal.analyze.xmp import write_metadata
     from foveal.cli.output import progress
     from foveal.errors import FovealError
-    from foveal.io import BatchReport
+    from foveal.io import BatchReport, is_video_file
 
     writer = JsonlWriter(out / "records.jsonl", resume=cfg.resume, overwrite=cfg.overwrite)
     csv = CsvWriter(out / "records.csv", tasks, append=cfg.resume) if cfg.csv else None
@@ -129,8 +133,15 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
     report = BatchReport()
     total = estimate_count(paths, cfg.fps)
     items = (it for it in iter_items(paths, cfg.fps) if it.key not in done)
-    stream = analyze_items(items, tasks, cfg.options, batch_size=cfg.batch_size, workers=cfg.workers,
-                           max_pixels=cfg.max_pixels, report=report)
+    stream = analyze_items(
+        items,
+        tasks,
+        cfg.options,
+        batch_size=cfg.batch_size,
+        workers=cfg.workers,
+        max_pixels=cfg.max_pixels,
+        report=report,
+    )
     n = 0
     tagged = 0
     bar = progress(stream, total=max(0, total - len(done)), desc="analyze", enabled=cfg.progress)
@@ -140,7 +151,8 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
                 dest = out / "annotated" / safe_name(item.source, item.frame, ".jpg")
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 annotate(image, rec).save(dest, quality=90)
-            if image is not None and cfg.write_metadata and item.frame is None and not is_video(item.source):
+            tag = cfg.write_metadata and item.frame is None and not is_video_file(item.source)
+            if image is not None and tag:
                 target = item.source if cfg.in_place else out / "tagged" / safe_name(item.source)
                 try:
                     rec["metadata"] = str(write_metadata(item.source, rec, target))
@@ -157,4 +169,10 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
             csv.close()
     for bad in report.bad:
         _log(f"foveal analyze: skipped {bad.source}: {bad.error}")
-    return {"records": n, "ok": report.ok, "bad": len(report.bad), "resumed": len(done), "tagged": tagged}
+    return {
+        "records": n,
+        "ok": report.ok,
+        "bad": len(report.bad),
+        "resumed": len(done),
+        "tagged": tagged,
+    }

@@ -17,9 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from foveal.errors import ConfigError, ImageError
-from foveal.io import IMAGE_EXTENSIONS
-
-VIDEO_EXTENSIONS = frozenset({".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"})
+from foveal.io import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, is_video_file
 
 
 @dataclass(frozen=True)
@@ -40,10 +38,6 @@ class Item:
 def record_key(source: str, frame: int | None) -> tuple[str, int | None]:
     """The identity of a record, used to resume: (absolute path, frame or None)."""
     return os.path.abspath(source), frame
-
-
-def is_video(path: str | os.PathLike) -> bool:
-    return Path(path).suffix.lower() in VIDEO_EXTENSIONS
 
 
 def _wanted(p: Path) -> bool:
@@ -84,7 +78,9 @@ def _open_video(path: str):  # -> cv2.VideoCapture
     cap = cv2.VideoCapture(path)
     if not cap.isOpened():
         cap.release()
-        raise ImageError(f"{path} could not be opened as a video (OpenCV/FFmpeg cannot read it)", path)
+        raise ImageError(
+            f"{path} could not be opened as a video (OpenCV/FFmpeg cannot read it)", path
+        )
     return cap
 
 
@@ -148,7 +144,7 @@ def estimate_count(paths: Sequence[str], fps: float | None) -> int:
     """How many items :func:`iter_items` will yield (video frame counts estimated from headers)."""
     n = 0
     for p in paths:
-        if not is_video(p):
+        if not is_video_file(p):
             n += 1
             continue
         try:
@@ -163,7 +159,7 @@ def estimate_count(paths: Sequence[str], fps: float | None) -> int:
 def iter_items(paths: Iterable[str], fps: float | None = 1.0) -> Iterator[Item]:
     """One :class:`Item` per image file and per sampled video frame (a video that fails carries ``error``)."""
     for p in paths:
-        if not is_video(p):
+        if not is_video_file(p):
             yield Item(p)
             continue
         try:

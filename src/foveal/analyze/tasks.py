@@ -1,143 +1,115 @@
-"""The task table: a task name -> the public verb in :mod:`foveal.api` that runs it.
+"""The tasks ``foveal analyze`` and the service run, all from :data:`foveal.tasks.TASKS`.
 
-Verbs are looked up lazily, when a task is first used, so a task whose verb is not part of this
-installation (or whose weights are missing) fails with an error that names it, and the others run.
+A task is available when its predictor loads (its code imports and its model opens); one that
+does not is reported with the reason. Every task runs the same way: decoding threads call
+``predictor.prepare(image)``, the main loop calls ``predictor.run(prepared, options)``.
 
->>> from foveal.analyze.tasks import run_task
->>> run_task("classify", image, top_k=1)["top"][0]["name"]      # doctest: +SKIP
-'tabby'
->>> parse_tasks("classify,ocr")                                  # doctest: +SKIP
+>>> parse_tasks("classify,ocr")
 ['classify', 'ocr']
+>>> runner = load_runner("classify", {"top_k": 1})                 # doctest: +SKIP
+>>> runner.run([runner.prepare(image)])[0]["top"][0]["name"]       # doctest: +SKIP
+'tabby'
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import dataclasses
+import types
+import typing
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError
-
-LOAD_LOCK = threading.RLock()
-"""Held while a task's model loads for the first time: loading (e.g. an ONNX export) is not thread-safe."""
+from foveal.tasks import TaskSpec, all_tasks, get_task
 
 
 class TaskUnavailableError(FovealError):
-    """A task's verb is not installed, or its model cannot be loaded here."""
+    """A task's predictor cannot be loaded here (its code does not import here)."""
 
 
 @dataclass(frozen=True)
-class Task:
-    """One analysis task.
-
-    Attributes:
-        name: the name users type (``--tasks classify,detect``).
-        verb: the function in :mod:`foveal.api` that runs it.
-        issue: where the verb comes from, for error messages.
-        options: the keyword arguments users may set, with their defaults (``None``: the verb's default).
-        help: one line for ``--help`` and ``/v1/models``.
-    """
+class TaskRunner:
+    """One task as analyze runs it: the shared predictor and the validated options of this run."""
 
     name: str
-    verb: str
-    issue: str
-    options: dict[str, Any] = field(default_factory=dict)
-    help: str = ""
+    predictor: Any
+    options: Any
 
-    def function(self) -> Callable[..., Any]:
-        """The verb, imported now. Raises :class:`TaskUnavailableError` when it is not installed."""
-        api = importlib.import_module("foveal.api")
-        fn = getattr(api, self.verb, None)
-        if fn is None:
-            raise TaskUnavailableError(
-                f"task {self.name!r} needs foveal.api.{self.verb}() ({self.issue}), which this foveal "
-                f"installation does not have; choose among the available tasks: "
-                f"{', '.join(t for t in TASKS if verb_installed(t)) or 'none'}"
-            )
-        return fn
+    def prepare(self, image: np.ndarray) -> Any:
+        """Per-image work without the network; runs in decoding threads."""
+        return self.predictor.prepare(image)
 
-    def kwargs(self, opts: dict[str, Any] | None) -> dict[str, Any]:
-        """Keyword arguments for the verb: the options given, minus those left at ``None``."""
-        opts = dict(opts or {})
-        unknown = set(opts) - set(self.options)
-        if unknown:
-            raise ConfigError(
-                f"task {self.name!r} has no option(s) {', '.join(sorted(unknown))}; "
-                f"it takes {', '.join(sorted(self.options)) or 'none'}"
-            )
-        merged = {**self.options, **opts}
-        return {k: v for k, v in merged.items() if v is not None}
+    def run(self, prepared: list[Any]) -> list[dict[str, Any]]:
+        """Result dicts for prepared images; an item that is an exception (its preparation failed),
+        or an image the task fails on, gets ``{"error": message}`` and the others still run."""
+        out: list[dict[str, Any]] = [
+            {"error": str(p)} if isinstance(p, BaseException) else {} for p in prepared
+        ]
+        good = [i for i, p in enumerate(prepared) if not isinstance(p, BaseException)]
+        if not good:
+            return out
+        try:
+            results = self.predictor.run([prepared[i] for i in good], self.options)
+        except FovealError:  # find the image(s) it fails on: one at a time
+            results = [self._run_one(prepared[i]) for i in good]
+        for i, res in zip(good, results, strict=True):
+            out[i] = res if isinstance(res, dict) else res.to_dict()
+        return out
 
-
-TASKS: dict[str, Task] = {
-    t.name: t
-    for t in (
-        Task("classify", "classify", "the classification task",
-             {"model": None, "top_k": 5}, "ImageNet classes (top-k with probabilities)"),
-        Task("detect", "detect", "the detection task, issue 3",
-             {"model": None, "conf": None, "iou": None}, "objects: COCO boxes with class names"),
-        Task("faces", "detect_faces", "the faces task, issue 4",
-             {"model": None, "conf": None}, "face boxes with 5 landmarks"),
-        Task("identify", "identify", "the faces task, issue 4",
-             {"threshold": None}, "faces named from the enrolled gallery ($FOVEAL_HOME/faces.db)"),
-        Task("ocr", "read_text", "the OCR task, issue 5",
-             {"model": None}, "text lines with polygons, in reading order"),
-    )
-}
-
-ALL_TASKS = ("classify", "detect", "faces", "ocr")
-"""What ``--tasks all`` tries (``identify`` needs an enrolled gallery, so it is opt-in)."""
-
-
-def get_task(name: str) -> Task:
-    try:
-        return TASKS[name]
-    except KeyError:
-        raise ConfigError(f"unknown task {name!r}; choose among {', '.join(TASKS)} or 'all'") from None
-
-
-def verb_installed(name: str) -> bool:
-    """Whether the task's verb exists in :mod:`foveal.api` (cheap: loads no model)."""
-    return hasattr(importlib.import_module("foveal.api"), TASKS[name].verb)
+    def _run_one(self, prepared: Any) -> Any:
+        try:
+            return self.predictor.run([prepared], self.options)[0]
+        except FovealError as exc:
+            return {"error": str(exc)}
 
 
 def parse_tasks(text: str | Sequence[str]) -> list[str]:
-    """``"classify,ocr"`` -> ``["classify", "ocr"]``; ``"all"`` -> :data:`ALL_TASKS` (unchecked)."""
+    """``"classify,ocr"`` -> ``["classify", "ocr"]``; ``"all"`` -> every task of ``--tasks all``
+    (not checked: see :func:`resolve_tasks`)."""
     items = text.split(",") if isinstance(text, str) else list(text)
     out: list[str] = []
     for raw in items:
         name = raw.strip()
         if not name:
             continue
-        names = list(ALL_TASKS) if name == "all" else [get_task(name).name]
+        names = all_tasks() if name == "all" else [get_task(name).name]
         out += [n for n in names if n not in out]
     if not out:
         raise ConfigError(f"no task given in {text!r}; e.g. --tasks classify,detect or --tasks all")
     return out
 
 
-_PROBE = np.full((64, 64, 3), 127, np.uint8)
+def load_runner(name: str, opts: dict[str, Any] | None = None) -> TaskRunner:
+    """The task's shared predictor (loaded once) with the options of this run validated.
+
+    Raises:
+        ConfigError: an unknown option or a bad value.
+        TaskUnavailableError: the predictor's code does not import.
+        FovealError: its model cannot be opened (missing weights, wrong file ...).
+    """
+    spec = get_task(name)
+    try:
+        init, call = spec.split_options(opts)
+        predictor = spec.load(**init)
+    except ImportError as exc:
+        raise TaskUnavailableError(f"{spec.predictor} does not import here: {exc}") from exc
+    return TaskRunner(name, predictor, predictor.options(**call))
+
+
+def load_runners(tasks: Sequence[str], opts: dict[str, dict[str, Any]] | None) -> list[TaskRunner]:
+    opts = opts or {}
+    return [load_runner(t, opts.get(t)) for t in tasks]
 
 
 def check_task(name: str, opts: dict[str, Any] | None = None) -> str | None:
-    """``None`` if the task runs here, else the reason it does not (verb missing, weights missing ...).
-
-    Runs the verb once on a small grey image, which loads its model (kept for later calls).
-    """
-    task = get_task(name)
+    """``None`` if the task loads here, else the reason it does not (code, weights, options)."""
     try:
-        fn = task.function()
-        with LOAD_LOCK:
-            fn(_PROBE, **task.kwargs(opts))
+        load_runner(name, opts)
     except FovealError as exc:
         return str(exc)
-    except ImportError as exc:
-        return f"a package it needs is not installed: {exc}"
     return None
 
 
@@ -146,18 +118,18 @@ def resolve_tasks(
 ) -> tuple[list[str], dict[str, str]]:
     """The tasks to run and, for ``all``, those skipped with the reason.
 
-    Named tasks must work (else :class:`TaskUnavailableError`); ``all`` keeps the ones that do.
+    Named tasks must load (else :class:`TaskUnavailableError`); ``all`` keeps the ones that do.
     """
     opts = opts or {}
-    wants_all = "all" in ([t.strip() for t in text.split(",")] if isinstance(text, str) else list(text))
-    names = parse_tasks(text)
+    given = [t.strip() for t in text.split(",")] if isinstance(text, str) else list(text)
+    wants_all = "all" in given
     ok: list[str] = []
     skipped: dict[str, str] = {}
-    for name in names:
+    for name in parse_tasks(text):
         reason = check_task(name, opts.get(name))
         if reason is None:
             ok.append(name)
-        elif wants_all and name in ALL_TASKS:
+        elif wants_all and name in all_tasks():
             skipped[name] = reason
         else:
             raise TaskUnavailableError(f"task {name!r} cannot run: {reason}")
@@ -169,45 +141,90 @@ def resolve_tasks(
 
 
 def run_task(name: str, image: np.ndarray, **opts: Any) -> dict[str, Any]:
-    """Run one task on an RGB image; the result's ``to_dict()``."""
-    task = get_task(name)
-    return task.function()(image, **task.kwargs(opts)).to_dict()
+    """Run one task on an RGB image; the result's ``to_dict()`` (what a record holds)."""
+    runner = load_runner(name, opts)
+    res = runner.run([runner.prepare(image)])[0]
+    if set(res) == {"error"}:
+        raise FovealError(res["error"])
+    return res
 
 
-# ---- batched paths (same numbers as the verbs, several images per network call) ----
+# ---- option values given as text (command line, HTML form fields) ----
 
 
-def prepare_batch(name: str, opts: dict[str, Any] | None) -> Callable[[np.ndarray], Any] | None:
-    """A per-image preparation function run in the decoding threads, or ``None`` (no batched path)."""
-    if name != "classify":
-        return None
-    clf = _classifier(opts)
-    from foveal.tasks.classification import preprocess
-
-    cfg = clf.preprocess_cfg
-    return lambda image: preprocess(image, cfg)
-
-
-def run_batch(name: str, prepared: list[Any], opts: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """Results for a batch of prepared images (tasks for which :func:`prepare_batch` is not None)."""
-    if name != "classify":
-        raise ConfigError(f"task {name!r} has no batched path")
-    from foveal.tasks.classification import softmax, topk
-
-    kw = get_task("classify").kwargs(opts)
-    clf = _classifier(opts)
-    logits, _ = clf._forward(np.stack(prepared))
-    probs = softmax(logits)
-    return [topk(p, kw.get("top_k", 5), clf.labels, clf.name).to_dict() for p in probs]
+def option_types(spec: TaskSpec) -> dict[str, Any]:
+    """The type of each option of a task: the ``Options`` field types; ``str`` for constructor
+    options (model names and paths)."""
+    try:
+        options_cls = spec.predictor_class().Options
+    except ImportError as exc:
+        raise TaskUnavailableError(f"{spec.predictor} does not import here: {exc}") from exc
+    hints = typing.get_type_hints(options_cls)
+    types_ = {k: str for k in spec.init_options}
+    types_.update({f.name: hints[f.name] for f in dataclasses.fields(options_cls)})
+    return types_
 
 
-def _classifier(opts: dict[str, Any] | None) -> Any:
-    """The classifier the ``classify`` verb uses (shared cache: one model in memory)."""
-    import inspect
+def coerce_options(spec: TaskSpec, raw: dict[str, str | None]) -> dict[str, Any]:
+    """Text values -> typed option values (by the ``Options`` field types); empty means unset.
 
-    api = importlib.import_module("foveal.api")
-    sig = inspect.signature(api.classify)
-    kw = get_task("classify").kwargs(opts)
-    model = kw.get("model", sig.parameters["model"].default)
-    backend = sig.parameters["backend"].default
-    return api._classifier(os.fspath(model), backend)
+    >>> from foveal.tasks import TaskSpec
+    >>> spec = TaskSpec("x", "foveal.tasks.predictor:Predictor", "foveal.results:Faces", "x")
+    >>> coerce_options(spec, {"model": "m.onnx"})
+    {'model': 'm.onnx'}
+
+    Raises:
+        ConfigError: an unknown option, or a value of the wrong type.
+    """
+    known = option_types(spec)
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"task {spec.name!r} has no option(s) {', '.join(unknown)}; "
+            f"it takes {', '.join(sorted(known)) or 'none'}"
+        )
+    out: dict[str, Any] = {}
+    for key, text in raw.items():
+        if text is None or str(text).strip() == "":
+            continue
+        out[key] = _coerce(key, str(text).strip(), known[key])
+    return out
+
+
+def _coerce(key: str, text: str, hint: Any) -> Any:
+    members = typing.get_args(hint) if _is_union(hint) else (hint,)
+    members = tuple(m for m in members if m is not type(None))
+    errors: list[str] = []
+    for member in members:
+        try:
+            return _coerce_one(text, member)
+        except ValueError as exc:
+            errors.append(str(exc))
+    raise ConfigError(f"option {key}: {'; '.join(errors)}")
+
+
+def _is_union(hint: Any) -> bool:
+    return typing.get_origin(hint) in (typing.Union, types.UnionType)
+
+
+def _coerce_one(text: str, hint: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (list, tuple, Sequence):
+        return [s.strip() for s in text.split(",") if s.strip()]
+    if hint is bool:
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"expected true or false, got {text!r}")
+    if hint is int:
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"expected an integer, got {text!r}") from None
+    if hint is float:
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"expected a number, got {text!r}") from None
+    return text

@@ -65,26 +65,39 @@ def build_xmp(record: dict[str, Any]) -> bytes:
     ]
     words = keywords(record)
     if words:
-        parts.append("<dc:subject><rdf:Bag>" + "".join(f"<rdf:li>{escape(k)}</rdf:li>" for k in words)
-                     + "</rdf:Bag></dc:subject>")
+        parts.append(
+            "<dc:subject><rdf:Bag>"
+            + "".join(f"<rdf:li>{escape(k)}</rdf:li>" for k in words)
+            + "</rdf:Bag></dc:subject>"
+        )
     text = (record.get("ocr") or {}).get("text", "")
     if text:
-        parts.append('<dc:description><rdf:Alt><rdf:li xml:lang="x-default">'
-                     f"{escape(text[:MAX_TEXT])}</rdf:li></rdf:Alt></dc:description>")
+        parts.append(
+            '<dc:description><rdf:Alt><rdf:li xml:lang="x-default">'
+            f"{escape(text[:MAX_TEXT])}</rdf:li></rdf:Alt></dc:description>"
+        )
     faces = (record.get("identify") or record.get("faces") or {}).get("faces", [])
     if faces and w and h:
         regions = []
         for f in faces:
             x1, y1, x2, y2 = f["box"]
-            area = (f'<mwg-rs:Area stArea:x="{(x1 + x2) / 2 / w:.6f}" stArea:y="{(y1 + y2) / 2 / h:.6f}"'
-                    f' stArea:w="{(x2 - x1) / w:.6f}" stArea:h="{(y2 - y1) / h:.6f}" stArea:unit="normalized"/>')
+            area = (
+                f'<mwg-rs:Area stArea:x="{(x1 + x2) / 2 / w:.6f}" stArea:y="{(y1 + y2) / 2 / h:.6f}"'
+                f' stArea:w="{(x2 - x1) / w:.6f}" stArea:h="{(y2 - y1) / h:.6f}" stArea:unit="normalized"/>'
+            )
             name = f.get("name")
-            named = f"<mwg-rs:Name>{escape(name)}</mwg-rs:Name>" if name and name != "unknown" else ""
-            regions.append(f'<rdf:li rdf:parseType="Resource"><mwg-rs:Type>Face</mwg-rs:Type>{named}{area}</rdf:li>')
+            named = (
+                f"<mwg-rs:Name>{escape(name)}</mwg-rs:Name>" if name and name != "unknown" else ""
+            )
+            regions.append(
+                f'<rdf:li rdf:parseType="Resource"><mwg-rs:Type>Face</mwg-rs:Type>{named}{area}</rdf:li>'
+            )
         parts.append(
             '<mwg-rs:Regions rdf:parseType="Resource">'
             f'<mwg-rs:AppliedToDimensions stDim:w={quoteattr(str(w))} stDim:h={quoteattr(str(h))} stDim:unit="pixel"/>'
-            "<mwg-rs:RegionList><rdf:Bag>" + "".join(regions) + "</rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>"
+            "<mwg-rs:RegionList><rdf:Bag>"
+            + "".join(regions)
+            + "</rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>"
         )
     parts += ["</rdf:Description>", "</rdf:RDF>", "</x:xmpmeta>", '<?xpacket end="w"?>']
     return "".join(parts).encode("utf-8")
@@ -110,15 +123,15 @@ def embed_jpeg(data: bytes, packet: bytes) -> bytes:
         if marker in (0xDA, 0xD9):  # start of scan / end of image: the rest is kept verbatim
             break
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            kept.append(data[pos:pos + 2])
+            kept.append(data[pos : pos + 2])
             pos += 2
             continue
-        (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
         end = pos + 2 + length
         if length < 2 or end > len(data):
             raise MetadataError(f"broken JPEG segment at byte {pos}")
         seg = data[pos:end]
-        is_xmp = marker == 0xE1 and seg[4:4 + len(XMP_JPEG_HEADER)] == XMP_JPEG_HEADER
+        is_xmp = marker == 0xE1 and seg[4 : 4 + len(XMP_JPEG_HEADER)] == XMP_JPEG_HEADER
         if not is_xmp:
             kept.append(seg)
             if marker in (0xE0, 0xE1) and insert_at == len(kept) - 1:
@@ -131,7 +144,12 @@ def embed_jpeg(data: bytes, packet: bytes) -> bytes:
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    return (
+        struct.pack(">I", len(body))
+        + kind
+        + body
+        + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    )
 
 
 def embed_png(data: bytes, packet: bytes) -> bytes:
@@ -142,13 +160,13 @@ def embed_png(data: bytes, packet: bytes) -> bytes:
     new = _png_chunk(b"iTXt", PNG_XMP_KEYWORD + b"\x00\x00\x00\x00\x00" + packet)
     pos, inserted = 8, False
     while pos + 8 <= len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind = data[pos + 4:pos + 8]
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
         end = pos + 12 + length
         if end > len(data):
             raise MetadataError(f"PNG chunk {kind!r} at byte {pos} is truncated")
         chunk = data[pos:end]
-        if kind == b"iTXt" and chunk[8:8 + len(PNG_XMP_KEYWORD) + 1] == PNG_XMP_KEYWORD + b"\x00":
+        if kind == b"iTXt" and chunk[8 : 8 + len(PNG_XMP_KEYWORD) + 1] == PNG_XMP_KEYWORD + b"\x00":
             pos = end
             continue
         if kind == b"IDAT" and not inserted:
@@ -173,7 +191,9 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     atomic_write_bytes(path, data, fsync=True)
 
 
-def write_metadata(source: str | os.PathLike, record: dict[str, Any], target: str | os.PathLike) -> Path:
+def write_metadata(
+    source: str | os.PathLike, record: dict[str, Any], target: str | os.PathLike
+) -> Path:
     """Write ``source`` with the record's XMP to ``target`` (may equal ``source`` to tag in place).
 
     Returns the file that holds the XMP: ``target`` for JPEG and PNG, ``target + '.xmp'`` (a sidecar,

@@ -16,12 +16,23 @@ def add_engine_options(p: argparse.ArgumentParser, *, epochs: int = 10) -> None:
     g.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
     g.add_argument("--schedule", choices=("cosine", "onecycle", "constant"), default="cosine")
     g.add_argument("--warmup", type=float, default=1.0, help="warm-up epochs (default %(default)s)")
-    g.add_argument("--grad-clip", type=float, default=0.0, help="clip the gradient norm (0 = off; default %(default)s)")
+    g.add_argument(
+        "--grad-clip",
+        type=float,
+        default=0.0,
+        help="clip the gradient norm (0 = off; default %(default)s)",
+    )
     g.add_argument("--amp", action="store_true", help="bf16 mixed precision (autocast)")
-    g.add_argument("--patience", type=int, default=0, help="early stopping patience in epochs (0 = off)")
+    g.add_argument(
+        "--patience", type=int, default=0, help="early stopping patience in epochs (0 = off)"
+    )
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--run-dir", help="run folder (default runs/<task>/<n>)")
-    g.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
+    g.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --run-dir from its last checkpoint",
+    )
     g.add_argument("--init-from", help="start from the weights of a run folder or checkpoint")
     g.add_argument("--device", choices=("cpu", "cuda", "auto"), default="cpu")
     g.add_argument("--threads", type=int, help="CPU threads per process")
@@ -32,15 +43,29 @@ def engine_config(args: argparse.Namespace, lr: float) -> object:
     from foveal.train import TrainConfig
 
     return TrainConfig(
-        epochs=args.epochs, lr=args.lr if args.lr is not None else lr, weight_decay=args.weight_decay,
-        optimizer=args.optimizer, momentum=args.momentum, schedule=args.schedule,
-        warmup_epochs=min(args.warmup, args.epochs), grad_clip=args.grad_clip, amp=args.amp,
-        patience=args.patience, seed=args.seed, run_dir=args.run_dir, resume=args.resume,
-        progress=not args.no_progress, device=args.device, threads=args.threads, init_from=args.init_from,
+        epochs=args.epochs,
+        lr=args.lr if args.lr is not None else lr,
+        weight_decay=args.weight_decay,
+        optimizer=args.optimizer,
+        momentum=args.momentum,
+        schedule=args.schedule,
+        warmup_epochs=min(args.warmup, args.epochs),
+        grad_clip=args.grad_clip,
+        amp=args.amp,
+        patience=args.patience,
+        seed=args.seed,
+        run_dir=args.run_dir,
+        resume=args.resume,
+        progress=not args.no_progress,
+        device=args.device,
+        threads=args.threads,
+        init_from=args.init_from,
     )
 
 
-def print_fit_summary(result: object, args: argparse.Namespace, *, scores: str, files: str, use: str) -> None:
+def print_fit_summary(
+    result: object, args: argparse.Namespace, *, scores: str, files: str, use: str
+) -> None:
     """After ``Trainer.fit``: the result as JSON (``--json``) or three lines (best epoch and its
     ``scores``, the run folder with its ``files``, the command to ``use`` it); only on rank 0 under DDP."""
     import json

@@ -11,7 +11,9 @@ def progress(iterable: Any, *, total: int | None, desc: str, enabled: bool = Tru
     """A tqdm progress bar on stderr (off when ``enabled`` is false or stderr is not a terminal)."""
     from tqdm import tqdm
 
-    return tqdm(iterable, total=total, desc=desc, unit="img", file=sys.stderr, disable=not enabled or None)
+    return tqdm(
+        iterable, total=total, desc=desc, unit="img", file=sys.stderr, disable=not enabled or None
+    )
 
 
 def write_jsonl(record: dict[str, Any], out: TextIO | None = None) -> None:

@@ -7,13 +7,18 @@
 Every response is JSON. A request gets ``{"width", "height", TASK: result}`` (the record format of
 ``foveal analyze``); an error gets ``{"error": message, "status": code}`` with a 4xx code for
 anything the client can fix (too large, not an image, truncated, malformed form, bad token, bad
-option), 501 for a task not installed here, 504 when inference takes longer than the timeout.
+option), 501 for a task whose predictor cannot be loaded here, 504 when inference takes longer
+than the timeout.
+
+The tasks, their endpoints (``POST /v1/TASK``) and their form fields come from
+:data:`foveal.tasks.TASKS`: a registered task is served without a change here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import io
 import os
 import secrets
@@ -29,6 +34,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from foveal.errors import ConfigError, FovealError, ImageError
+from foveal.serve.limits import ApiError, BodyLimit
+from foveal.tasks import TASKS, TaskSpec
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 40_000_000
@@ -53,85 +60,14 @@ class ServeSettings:
         return cls(**kw)
 
 
-class ApiError(Exception):
-    """An error with an HTTP status, returned as ``{"error": ..., "status": ...}``."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class _BodyLimit:
-    """ASGI middleware: refuse request bodies over ``max_bytes`` (Content-Length or streamed) with 413."""
-
-    def __init__(self, app: Any, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.max_bytes
-        for name, value in scope.get("headers", []):
-            if name == b"content-length":
-                try:
-                    size = int(value)
-                except ValueError:
-                    await _send_json(send, 400, "Content-Length is not a number")
-                    return
-                if size > limit:
-                    await _send_json(send, 413, f"request body of {size:,} bytes is over the limit of {limit:,} bytes")
-                    return
-        seen = 0
-        exceeded = False
-        started = False
-
-        async def limited_receive() -> dict:
-            nonlocal seen, exceeded
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    exceeded = True
-                    raise ApiError(413, "request body is over the limit")
-            return message
-
-        async def guarded_send(message: dict) -> None:
-            nonlocal started
-            if exceeded:  # whatever the app made of the cut-off body, the answer is 413
-                if message["type"] == "http.response.start" and not started:
-                    started = True
-                    await _send_json(send, 413, f"request body is over the limit of {limit:,} bytes")
-                return
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, guarded_send)
-        except ApiError:
-            if not started:
-                await _send_json(send, 413, f"request body is over the limit of {limit:,} bytes")
-
-
-async def _send_json(send: Any, status: int, message: str) -> None:
-    import json
-
-    body = json.dumps({"error": message, "status": status}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-
-
 class Engine:
-    """Runs tasks in a bounded thread pool; each model loads once (on first use) and is shared."""
+    """Runs tasks in a bounded thread pool; each predictor loads once (first use), then is shared."""
 
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings
-        self.pool = ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="foveal-serve")
-        self._loaded: set[tuple[str, str]] = set()
+        self.pool = ThreadPoolExecutor(
+            max_workers=max(1, settings.workers), thread_name_prefix="foveal-serve"
+        )
 
     def decode(self, data: bytes) -> np.ndarray:
         from PIL import Image, UnidentifiedImageError
@@ -139,72 +75,132 @@ class Engine:
         from foveal.io import load_image
 
         if not data:
-            raise ApiError(400, "the uploaded file is empty (0 bytes); expected an image (JPEG, PNG, ...)")
+            raise ApiError(
+                400, "the uploaded file is empty (0 bytes); expected an image (JPEG, PNG, ...)"
+            )
         try:
             with Image.open(io.BytesIO(data)) as im:
                 w, h = im.size
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise ApiError(415, "the upload is not an image foveal can read (JPEG, PNG, TIFF, BMP, GIF, WebP)") from exc
+            raise ApiError(
+                415,
+                "the upload is not an image foveal can read (JPEG, PNG, TIFF, BMP, GIF, WebP)",
+            ) from exc
         if w * h > self.settings.max_pixels:
-            raise ApiError(413, f"the image is {w}x{h} = {w * h:,} pixels, over this service's limit of "
-                                f"{self.settings.max_pixels:,}; send a smaller image")
+            raise ApiError(
+                413,
+                f"the image is {w}x{h} = {w * h:,} pixels, over this service's "
+                f"limit of {self.settings.max_pixels:,}; send a smaller image",
+            )
         try:
             return load_image(data, max_pixels=self.settings.max_pixels)
         except ImageError as exc:
             raise ApiError(400, str(exc).replace(f"<{len(data)} bytes>", "the upload")) from exc
 
-    def _run(self, data: bytes, tasks: list[str], opts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    def _run(
+        self, data: bytes, tasks: list[str], opts: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
         from foveal.analyze.pipeline import analyze_images
-        from foveal.analyze.tasks import LOAD_LOCK
+        from foveal.analyze.tasks import load_runners
 
         image = self.decode(data)
-        for t in tasks:
-            key = (t, repr(sorted((opts.get(t) or {}).items())))
-            if key not in self._loaded:
-                with LOAD_LOCK:  # the first request of a task loads its model, once, one at a time
-                    if key not in self._loaded:
-                        analyze_images([image], [t], opts)
-                        self._loaded.add(key)
-        rec = analyze_images([image], tasks, opts)[0]
+        try:
+            runners = load_runners(tasks, opts)  # each predictor loads once, under the table's lock
+        except ConfigError as exc:
+            raise ApiError(422, str(exc)) from exc
+        rec = analyze_images([image], runners)[0]  # each request is analysed once
         for t in tasks:
             if "error" in rec[t]:
                 raise ApiError(422, f"{t}: {rec[t]['error']}")
         return rec
 
-    async def run(self, data: bytes, tasks: list[str], opts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    async def run(
+        self, data: bytes, tasks: list[str], opts: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(self.pool, self._run, data, tasks, opts)
         try:
             return await asyncio.wait_for(fut, self.settings.timeout_s)
         except TimeoutError:
-            raise ApiError(504, f"the request took longer than the {self.settings.timeout_s:g} s limit") from None
+            raise ApiError(
+                504, f"the request took longer than the {self.settings.timeout_s:g} s limit"
+            ) from None
 
 
 def _page() -> str:
     return resources.files("foveal.serve").joinpath("static/index.html").read_text(encoding="utf-8")
 
 
+ALIASES = {"faces": "/v1/faces/detect", "identify": "/v1/faces/identify"}
+"""Older paths of some tasks, served too."""
+
+
+def task_info(spec: TaskSpec) -> dict[str, Any]:
+    """One entry of ``/v1/models``: the task, whether its code imports, its options."""
+    info: dict[str, Any] = {
+        "name": spec.name,
+        "verb": spec.verb,
+        "help": spec.help,
+        "default_model": spec.default_model,
+        "in_all": spec.in_all,
+        "loaded": spec.is_loaded(),
+    }
+    try:
+        info["options"] = spec.options()
+        info["available"] = True
+    except (ImportError, FovealError) as exc:
+        info.update(options={}, available=False, error=f"{type(exc).__name__}: {exc}")
+    return info
+
+
+def task_endpoint(spec: TaskSpec, handle: Any, upload: Any) -> Any:
+    """``POST /v1/TASK``: the image as ``file``, the task's options as form fields (text, coerced
+    by the types of the task's ``Options``; a bad value is a 422)."""
+    from foveal.analyze.tasks import coerce_options
+
+    try:
+        names = list(spec.options())
+    except ImportError:
+        names = []  # its code does not import here: every request gets the 501 that says why
+
+    async def endpoint(file: UploadFile, **fields: str | None) -> dict[str, Any]:
+        try:
+            opts = coerce_options(spec, fields)
+        except ConfigError as exc:
+            raise ApiError(422, str(exc)) from exc
+        return await handle(file, [spec.name], {spec.name: opts})
+
+    params = [
+        inspect.Parameter(
+            "file", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=upload, annotation=UploadFile
+        )
+    ]
+    params += [
+        inspect.Parameter(
+            n, inspect.Parameter.KEYWORD_ONLY, default=Form(None), annotation=str | None
+        )
+        for n in names
+    ]
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__name__ = f"task_{spec.name}"
+    return endpoint
+
+
 def create_app(settings: ServeSettings | None = None) -> Any:
     """The FastAPI application (wrapped in the body-size limit)."""
     from foveal import __version__
-    from foveal.analyze.tasks import (
-        TASKS,
-        TaskUnavailableError,
-        check_task,
-        parse_tasks,
-        verb_installed,
-    )
+    from foveal.analyze.tasks import TaskUnavailableError, check_task, parse_tasks, resolve_tasks
 
     settings = settings or ServeSettings.from_env()
     engine = Engine(settings)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> Any:
+        loop = asyncio.get_running_loop()
         for t in settings.preload:  # load these models before the first request
-            reason = await asyncio.get_running_loop().run_in_executor(engine.pool, check_task, t, None)
+            reason = await loop.run_in_executor(engine.pool, check_task, t, None)
             if reason:
                 raise TaskUnavailableError(f"--preload {t}: {reason}")
-            engine._loaded.add((t, "[]"))
         yield
         engine.pool.shutdown(wait=False, cancel_futures=True)
 
@@ -212,8 +208,8 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         lifespan=lifespan,
         title="foveal",
         version=__version__,
-        description="Computer vision over HTTP: classify, detect, faces, OCR. Send an image as multipart "
-                    "field `file`. With a token set, send `Authorization: Bearer TOKEN`.",
+        description="Computer vision over HTTP: " + ", ".join(TASKS) + ". Send an image as "
+        "multipart field `file`. With a token set, send `Authorization: Bearer TOKEN`.",
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -231,7 +227,9 @@ def create_app(settings: ServeSettings | None = None) -> Any:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = [f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()]
+        parts = [
+            f"{'.'.join(str(x) for x in e.get('loc', ()))}: {e.get('msg')}" for e in exc.errors()
+        ]
         return err(422, "invalid request: " + "; ".join(parts))
 
     @app.exception_handler(TaskUnavailableError)
@@ -255,14 +253,15 @@ def create_app(settings: ServeSettings | None = None) -> Any:
             return
         header = request.headers.get("authorization", "")
         scheme, _, given = header.partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), settings.token.encode()):
+        if scheme.lower() != "bearer" or not secrets.compare_digest(
+            given.strip().encode(), settings.token.encode()
+        ):
             raise ApiError(401, "missing or wrong API token; send 'Authorization: Bearer TOKEN'")
 
-    async def handle(file: UploadFile, tasks: list[str], opts: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    async def handle(
+        file: UploadFile, tasks: list[str], opts: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
         data = await file.read()
-        for t in tasks:
-            if not verb_installed(t):
-                TASKS[t].function()  # raises TaskUnavailableError naming the missing verb
         return await engine.run(data, tasks, opts)
 
     guarded = [Depends(auth)]
@@ -276,48 +275,55 @@ def create_app(settings: ServeSettings | None = None) -> Any:
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
-    @app.get("/v1/models", summary="tasks, whether they are installed and loaded, and the zoo", dependencies=guarded)
+    @app.get(
+        "/v1/models",
+        summary="the tasks (options, whether loaded) and the model zoo",
+        dependencies=guarded,
+    )
     async def models() -> dict[str, Any]:
         from foveal.zoo import get, list_models
 
-        loaded = {t for t, _ in engine._loaded}
         return {
-            "tasks": [{"name": t.name, "verb": t.verb, "help": t.help, "installed": verb_installed(t.name),
-                       "loaded": t.name in loaded, "options": t.options} for t in TASKS.values()],
-            "zoo": [{"name": n, "task": get(n).task, "licence": get(n).weights.licence} for n in list_models()],
-            "limits": {"max_bytes": settings.max_bytes, "max_pixels": settings.max_pixels,
-                       "timeout_s": settings.timeout_s},
+            "tasks": [task_info(spec) for spec in TASKS.values()],
+            "zoo": [
+                {"name": n, "task": get(n).task, "licence": get(n).weights.licence}
+                for n in list_models()
+            ],
+            "limits": {
+                "max_bytes": settings.max_bytes,
+                "max_pixels": settings.max_pixels,
+                "timeout_s": settings.timeout_s,
+            },
         }
 
-    @app.post("/v1/classify", summary="ImageNet classes, top-k", dependencies=guarded)
-    async def classify(file: UploadFile = upload, top_k: int = Form(5, ge=1, le=1000),
-                       model: str | None = Form(None)) -> dict[str, Any]:
-        return await handle(file, ["classify"], {"classify": {"top_k": top_k, "model": model}})
-
-    @app.post("/v1/detect", summary="objects (COCO boxes)", dependencies=guarded)
-    async def detect(file: UploadFile = upload, conf: float | None = Form(None, ge=0, le=1),
-                     model: str | None = Form(None)) -> dict[str, Any]:
-        return await handle(file, ["detect"], {"detect": {"conf": conf, "model": model}})
-
-    @app.post("/v1/faces/detect", summary="face boxes and landmarks", dependencies=guarded)
-    async def faces(file: UploadFile = upload, conf: float | None = Form(None, ge=0, le=1)) -> dict[str, Any]:
-        return await handle(file, ["faces"], {"faces": {"conf": conf}})
-
-    @app.post("/v1/faces/identify", summary="faces named from the enrolled gallery", dependencies=guarded)
-    async def identify(file: UploadFile = upload, threshold: float | None = Form(None, gt=0)) -> dict[str, Any]:
-        return await handle(file, ["identify"], {"identify": {"threshold": threshold}})
-
-    @app.post("/v1/ocr", summary="text lines in reading order", dependencies=guarded)
-    async def ocr(file: UploadFile = upload) -> dict[str, Any]:
-        return await handle(file, ["ocr"], {})
-
-    @app.post("/v1/analyze", summary="several tasks at once (comma-separated, or 'all')", dependencies=guarded)
-    async def analyze(file: UploadFile = upload, tasks: str = Form("classify"),
-                      top_k: int = Form(5, ge=1, le=1000)) -> dict[str, Any]:
+    @app.post(
+        "/v1/analyze",
+        summary="several tasks at once (comma-separated, or 'all')",
+        dependencies=guarded,
+    )
+    async def analyze(
+        file: UploadFile = upload,
+        tasks: str = Form("classify"),
+        top_k: int = Form(5, ge=1, le=1000),
+    ) -> dict[str, Any]:
         if tasks.strip() == "all":
-            names = [t for t in ("classify", "detect", "faces", "ocr") if verb_installed(t)]
+            loop = asyncio.get_running_loop()
+            names, _ = await loop.run_in_executor(engine.pool, resolve_tasks, "all", None)
         else:
             names = parse_tasks(tasks)
         return await handle(file, names, {"classify": {"top_k": top_k}})
 
-    return _BodyLimit(app, settings.max_bytes)
+    for spec in TASKS.values():
+        endpoint = task_endpoint(spec, handle, upload)
+        for path in (f"/v1/{spec.name}", ALIASES.get(spec.name)):
+            if path is not None:
+                app.add_api_route(
+                    path,
+                    endpoint,
+                    methods=["POST"],
+                    summary=spec.help,
+                    dependencies=guarded,
+                    name=f"{spec.name} {path}",
+                )
+
+    return BodyLimit(app, settings.max_bytes)

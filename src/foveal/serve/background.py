@@ -19,7 +19,9 @@ from foveal.serve.app import ServeSettings, create_app
 
 
 @contextlib.contextmanager
-def serve_in_thread(settings: ServeSettings | None = None, *, host: str = "127.0.0.1") -> Iterator[str]:
+def serve_in_thread(
+    settings: ServeSettings | None = None, *, host: str = "127.0.0.1"
+) -> Iterator[str]:
     """Start uvicorn on ``host`` with a free port; yields the base URL; stops it on exit."""
     import uvicorn
 
@@ -27,9 +29,13 @@ def serve_in_thread(settings: ServeSettings | None = None, *, host: str = "127.0
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings or ServeSettings()), log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        create_app(settings or ServeSettings()), log_level="warning", lifespan="on"
+    )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="foveal-uvicorn")
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, daemon=True, name="foveal-uvicorn"
+    )
     thread.start()
     deadline = time.monotonic() + 60
     while not server.started:

@@ -11,16 +11,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     msub = p.add_subparsers(dest="models_command", metavar="ACTION")
     msub.required = True
 
-    ls = msub.add_parser("list", help="list the models in the zoo and whether their weights are here")
+    ls = msub.add_parser(
+        "list", help="list the models in the zoo and whether their weights are here"
+    )
     ls.add_argument("--task", help="only models of this task (classify, detect, face_detect, ...)")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=_list)
 
-    info = msub.add_parser("info", help="everything about one model (weights, licence, preprocessing, metrics)")
+    info = msub.add_parser(
+        "info", help="everything about one model (weights, licence, metadata, metrics)"
+    )
     info.add_argument("name")
     info.set_defaults(func=_info)
 
-    pull = msub.add_parser("pull", help="make a model's weights available locally (downloads only if needed)")
+    pull = msub.add_parser(
+        "pull", help="make a model's weights available locally (downloads only if needed)"
+    )
     pull.add_argument("name")
     pull.set_defaults(func=_pull)
 
@@ -56,7 +62,8 @@ def _info(args: argparse.Namespace) -> int:
     from foveal.zoo import get
 
     spec = get(args.name)
-    print(json.dumps({**spec.to_dict(), "available": _where(spec)}, indent=2))
+    facts = {**spec.to_dict(), "meta": spec.meta.to_dict(), "available": _where(spec)}
+    print(json.dumps(facts, indent=2))
     return 0
 
 

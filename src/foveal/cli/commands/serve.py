@@ -8,25 +8,43 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from foveal.tasks import TASKS
+
     p = sub.add_parser(
         "serve",
         help="serve every task over HTTP, with a web page (127.0.0.1 by default)",
         description=(
-            "Start the foveal HTTP service: POST /v1/classify, /v1/detect, /v1/faces/detect, "
-            "/v1/faces/identify, /v1/ocr, /v1/analyze; GET /health, /v1/models, /docs (OpenAPI) and / "
-            "(web page). Models load on first use and are shared by all requests."
+            "Start the foveal HTTP service: POST /v1/TASK for every task ("
+            + ", ".join(TASKS)
+            + ") and /v1/analyze for several; GET /health, /v1/models, "
+            "/docs (OpenAPI) and / (web page). Models load on first use and are shared by all "
+            "requests."
         ),
         epilog="example: FOVEAL_API_TOKEN=s3cret foveal serve --port 8000 --preload classify",
     )
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--token", default=None, help="require 'Authorization: Bearer TOKEN' (default: $FOVEAL_API_TOKEN)")
-    p.add_argument("--max-upload-mb", type=float, default=20.0, help="largest request body (default 20 MB)")
-    p.add_argument("--max-pixels", type=int, default=40_000_000, help="largest image (default 40 MP)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per request before 504 (default 30)")
+    p.add_argument(
+        "--token",
+        default=None,
+        help="require 'Authorization: Bearer TOKEN' (default: $FOVEAL_API_TOKEN)",
+    )
+    p.add_argument(
+        "--max-upload-mb", type=float, default=20.0, help="largest request body (default 20 MB)"
+    )
+    p.add_argument(
+        "--max-pixels", type=int, default=40_000_000, help="largest image (default 40 MP)"
+    )
+    p.add_argument(
+        "--timeout", type=float, default=30.0, help="seconds per request before 504 (default 30)"
+    )
     p.add_argument("--workers", type=int, default=2, help="inference threads (default 2)")
     p.add_argument("--preload", default="", help="comma-separated tasks to load before serving")
-    p.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"))
+    p.add_argument(
+        "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
+    )
     p.set_defaults(func=run)
 
 
@@ -42,12 +60,18 @@ def run(args: argparse.Namespace) -> int:
     if args.max_upload_mb <= 0 or args.max_pixels <= 0 or args.timeout <= 0 or args.workers < 1:
         raise ConfigError("--max-upload-mb, --max-pixels, --timeout and --workers must be positive")
     settings = ServeSettings.from_env(
-        token=args.token, max_bytes=int(args.max_upload_mb * 1024 * 1024), max_pixels=args.max_pixels,
-        timeout_s=args.timeout, workers=args.workers,
+        token=args.token,
+        max_bytes=int(args.max_upload_mb * 1024 * 1024),
+        max_pixels=args.max_pixels,
+        timeout_s=args.timeout,
+        workers=args.workers,
         preload=parse_tasks(args.preload) if args.preload.strip() else [],
     )
     if args.host not in LOOPBACK and not settings.token:
-        print(f"foveal serve: warning: listening on {args.host} without a token; anyone who can reach "
-              "it can use it (set --token or FOVEAL_API_TOKEN)", file=sys.stderr)
+        print(
+            f"foveal serve: warning: listening on {args.host} without a token; anyone who can "
+            "reach it can use it (set --token or FOVEAL_API_TOKEN)",
+            file=sys.stderr,
+        )
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
     return 0

@@ -1,10 +1,11 @@
-"""Classification speed: foveal (ONNX Runtime) vs torchvision eager, MobileNetV2 at 224, same weights.
+"""Classification speed: foveal (ONNX Runtime) vs torchvision eager, MobileNetV2 at 224, same
+weights.
 
 Prints, side by side in one run:
   1. batch-1 network latency on the same preprocessed tensor (median of N runs);
   2. end-to-end batch-1 latency per image (decode + preprocess + network), foveal vs torchvision;
   3. folder throughput: foveal batched (decode in threads + batches of 8) vs foveal one-at-a-time.
-Targets (issue 2): foveal >= 2x faster than torchvision at batch 1; batched >= 1.3x batch-1.
+Targets: foveal >= 2x faster than torchvision at batch 1; batched >= 1.3x batch-1.
 
     python bench/classify_speed.py [--runs 50] [--images 64]
 """
@@ -52,11 +53,15 @@ def make_folder(root: Path, n: int) -> list[Path]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--images", type=int, default=64)
     ap.add_argument("--batch-size", type=int, default=8)
-    ap.add_argument("--pairs", type=int, default=5, help="interleaved batch-1 / batched folder runs")
+    ap.add_argument(
+        "--pairs", type=int, default=5, help="interleaved batch-1 / batched folder runs"
+    )
     args = ap.parse_args()
 
     import torch
@@ -66,7 +71,7 @@ def main() -> int:
     from foveal import zoo
     from foveal.io import load_image
     from foveal.runtime.onnx import default_threads
-    from foveal.tasks.classification import Classifier, preprocess
+    from foveal.tasks.classify import Classifier, preprocess
 
     threads = default_threads()
     torch.set_num_threads(threads)
@@ -76,8 +81,12 @@ def main() -> int:
     tv.load_state_dict(torch.load(zoo.resolve_weights(spec), weights_only=True))
     tv.eval()
     tf = transforms.Compose(
-        [transforms.Resize(256), transforms.CenterCrop(224), transforms.ToTensor(),
-         transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])]
+        [
+            transforms.Resize(256),
+            transforms.CenterCrop(224),
+            transforms.ToTensor(),
+            transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+        ]
     )
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,7 +95,7 @@ def main() -> int:
         xt = torch.from_numpy(x)
 
         def ours_net():
-            clf._forward(x)
+            clf.logits_and_embeddings(x)
 
         def tv_net():
             with torch.inference_mode():
@@ -107,7 +116,12 @@ def main() -> int:
 
         def folder(batch_size: int) -> float:
             t0 = time.perf_counter()
-            n = sum(1 for _ in clf.predict_batch(files, batch_size=batch_size, workers=None if batch_size > 1 else 1))
+            n = sum(
+                1
+                for _ in clf.predict_batch(
+                    files, batch_size=batch_size, workers=None if batch_size > 1 else 1
+                )
+            )
             assert n == len(files)
             return n / (time.perf_counter() - t0)
 
@@ -118,13 +132,19 @@ def main() -> int:
         tput_b16 = statistics.median(p[1] for p in pairs)
         pair_ratio = statistics.median(b / a for a, b in pairs)
 
-    print(f"MobileNetV2 224x224, {threads} CPU threads, torch {torch.__version__}, python {sys.version.split()[0]}")
+    python = sys.version.split()[0]
+    print(f"MobileNetV2 224x224, {threads} CPU threads, torch {torch.__version__}, python {python}")
     print(f"{'measure':<44}{'foveal (ORT)':>14}{'torchvision':>14}{'ratio':>9}")
-    print(f"{'batch-1 network latency (ms, median)':<44}{net_ours * 1e3:>14.2f}{net_tv * 1e3:>14.2f}{net_tv / net_ours:>8.2f}x")
-    print(f"{'batch-1 end-to-end latency (ms, median)':<44}{e2e_ours * 1e3:>14.2f}{e2e_tv * 1e3:>14.2f}{e2e_tv / e2e_ours:>8.2f}x")
+
+    def row(label: str, ours: float, tv: float) -> None:
+        print(f"{label:<44}{ours * 1e3:>14.2f}{tv * 1e3:>14.2f}{tv / ours:>8.2f}x")
+
+    row("batch-1 network latency (ms, median)", net_ours, net_tv)
+    row("batch-1 end-to-end latency (ms, median)", e2e_ours, e2e_tv)
     print(f"{'folder throughput, batch 1 (img/s)':<44}{tput_b1:>14.1f}")
     label = f"folder throughput, batched {args.batch_size} + threads (img/s)"
-    print(f"{label:<44}{tput_b16:>14.1f}{'':>14}{pair_ratio:>8.2f}x vs batch-1 (median of paired runs)")
+    paired = f"{pair_ratio:>8.2f}x vs batch-1 (median of paired runs)"
+    print(f"{label:<44}{tput_b16:>14.1f}{'':>14}{paired}")
     print("targets: foveal >= 2x torchvision at batch 1; batched >= 1.3x batch-1")
     return 0
 

@@ -10,7 +10,7 @@ from PIL import Image
 
 from foveal import zoo
 from foveal.io import load_image
-from foveal.tasks.classification import Classifier, preprocess
+from foveal.tasks.classify import Classifier, preprocess
 
 PHOTOS = ("chelsea", "coffee", "rocket", "astronaut")
 
@@ -81,8 +81,8 @@ def test_onnx_agrees_with_pytorch(photos: dict[str, Path], onnx_clf: Classifier,
     for name in PHOTOS:
         img = load_image(photos[name])
         x = preprocess(img, onnx_clf.preprocess_cfg)[None]
-        lo, eo = onnx_clf._forward(x)
-        lt, et = torch_clf._forward(x)
+        lo, eo = onnx_clf.logits_and_embeddings(x)
+        lt, et = torch_clf.logits_and_embeddings(x)
         np.testing.assert_allclose(lo, lt, atol=1e-4)
         np.testing.assert_allclose(eo, et, atol=1e-4)
 
@@ -104,7 +104,7 @@ def test_efficientnet_lite0_classifies_real_photos(photos: dict[str, Path]) -> N
 
 def test_batch_equals_single_and_embed(photos: dict[str, Path], onnx_clf: Classifier) -> None:
     files = [photos[n] for n in PHOTOS]
-    batched = dict(onnx_clf.predict_batch(files, top_k=3, batch_size=3))
+    batched = {item.path: r for item, r in onnx_clf.predict_batch(files, top_k=3, batch_size=3)}
     for f in files:
         single = onnx_clf.predict(f, top_k=3)
         assert batched[f].names == single.names
@@ -118,13 +118,87 @@ def test_batch_equals_single_and_embed(photos: dict[str, Path], onnx_clf: Classi
 
 
 def test_exported_onnx_is_self_describing(tmp_path: Path, photos: dict[str, Path]) -> None:
-    from foveal.runtime import read_metadata
-    from foveal.tasks.classification import export_classifier
+    from foveal.runtime import read_meta
+    from foveal.tasks.classify.export import export_classifier
 
     out = tmp_path / "m.onnx"
     report = export_classifier(zoo.get("mobilenet_v2.imagenet"), out)
     assert report.max_abs_diff <= 1e-4
-    meta = read_metadata(out)
-    assert meta["task"] == "classify" and len(meta["labels"]) == 1000
+    meta = read_meta(out)
+    assert meta is not None and meta.task == "classify" and len(meta.labels) == 1000
+    assert meta == zoo.get("mobilenet_v2.imagenet").meta  # the zoo entry's own ModelMeta
     clf = Classifier(out)
     assert clf.predict(photos["coffee"], top_k=1).names == ["espresso"]
+
+    # a file written before ModelMeta (flat metadata, preprocess as lists) still loads
+    import json
+
+    import onnx
+
+    from foveal.runtime import META_KEY
+
+    old = onnx.load(str(out))
+    flat = {"name": "mobilenet_v2.imagenet", "task": "classify", "labels": list(meta.labels),
+            "preprocess": meta.preprocess.to_dict()}
+    (entry,) = [e for e in old.metadata_props if e.key == META_KEY]
+    entry.value = json.dumps(flat)
+    run = tmp_path / "old-run"
+    run.mkdir()
+    onnx.save(old, str(run / "model.onnx"))
+    legacy = Classifier(run)
+    assert legacy.meta == meta and legacy.labels == meta.labels
+    assert legacy.predict(photos["coffee"], top_k=1).names == ["espresso"]
+
+
+def test_foreign_model_files_are_refused(tmp_path: Path) -> None:
+    from foveal.errors import ConfigError, ModelFileError
+
+    with pytest.raises(ModelFileError, match="no such model file"):
+        Classifier(tmp_path / "missing.onnx")
+    (tmp_path / "garbage.onnx").write_bytes(b"not onnx")
+    with pytest.raises(ModelFileError):
+        Classifier(tmp_path / "garbage.onnx")
+    with pytest.raises(ConfigError, match="not a classify model"):
+        Classifier("yolox_nano.coco")
+
+
+def test_shared_classifier_serves_threads_with_their_own_options(
+    photos: dict[str, Path], onnx_clf: Classifier
+) -> None:
+    """One instance, two threads, different ``top_k`` at once: each call gets its own result."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = [photos[n] for n in PHOTOS]
+    expected = {k: [onnx_clf.predict(f, top_k=k).names for f in files] for k in (1, 4)}
+
+    def work(k: int) -> list[list[str]]:
+        return [r.names for _ in range(3) for r in onnx_clf(files, top_k=k)]
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = {k: pool.submit(work, k) for k in (1, 4)}
+        got = {k: f.result() for k, f in futures.items()}
+    for k in (1, 4):
+        assert got[k] == expected[k] * 3
+        assert all(len(names) == k for names in got[k])
+    with pytest.raises(Exception, match="top_k must be at least 1"):
+        onnx_clf(files[0], top_k=0)
+
+
+def test_api_takes_one_image_a_list_or_a_folder(tmp_path: Path, photos: dict[str, Path]) -> None:
+    import foveal
+
+    a, b = photos["chelsea"], photos["coffee"]
+    one = foveal.classify(b, top_k=1)
+    assert one.names == ["espresso"]
+    two = foveal.classify([a, b], top_k=1)
+    assert isinstance(two, list) and len(two) == 2 and two[1].names == ["espresso"]
+    for name in ("chelsea", "coffee", "rocket"):
+        Image.open(photos[name]).save(tmp_path / f"{name}.png")
+    folder = foveal.classify(tmp_path, top_k=2)
+    assert len(folder) == 3 and all(len(r) == 2 for r in folder)
+    assert folder[1].names == foveal.classify(tmp_path / "coffee.png", top_k=2).names
+    streamed = foveal.classify(tmp_path, top_k=2, stream=True)
+    assert [r.names for r in streamed] == [r.names for r in folder]
+    vecs = foveal.embed([a, b])
+    assert vecs.shape == (2, 1280)
+    np.testing.assert_allclose(vecs[1], foveal.embed(b), atol=1e-5)

@@ -12,7 +12,7 @@ import torch
 from foveal.cli import main
 from foveal.data.fashion_mnist import DEBIAN_DIR, to_imagefolder
 from foveal.errors import ConfigError, ImageError
-from foveal.tasks.classification_train import ClassificationRecipe, ClassifyOptions
+from foveal.tasks.classify.train import ClassificationRecipe, ClassifyOptions
 
 CLASSES = ["Ankle_boot", "T-shirt_top", "Trouser"]
 FAST = ["--input-size", "32", "--resize", "32", "--batch-size", "8", "--threads", "1", "--no-progress"]
@@ -62,7 +62,7 @@ def test_training_learns_and_writes_a_usable_run_folder(run: tuple[Path, dict], 
     assert cfg["recipe"]["classes"] == CLASSES and cfg["recipe"]["arch"] == "mobilenet_v2"
     assert summary["final"]["accuracy"] == summary["best_metric"]
 
-    from foveal.tasks.classification import Classifier
+    from foveal.tasks.classify import Classifier
 
     clf = Classifier(out)
     assert list(clf.labels) == CLASSES and clf.preprocess_cfg.input_size == (32, 32)
@@ -75,18 +75,19 @@ def test_training_learns_and_writes_a_usable_run_folder(run: tuple[Path, dict], 
 
 def test_onnx_export_matches_the_best_checkpoint(run: tuple[Path, dict], tiny: Path) -> None:
     from foveal.io import load_image
-    from foveal.tasks.classification import Classifier, preprocess
-    from foveal.tasks.classification_train import load_trained, preprocess_from_info
+    from foveal.tasks.classify import Classifier, preprocess
+    from foveal.tasks.classify.network import load_trained
+    from foveal.zoo import Preprocess
 
     out, _ = run
     model, info = load_trained(out)
     assert info["classes"] == CLASSES
-    pp = preprocess_from_info(info)
+    pp = Preprocess.from_dict(info["preprocess"])
     files = sorted((tiny / "test").rglob("*.png"))[::5]
     x = np.stack([preprocess(load_image(f), pp) for f in files])
     with torch.no_grad():
         ref = model(torch.from_numpy(x)).numpy()
-    got, emb = Classifier(out)._forward(x)
+    got, emb = Classifier(out).logits_and_embeddings(x)
     assert np.abs(got - ref).max() < 1e-4 and emb.shape == (len(files), 1280)
 
 
@@ -97,7 +98,7 @@ def test_eval_classify_matches_an_independent_reference(run: tuple[Path, dict], 
         recall_score,
     )
 
-    from foveal.tasks.classification import Classifier, preprocess, softmax
+    from foveal.tasks.classify import Classifier, preprocess, softmax
 
     out, _ = run
     assert main(["eval", "classify", str(tiny), "--model", str(out), "--out", str(tmp_path), "--json",
@@ -111,7 +112,7 @@ def test_eval_classify_matches_an_independent_reference(run: tuple[Path, dict], 
     files = sorted((tiny / "test").rglob("*.png"))
     y = np.array([CLASSES.index(f.parent.name) for f in files])
     x = np.stack([preprocess(np.asarray(Image.open(f).convert("RGB")), clf.preprocess_cfg) for f in files])
-    probs = softmax(clf._forward(x)[0])
+    probs = softmax(clf.logits_and_embeddings(x)[0])
     pred = probs.argmax(1)
     assert rep["top1"] == pytest.approx(float((pred == y).mean()))
     assert rep["top5"] == 1.0  # 3 classes: the top 5 hold them all
@@ -125,7 +126,7 @@ def test_eval_classify_matches_an_independent_reference(run: tuple[Path, dict], 
 
 
 def test_explain_writes_gradcam_overlays(run: tuple[Path, dict], tiny: Path, tmp_path: Path, photos) -> None:
-    from foveal.tasks.gradcam import explain
+    from foveal.tasks.classify.explain import explain
 
     res = explain(photos["chelsea"], model="mobilenet_v2.imagenet", out=tmp_path / "cat.png")
     assert "cat" in res.name and res.heatmap.shape == (7, 7) and res.heatmap.max() == pytest.approx(1.0)

@@ -25,7 +25,9 @@ def confusion_matrix(labels: np.ndarray, preds: np.ndarray, k: int) -> np.ndarra
     return cm
 
 
-def classification_metrics(labels: np.ndarray, probs: np.ndarray, classes: Sequence[str]) -> dict[str, Any]:
+def classification_metrics(
+    labels: np.ndarray, probs: np.ndarray, classes: Sequence[str]
+) -> dict[str, Any]:
     """Top-1, top-5, balanced accuracy, per-class precision/recall/F1 and the confusion matrix.
 
     Args:
@@ -49,7 +51,9 @@ def classification_metrics(labels: np.ndarray, probs: np.ndarray, classes: Seque
     predicted = cm.sum(axis=0)
     precision = np.divide(tp, predicted, out=np.zeros(k), where=predicted > 0)
     recall = np.divide(tp, support, out=np.zeros(k), where=support > 0)
-    f1 = np.divide(2 * precision * recall, precision + recall, out=np.zeros(k), where=(precision + recall) > 0)
+    f1 = np.divide(
+        2 * precision * recall, precision + recall, out=np.zeros(k), where=(precision + recall) > 0
+    )
     present = support > 0
     return {
         "images": int(n),
@@ -57,7 +61,12 @@ def classification_metrics(labels: np.ndarray, probs: np.ndarray, classes: Seque
         "top5": float(top5.mean()),
         "balanced_accuracy": float(recall[present].mean()) if present.any() else 0.0,
         "per_class": {
-            c: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]), "support": int(support[i])}
+            c: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
             for i, c in enumerate(classes)
         },
         "classes": list(classes),
@@ -68,17 +77,25 @@ def classification_metrics(labels: np.ndarray, probs: np.ndarray, classes: Seque
 def format_report(m: dict[str, Any]) -> str:
     """A plain-text table: overall figures then one line per class."""
     width = max(8, *(len(c) for c in m["classes"]))
-    lines = [f"images {m['images']}  top-1 {m['top1']:.4f}  top-5 {m['top5']:.4f}  "
-             f"balanced accuracy {m['balanced_accuracy']:.4f}",
-             f"{'class':<{width}}  precision  recall     f1  support"]
+    lines = [
+        f"images {m['images']}  top-1 {m['top1']:.4f}  top-5 {m['top5']:.4f}  "
+        f"balanced accuracy {m['balanced_accuracy']:.4f}",
+        f"{'class':<{width}}  precision  recall     f1  support",
+    ]
     for c in m["classes"]:
         r = m["per_class"][c]
-        lines.append(f"{c:<{width}}  {r['precision']:9.4f}  {r['recall']:6.4f}  {r['f1']:.4f}  {r['support']:7d}")
+        lines.append(
+            f"{c:<{width}}  {r['precision']:9.4f}  {r['recall']:6.4f}  {r['f1']:.4f}  "
+            f"{r['support']:7d}"
+        )
     return "\n".join(lines)
 
 
-def write_report(m: dict[str, Any], out_dir: str | os.PathLike, *, prefix: str = "", title: str = "") -> dict[str, Path]:
-    """``{prefix}report.json``, ``{prefix}report.txt`` and ``{prefix}confusion_matrix.png`` in ``out_dir``."""
+def write_report(
+    m: dict[str, Any], out_dir: str | os.PathLike, *, prefix: str = "", title: str = ""
+) -> dict[str, Path]:
+    """``{prefix}report.json``, ``{prefix}report.txt`` and ``{prefix}confusion_matrix.png`` in
+    ``out_dir``."""
     from foveal.train.plots import plot_confusion_matrix
     from foveal.train.runlog import write_json, write_text_atomic
 
@@ -87,7 +104,9 @@ def write_report(m: dict[str, Any], out_dir: str | os.PathLike, *, prefix: str =
         "json": write_json(out / f"{prefix}report.json", m),
         "text": write_text_atomic(out / f"{prefix}report.txt", format_report(m) + "\n"),
         "confusion_matrix": plot_confusion_matrix(
-            np.asarray(m["confusion_matrix"]), m["classes"], out / f"{prefix}confusion_matrix.png",
+            np.asarray(m["confusion_matrix"]),
+            m["classes"],
+            out / f"{prefix}confusion_matrix.png",
             title=f"confusion matrix ({title or 'top-1 ' + format(m['top1'], '.3f')})",
         ),
     }
@@ -103,26 +122,32 @@ def evaluate_classifier(
     batch_size: int = 32,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """Evaluate a classifier (zoo name, ``.onnx`` or run folder) on an ImageFolder tree with ONNX Runtime.
+    """Evaluate a classifier (zoo name, ``.onnx`` or run folder) on an ImageFolder tree with ONNX
+    Runtime.
 
     Args:
         data: ``ROOT/<class>/*`` or a tree with ``test/`` / ``val/`` sub-folders.
-        split: ``auto`` (``test/``, else ``val/``, else the whole tree), ``test``, ``val``, ``train`` or ``all``.
-        out_dir: where to write ``report.json``, ``report.txt`` and ``confusion_matrix.png`` (optional).
+        split: ``auto`` (``test/``, else ``val/``, else the whole tree), ``test``, ``val``,
+            ``train`` or ``all``.
+        out_dir: where to write ``report.json``, ``report.txt`` and ``confusion_matrix.png``
+            (optional).
 
-    Class folders are matched to the model's labels by name; a folder the model does not know is an error.
+    Class folders are matched to the model's labels by name; a folder the model does not know is
+    an error.
     """
     from foveal.data.imagefolder import find_split_dirs, scan
     from foveal.io import BatchReport
-    from foveal.tasks.batching import chunked, map_ordered
-    from foveal.tasks.classification import Classifier, _skip_bad, softmax
+    from foveal.tasks.classify import Classifier
 
     root = Path(data)
     dirs = find_split_dirs(root)
     if split == "auto":
         folder = dirs.get("test") or dirs.get("val") or (root if not dirs else None)
         if folder is None:
-            raise ConfigError(f"{root} has no test/ or val/ folder; pass --split train to evaluate on training images")
+            raise ConfigError(
+                f"{root} has no test/ or val/ folder; pass --split train to evaluate on training "
+                "images"
+            )
     elif split == "all":
         folder = root
     elif split in ("test", "val", "train"):
@@ -142,21 +167,26 @@ def evaluate_classifier(
         )
     truth = {p: labels.index(tree.classes[c]) for p, c in tree.samples}
     report = BatchReport()
-    batches = chunked(_skip_bad(map_ordered(clf._prep, list(truth)), report), batch_size)
+    # every class, so the full probability vector comes back (the ranking is all that counts)
+    stream = clf.predict_batch(list(truth), top_k=len(labels), batch_size=batch_size, report=report)
     if progress:
         from tqdm import tqdm
 
-        batches = tqdm(batches, total=-(-len(truth) // batch_size), desc="eval", unit="batch")
+        stream = tqdm(stream, total=len(truth), desc="eval", unit="img")
     probs, y = [], []
-    for chunk in batches:
-        logits, _ = clf._forward(np.stack([x for _, x in chunk]))
-        probs.append(softmax(logits))
-        y += [truth[p] for p, _ in chunk]
+    for item, result in stream:
+        row = np.zeros(len(labels), np.float32)
+        row[result.class_ids] = result.scores
+        probs.append(row)
+        y.append(truth[item.path])
     if not probs:
         raise ConfigError(f"no readable image in {folder}")
-    y_arr, p_arr = np.asarray(y), np.concatenate(probs)
-    m = classification_metrics(y_arr, p_arr, labels) if len(labels) <= len(tree.classes) + 1 else _reduced(
-        y_arr, p_arr, labels, tree.classes)
+    y_arr, p_arr = np.asarray(y), np.stack(probs)
+    m = (
+        classification_metrics(y_arr, p_arr, labels)
+        if len(labels) <= len(tree.classes) + 1
+        else _reduced(y_arr, p_arr, labels, tree.classes)
+    )
     m["model"] = clf.name
     m["data"] = str(folder)
     m["skipped"] = [b.to_dict() for b in report.bad]
@@ -165,9 +195,12 @@ def evaluate_classifier(
     return m
 
 
-def _reduced(y: np.ndarray, probs: np.ndarray, labels: list[str], present: list[str]) -> dict[str, Any]:
+def _reduced(
+    y: np.ndarray, probs: np.ndarray, labels: list[str], present: list[str]
+) -> dict[str, Any]:
     """Metrics for a model with many more classes than the data (e.g. ImageNet): top-1/top-5 over
-    all classes; per-class figures and the confusion matrix over the data's classes plus ``(other)``."""
+    all classes; per-class figures and the confusion matrix over the data's classes plus
+    ``(other)``."""
     full_order = np.argsort(-probs, axis=1, kind="stable")
     cols = {labels.index(c): i for i, c in enumerate(present)}
     k = len(present)

@@ -8,28 +8,30 @@
 >>> stage.name
 'mobilenet_v2.imagenet@3'
 
-The pooled extractor reuses :class:`foveal.tasks.classification.Classifier` (its ONNX graph
+The pooled extractor reuses :class:`foveal.tasks.classify.Classifier` (its ONNX graph
 returns logits and the pooled embedding). A stage extractor builds the backbone with
 ``features_only=True, out_indices=(stage,)`` and global-average-pools that map.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError
 from foveal.features.base import Extractor
-from foveal.tasks.classification import preprocess
-from foveal.zoo import Preprocess, get
+from foveal.tasks.classify import preprocess
+from foveal.zoo import get
 
 
 class CNNExtractor(Extractor):
     """Pooled CNN features of a zoo classifier, L2-normalised.
 
     Args:
-        model: a zoo classification model (``mobilenet_v2.imagenet``, ``efficientnet_lite0.imagenet``).
+        model: a zoo classification model (``mobilenet_v2.imagenet``,
+            ``efficientnet_lite0.imagenet``).
         stage: ``None`` for the pooled penultimate features (ONNX Runtime by default), or a stage
             index of the backbone contract (``feature_info``; negative counts from the end).
         backend: ``"onnx"`` or ``"torch"`` (stages always run in PyTorch).
@@ -53,7 +55,8 @@ class CNNExtractor(Extractor):
         spec = get(model)
         if spec.task != "classify":
             raise ConfigError(
-                f"{spec.name} is a {spec.task} model; learned extractors take a zoo classifier backbone "
+                f"{spec.name} is a {spec.task} model; learned extractors take a zoo classifier "
+                "backbone "
                 "such as mobilenet_v2.imagenet or efficientnet_lite0.imagenet"
             )
         self.spec = spec
@@ -66,7 +69,7 @@ class CNNExtractor(Extractor):
         self.threads = threads
         pp = spec.preprocess
         if self.input_size:
-            pp = Preprocess(**{**pp.__dict__, "input_size": self.input_size, "resize": None, "crop": False})
+            pp = replace(pp, input_size=self.input_size, resize=None, crop=False)
         self.pp = pp
         self._net: Any = None
         self._clf: Any = None
@@ -89,53 +92,44 @@ class CNNExtractor(Extractor):
         if self._clf is not None or self._net is not None:
             return self._clf or self._net
         if self.stage is None and self.input_size is None:
-            from foveal.tasks.classification import Classifier
+            from foveal.tasks.classify import Classifier
 
             self._clf = Classifier(self.model, backend=self.backend, threads=self.threads)
             return self._clf
         if self.stage is None and self.backend == "onnx":
-            from foveal.runtime import OnnxModel
+            from foveal.runtime import open_model
 
-            self._net = _OnnxPooled(OnnxModel(self._sized_onnx(), threads=self.threads))
+            opened = open_model(self._sized_onnx(), tasks={"embed"}, threads=self.threads)
+            self._net = _OnnxPooled(opened.runner)
             return self._net
         import torch
 
-        from foveal.zoo.load import load_model
+        from foveal.tasks.classify.export import pooled_zoo_classifier
 
         if self.threads:
             torch.set_num_threads(self.threads)
         if self.stage is None:
-            self._net = _PooledHead(load_model(self.spec))
+            self._net = pooled_zoo_classifier(self.spec)
         else:
             self._net = _load_stage(self.spec, self.stage)
         self._net.eval()
         return self._net
 
     def _sized_onnx(self) -> Any:
-        """The pooled-features ONNX graph at ``input_size``, exported once into ``$FOVEAL_HOME/onnx``."""
-        from foveal.tasks.classification import _Pooled
+        """The pooled-features ONNX graph at ``input_size``, exported once into
+        ``$FOVEAL_HOME/onnx``."""
+        from foveal.zoo import ModelMeta
         from foveal.zoo.resolve import foveal_home, resolve_weights, sha256_file
 
         h, w = self.pp.input_size
         wpath = resolve_weights(self.spec)
         path = foveal_home() / "onnx" / f"{self.model}-{sha256_file(wpath)[:10]}-{h}x{w}.onnx"
         if not path.is_file():
-            import torch
-
-            from foveal.runtime.export import export_onnx
+            from foveal.tasks.classify.export import export_pooled
             from foveal.zoo.load import load_model
 
-            gen = torch.Generator().manual_seed(0)
-            export_onnx(
-                _Pooled(load_model(self.spec, weights=wpath).eval()),
-                torch.randn(1, 3, h, w, generator=gen),
-                path,
-                input_names=("input",),
-                output_names=("logits", "embedding"),
-                dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}, "embedding": {0: "batch"}},
-                metadata={"name": self.model, "task": "embed", "input_size": [h, w]},
-                check_inputs=torch.randn(2, 3, h, w, generator=gen),
-            )
+            meta = ModelMeta(self.model, "embed", self.spec.label_names(), self.pp)
+            export_pooled(load_model(self.spec, weights=wpath), meta, path)
         return path
 
     def _prepare(self, image: np.ndarray) -> np.ndarray:
@@ -145,16 +139,15 @@ class CNNExtractor(Extractor):
         runner = self._runner()
         batch = np.stack(items).astype(np.float32, copy=False)
         if self._clf is not None:
-            _, emb = self._clf._forward(batch)
-            return emb
+            return self._clf.logits_and_embeddings(batch)[1]
         if isinstance(runner, _OnnxPooled):
             return runner(batch)
         import torch
 
         with torch.inference_mode():
             out = runner(torch.from_numpy(batch))
-            if isinstance(out, (list, tuple)):
-                out = out[0]
+            # pooled: (logits, embedding); a stage: a list holding its feature map
+            out = out[1] if self.stage is None else out[0]
             if out.ndim == 4:
                 out = out.mean(dim=(2, 3))
         return out.numpy()
@@ -173,20 +166,6 @@ class _OnnxPooled:
         return self
 
 
-def _PooledHead(net: Any) -> Any:  # noqa: N802 - a module factory
-    import torch
-
-    class Pooled(torch.nn.Module):
-        def __init__(self, inner: Any) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return self.inner.forward_head(self.inner.forward_features(x), pre_logits=True)
-
-    return Pooled(net)
-
-
 def _load_stage(spec: Any, stage: int) -> Any:
     """The pretrained backbone with ``features_only=True, out_indices=(stage,)`` (no classifier)."""
     from foveal.zoo.load import load_state_dict
@@ -200,5 +179,7 @@ def _load_stage(spec: Any, stage: int) -> Any:
         sd = load_callable(convert)(sd)
     missing, _unexpected = net.load_state_dict(sd, strict=False)  # unexpected: the classifier head
     if missing:
-        raise FovealError(f"weights for {spec.name} do not fit its features-only backbone: missing {missing[:5]}")
+        raise FovealError(
+            f"weights for {spec.name} do not fit its features-only backbone: missing {missing[:5]}"
+        )
     return net.eval()

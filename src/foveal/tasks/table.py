@@ -145,7 +145,7 @@ for _spec in (
         "ImageNet classes (top-k with probabilities)", "mobilenet_v2.imagenet", "classify",
         init_options=("model", "backend"),
         train="foveal.tasks.classify.train:train_classifier",
-        evaluate="foveal.tasks.classify.evaluate:evaluate_classifier",
+        evaluate="foveal.evaluate.classification:evaluate_classifier",
         export="foveal.tasks.classify.export:export_classifier",
     ),
     TaskSpec(

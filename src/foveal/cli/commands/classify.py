@@ -9,15 +9,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "classify",
         help="classify images (ImageNet classes, or your own trained model)",
-        description="Classify images, folders or glob patterns. Unreadable files are reported and skipped.",
+        description="Classify images, folders or glob patterns. Unreadable files are reported "
+        "and skipped.",
         epilog="example: foveal classify photos/ --top-k 3 --json > labels.jsonl",
     )
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
-    p.add_argument("--model", default="mobilenet_v2.imagenet", help="zoo name, .onnx file or training run folder")
+    p.add_argument("--model", default="mobilenet_v2.imagenet",
+                   help="zoo name, .onnx file or training run folder")
     p.add_argument("--top-k", type=int, default=5, help="classes per image (default 5)")
-    p.add_argument("--json", action="store_true", help="write one JSON object per image (JSON lines)")
+    p.add_argument("--json", action="store_true",
+                   help="write one JSON object per image (JSON lines)")
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
-    p.add_argument("--batch-size", type=int, default=8, help="images per network call (default 8)")
+    p.add_argument("--batch-size", type=int, default=8,
+                   help="images per network call (default 8)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
@@ -26,21 +30,24 @@ def run(args: argparse.Namespace) -> int:
     from foveal.cli.output import progress, report_bad, write_jsonl
     from foveal.errors import ConfigError
     from foveal.io import BatchReport, expand_sources
-    from foveal.tasks.classification import Classifier
+    from foveal.tasks import TASKS
 
     if args.top_k < 1:
         raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
     files = expand_sources(args.inputs)
-    clf = Classifier(args.model, backend=args.backend)
+    clf = TASKS["classify"].load(model=args.model, backend=args.backend)
     report = BatchReport()
     stream = clf.predict_batch(files, top_k=args.top_k, batch_size=args.batch_size, report=report)
-    for src, result in progress(stream, total=len(files), desc="classify", enabled=not args.no_progress):
+    bar = progress(stream, total=len(files), desc="classify", enabled=not args.no_progress)
+    for item, result in bar:
         if args.json:
-            write_jsonl({"source": str(src), **result.to_dict()})
+            write_jsonl({"source": item.name, **result.to_dict()})
         else:
-            top = ", ".join(f"{n} ({s:.3f})" for n, s in zip(result.names, result.scores, strict=True))
-            print(f"{src}: {top}", flush=True)
+            top = ", ".join(
+                f"{n} ({s:.3f})" for n, s in zip(result.names, result.scores, strict=True)
+            )
+            print(f"{item.name}: {top}", flush=True)
     report_bad(report, as_json=args.json)
     return 1 if report.bad else 0

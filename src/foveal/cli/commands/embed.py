@@ -1,4 +1,5 @@
-"""foveal embed DIR --extractor NAME --out features.parquet|.npy — feature vectors for many images."""
+"""foveal embed DIR --extractor NAME --out features.parquet|.npy — feature vectors for many
+images."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="compute feature vectors (learned or hand-crafted) for images and save them",
         description=(
             "Compute one feature vector per image and write a .parquet (path, vector) or .npy "
-            "(+ .meta.json) table. Extractors: a zoo classifier (pooled features, NAME@K for stage K) "
-            "or hog, sift_bovw, gabor, lbp, color_hist. Unreadable files are reported and skipped."
+            "(+ .meta.json) table. Extractors: a zoo classifier (pooled features, NAME@K for "
+            "stage K) or hog, sift_bovw, gabor, lbp, color_hist. Unreadable files are reported "
+            "and skipped."
         ),
-        epilog="example: foveal embed photos/ --extractor mobilenet_v2.imagenet --out features.parquet",
+        epilog="example: foveal embed photos/ --extractor mobilenet_v2.imagenet "
+        "--out features.parquet",
     )
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
-    p.add_argument("--extractor", default="mobilenet_v2.imagenet", help="extractor name (default mobilenet_v2.imagenet)")
+    p.add_argument("--extractor", default="mobilenet_v2.imagenet",
+                   help="extractor name (default mobilenet_v2.imagenet)")
     p.add_argument("--out", required=True, help="output file: .parquet or .npy")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -64,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def fit_images(files: list, limit: int = 500) -> list:
-    """The readable files a vocabulary is learned from (an even, deterministic sample of at most ``limit``)."""
+    """The readable files a vocabulary is learned from (an even, deterministic sample of at
+    most ``limit``)."""
     from foveal.errors import ImageError
     from foveal.io import load_image
 

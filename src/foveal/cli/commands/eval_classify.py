@@ -1,4 +1,5 @@
-"""foveal eval classify DATA_DIR --model RUN_DIR — top-1/top-5, per-class precision/recall, confusion matrix."""
+"""foveal eval classify DATA_DIR --model RUN_DIR — top-1/top-5, per-class precision/recall,
+confusion matrix."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     ev = group(sub, "eval", "evaluate a model on labelled data")
     p = ev.add_parser(
         "classify",
-        help="evaluate a classifier on an ImageFolder (top-1/top-5, per-class precision/recall, confusion matrix)",
-        epilog="example: foveal eval classify data/fashion-mnist --model runs/classify/1 --out eval/",
+        help="evaluate a classifier on an ImageFolder (top-1/top-5, per-class precision/recall, "
+        "confusion matrix)",
+        epilog="example: foveal eval classify data/fashion-mnist --model runs/classify/1 "
+        "--out eval/",
     )
-    p.add_argument("data", help="ImageFolder root (uses test/, else val/, else the whole tree)")
+    p.add_argument("data",
+                   help="ImageFolder root (uses test/, else val/, else the whole tree)")
     p.add_argument("--model", required=True, help="training run folder, .onnx file or zoo name")
     p.add_argument("--split", choices=("auto", "test", "val", "train", "all"), default="auto")
     p.add_argument("--out", help="folder for report.json, report.txt and confusion_matrix.png")
@@ -39,5 +43,6 @@ def run(args: argparse.Namespace) -> int:
         for bad in m["skipped"]:
             print(f"skipped {bad['source']}: {bad['error']}")
         if args.out:
-            print(f"report: {m['files']['json']}, confusion matrix: {m['files']['confusion_matrix']}")
+            files = m["files"]
+            print(f"report: {files['json']}, confusion matrix: {files['confusion_matrix']}")
     return 0

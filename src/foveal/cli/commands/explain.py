@@ -12,9 +12,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example: foveal explain cat.jpg --model runs/classify/1 --out cams/",
     )
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
-    p.add_argument("--model", default="mobilenet_v2.imagenet", help="zoo classifier or training run folder")
-    p.add_argument("--class", dest="target", help="explain this class (name or index) instead of the top one")
-    p.add_argument("--out", default="explain", help="output folder (default ./explain), or a .png for one image")
+    p.add_argument("--model", default="mobilenet_v2.imagenet",
+                   help="zoo classifier or training run folder")
+    p.add_argument("--class", dest="target",
+                   help="explain this class (name or index) instead of the top one")
+    p.add_argument("--out", default="explain",
+                   help="output folder (default ./explain), or a .png for one image")
     p.add_argument("--alpha", type=float, default=0.45, help="heat map opacity")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
@@ -26,20 +29,22 @@ def run(args: argparse.Namespace) -> int:
 
     from foveal.errors import ConfigError, FovealError
     from foveal.io import expand_sources
-    from foveal.tasks.gradcam import explain, load_torch_classifier
+    from foveal.tasks.classify.explain import explain, load_torch_classifier
 
     if not 0 <= args.alpha <= 1:
         raise ConfigError(f"--alpha must be within 0..1, got {args.alpha}")
     files = expand_sources(args.inputs)
     out = Path(args.out)
     if out.suffix.lower() == ".png" and len(files) > 1:
-        raise ConfigError(f"--out {out} is one PNG file but {len(files)} images were given; pass a folder")
+        raise ConfigError(
+            f"--out {out} is one PNG file but {len(files)} images were given; pass a folder"
+        )
     loaded = load_torch_classifier(args.model)
     bad = 0
     for f in files:
         dest = out if out.suffix.lower() == ".png" else out / f"{Path(f).stem}_gradcam.png"
         try:
-            res = explain(f, target=args.target, out=dest, alpha=args.alpha, _loaded=loaded)
+            res = explain(f, target=args.target, out=dest, alpha=args.alpha, loaded=loaded)
         except FovealError as exc:
             if isinstance(exc, ConfigError):
                 raise

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-# task -> "module:function(spec, out, weights=...)" ; tasks add themselves here
-EXPORTERS = {
-    "classify": "foveal.tasks.classification:export_classifier",
-    "detect": "foveal.tasks.detection:export_detector",
-    "face_embed": "foveal.tasks.faces.dlib_resnet:export_dlib_resnet",
-}
+# zoo tasks that are parts of a composite task -> the task whose exporter writes them
+PART_OF = {"face_embed": "faces"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,14 +20,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def exporter_task(zoo_task: str) -> str | None:
+    """The :data:`~foveal.tasks.TASKS` entry whose ``export`` writes zoo models of ``zoo_task``
+    (``None``: they cannot be exported).
+
+    >>> exporter_task("classify"), exporter_task("face_embed"), exporter_task("face_detect")
+    ('classify', 'faces', None)
+    """
+    from foveal.tasks import TASKS
+
+    task = PART_OF.get(zoo_task, zoo_task)
+    spec = TASKS.get(task)
+    if spec is None or spec.export is None:
+        return None
+    return task
+
+
 def run(args: argparse.Namespace) -> int:
     from foveal.errors import ConfigError
-    from foveal.zoo import get
-    from foveal.zoo.registry import load_callable
+    from foveal.tasks import TASKS
+    from foveal.zoo import all_specs, get, load_callable
 
     spec = get(args.model)
-    if spec.task not in EXPORTERS:
-        raise ConfigError(f"{spec.name} ({spec.task}) cannot be exported; exportable tasks: {', '.join(EXPORTERS)}")
-    report = load_callable(EXPORTERS[spec.task])(spec, args.output, weights=args.weights)
+    task = exporter_task(spec.task)
+    if task is None:
+        exportable = sorted({s.task for s in all_specs() if exporter_task(s.task) is not None})
+        raise ConfigError(
+            f"{spec.name} ({spec.task}) cannot be exported; exportable tasks: "
+            f"{', '.join(exportable)}"
+        )
+    report = load_callable(TASKS[task].export)(spec, args.output, weights=args.weights)
     print(report)
     return 0

@@ -3,10 +3,10 @@
 Modes: ``linear`` (frozen backbone, new head), ``finetune`` (everything trains at ``lr``) and
 ``discriminative`` (earlier layers learn more slowly: ``lr * lr_decay ** depth``).
 
->>> from foveal.tasks.classification_train import ClassifyOptions, train_classifier
+>>> from foveal.tasks.classify.train import ClassifyOptions, train_classifier
 >>> res = train_classifier(ClassifyOptions("flowers/", model="mobilenet_v2.imagenet"),
-...                        TrainConfig(epochs=5, lr=1e-3))                       # doctest: +SKIP
->>> res.export_path                                                              # doctest: +SKIP
+...                        TrainConfig(epochs=5, lr=1e-3))                  # doctest: +SKIP
+>>> res.export_path                                                         # doctest: +SKIP
 PosixPath('runs/classify/1/model.onnx')
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import asdict, dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,110 +24,9 @@ from torch import nn
 from torch.nn import functional as F
 
 from foveal.errors import ConfigError, ImageError
-from foveal.zoo import ModelSpec, Preprocess, WeightSpec, get
-
-MODES = ("linear", "finetune", "discriminative")
-BALANCE = ("none", "weights", "sampler")
-
-
-@dataclass
-class ClassifyOptions:
-    """What to train on and how (the optimiser and schedule are in :class:`foveal.train.TrainConfig`).
-
-    Attributes:
-        data: an ImageFolder root (``class/*.jpg`` or ``train/ val/ test/``).
-        model: a zoo classifier to start from (``mobilenet_v2.imagenet``, ``efficientnet_lite0.imagenet``).
-        pretrained: start from the zoo weights (False: random initialisation, "from scratch").
-        mode: ``linear``, ``finetune`` or ``discriminative``.
-        lr_decay: learning-rate factor per backbone group in ``discriminative`` mode (5 groups).
-        input_size: square input side (default: the zoo model's).
-        resize: shorter side before the centre crop (default ``input_size * 256 / 224``).
-        augment: ``none``, ``light``, ``standard`` or ``strong`` (see :data:`foveal.data.transforms.PRESETS`).
-        hflip: horizontal flips in augmentation (turn off for text, digits, arrows ...).
-        balance: class imbalance handling: ``none``, ``weights`` (loss weights) or ``sampler`` (resampling).
-        label_smoothing: cross-entropy label smoothing.
-        batch_size: images per step (per process under torchrun).
-        val_fraction: share of each class held out when there is no ``val/`` folder.
-        num_classes: expected number of classes (checked against the folders).
-        limit_per_class: use at most this many training images per class (quick experiments).
-        workers: DataLoader worker processes (0: decode in the training process).
-        cache: keep decoded images in memory (``auto``: when they fit in 2 GB).
-        skip_bad: leave unreadable images out (with a warning) instead of stopping.
-        seed: seeds the validation split and the subset choice.
-        channels_last: keep the network's weights in channels-last memory order (much faster
-            convolutions on CPU with oneDNN; exported models are ordinary ONNX either way).
-        precise_bn: before each evaluation, re-estimate batch-norm statistics on up to 1000 training
-            images (un-augmented). ``auto``: when there are at most 5000 training images, where the
-            running averages lag behind the few optimiser steps. Not in ``linear`` mode.
-    """
-
-    data: str
-    model: str = "mobilenet_v2.imagenet"
-    pretrained: bool = True
-    mode: str = "finetune"
-    lr_decay: float = 0.5
-    input_size: int | None = None
-    resize: int | None = None
-    augment: str = "standard"
-    hflip: bool = True
-    balance: str = "none"
-    label_smoothing: float = 0.0
-    batch_size: int = 32
-    val_fraction: float = 0.2
-    num_classes: int | None = None
-    limit_per_class: int | None = None
-    workers: int = 0
-    cache: str = "auto"
-    skip_bad: bool = False
-    seed: int = 0
-    precise_bn: str = "auto"
-    channels_last: bool = True
-
-    def validate(self) -> None:
-        if self.mode not in MODES:
-            raise ConfigError(f"mode {self.mode!r} is not one of {', '.join(MODES)}")
-        if self.balance not in BALANCE:
-            raise ConfigError(f"balance {self.balance!r} is not one of {', '.join(BALANCE)}")
-        if self.precise_bn not in ("auto", "yes", "no"):
-            raise ConfigError(f"precise_bn must be auto, yes or no, got {self.precise_bn!r}")
-        if self.cache not in ("auto", "yes", "no"):
-            raise ConfigError(f"cache must be auto, yes or no, got {self.cache!r}")
-        if self.batch_size < 1:
-            raise ConfigError(f"batch size must be at least 1, got {self.batch_size}")
-        if self.input_size is not None and self.input_size < 16:
-            raise ConfigError(f"input size must be at least 16 pixels, got {self.input_size}")
-        if not 0 < self.lr_decay <= 1:
-            raise ConfigError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
-        if not 0 <= self.label_smoothing < 1:
-            raise ConfigError(f"label smoothing must be in [0, 1), got {self.label_smoothing}")
-        if self.num_classes is not None and self.num_classes < 2:
-            raise ConfigError(f"--num-classes must be at least 2, got {self.num_classes}")
-        if self.limit_per_class is not None and self.limit_per_class < 1:
-            raise ConfigError(f"limit per class must be at least 1, got {self.limit_per_class}")
-
-
-class TrainableClassifier(nn.Module):
-    """A zoo backbone with a new head. With ``freeze_backbone`` only the head trains, and the
-    backbone's batch-norm layers stay in inference mode (a true linear probe)."""
-
-    def __init__(self, net: nn.Module, *, freeze_backbone: bool = False) -> None:
-        super().__init__()
-        self.net = net
-        self.freeze_backbone = freeze_backbone
-        if freeze_backbone:
-            head = {id(p) for p in net.classifier.parameters()}
-            for p in net.parameters():
-                p.requires_grad_(id(p) in head)
-
-    def train(self, mode: bool = True) -> TrainableClassifier:
-        super().train(mode)
-        if mode and self.freeze_backbone:
-            self.net.eval()
-            self.net.classifier.train()
-        return self
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
+from foveal.tasks.classify.network import TrainableClassifier
+from foveal.tasks.classify.options import ClassifyOptions
+from foveal.zoo import ModelSpec, WeightSpec, get
 
 
 def _log(msg: str) -> None:
@@ -152,8 +51,13 @@ class ClassificationRecipe:
         self.options = o = options
         self.spec = get(o.model)
         if self.spec.task != "classify" or not self.spec.builder:
-            raise ConfigError(f"{self.spec.name} is a {self.spec.task} model; train classify needs a zoo classifier")
-        splits = load_splits(o.data, val_fraction=o.val_fraction, seed=o.seed, num_classes=o.num_classes)
+            raise ConfigError(
+                f"{self.spec.name} is a {self.spec.task} model; "
+                "train classify needs a zoo classifier"
+            )
+        splits = load_splits(
+            o.data, val_fraction=o.val_fraction, seed=o.seed, num_classes=o.num_classes
+        )
         self.classes = splits.classes
         train = splits.train
         if o.limit_per_class:
@@ -162,17 +66,24 @@ class ClassificationRecipe:
         resize = o.resize or round(size * 256 / 224)
         if resize < size:
             raise ConfigError(f"resize ({resize}) must be at least the input size ({size})")
-        self.preprocess = replace(self.spec.preprocess, input_size=(size, size), resize=resize, crop=True)
+        self.preprocess = replace(
+            self.spec.preprocess, input_size=(size, size), resize=resize, crop=True
+        )
         n = len(train) + len(splits.val)
         est = n * resize * resize * 3 * 1.4  # decoded images shrunk to `resize`
         keep = o.cache == "yes" or (o.cache == "auto" and est <= CACHE_LIMIT_BYTES)
-        _log(f"foveal: {len(self.classes)} classes, {len(train)} training and {len(splits.val)} validation images "
-             f"({splits.source}); checking every image{' and caching it' if keep else ''}")
+        _log(
+            f"foveal: {len(self.classes)} classes, {len(train)} training and "
+            f"{len(splits.val)} validation images "
+            f"({splits.source}); checking every image{' and caching it' if keep else ''}"
+        )
         tr_imgs, tr_bad = decode_all(train, short_side=resize, keep=keep)
         va_imgs, va_bad = decode_all(splits.val, short_side=resize, keep=keep)
         bad = tr_bad + va_bad
         if bad:
-            listing = "\n".join(f"  {p}: {e}" for p, e in bad[:10]) + (f"\n  ... {len(bad) - 10} more" if len(bad) > 10 else "")
+            listing = "\n".join(f"  {p}: {e}" for p, e in bad[:10]) + (
+                f"\n  ... {len(bad) - 10} more" if len(bad) > 10 else ""
+            )
             if not o.skip_bad:
                 raise ImageError(
                     f"{len(bad)} unreadable image(s) in {o.data}:\n{listing}\n"
@@ -183,17 +94,29 @@ class ClassificationRecipe:
         badset = {p for p, _ in bad}
         self.train_samples = [s for s in train if s[0] not in badset]
         self.val_samples = [s for s in splits.val if s[0] not in badset]
-        self.train_images = [im for s, im in zip(train, tr_imgs, strict=True) if s[0] not in badset] if keep else None
-        self.val_images = [im for s, im in zip(splits.val, va_imgs, strict=True) if s[0] not in badset] if keep else None
+        self.train_images = (
+            [im for s, im in zip(train, tr_imgs, strict=True) if s[0] not in badset]
+            if keep
+            else None
+        )
+        self.val_images = (
+            [im for s, im in zip(splits.val, va_imgs, strict=True) if s[0] not in badset]
+            if keep
+            else None
+        )
         counts = Counter(label for _, label in self.train_samples)
         self.counts = [counts.get(i, 0) for i in range(len(self.classes))]
         missing = [c for c, k in zip(self.classes, self.counts, strict=True) if k == 0]
         if missing:
-            raise ConfigError(f"no readable training images left for class(es) {', '.join(missing)}")
+            raise ConfigError(
+                f"no readable training images left for class(es) {', '.join(missing)}"
+            )
         ratio = max(self.counts) / max(1, min(self.counts))
         if ratio >= 3 and o.balance == "none":
-            _log(f"foveal: the classes are imbalanced (largest/smallest = {ratio:.1f}); "
-                 "consider --balance weights or --balance sampler")
+            _log(
+                f"foveal: the classes are imbalanced (largest/smallest = {ratio:.1f}); "
+                "consider --balance weights or --balance sampler"
+            )
         self.val_labels = np.asarray([label for _, label in self.val_samples])
 
     # -- contract ---------------------------------------------------------------------------
@@ -205,7 +128,7 @@ class ClassificationRecipe:
             "pretrained": o.pretrained,
             "mode": o.mode,
             "classes": list(self.classes),
-            "preprocess": asdict(self.preprocess),
+            "preprocess": self.preprocess.to_dict(),
             "augment": o.augment,
             "hflip": o.hflip,
             "balance": o.balance,
@@ -264,10 +187,16 @@ class ClassificationRecipe:
         o = self.options
         if train:
             tf = train_transform(o.augment, self.preprocess, hflip=o.hflip)
-            ds = ImageDataset(self.train_samples, tf, self.train_images, short_side=self.preprocess.resize)
+            ds = ImageDataset(
+                self.train_samples, tf, self.train_images, short_side=self.preprocess.resize
+            )
         else:
-            ds = ImageDataset(self.val_samples, eval_transform(self.preprocess), self.val_images,
-                              short_side=self.preprocess.resize)
+            ds = ImageDataset(
+                self.val_samples,
+                eval_transform(self.preprocess),
+                self.val_images,
+                short_side=self.preprocess.resize,
+            )
         kw: dict[str, Any] = {"batch_size": o.batch_size, "num_workers": o.workers}
         if train and o.balance == "sampler":
             w = [1.0 / self.counts[label] for _, label in self.train_samples]
@@ -275,7 +204,9 @@ class ClassificationRecipe:
             return DataLoader(ds, sampler=sampler, drop_last=len(ds) > o.batch_size, **kw)
         if train:
             return DataLoader(ds, shuffle=True, drop_last=len(ds) > o.batch_size, **kw)
-        return DataLoader(ds, shuffle=False, batch_size=max(o.batch_size, 64), num_workers=o.workers)
+        return DataLoader(
+            ds, shuffle=False, batch_size=max(o.batch_size, 64), num_workers=o.workers
+        )
 
     def train_loader(self) -> Any:
         return self._loader(True)
@@ -293,8 +224,12 @@ class ClassificationRecipe:
         x, y = batch
         logits = model(x)
         w = self._class_weights()
-        loss = F.cross_entropy(logits.float(), y, weight=None if w is None else w.to(logits.device),
-                               label_smoothing=self.options.label_smoothing)
+        loss = F.cross_entropy(
+            logits.float(),
+            y,
+            weight=None if w is None else w.to(logits.device),
+            label_smoothing=self.options.label_smoothing,
+        )
         return {"loss": loss, "acc": float((logits.argmax(1) == y).float().mean())}
 
     def predict(self, model: nn.Module, loader: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -326,8 +261,12 @@ class ClassificationRecipe:
         n = min(max_images, len(self.train_samples))
         idx = np.random.default_rng(self.options.seed).permutation(len(self.train_samples))[:n]
         samples = [self.train_samples[i] for i in sorted(idx)]
-        images = [self.train_images[i] for i in sorted(idx)] if self.train_images is not None else None
-        ds = ImageDataset(samples, eval_transform(self.preprocess), images, short_side=self.preprocess.resize)
+        images = (
+            [self.train_images[i] for i in sorted(idx)] if self.train_images is not None else None
+        )
+        ds = ImageDataset(
+            samples, eval_transform(self.preprocess), images, short_side=self.preprocess.resize
+        )
         momenta = [m.momentum for m in bns]
         for m in bns:
             m.reset_running_stats()
@@ -351,7 +290,12 @@ class ClassificationRecipe:
         probs, labels = self.predict(model, loader)
         m = classification_metrics(labels, probs, self.classes)
         loss = float(-np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, None)).mean())
-        return {"loss": loss, "accuracy": m["top1"], "top5": m["top5"], "balanced_accuracy": m["balanced_accuracy"]}
+        return {
+            "loss": loss,
+            "accuracy": m["top1"],
+            "top5": m["top5"],
+            "balanced_accuracy": m["balanced_accuracy"],
+        }
 
     def finalize(self, model: nn.Module, run_dir: Path, loader: Any) -> dict[str, Any]:
         """Confusion matrix PNG and per-class report of the best model on the validation images."""
@@ -360,53 +304,46 @@ class ClassificationRecipe:
         probs, labels = self.predict(model, loader)
         m = classification_metrics(labels, probs, self.classes)
         write_report(m, run_dir, prefix="val_", title="validation, best epoch")
-        return {"val_top1": m["top1"], "val_top5": m["top5"], "confusion_matrix": str(run_dir / "val_confusion_matrix.png")}
+        return {
+            "val_top1": m["top1"],
+            "val_top5": m["top5"],
+            "confusion_matrix": str(run_dir / "val_confusion_matrix.png"),
+        }
 
     def export(self, model: nn.Module, run_dir: Path) -> Path:
-        """``run_dir/model.onnx`` with logits + embedding outputs and foveal metadata (labels, preprocessing)."""
-        from foveal.tasks.classification import export_classifier
+        """``run_dir/model.onnx`` with logits + embedding outputs and foveal metadata (labels,
+        preprocessing)."""
+        from foveal.tasks.classify.export import export_classifier
 
-        tag = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(self.options.data).resolve().name)
+        tag = "".join(
+            ch if ch.isalnum() or ch in "-_" else "_"
+            for ch in Path(self.options.data).resolve().name
+        )
         spec = ModelSpec(
             name=f"{self.spec.arch}.{tag or 'custom'}",
             task="classify",
-            weights=WeightSpec(file="model.onnx", sha256="", url=None, licence="yours (trained by foveal)", format="onnx"),
+            weights=WeightSpec(
+                file="model.onnx",
+                sha256="",
+                url=None,
+                licence="yours (trained by foveal)",
+                format="onnx",
+            ),
             preprocess=self.preprocess,
             labels=tuple(self.classes),
         )
         import copy
 
-        net = copy.deepcopy(model.net if hasattr(model, "net") else model).to(memory_format=torch.contiguous_format)
+        net = copy.deepcopy(model.net if hasattr(model, "net") else model).to(
+            memory_format=torch.contiguous_format
+        )
         export_classifier(spec, run_dir / "model.onnx", net=net)
         return run_dir / "model.onnx"
 
 
 def train_classifier(options: ClassifyOptions, config: Any = None) -> Any:
-    """Train and export; returns :class:`foveal.train.FitResult` (``run_dir`` holds ``model.onnx``)."""
+    """Train and export; returns :class:`foveal.train.FitResult` (``run_dir`` holds
+    ``model.onnx``)."""
     from foveal.train import TrainConfig, Trainer
 
     return Trainer(ClassificationRecipe(options), config or TrainConfig()).fit()
-
-
-def load_trained(run: str | Path) -> tuple[nn.Module, dict[str, Any]]:
-    """The PyTorch network of a classification run folder (best checkpoint) and its description."""
-    from foveal.train.checkpoint import CheckpointError, check_compatible, fingerprint, load
-
-    ckpt = load(run)
-    info = ckpt.get("recipe", {})
-    if "classes" not in info or "base_model" not in info:
-        raise CheckpointError(f"{ckpt['path']} is not from a classification run (foveal train classify)")
-    spec = get(info["base_model"])
-    net = spec.build()
-    net.reset_classifier(len(info["classes"]))
-    model = TrainableClassifier(net)
-    check_compatible(ckpt, fingerprint(model, info.get("arch")), what=f"{spec.name} with {len(info['classes'])} classes")
-    model.load_state_dict(ckpt["model"])
-    return model.eval(), info
-
-
-def preprocess_from_info(info: dict[str, Any]) -> Preprocess:
-    pp = dict(info["preprocess"])
-    for key in ("input_size", "mean", "std"):
-        pp[key] = tuple(pp[key])
-    return Preprocess(**pp)

@@ -1,6 +1,6 @@
 """Grad-CAM (Selvaraju et al., 2017): where a CNN classifier looks, as a heat map over the image.
 
->>> from foveal.tasks.gradcam import explain
+>>> from foveal.tasks.classify.explain import explain
 >>> result = explain("cat.jpg", model="mobilenet_v2.imagenet", out="cat_cam.png")   # doctest: +SKIP
 >>> result.name, result.score                                                      # doctest: +SKIP
 ('tabby', 0.52)
@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,9 @@ import numpy as np
 
 from foveal.errors import ConfigError
 from foveal.io import ImageSource, load_image
+from foveal.tasks.classify.predict import preprocess
+from foveal.utils.files import atomic_path
+from foveal.zoo import Preprocess
 
 
 @dataclass
@@ -35,30 +38,46 @@ class Explanation:
                 "path": str(self.path) if self.path else None}
 
 
-def load_torch_classifier(model: str | os.PathLike) -> tuple[Any, Any, tuple[str, ...], str]:
-    """``(backbone network, preprocess, labels, name)`` for a zoo name or a training run folder."""
+@dataclass(frozen=True)
+class TorchClassifier:
+    """A PyTorch classifier ready for Grad-CAM: the timm-style network, its preprocessing,
+    labels and a display name."""
+
+    net: Any
+    preprocess: Preprocess
+    labels: tuple[str, ...]
+    name: str
+
+
+def load_torch_classifier(model: str | os.PathLike) -> TorchClassifier:
+    """The PyTorch classifier of a zoo name or a training run folder (ONNX files have no
+    gradients)."""
     p = Path(model)
     if p.suffix == ".onnx":
         raise ConfigError(
-            f"{p} is an ONNX file; Grad-CAM needs gradients from the PyTorch network: pass the training "
-            "run folder (it holds checkpoints/best.pt) or a zoo name"
+            f"{p} is an ONNX file; Grad-CAM needs gradients from the PyTorch network: pass the "
+            "training run folder (it holds checkpoints/best.pt) or a zoo name"
         )
     if p.is_dir():
-        from foveal.tasks.classification_train import load_trained, preprocess_from_info
+        from foveal.tasks.classify.network import load_trained
 
         wrapped, info = load_trained(p)
-        return wrapped.net, preprocess_from_info(info), tuple(info["classes"]), f"{info['arch']} ({p})"
+        return TorchClassifier(wrapped.net, Preprocess.from_dict(info["preprocess"]),
+                               tuple(info["classes"]), f"{info['arch']} ({p})")
     from foveal.zoo import get
     from foveal.zoo.load import load_model
 
     spec = get(str(model))
     if spec.task != "classify":
-        raise ConfigError(f"{spec.name} is a {spec.task} model; explain works with image classifiers")
-    return load_model(spec), spec.preprocess, spec.label_names(), spec.name
+        raise ConfigError(
+            f"{spec.name} is a {spec.task} model; explain works with image classifiers"
+        )
+    return TorchClassifier(load_model(spec), spec.preprocess, spec.label_names(), spec.name)
 
 
 def gradcam(net: Any, x: Any, class_id: int | None = None) -> tuple[np.ndarray, int, float]:
-    """Heat map ``(h, w)`` at the last feature map's resolution, the class explained and its probability."""
+    """Heat map ``(h, w)`` at the last feature map's resolution, the class explained and its
+    probability."""
     import torch
 
     net.eval()
@@ -79,12 +98,14 @@ def gradcam(net: Any, x: Any, class_id: int | None = None) -> tuple[np.ndarray, 
 
 
 def overlay(image: np.ndarray, heatmap: np.ndarray, *, alpha: float = 0.45) -> np.ndarray:
-    """Blend a [0, 1] heat map (resized bilinearly) over an RGB image with the ``jet`` colour map."""
+    """Blend a [0, 1] heat map (resized bilinearly) over an RGB image with the ``jet`` colour
+    map."""
     from matplotlib import colormaps
     from PIL import Image
 
     h, w = image.shape[:2]
-    hm = np.asarray(Image.fromarray((heatmap * 255).astype(np.uint8)).resize((w, h), Image.BILINEAR)) / 255.0
+    small = Image.fromarray((heatmap * 255).astype(np.uint8))
+    hm = np.asarray(small.resize((w, h), Image.BILINEAR)) / 255.0
     colour = colormaps["jet"](hm)[..., :3] * 255.0
     return np.clip((1 - alpha) * image + alpha * colour, 0, 255).astype(np.uint8)
 
@@ -96,45 +117,43 @@ def explain(
     target: str | int | None = None,
     out: str | os.PathLike | None = None,
     alpha: float = 0.45,
-    _loaded: tuple[Any, Any, tuple[str, ...], str] | None = None,
+    loaded: TorchClassifier | None = None,
 ) -> Explanation:
-    """Grad-CAM for the top class (or ``target``: a class name or index); writes a PNG overlay to ``out``."""
+    """Grad-CAM for the top class (or ``target``: a class name or index); writes a PNG overlay
+    to ``out``. ``loaded`` (from :func:`load_torch_classifier`) replaces ``model`` when
+    explaining many images."""
     import torch
 
-    from foveal.tasks.classification import preprocess
-
-    net, pp, labels, _name = _loaded or load_torch_classifier(model)
+    clf = loaded or load_torch_classifier(model)
+    labels = clf.labels
     rgb = load_image(image)
-    x = torch.from_numpy(preprocess(rgb, pp))[None]
+    x = torch.from_numpy(preprocess(rgb, clf.preprocess))[None]
     cid = None
     if isinstance(target, str) and not target.isdigit():
         if target not in labels:
-            raise ConfigError(f"class {target!r} is not one of the model's classes ({', '.join(labels[:8])} ...)")
+            raise ConfigError(
+                f"class {target!r} is not one of the model's classes ({', '.join(labels[:8])} ...)"
+            )
         cid = labels.index(target)
     elif target is not None:
         cid = int(target)
-    cam, cid, score = gradcam(net, x, cid)
-    seen = _input_view(rgb, pp)
+    cam, cid, score = gradcam(clf.net, x, cid)
+    seen = input_view(rgb, clf.preprocess)
     result = Explanation(cid, labels[cid] if cid < len(labels) else str(cid), score, cam, seen)
     if out is not None:
         from PIL import Image
 
         path = Path(out)
-        path.parent.mkdir(parents=True, exist_ok=True)
         big = max(1, 224 // max(seen.shape[:2]))  # enlarge tiny inputs so the PNG is readable
         base = np.kron(seen, np.ones((big, big, 1), dtype=np.uint8)) if big > 1 else seen
-        tmp = path.with_name(f".{path.name}.part.png")
-        Image.fromarray(overlay(base, cam, alpha=alpha)).save(tmp)
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=".part.png") as tmp:
+            Image.fromarray(overlay(base, cam, alpha=alpha)).save(tmp)
         result.path = path
     return result
 
 
-def _input_view(rgb: np.ndarray, pp: Any) -> np.ndarray:
-    """The RGB pixels the network sees: the same resize and centre crop, without normalisation."""
-    from dataclasses import replace
-
-    from foveal.tasks.classification import preprocess
-
+def input_view(rgb: np.ndarray, pp: Preprocess) -> np.ndarray:
+    """The RGB pixels the network sees: the same resize and centre crop, without
+    normalisation."""
     ident = replace(pp, mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0), scale=1.0, channel_order="RGB")
     return np.clip(preprocess(rgb, ident).transpose(1, 2, 0) + 0.5, 0, 255).astype(np.uint8)

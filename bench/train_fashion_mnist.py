@@ -39,7 +39,7 @@ def main() -> int:
     os.environ.setdefault("FOVEAL_OFFLINE", "1")
     from foveal.data.fashion_mnist import to_imagefolder
     from foveal.evaluate.classification import evaluate_classifier
-    from foveal.tasks.classification_train import ClassificationRecipe, ClassifyOptions
+    from foveal.tasks.classify.train import ClassificationRecipe, ClassifyOptions
     from foveal.train import TrainConfig, Trainer
 
     cpus = len(os.sched_getaffinity(0))

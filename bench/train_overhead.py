@@ -48,7 +48,7 @@ def main() -> int:
     import torch
     from torch.nn import functional as F
 
-    from foveal.tasks.classification_train import ClassificationRecipe, ClassifyOptions
+    from foveal.tasks.classify.train import ClassificationRecipe, ClassifyOptions
     from foveal.train import TrainConfig, Trainer
 
     class NoExport(ClassificationRecipe):

@@ -19,10 +19,10 @@ PRESETS = {
 
 
 def eval_transform(pp: Preprocess) -> Callable[[np.ndarray], Any]:
-    """Exactly :func:`foveal.tasks.classification.preprocess` (what the exported model expects)."""
+    """Exactly :func:`foveal.tasks.classify.preprocess` (what the exported model expects)."""
     import torch
 
-    from foveal.tasks.classification import preprocess
+    from foveal.tasks.classify import preprocess
 
     def fn(img: np.ndarray) -> Any:
         return torch.from_numpy(preprocess(img, pp))

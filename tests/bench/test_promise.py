@@ -10,7 +10,9 @@ import pytest
 
 from foveal.bench import promise
 from foveal.bench.data import digits, fashion_mnist, read_dlib_boxes, read_idx
-from foveal.classic.faces import NearestNeighbourId, box_iou, match_boxes
+from foveal.bench.promise import classification
+from foveal.classic.faces import NearestNeighbourId, match_boxes
+from foveal.ops import box_iou, edit_distance
 
 
 def _reference_levenshtein(a: str, b: str) -> int:
@@ -24,13 +26,13 @@ def _reference_levenshtein(a: str, b: str) -> int:
 
 
 def test_edit_distance_and_cer():
-    assert promise.edit_distance("kitten", "sitting") == 3
-    assert promise.edit_distance("", "abc") == 3 and promise.edit_distance("abc", "abc") == 0
+    assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance("", "abc") == 3 and edit_distance("abc", "abc") == 0
     rng = np.random.default_rng(0)
     for _ in range(50):
         a = "".join(rng.choice(list("abcé "), rng.integers(0, 30)))
         b = "".join(rng.choice(list("abcé "), rng.integers(0, 30)))
-        assert promise.edit_distance(a, b) == _reference_levenshtein(a, b)
+        assert edit_distance(a, b) == _reference_levenshtein(a, b)
     assert promise.cer("the  quick\nbrown", "the quick brown") == 0.0
     assert promise.cer("the quick brawn", "the quick brown") == pytest.approx(1 / 15)
 
@@ -150,14 +152,20 @@ def test_classification_rows_are_reproducible(monkeypatch):
     from foveal.classic.descriptors import HOG
 
     monkeypatch.setattr(
-        promise,
+        classification,
         "classification_extractors",
         lambda seed, cnn_input: [
             ("HOG + linear", "classical", lambda: HOG(size=(32, 32), cell=8)),
             ("SIFT-BoVW + linear", "classical", lambda: SiftBoVW(words=32, size=(32, 32), dense_step=8, seed=seed)),
         ],
     )
-    monkeypatch.setattr(promise, "run_finetune", lambda split, cfg: promise.Row("classification", split.name, "fine-tuned CNN", "deep", "accuracy", note="skipped in this test"))
+    monkeypatch.setattr(
+        classification,
+        "run_finetune",
+        lambda split, cfg: promise.Row(
+            "classification", split.name, "fine-tuned CNN", "deep", "accuracy", note="skipped here"
+        ),
+    )
     cfg = promise.Settings(seed=3, fashion_train=100, fashion_test=50, datasets=("fashion-mnist",), log=lambda m: None)
     first = [(r.dataset, r.method, r.value) for r in promise.run_classification(cfg)]
     second = [(r.dataset, r.method, r.value) for r in promise.run_classification(cfg)]

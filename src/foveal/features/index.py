@@ -28,8 +28,6 @@ is hashed (sha256), and only re-embedded when its content changed.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import sqlite3
@@ -42,39 +40,49 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError
-from foveal.features.base import Extractor
+from foveal.features.base import Extractor, fit_images
+from foveal.features.index_db import (
+    DB_NAME,
+    SCHEMA_VERSION,
+    Known,
+    abspath,
+    connect,
+    create_schema,
+    ctor_kwargs,
+    describe_extractor,
+    find_changes,
+    is_under,
+    sha256_of,
+    state_from_blob,
+    state_to_blob,
+    transaction,
+)
+from foveal.features.search import (
+    BACKENDS,
+    FAISS_MIN_ITEMS,
+    Hit,
+    build_faiss,
+    exact_topk,
+    resolve_backend,
+    similar_groups,
+)
 from foveal.io import BatchReport, ImageSource, expand_sources
-
-SCHEMA_VERSION = "1"
-DB_NAME = "index.sqlite"
-BACKENDS = ("auto", "exact", "faiss")
-FAISS_MIN_ITEMS = 20_000
-"""``auto`` uses FAISS (an IVF index) from this many vectors on, when faiss is installed."""
+from foveal.utils.files import atomic_path
 
 DUPES_THRESHOLDS = {"learned": 0.80}
 """Calibrated cosine-similarity thresholds for ``dupes`` (see docs/features.md).
 
-For the pooled MobileNetV2 features, on 23 scikit-image sample photos and copies of each (10% crop on
-every side, half size, JPEG quality 40, brightness/contrast/saturation jitter): copies scored >= 0.83
-against their original (one exception: a JPEG q40 copy of a low-contrast grey retina scan, 0.69),
-distinct photos <= 0.64. 0.80 sits between. Hand-crafted descriptors have no threshold that separates
-the two (HOG: copies down to 0.71, distinct photos up to 0.95), so they need an explicit one.
+For the pooled MobileNetV2 features, on 23 scikit-image sample photos and copies of each (10% crop
+on every side, half size, JPEG quality 40, brightness/contrast/saturation jitter): copies scored
+>= 0.83 against their original (one exception: a JPEG q40 copy of a low-contrast grey retina scan,
+0.69), distinct photos <= 0.64. 0.80 sits between. Hand-crafted descriptors have no threshold that
+separates the two (HOG: copies down to 0.71, distinct photos up to 0.95), so they need an explicit
+one.
 """
 
 
 class IndexMismatchError(FovealError):
     """An index was built with one extractor and queried with another."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result: a file and its cosine similarity to the query (1 = identical features)."""
-
-    path: str
-    score: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "score": round(float(self.score), 6)}
 
 
 @dataclass
@@ -95,34 +103,10 @@ class UpdateStats:
         )
 
 
-def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
-    return con
-
-
-def _state_to_blob(state: dict[str, np.ndarray]) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **state)
-    return buf.getvalue()
-
-
-def _state_from_blob(blob: bytes) -> dict[str, np.ndarray]:
-    with np.load(io.BytesIO(blob), allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
-
-
-def _describe_extractor(desc: dict[str, Any]) -> str:
-    return f"{desc['name']!r} ({desc['dim']}-d, {json.dumps(desc.get('params', {}), sort_keys=True)})"
+def save_npy(path: Path, arr: np.ndarray) -> None:
+    """``np.save`` to ``path`` atomically."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, arr)
 
 
 class ImageIndex:
@@ -168,8 +152,8 @@ class ImageIndex:
                 raise ConfigError("creating an index needs an extractor, e.g. 'mobilenet_v2.imagenet'")
             ex = get_extractor(extractor) if isinstance(extractor, str) else extractor
             root.mkdir(parents=True, exist_ok=True)
-            con = _connect(db)
-            with _transaction(con):
+            con = connect(db)
+            with transaction(con):
                 con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
                 con.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, data BLOB NOT NULL)")
                 con.execute(
@@ -189,13 +173,13 @@ class ImageIndex:
                         ],
                     )
             return cls._finish_open(root, con, ex, given=True)
-        con = _connect(db)
+        con = connect(db)
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("schema") != SCHEMA_VERSION:
             raise FovealError(f"{db} has index schema {meta.get('schema')!r}; this foveal reads {SCHEMA_VERSION!r}")
         stored = json.loads(meta["extractor"])
         if extractor is None:
-            ex = get_extractor(stored["name"], **_ctor_kwargs(stored))
+            ex = get_extractor(stored["name"], **ctor_kwargs(stored))
             given = False
         else:
             ex = get_extractor(extractor) if isinstance(extractor, str) else extractor
@@ -209,16 +193,16 @@ class ImageIndex:
         if mine != stored:
             con.close()
             raise IndexMismatchError(
-                f"the index {root} was built with extractor {_describe_extractor(stored)}, but this "
-                f"request uses {_describe_extractor(mine)}; their vectors are not comparable. Query with "
+                f"the index {root} was built with extractor {describe_extractor(stored)}, but this "
+                f"request uses {describe_extractor(mine)}; their vectors are not comparable. Query with "
                 f"--extractor {stored['name']} (or leave --extractor out), or build a separate index "
                 "for the other extractor with --index OTHER_FOLDER"
             )
         row = con.execute("SELECT data FROM state WHERE name='extractor'").fetchone()
         if row is not None and not (given and ex.needs_fit and ex.fitted):
-            ex.set_state(_state_from_blob(row[0]))
+            ex.set_state(state_from_blob(row[0]))
         elif row is not None and given and ex.needs_fit and ex.fitted:
-            if not all(np.array_equal(v, _state_from_blob(row[0])[k]) for k, v in ex.get_state().items()):
+            if not all(np.array_equal(v, state_from_blob(row[0])[k]) for k, v in ex.get_state().items()):
                 con.close()
                 raise IndexMismatchError(
                     f"the index {root} stores a learned state (vocabulary) for {ex.name} different from "
@@ -264,8 +248,8 @@ class ImageIndex:
             ids, vecs = np.load(ipath), np.load(vpath, mmap_mode="r")
         else:
             ids, vecs = self._read_all()
-            _atomic_save(ipath, ids)
-            _atomic_save(vpath, vecs)
+            save_npy(ipath, ids)
+            save_npy(vpath, vecs)
             self._drop_stale_files(gen)
         if len(ids) != len(vecs):
             raise FovealError(f"the cache in {self.root} is inconsistent; delete its *.npy files to rebuild it")
@@ -334,8 +318,8 @@ class ImageIndex:
         if backend not in BACKENDS:
             raise ConfigError(f"unknown search backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         if backend == "auto":
-            return "faiss" if n >= FAISS_MIN_ITEMS and _faiss_available() else "exact"
-        if backend == "faiss" and not _faiss_available():
+            return "faiss" if n >= FAISS_MIN_ITEMS and faiss_available() else "exact"
+        if backend == "faiss" and not faiss_available():
             raise ConfigError("the faiss backend needs faiss: pip install faiss-cpu (or use --backend exact)")
         return backend
 
@@ -369,7 +353,7 @@ class ImageIndex:
         else:
             _, vecs = self.vectors()
             index = build_faiss(np.ascontiguousarray(vecs, np.float32))
-            with _atomic(path) as tmp:
+            with atomic_path(path) as tmp:
                 faiss.write_index(index, str(tmp))
         self._faiss = (gen, index)
         return index
@@ -397,8 +381,8 @@ class ImageIndex:
         names = self._paths_of(ids)
         keep = np.arange(len(ids))
         if under is not None:
-            roots = [_abspath(u) for u in under]
-            keep = np.array([i for i, x in enumerate(ids) if _is_under(names[int(x)], roots)], np.int64)
+            roots = [abspath(u) for u in under]
+            keep = np.array([i for i, x in enumerate(ids) if is_under(names[int(x)], roots)], np.int64)
         sub = np.asarray(vecs[keep], np.float32) if len(keep) else np.zeros((0, self.extractor.dim), np.float32)
         parent = list(range(len(keep)))
 
@@ -449,8 +433,8 @@ class ImageIndex:
         """
         stats = UpdateStats()
         inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-        files = [_abspath(p) for p in expand_sources(inputs)]
-        roots = [_abspath(p) for p in inputs if Path(p).is_dir()]
+        files = [abspath(p) for p in expand_sources(inputs)]
+        roots = [abspath(p) for p in inputs if Path(p).is_dir()]
         known = {
             r[0]: (r[1], r[2], r[3], r[4])
             for r in self.con.execute("SELECT path, size, mtime_ns, sha256, id FROM items")
@@ -483,11 +467,11 @@ class ImageIndex:
                 (p, v[3])
                 for p, v in known.items()
                 if (p in explicit and not os.path.exists(p))
-                or (_is_under(p, roots) and p not in seen)
+                or (is_under(p, roots) and p not in seen)
             ]
         if self.extractor.needs_fit and not self.extractor.fitted:
             self._fit_extractor([p for p, _, _ in todo])
-        with _transaction(self.con):
+        with transaction(self.con):
             if touch:
                 self.con.executemany("UPDATE items SET size=?, mtime_ns=? WHERE id=?", touch)
                 stats.touched = len(touch)
@@ -514,14 +498,14 @@ class ImageIndex:
             self._write(pending, known, stats)
         bad = [(known[b.source][3],) for b in stats.report.bad if b.source in known]
         if bad:
-            with _transaction(self.con):
+            with transaction(self.con):
                 self.con.executemany("DELETE FROM items WHERE id=?", bad)
                 stats.removed += len(bad)
                 self._bump()
         return stats
 
     def _write(self, rows: list[tuple[str, int, int, str, bytes, float]], known: dict, stats: UpdateStats) -> None:
-        with _transaction(self.con):
+        with transaction(self.con):
             for row in rows:
                 if row[0] in known:
                     self.con.execute(
@@ -545,7 +529,7 @@ class ImageIndex:
                 f"got vectors of shape {vectors.shape}; expected ({len(paths)}, {self.extractor.dim})"
             )
         now = time.time()
-        with _transaction(self.con):
+        with transaction(self.con):
             self.con.executemany(
                 "INSERT OR REPLACE INTO items (path, size, mtime_ns, sha256, vector, added) VALUES (?, 0, 0, '', ?, ?)",
                 ((p, v.tobytes(), now) for p, v in zip(paths, vectors, strict=True)),
@@ -554,8 +538,8 @@ class ImageIndex:
 
     def remove(self, paths: Sequence[str | os.PathLike]) -> int:
         """Forget these files; returns how many entries were removed."""
-        with _transaction(self.con):
-            cur = self.con.executemany("DELETE FROM items WHERE path=?", [(_abspath(p),) for p in paths])
+        with transaction(self.con):
+            cur = self.con.executemany("DELETE FROM items WHERE path=?", [(abspath(p),) for p in paths])
             n = cur.rowcount
             if n:
                 self._bump()
@@ -571,103 +555,21 @@ class ImageIndex:
         if not sample:
             raise FovealError(f"{self.extractor.name} must learn a vocabulary first, but no readable image was given")
         self.extractor.fit(sample)
-        with _transaction(self.con):
+        with transaction(self.con):
             self.con.execute(
-                "INSERT OR REPLACE INTO state VALUES ('extractor', ?)", (_state_to_blob(self.extractor.get_state()),)
+                "INSERT OR REPLACE INTO state VALUES ('extractor', ?)", (state_to_blob(self.extractor.get_state()),)
             )
 
 
-# -- helpers ----------------------------------------------------------------------------------
-def exact_topk(vecs: np.ndarray, ids: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-k by inner product (cosine on unit vectors), numpy only."""
-    sims = queries @ np.asarray(vecs).T
-    if k < sims.shape[1]:
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    else:
-        part = np.tile(np.arange(sims.shape[1]), (len(sims), 1))
-    top = np.take_along_axis(sims, part, axis=1)
-    order = np.argsort(-top, axis=1, kind="stable")
-    pos = np.take_along_axis(part, order, axis=1)
-    return np.take_along_axis(top, order, axis=1), ids[pos]
-
-
-def build_faiss(vecs: np.ndarray, *, seed: int = 0) -> Any:
-    """Inner-product FAISS index: flat below ``FAISS_MIN_ITEMS`` vectors, IVF (4 sqrt(N) lists) above."""
-    import faiss
-
-    n, dim = vecs.shape
-    if n < FAISS_MIN_ITEMS:
-        index = faiss.IndexFlatIP(dim)
-        index.add(vecs)
-        return index
-    nlist = int(4 * np.sqrt(n))
-    quantizer = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    rng = np.random.default_rng(seed)
-    sample = vecs[np.sort(rng.choice(n, min(n, 40 * nlist), replace=False))]
-    index.cp.seed = seed
-    index.train(sample)
-    index.add(vecs)
-    return index
-
-
-def _faiss_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("faiss") is not None
-
-
-def _ctor_kwargs(desc: dict[str, Any]) -> dict[str, Any]:
-    """Constructor keyword arguments that rebuild an extractor from its stored description."""
-    params = dict(desc.get("params", {}))
-    if desc["name"] in ("hog", "gabor", "lbp", "color_hist", "sift_bovw"):
-        return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    out: dict[str, Any] = {}
-    if params.get("input_size"):
-        out["input_size"] = tuple(params["input_size"])
-    return out
-
-
-def _abspath(p: str | os.PathLike) -> str:
-    return os.path.abspath(os.fspath(p))
-
-
-def _is_under(path: str, roots: Sequence[str]) -> bool:
-    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
-
-
-class _transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error) on an autocommit connection."""
-
-    def __init__(self, con: sqlite3.Connection) -> None:
-        self.con = con
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.con.execute("BEGIN IMMEDIATE")
-        return self.con
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
-class _atomic:
-    """A temporary path next to ``target`` renamed over it on success."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-
-    def __enter__(self) -> Path:
-        return self.tmp
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        if exc_type:
-            self.tmp.unlink(missing_ok=True)
-        else:
-            os.replace(self.tmp, self.target)
-
-
-def _atomic_save(path: Path, arr: np.ndarray) -> None:
-    with _atomic(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.save(fh, arr)
+__all__ = [
+    "BACKENDS",
+    "DB_NAME",
+    "DUPES_THRESHOLDS",
+    "FAISS_MIN_ITEMS",
+    "Hit",
+    "ImageIndex",
+    "IndexMismatchError",
+    "UpdateStats",
+    "build_faiss",
+    "exact_topk",
+]

@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _tasks() -> tuple[str, ...]:
-    return ("classification", "face_detection", "ocr", "face_recognition")
+    from foveal.bench.promise.core import TASKS
+
+    return TASKS
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t
     print(format_table(rows))
     png, js = save(rows, cfg, args.out, elapsed)
-    print(f"\n{len([r for r in rows if not r.skipped])} rows ran, {len([r for r in rows if r.skipped])} skipped; "
-          f"total {elapsed / 60:.1f} min; chart {png}, numbers {js}")
+    skipped = sum(r.skipped for r in rows)
+    print(
+        f"\n{len(rows) - skipped} rows ran, {skipped} skipped; "
+        f"total {elapsed / 60:.1f} min; chart {png}, numbers {js}"
+    )
     return 0

@@ -198,7 +198,7 @@ def test_handcrafted_index_with_learned_vocabulary(collection, tmp_path):
 
 
 def test_exact_and_faiss_on_synthetic_vectors(tmp_path, monkeypatch):
-    import foveal.features.index as mod
+    import foveal.features.search as search
 
     rng = np.random.default_rng(0)
     vecs = rng.standard_normal((3000, 64)).astype(np.float32)
@@ -210,7 +210,7 @@ def test_exact_and_faiss_on_synthetic_vectors(tmp_path, monkeypatch):
     np.testing.assert_array_equal(got, ref)
     assert (got[:, 0] == np.arange(100, 120)).all()
 
-    monkeypatch.setattr(mod, "FAISS_MIN_ITEMS", 1000)  # use the IVF index on this small set
+    monkeypatch.setattr(search, "FAISS_MIN_ITEMS", 1000)  # use the IVF index on this small set
     index = ImageIndex.open(tmp_path / "syn.index", extractor="gabor", create=True)  # 96-d ... not 64
     with pytest.raises(IndexMismatchError):
         index.add_vectors([f"v{i}" for i in range(3000)], vecs)

@@ -145,3 +145,19 @@ class Extractor(ABC):
             feats = self._finish(self._compute([x for _, x in good]))
             for (src, _), vec in zip(good, feats, strict=True):
                 yield src, vec
+
+
+def fit_images(files: Sequence[ImageSource], limit: int = 500) -> list[ImageSource]:
+    """The readable files a vocabulary is learned from: an even, deterministic sample of at most
+    about ``limit`` (every ``len(files) // limit``-th file), unreadable ones left out."""
+    from foveal.errors import ImageError
+
+    step = max(1, len(files) // limit)
+    out = []
+    for f in files[::step]:
+        try:
+            load_image(f)
+        except ImageError:
+            continue
+        out.append(f)
+    return out

@@ -1,8 +1,9 @@
-"""Image search: embeddings in an embedded SQLite database plus a vector index (exact numpy or FAISS).
+"""Image search: embeddings in an embedded SQLite database plus a vector index (numpy or FAISS).
 
 >>> from foveal.features.index import ImageIndex
->>> index = ImageIndex.open("photos.index", extractor="mobilenet_v2.imagenet", create=True)  # doctest: +SKIP
->>> stats = index.update(["photos/"])          # adds new files, re-embeds changed, drops removed  # doctest: +SKIP
+>>> index = ImageIndex.open("photos.index", extractor="mobilenet_v2.imagenet", create=True)
+... # doctest: +SKIP
+>>> stats = index.update(["photos/"])  # adds new, re-embeds changed, drops removed # doctest: +SKIP
 >>> index.search("query.jpg", k=5)[0]           # doctest: +SKIP
 Hit(path='/home/me/photos/cat.jpg', score=0.93)
 >>> index.dupes(threshold=0.8)                  # groups of near-duplicates  # doctest: +SKIP
@@ -11,19 +12,25 @@ Layout of an index folder::
 
     index.sqlite          the truth: extractor, its learned state, one row per file
                           (path, size, mtime_ns, sha256, vector float32 blob)
-    vectors.<gen>.npy     a cache of all vectors for fast search (rebuilt when the generation changes)
+    vectors.<gen>.npy     a cache of all vectors for fast search (rebuilt when the generation
+                          changes)
     ids.<gen>.npy         the row id of each cached vector
     faiss.<gen>.index     the FAISS index (only with the faiss backend)
 
 Every change to the database runs in one SQLite transaction that also bumps the *generation*; the
 cache files carry the generation in their names and are written to a temporary file and renamed,
-so a reader never mixes an old cache with a new database, and a crash never leaves a half-written file.
+so a reader never mixes an old cache with a new database, and a crash never leaves a half-written
+file.
 
 An index remembers its extractor (name, dim and parameters, plus learned state such as a SIFT
 vocabulary): opening it with another extractor raises :class:`IndexMismatchError`.
 
-Incremental updates detect changes by path, then size and mtime; a file whose size or mtime changed
-is hashed (sha256), and only re-embedded when its content changed.
+Incremental updates detect changes by path, then size and mtime; a file whose size or mtime
+changed is hashed (sha256), and only re-embedded when its content changed.
+
+The parts: :mod:`foveal.features.index_db` (SQLite schema, transactions, change detection),
+:mod:`foveal.features.index_update` (writing), :mod:`foveal.features.search` (top-k, FAISS,
+near-duplicate groups).
 """
 
 from __future__ import annotations
@@ -31,32 +38,27 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError
-from foveal.features.base import Extractor, fit_images
+from foveal.features.base import Extractor
 from foveal.features.index_db import (
     DB_NAME,
     SCHEMA_VERSION,
-    Known,
+    IndexMismatchError,
     abspath,
     connect,
     create_schema,
     ctor_kwargs,
     describe_extractor,
-    find_changes,
     is_under,
-    sha256_of,
     state_from_blob,
-    state_to_blob,
-    transaction,
 )
+from foveal.features.index_update import IndexWriting, UpdateStats
 from foveal.features.search import (
     BACKENDS,
     FAISS_MIN_ITEMS,
@@ -66,7 +68,7 @@ from foveal.features.search import (
     resolve_backend,
     similar_groups,
 )
-from foveal.io import BatchReport, ImageSource, expand_sources
+from foveal.io import ImageSource
 from foveal.utils.files import atomic_path
 
 DUPES_THRESHOLDS = {"learned": 0.80}
@@ -81,35 +83,13 @@ one.
 """
 
 
-class IndexMismatchError(FovealError):
-    """An index was built with one extractor and queried with another."""
-
-
-@dataclass
-class UpdateStats:
-    """What :meth:`ImageIndex.update` did."""
-
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    touched: int = 0
-    report: BatchReport = field(default_factory=BatchReport)
-
-    def summary(self) -> str:
-        return (
-            f"{self.added} added, {self.updated} re-embedded, {self.removed} removed, "
-            f"{self.unchanged + self.touched} unchanged, {len(self.report.bad)} skipped (unreadable)"
-        )
-
-
 def save_npy(path: Path, arr: np.ndarray) -> None:
     """``np.save`` to ``path`` atomically."""
     with atomic_path(path) as tmp, open(tmp, "wb") as fh:
         np.save(fh, arr)
 
 
-class ImageIndex:
+class ImageIndex(IndexWriting):
     """A folder holding image embeddings and their vector index. Use :meth:`open`."""
 
     def __init__(self, root: Path, con: sqlite3.Connection, extractor: Extractor) -> None:
@@ -153,25 +133,7 @@ class ImageIndex:
             ex = get_extractor(extractor) if isinstance(extractor, str) else extractor
             root.mkdir(parents=True, exist_ok=True)
             con = connect(db)
-            with transaction(con):
-                con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                con.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, data BLOB NOT NULL)")
-                con.execute(
-                    "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                    "path TEXT UNIQUE NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, "
-                    "sha256 TEXT NOT NULL, vector BLOB NOT NULL, added REAL NOT NULL)"
-                )
-                existing = dict(con.execute("SELECT key, value FROM meta").fetchall())
-                if not existing:
-                    con.executemany(
-                        "INSERT INTO meta VALUES (?, ?)",
-                        [
-                            ("schema", SCHEMA_VERSION),
-                            ("extractor", json.dumps(ex.describe(), sort_keys=True)),
-                            ("generation", "0"),
-                            ("created", str(time.time())),
-                        ],
-                    )
+            create_schema(con, ex.describe())
             return cls._finish_open(root, con, ex, given=True)
         con = connect(db)
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
@@ -314,15 +276,6 @@ class ImageIndex:
             return query.astype(np.float32, copy=False)
         return self.embed(query)
 
-    def resolve_backend(self, backend: str, n: int) -> str:
-        if backend not in BACKENDS:
-            raise ConfigError(f"unknown search backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-        if backend == "auto":
-            return "faiss" if n >= FAISS_MIN_ITEMS and faiss_available() else "exact"
-        if backend == "faiss" and not faiss_available():
-            raise ConfigError("the faiss backend needs faiss: pip install faiss-cpu (or use --backend exact)")
-        return backend
-
     def search_vectors(
         self, queries: np.ndarray, *, k: int = 10, backend: str = "auto", nprobe: int = 16
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -332,7 +285,7 @@ class ImageIndex:
         k_eff = min(k, len(ids))
         if k_eff == 0:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-        if self.resolve_backend(backend, len(ids)) == "exact":
+        if resolve_backend(backend, len(ids)) == "exact":
             return exact_topk(vecs, ids, queries, k_eff)
         index = self.faiss_index()
         if hasattr(index, "nprobe"):
@@ -384,181 +337,13 @@ class ImageIndex:
             roots = [abspath(u) for u in under]
             keep = np.array([i for i, x in enumerate(ids) if is_under(names[int(x)], roots)], np.int64)
         sub = np.asarray(vecs[keep], np.float32) if len(keep) else np.zeros((0, self.extractor.dim), np.float32)
-        parent = list(range(len(keep)))
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        block = 2048
-        for start in range(0, len(sub), block):
-            sims = sub[start : start + block] @ sub.T
-            rows, cols = np.nonzero(sims >= threshold)
-            for r, c in zip(rows + start, cols, strict=True):
-                if c > r:
-                    ra, rc = find(int(r)), find(int(c))
-                    if ra != rc:
-                        parent[max(ra, rc)] = min(ra, rc)
-        groups: dict[int, list[int]] = {}
-        for i in range(len(keep)):
-            groups.setdefault(find(i), []).append(i)
         out = []
-        for members in groups.values():
-            if len(members) < 2:
-                continue
+        for members in similar_groups(sub, threshold):
             members.sort(key=lambda m: names[int(ids[keep[m]])])
             first = sub[members[0]]
             out.append([Hit(names[int(ids[keep[m]])], float(sub[m] @ first)) for m in members])
         out.sort(key=lambda g: g[0].path)
         return out
-
-    # -- writing ------------------------------------------------------------------------------
-    def update(
-        self,
-        inputs: str | os.PathLike | Sequence[str | os.PathLike],
-        *,
-        batch_size: int = 16,
-        commit_every: int = 256,
-        prune: bool = True,
-        progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
-    ) -> UpdateStats:
-        """Bring the index up to date with files, folders or globs: embed new and changed files,
-        drop entries of files that are gone (inside the given folders, with ``prune``).
-
-        Unreadable files are skipped and listed in ``stats.report``; an entry whose file became
-        unreadable is removed. Changes are committed every ``commit_every`` images, each commit
-        consistent, so an interrupted build keeps what it finished.
-        """
-        stats = UpdateStats()
-        inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-        files = [abspath(p) for p in expand_sources(inputs)]
-        roots = [abspath(p) for p in inputs if Path(p).is_dir()]
-        known = {
-            r[0]: (r[1], r[2], r[3], r[4])
-            for r in self.con.execute("SELECT path, size, mtime_ns, sha256, id FROM items")
-        }
-        todo: list[tuple[str, int, int]] = []
-        touch: list[tuple[int, int, int]] = []
-        seen = set()
-        for path in files:
-            if path in seen:
-                continue
-            seen.add(path)
-            try:
-                st = os.stat(path)
-            except OSError as exc:
-                stats.report.add_bad(path, exc)
-                continue
-            old = known.get(path)
-            if old is None:
-                todo.append((path, st.st_size, st.st_mtime_ns))
-            elif (old[0], old[1]) == (st.st_size, st.st_mtime_ns):
-                stats.unchanged += 1
-            elif sha256_of(path) == old[2]:
-                touch.append((st.st_size, st.st_mtime_ns, old[3]))
-            else:
-                todo.append((path, st.st_size, st.st_mtime_ns))
-        gone = []
-        if prune:
-            explicit = set(files)
-            gone = [
-                (p, v[3])
-                for p, v in known.items()
-                if (p in explicit and not os.path.exists(p))
-                or (is_under(p, roots) and p not in seen)
-            ]
-        if self.extractor.needs_fit and not self.extractor.fitted:
-            self._fit_extractor([p for p, _, _ in todo])
-        with transaction(self.con):
-            if touch:
-                self.con.executemany("UPDATE items SET size=?, mtime_ns=? WHERE id=?", touch)
-                stats.touched = len(touch)
-            if gone:
-                self.con.executemany("DELETE FROM items WHERE id=?", [(i,) for _, i in gone])
-                stats.removed = len(gone)
-            if touch or gone:
-                self._bump()
-        info = {p: (s, m) for p, s, m in todo}
-        stream: Iterable[tuple[Any, np.ndarray]] = self.extractor.iter_extract(
-            [p for p, _, _ in todo], batch_size=batch_size, report=stats.report
-        )
-        if progress is not None:
-            stream = progress(stream, len(todo))
-        pending: list[tuple[str, int, int, str, bytes, float]] = []
-        for src, vec in stream:
-            path = str(src)
-            size, mtime = info[path]
-            pending.append((path, size, mtime, sha256_of(path), np.asarray(vec, np.float32).tobytes(), time.time()))
-            if len(pending) >= commit_every:
-                self._write(pending, known, stats)
-                pending = []
-        if pending:
-            self._write(pending, known, stats)
-        bad = [(known[b.source][3],) for b in stats.report.bad if b.source in known]
-        if bad:
-            with transaction(self.con):
-                self.con.executemany("DELETE FROM items WHERE id=?", bad)
-                stats.removed += len(bad)
-                self._bump()
-        return stats
-
-    def _write(self, rows: list[tuple[str, int, int, str, bytes, float]], known: dict, stats: UpdateStats) -> None:
-        with transaction(self.con):
-            for row in rows:
-                if row[0] in known:
-                    self.con.execute(
-                        "UPDATE items SET size=?, mtime_ns=?, sha256=?, vector=?, added=? WHERE path=?",
-                        (*row[1:], row[0]),
-                    )
-                    stats.updated += 1
-                else:
-                    self.con.execute(
-                        "INSERT INTO items (path, size, mtime_ns, sha256, vector, added) VALUES (?, ?, ?, ?, ?, ?)",
-                        row,
-                    )
-                    stats.added += 1
-            self._bump()
-
-    def add_vectors(self, paths: Sequence[str], vectors: np.ndarray) -> None:
-        """Store precomputed vectors (``(N, dim)``, this index's extractor) under ``paths`` as-is."""
-        vectors = np.ascontiguousarray(vectors, np.float32)
-        if vectors.ndim != 2 or vectors.shape != (len(paths), self.extractor.dim):
-            raise IndexMismatchError(
-                f"got vectors of shape {vectors.shape}; expected ({len(paths)}, {self.extractor.dim})"
-            )
-        now = time.time()
-        with transaction(self.con):
-            self.con.executemany(
-                "INSERT OR REPLACE INTO items (path, size, mtime_ns, sha256, vector, added) VALUES (?, 0, 0, '', ?, ?)",
-                ((p, v.tobytes(), now) for p, v in zip(paths, vectors, strict=True)),
-            )
-            self._bump()
-
-    def remove(self, paths: Sequence[str | os.PathLike]) -> int:
-        """Forget these files; returns how many entries were removed."""
-        with transaction(self.con):
-            cur = self.con.executemany("DELETE FROM items WHERE path=?", [(abspath(p),) for p in paths])
-            n = cur.rowcount
-            if n:
-                self._bump()
-        return max(0, n)
-
-    def _bump(self) -> None:
-        self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
-
-    def _fit_extractor(self, files: list[str]) -> None:
-        from foveal.cli.commands.embed import fit_images
-
-        sample = fit_images(files)
-        if not sample:
-            raise FovealError(f"{self.extractor.name} must learn a vocabulary first, but no readable image was given")
-        self.extractor.fit(sample)
-        with transaction(self.con):
-            self.con.execute(
-                "INSERT OR REPLACE INTO state VALUES ('extractor', ?)", (state_to_blob(self.extractor.get_state()),)
-            )
 
 
 __all__ = [

@@ -19,11 +19,17 @@ from typing import Any
 
 import numpy as np
 
+from foveal.errors import FovealError
+
 SCHEMA_VERSION = "1"
 DB_NAME = "index.sqlite"
 
 Known = dict[str, tuple[int, int, str, int]]
 """``{path: (size, mtime_ns, sha256, row id)}`` of the files in the database."""
+
+
+class IndexMismatchError(FovealError):
+    """An index was built with one extractor and queried with another."""
 
 
 def connect(path: Path) -> sqlite3.Connection:

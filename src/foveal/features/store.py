@@ -10,32 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError
+from foveal.utils.files import atomic_path
 
 FORMATS = (".parquet", ".npy")
-
-
-@contextmanager
-def atomic_path(target: str | os.PathLike, suffix: str = ""):
-    """Yield a temporary path next to ``target``; rename it over ``target`` if the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def meta_path(npy: str | os.PathLike) -> Path:
@@ -58,7 +42,7 @@ def save_features(
     vectors = np.asarray(vectors, np.float32).reshape(len(paths), -1)
     meta = {"extractor": extractor, "count": len(paths), "dim": int(vectors.shape[1])}
     if suffix == ".npy":
-        with atomic_path(path, ".npy") as tmp:
+        with atomic_path(path, suffix=".npy") as tmp:
             np.save(tmp, vectors)
         with atomic_path(meta_path(path)) as tmp:
             tmp.write_text(json.dumps({**meta, "paths": list(paths)}, indent=1))

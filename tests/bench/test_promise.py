@@ -59,10 +59,14 @@ def test_splits_are_seeded_and_balanced():
 def test_boxes_and_matching(shared):
     truth = read_dlib_boxes(shared / "data" / "faces" / "detection" / "training.xml")
     assert sum(len(b) for b in truth.values()) == 18
-    np.testing.assert_array_equal(truth["2007_007763.jpg"][0], [194, 90, 231, 127])  # top=90 left=194 37x37
+    np.testing.assert_array_equal(
+        truth["2007_007763.jpg"][0], [194, 90, 231, 127]
+    )  # top=90 left=194 37x37
     a = np.array([[0, 0, 10, 10]], np.float32)
     assert box_iou(a, np.array([[5, 0, 15, 10]]))[0, 0] == pytest.approx(50 / 150)
-    assert match_boxes(np.array([[0, 0, 10, 10], [0, 0, 10, 9]]), a, 0.5) == 1  # one truth, one match
+    assert (
+        match_boxes(np.array([[0, 0, 10, 10], [0, 0, 10, 9]]), a, 0.5) == 1
+    )  # one truth, one match
 
 
 def test_nearest_neighbour_threshold_calibration():
@@ -131,7 +135,18 @@ def test_cli_writes_table_chart_and_json(shared, tmp_path, capsys):
     from foveal.cli import main
 
     out = tmp_path / "promise"
-    rc = main(["bench", "promise", "--tasks", "face_detection", "--out", str(out), "--shared", str(shared)])
+    rc = main(
+        [
+            "bench",
+            "promise",
+            "--tasks",
+            "face_detection",
+            "--out",
+            str(out),
+            "--shared",
+            str(shared),
+        ]
+    )
     assert rc == 0
     table = capsys.readouterr().out
     assert "Haar cascade" in table and "dlib HOG" in table and "CNN detector" in table
@@ -156,7 +171,11 @@ def test_classification_rows_are_reproducible(monkeypatch):
         "classification_extractors",
         lambda seed, cnn_input: [
             ("HOG + linear", "classical", lambda: HOG(size=(32, 32), cell=8)),
-            ("SIFT-BoVW + linear", "classical", lambda: SiftBoVW(words=32, size=(32, 32), dense_step=8, seed=seed)),
+            (
+                "SIFT-BoVW + linear",
+                "classical",
+                lambda: SiftBoVW(words=32, size=(32, 32), dense_step=8, seed=seed),
+            ),
         ],
     )
     monkeypatch.setattr(
@@ -166,7 +185,9 @@ def test_classification_rows_are_reproducible(monkeypatch):
             "classification", split.name, "fine-tuned CNN", "deep", "accuracy", note="skipped here"
         ),
     )
-    cfg = promise.Settings(seed=3, fashion_train=100, fashion_test=50, datasets=("fashion-mnist",), log=lambda m: None)
+    cfg = promise.Settings(
+        seed=3, fashion_train=100, fashion_test=50, datasets=("fashion-mnist",), log=lambda m: None
+    )
     first = [(r.dataset, r.method, r.value) for r in promise.run_classification(cfg)]
     second = [(r.dataset, r.method, r.value) for r in promise.run_classification(cfg)]
     assert first == second

@@ -111,8 +111,8 @@ class ImageIndex(IndexWriting):
         """Open the index in folder ``root`` (create it with ``create=True``).
 
         Args:
-            extractor: a name or an :class:`Extractor`. For an existing index, ``None`` means "the one it
-                was built with", anything else must match it. Needed to create an index.
+            extractor: a name or an :class:`Extractor`. For an existing index, ``None`` means "the
+                one it was built with", anything else must match it. Needed to create an index.
 
         Raises:
             FovealError: the folder holds no index (and ``create`` is false).
@@ -129,7 +129,9 @@ class ImageIndex(IndexWriting):
                     f"'foveal index build DIR --index {root}'"
                 )
             if extractor is None:
-                raise ConfigError("creating an index needs an extractor, e.g. 'mobilenet_v2.imagenet'")
+                raise ConfigError(
+                    "creating an index needs an extractor, e.g. 'mobilenet_v2.imagenet'"
+                )
             ex = get_extractor(extractor) if isinstance(extractor, str) else extractor
             root.mkdir(parents=True, exist_ok=True)
             con = connect(db)
@@ -138,7 +140,10 @@ class ImageIndex(IndexWriting):
         con = connect(db)
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("schema") != SCHEMA_VERSION:
-            raise FovealError(f"{db} has index schema {meta.get('schema')!r}; this foveal reads {SCHEMA_VERSION!r}")
+            raise FovealError(
+                f"{db} has index schema {meta.get('schema')!r}; this foveal reads "
+                f"{SCHEMA_VERSION!r}"
+            )
         stored = json.loads(meta["extractor"])
         if extractor is None:
             ex = get_extractor(stored["name"], **ctor_kwargs(stored))
@@ -149,25 +154,34 @@ class ImageIndex(IndexWriting):
         return cls._finish_open(root, con, ex, given=given)
 
     @classmethod
-    def _finish_open(cls, root: Path, con: sqlite3.Connection, ex: Extractor, *, given: bool) -> ImageIndex:
-        stored = json.loads(con.execute("SELECT value FROM meta WHERE key='extractor'").fetchone()[0])
+    def _finish_open(
+        cls, root: Path, con: sqlite3.Connection, ex: Extractor, *, given: bool
+    ) -> ImageIndex:
+        stored = json.loads(
+            con.execute("SELECT value FROM meta WHERE key='extractor'").fetchone()[0]
+        )
         mine = json.loads(json.dumps(ex.describe(), sort_keys=True))
         if mine != stored:
             con.close()
             raise IndexMismatchError(
                 f"the index {root} was built with extractor {describe_extractor(stored)}, but this "
-                f"request uses {describe_extractor(mine)}; their vectors are not comparable. Query with "
-                f"--extractor {stored['name']} (or leave --extractor out), or build a separate index "
+                f"request uses {describe_extractor(mine)}; their vectors are not comparable. "
+                "Query with "
+                f"--extractor {stored['name']} (or leave --extractor out), or build a separate "
+                "index "
                 "for the other extractor with --index OTHER_FOLDER"
             )
         row = con.execute("SELECT data FROM state WHERE name='extractor'").fetchone()
         if row is not None and not (given and ex.needs_fit and ex.fitted):
             ex.set_state(state_from_blob(row[0]))
         elif row is not None and given and ex.needs_fit and ex.fitted:
-            if not all(np.array_equal(v, state_from_blob(row[0])[k]) for k, v in ex.get_state().items()):
+            if not all(
+                np.array_equal(v, state_from_blob(row[0])[k]) for k, v in ex.get_state().items()
+            ):
                 con.close()
                 raise IndexMismatchError(
-                    f"the index {root} stores a learned state (vocabulary) for {ex.name} different from "
+                    f"the index {root} stores a learned state (vocabulary) for {ex.name} "
+                    "different from "
                     "the one given; leave the extractor out to use the index's own"
                 )
         return cls(root, con, ex)
@@ -201,7 +215,8 @@ class ImageIndex(IndexWriting):
         }
 
     def vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(ids, vectors)`` of every item, from the cache files (rebuilt from the database if stale)."""
+        """``(ids, vectors)`` of every item, from the cache files (rebuilt from the database if
+        stale)."""
         gen = self.generation
         if self._cache is not None and self._cache[0] == gen:
             return self._cache[1], self._cache[2]
@@ -214,7 +229,9 @@ class ImageIndex(IndexWriting):
             save_npy(vpath, vecs)
             self._drop_stale_files(gen)
         if len(ids) != len(vecs):
-            raise FovealError(f"the cache in {self.root} is inconsistent; delete its *.npy files to rebuild it")
+            raise FovealError(
+                f"the cache in {self.root} is inconsistent; delete its *.npy files to rebuild it"
+            )
         self._cache = (gen, ids, vecs)
         return ids, vecs
 
@@ -239,7 +256,11 @@ class ImageIndex(IndexWriting):
         for start in range(0, len(ids), 900):
             part = ids[start : start + 900]
             marks = ",".join("?" * len(part))
-            out.update(self.con.execute(f"SELECT id, path FROM items WHERE id IN ({marks})", part).fetchall())
+            out.update(
+                self.con.execute(
+                    f"SELECT id, path FROM items WHERE id IN ({marks})", part
+                ).fetchall()
+            )
         return out
 
     # -- searching ----------------------------------------------------------------------------
@@ -248,22 +269,30 @@ class ImageIndex(IndexWriting):
         return self.extractor.extract([image])[0]
 
     def search(
-        self, query: ImageSource | np.ndarray, *, k: int = 10, backend: str = "auto", nprobe: int = 16
+        self,
+        query: ImageSource | np.ndarray,
+        *,
+        k: int = 10,
+        backend: str = "auto",
+        nprobe: int = 16,
     ) -> list[Hit]:
         """The ``k`` most similar indexed images (cosine similarity), best first.
 
         Args:
             query: an image (path, bytes, array, PIL) or a vector of the index's dimension
                 (a 1-D float array of length ``dim``).
-            backend: ``exact`` (numpy, every vector), ``faiss`` (an IVF index over large collections,
-                approximate; flat below 20,000 items), or ``auto`` (faiss from 20,000 items when installed).
+            backend: ``exact`` (numpy, every vector), ``faiss`` (an IVF index over large
+                collections, approximate; flat below 20,000 items), or ``auto`` (faiss from 20,000
+                items when installed).
         """
         if k < 1:
             raise ConfigError(f"k must be at least 1, got {k}")
         vec = self._query_vector(query)
         scores, ids = self.search_vectors(vec[None], k=k, backend=backend, nprobe=nprobe)
         names = self._paths_of(ids[0][ids[0] >= 0])
-        return [Hit(names[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+        return [
+            Hit(names[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0
+        ]
 
     def _query_vector(self, query: ImageSource | np.ndarray) -> np.ndarray:
         dim = self.extractor.dim
@@ -279,7 +308,8 @@ class ImageIndex(IndexWriting):
     def search_vectors(
         self, queries: np.ndarray, *, k: int = 10, backend: str = "auto", nprobe: int = 16
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``(scores, ids)`` each ``(Q, k)`` for query vectors ``(Q, dim)``; ids -1 pad short results."""
+        """``(scores, ids)`` each ``(Q, k)`` for query vectors ``(Q, dim)``; ids -1 pad short
+        results."""
         ids, vecs = self.vectors()
         queries = np.ascontiguousarray(queries, np.float32)
         k_eff = min(k, len(ids))
@@ -315,7 +345,8 @@ class ImageIndex(IndexWriting):
         self, *, threshold: float | None = None, under: Sequence[str | os.PathLike] | None = None
     ) -> list[list[Hit]]:
         """Groups of near-duplicate images: pairs with cosine similarity >= ``threshold``, joined
-        transitively. Each group is sorted by path; scores are similarities to the group's first file.
+        transitively. Each group is sorted by path; scores are similarities to the group's first
+        file.
 
         Args:
             threshold: default: the calibrated value for learned extractors (``DUPES_THRESHOLDS``).
@@ -325,7 +356,8 @@ class ImageIndex(IndexWriting):
             threshold = DUPES_THRESHOLDS.get(self.extractor.kind)
             if threshold is None:
                 raise ConfigError(
-                    f"no calibrated near-duplicate threshold for the {self.extractor.name} extractor; "
+                    f"no calibrated near-duplicate threshold for the {self.extractor.name} "
+                    "extractor; "
                     "pass one (--threshold 0.95), or use a learned extractor (default 0.80)"
                 )
         if not 0.0 < threshold <= 1.0:
@@ -335,8 +367,14 @@ class ImageIndex(IndexWriting):
         keep = np.arange(len(ids))
         if under is not None:
             roots = [abspath(u) for u in under]
-            keep = np.array([i for i, x in enumerate(ids) if is_under(names[int(x)], roots)], np.int64)
-        sub = np.asarray(vecs[keep], np.float32) if len(keep) else np.zeros((0, self.extractor.dim), np.float32)
+            keep = np.array(
+                [i for i, x in enumerate(ids) if is_under(names[int(x)], roots)], np.int64
+            )
+        sub = (
+            np.asarray(vecs[keep], np.float32)
+            if len(keep)
+            else np.zeros((0, self.extractor.dim), np.float32)
+        )
         out = []
         for members in similar_groups(sub, threshold):
             members.sort(key=lambda m: names[int(ids[keep[m]])])

@@ -100,7 +100,9 @@ def describe_extractor(desc: dict[str, Any]) -> str:
     >>> describe_extractor({"name": "hog", "dim": 8, "params": {"cell": 4}})
     '\\'hog\\' (8-d, {"cell": 4})'
     """
-    return f"{desc['name']!r} ({desc['dim']}-d, {json.dumps(desc.get('params', {}), sort_keys=True)})"
+    return (
+        f"{desc['name']!r} ({desc['dim']}-d, {json.dumps(desc.get('params', {}), sort_keys=True)})"
+    )
 
 
 def ctor_kwargs(desc: dict[str, Any]) -> dict[str, Any]:

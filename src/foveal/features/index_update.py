@@ -48,12 +48,14 @@ class UpdateStats:
         """One line, e.g. ``3 added, 0 re-embedded, 1 removed, 5 unchanged, 0 skipped``."""
         return (
             f"{self.added} added, {self.updated} re-embedded, {self.removed} removed, "
-            f"{self.unchanged + self.touched} unchanged, {len(self.report.bad)} skipped (unreadable)"
+            f"{self.unchanged + self.touched} unchanged, {len(self.report.bad)} skipped "
+            "(unreadable)"
         )
 
 
 class IndexWriting:
-    """The writing half of :class:`foveal.features.index.ImageIndex` (its database and extractor)."""
+    """The writing half of :class:`foveal.features.index.ImageIndex` (its database and
+    extractor)."""
 
     con: sqlite3.Connection
     extractor: Extractor
@@ -147,7 +149,8 @@ class IndexWriting:
             self._bump()
 
     def add_vectors(self, paths: Sequence[str], vectors: np.ndarray) -> None:
-        """Store precomputed vectors (``(N, dim)``, this index's extractor) under ``paths`` as-is."""
+        """Store precomputed vectors (``(N, dim)``, this index's extractor) under ``paths``
+        as-is."""
         vectors = np.ascontiguousarray(vectors, np.float32)
         if vectors.ndim != 2 or vectors.shape != (len(paths), self.extractor.dim):
             raise IndexMismatchError(

@@ -1,4 +1,5 @@
-"""Save and load feature tables: ``.parquet`` (path + vector columns) or ``.npy`` (+ ``.meta.json``).
+"""Save and load feature tables: ``.parquet`` (path + vector columns) or ``.npy`` (+
+``.meta.json``).
 
 >>> save_features("features.parquet", ["a.jpg"], vectors, extractor.describe())   # doctest: +SKIP
 >>> paths, vectors, meta = load_features("features.parquet")                      # doctest: +SKIP
@@ -30,7 +31,9 @@ def meta_path(npy: str | os.PathLike) -> Path:
 def check_format(path: str | os.PathLike) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise ConfigError(f"--out {path}: unknown format {suffix or '(none)'}; use a .parquet or .npy file name")
+        raise ConfigError(
+            f"--out {path}: unknown format {suffix or '(none)'}; use a .parquet or .npy file name"
+        )
     return suffix
 
 
@@ -65,7 +68,9 @@ def load_features(path: str | os.PathLike) -> tuple[list[str], np.ndarray, dict[
     if suffix == ".npy":
         mp = meta_path(path)
         if not mp.is_file():
-            raise FovealError(f"{path} has no {mp.name} next to it; it was not written by foveal embed")
+            raise FovealError(
+                f"{path} has no {mp.name} next to it; it was not written by foveal embed"
+            )
         meta = json.loads(mp.read_text())
         return list(meta.pop("paths")), np.load(path), meta
     import pyarrow.parquet as pq

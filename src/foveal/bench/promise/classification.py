@@ -20,9 +20,7 @@ def resize_all(images: np.ndarray, size: int) -> np.ndarray:
     """Every image of a stack resized to ``size`` x ``size`` (bilinear)."""
     import cv2
 
-    return np.stack(
-        [cv2.resize(im, (size, size), interpolation=cv2.INTER_LINEAR) for im in images]
-    )
+    return np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_LINEAR) for im in images])
 
 
 def linear_probe(
@@ -89,8 +87,14 @@ def run_classification(cfg: Settings) -> list[Row]:
             splits.append(fashion_mnist(cfg.fashion_train, cfg.fashion_test, seed=cfg.seed))
         except FovealError as exc:  # the data set is not installed: a row with a note
             rows.append(
-                Row("classification", "fashion-mnist", "(all methods)", "-", "accuracy",
-                    note=str(exc))
+                Row(
+                    "classification",
+                    "fashion-mnist",
+                    "(all methods)",
+                    "-",
+                    "accuracy",
+                    note=str(exc),
+                )
             )
     if "digits" in cfg.datasets:
         splits.append(digits(seed=cfg.seed))

@@ -31,7 +31,8 @@ def set_score(
 ) -> tuple[float, dict[str, float]]:
     """Jaccard index of named people over all photos (``unknown`` names are not counted).
 
-    >>> set_score({"a.jpg": ["ann", "unknown"], "b.jpg": ["bob"]}, {"a.jpg": {"ann"}, "b.jpg": {"cy"}})
+    >>> truth = {"a.jpg": {"ann"}, "b.jpg": {"cy"}}
+    >>> set_score({"a.jpg": ["ann", "unknown"], "b.jpg": ["bob"]}, truth)
     (0.3333333333333333, {'tp': 1.0, 'fp': 1.0, 'fn': 1.0})
     """
     tp = fp = fn = 0
@@ -202,7 +203,10 @@ def identify_row(train: list[tuple[str, Path]], test: dict[str, Path]) -> Row:
     from foveal.tasks.faces import FaceRecognizer, enroll_images
 
     row = Row(
-        "face_recognition", "faces/people", "deep pipeline (foveal.identify + gallery)", "deep",
+        "face_recognition",
+        "faces/people",
+        "deep pipeline (foveal.identify + gallery)",
+        "deep",
         "Jaccard",
     )
     tmp = Path(tempfile.mkdtemp(prefix="foveal-promise-gallery-"))
@@ -216,9 +220,7 @@ def identify_row(train: list[tuple[str, Path]], test: dict[str, Path]) -> Row:
             people.setdefault(name, []).append(path)
         for name, files in people.items():
             enroll_images(gal, rec, name, files, choose="largest")
-        pred = {
-            f: list(api.identify(p, gallery=gallery_path).names or []) for f, p in test.items()
-        }
+        pred = {f: list(api.identify(p, gallery=gallery_path).names or []) for f, p in test.items()}
         elapsed = time.perf_counter() - t
         row.value, counts = set_score(pred, FACES_TEST_TRUTH)
         row.time_s, row.per_item_ms = elapsed, 1000 * elapsed / (len(train) + len(test))

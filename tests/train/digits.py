@@ -102,15 +102,21 @@ class DigitsRecipe:
 
     def export(self, model: nn.Module, run_dir: Path) -> Path:
         from foveal.runtime.export import export_onnx
+        from foveal.zoo.meta import ModelMeta, Preprocess
 
         out = run_dir / "model.onnx"
+        # 8x8 gray digits, raw values 0..16 divided by 16
+        gray8 = Preprocess(
+            input_size=(8, 8), resize=None, crop=False, mean=(0.0,) * 3, std=(1.0,) * 3,
+            scale=1 / 16, channel_order="GRAY",
+        )  # fmt: skip
         export_onnx(
             model,
             torch.zeros(1, 1, 8, 8),
             out,
             output_names=("logits",),
             dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-            metadata={"task": "digits"},
+            meta=ModelMeta(name="digits", task="digits", preprocess=gray8),
         )
         return out
 

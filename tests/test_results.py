@@ -24,7 +24,12 @@ def test_detections_filter_and_dict() -> None:
     np.testing.assert_allclose(d.area, [100, 300, 4])
     assert len(d[[1]]) == 1 and d[1].names == ["car"]
     rec = json.loads(d.to_json())
-    assert rec["detections"][1] == {"box": [5.0, 5.0, 20.0, 25.0], "score": 0.2, "class_id": 2, "name": "car"}
+    assert rec["detections"][1] == {
+        "box": [5.0, 5.0, 20.0, 25.0],
+        "score": 0.2,
+        "class_id": 2,
+        "name": "car",
+    }
     assert len(Detections.empty()) == 0
 
 
@@ -46,6 +51,8 @@ def test_classification_and_faces_and_text() -> None:
     assert f.to_dict()["faces"][0]["name"] == "ann" and len(f[f.scores > 0.95]) == 0
     with pytest.raises(ResultError, match="landmarks"):
         Faces(np.zeros((1, 4)), [0.9], np.zeros((1, 4, 2)))
-    t = TextLines(np.zeros((3, 4, 2)), ["Hello", "world", "Next"], [0.9, 0.8, 0.7], paragraph_ids=[0, 0, 1])
+    t = TextLines(
+        np.zeros((3, 4, 2)), ["Hello", "world", "Next"], [0.9, 0.8, 0.7], paragraph_ids=[0, 0, 1]
+    )
     assert t.text == "Hello\nworld\n\nNext"
     assert t[t.scores > 0.75].text == "Hello\nworld"

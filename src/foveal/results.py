@@ -150,7 +150,11 @@ class Detections(_Filterable):
                 f"xyxy ({n}), scores ({len(self.scores)}), class_ids ({len(self.class_ids)}) and "
                 f"names ({len(self.names)}) must have the same length"
             )
-        if n and (self.xyxy[:, 2] < self.xyxy[:, 0]).any() | (self.xyxy[:, 3] < self.xyxy[:, 1]).any():
+        if (
+            n
+            and (self.xyxy[:, 2] < self.xyxy[:, 0]).any()
+            | (self.xyxy[:, 3] < self.xyxy[:, 1]).any()
+        ):
             raise ResultError("every box needs x2 >= x1 and y2 >= y1 (format xyxy)")
 
     def __len__(self) -> int:
@@ -169,7 +173,9 @@ class Detections(_Filterable):
             "model": self.model,
             "detections": [
                 {"box": _round(b, 2), "score": round(float(s), 6), "class_id": int(c), "name": n}
-                for b, s, c, n in zip(self.xyxy, self.scores, self.class_ids, self.names, strict=True)
+                for b, s, c, n in zip(
+                    self.xyxy, self.scores, self.class_ids, self.names, strict=True
+                )
             ],
         }
 
@@ -209,7 +215,9 @@ class Faces(_Filterable):
         if self.embeddings is not None:
             self.embeddings = np.asarray(self.embeddings, np.float32)
             if self.embeddings.ndim != 2 or len(self.embeddings) != n:
-                raise ResultError(f"embeddings has shape {self.embeddings.shape}; expected ({n}, D)")
+                raise ResultError(
+                    f"embeddings has shape {self.embeddings.shape}; expected ({n}, D)"
+                )
         if self.names is not None:
             self.names = [str(x) for x in self.names]
             if len(self.names) != n:
@@ -297,9 +305,18 @@ class TextLines(_Filterable):
             "model": self.model,
             "text": self.text,
             "lines": [
-                {"polygon": _round(poly, 2), "text": t, "score": round(float(s), 6), "paragraph": int(p)}
+                {
+                    "polygon": _round(poly, 2),
+                    "text": t,
+                    "score": round(float(s), 6),
+                    "paragraph": int(p),
+                }
                 for poly, t, s, p in zip(
-                    self.polygons, self.texts, self.scores, self.paragraph_ids, strict=True  # type: ignore[arg-type]
+                    self.polygons,
+                    self.texts,
+                    self.scores,
+                    self.paragraph_ids,
+                    strict=True,  # type: ignore[arg-type]
                 )
             ],
         }

@@ -10,7 +10,9 @@ import pytest
 
 from foveal.bench import promise
 from foveal.bench.data import digits, fashion_mnist, read_dlib_boxes, read_idx
-from foveal.classic.faces import NearestNeighbourId, box_iou, match_boxes
+from foveal.bench.promise import classification
+from foveal.classic.faces import NearestNeighbourId, match_boxes
+from foveal.ops import box_iou, edit_distance
 
 
 def _reference_levenshtein(a: str, b: str) -> int:
@@ -24,13 +26,13 @@ def _reference_levenshtein(a: str, b: str) -> int:
 
 
 def test_edit_distance_and_cer():
-    assert promise.edit_distance("kitten", "sitting") == 3
-    assert promise.edit_distance("", "abc") == 3 and promise.edit_distance("abc", "abc") == 0
+    assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance("", "abc") == 3 and edit_distance("abc", "abc") == 0
     rng = np.random.default_rng(0)
     for _ in range(50):
         a = "".join(rng.choice(list("abcé "), rng.integers(0, 30)))
         b = "".join(rng.choice(list("abcé "), rng.integers(0, 30)))
-        assert promise.edit_distance(a, b) == _reference_levenshtein(a, b)
+        assert edit_distance(a, b) == _reference_levenshtein(a, b)
     assert promise.cer("the  quick\nbrown", "the quick brown") == 0.0
     assert promise.cer("the quick brawn", "the quick brown") == pytest.approx(1 / 15)
 
@@ -57,10 +59,14 @@ def test_splits_are_seeded_and_balanced():
 def test_boxes_and_matching(shared):
     truth = read_dlib_boxes(shared / "data" / "faces" / "detection" / "training.xml")
     assert sum(len(b) for b in truth.values()) == 18
-    np.testing.assert_array_equal(truth["2007_007763.jpg"][0], [194, 90, 231, 127])  # top=90 left=194 37x37
+    np.testing.assert_array_equal(
+        truth["2007_007763.jpg"][0], [194, 90, 231, 127]
+    )  # top=90 left=194 37x37
     a = np.array([[0, 0, 10, 10]], np.float32)
     assert box_iou(a, np.array([[5, 0, 15, 10]]))[0, 0] == pytest.approx(50 / 150)
-    assert match_boxes(np.array([[0, 0, 10, 10], [0, 0, 10, 9]]), a, 0.5) == 1  # one truth, one match
+    assert (
+        match_boxes(np.array([[0, 0, 10, 10], [0, 0, 10, 9]]), a, 0.5) == 1
+    )  # one truth, one match
 
 
 def test_nearest_neighbour_threshold_calibration():
@@ -129,7 +135,18 @@ def test_cli_writes_table_chart_and_json(shared, tmp_path, capsys):
     from foveal.cli import main
 
     out = tmp_path / "promise"
-    rc = main(["bench", "promise", "--tasks", "face_detection", "--out", str(out), "--shared", str(shared)])
+    rc = main(
+        [
+            "bench",
+            "promise",
+            "--tasks",
+            "face_detection",
+            "--out",
+            str(out),
+            "--shared",
+            str(shared),
+        ]
+    )
     assert rc == 0
     table = capsys.readouterr().out
     assert "Haar cascade" in table and "dlib HOG" in table and "CNN detector" in table
@@ -150,15 +167,27 @@ def test_classification_rows_are_reproducible(monkeypatch):
     from foveal.classic.descriptors import HOG
 
     monkeypatch.setattr(
-        promise,
+        classification,
         "classification_extractors",
         lambda seed, cnn_input: [
             ("HOG + linear", "classical", lambda: HOG(size=(32, 32), cell=8)),
-            ("SIFT-BoVW + linear", "classical", lambda: SiftBoVW(words=32, size=(32, 32), dense_step=8, seed=seed)),
+            (
+                "SIFT-BoVW + linear",
+                "classical",
+                lambda: SiftBoVW(words=32, size=(32, 32), dense_step=8, seed=seed),
+            ),
         ],
     )
-    monkeypatch.setattr(promise, "run_finetune", lambda split, cfg: promise.Row("classification", split.name, "fine-tuned CNN", "deep", "accuracy", note="skipped in this test"))
-    cfg = promise.Settings(seed=3, fashion_train=100, fashion_test=50, datasets=("fashion-mnist",), log=lambda m: None)
+    monkeypatch.setattr(
+        classification,
+        "run_finetune",
+        lambda split, cfg: promise.Row(
+            "classification", split.name, "fine-tuned CNN", "deep", "accuracy", note="skipped here"
+        ),
+    )
+    cfg = promise.Settings(
+        seed=3, fashion_train=100, fashion_test=50, datasets=("fashion-mnist",), log=lambda m: None
+    )
     first = [(r.dataset, r.method, r.value) for r in promise.run_classification(cfg)]
     second = [(r.dataset, r.method, r.value) for r in promise.run_classification(cfg)]
     assert first == second

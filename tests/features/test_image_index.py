@@ -48,7 +48,11 @@ def collection(tmp_path_factory) -> dict[str, Path]:
         img = load_image(sorted(data.glob(f"{name}.*"))[0])
         scale = 512 / max(img.shape[:2])
         if scale < 1:  # keep the test quick: at most 512 pixels a side
-            img = np.asarray(Image.fromarray(img).resize((round(img.shape[1] * scale), round(img.shape[0] * scale))))
+            img = np.asarray(
+                Image.fromarray(img).resize(
+                    (round(img.shape[1] * scale), round(img.shape[0] * scale))
+                )
+            )
         Image.fromarray(img).save(root / "originals" / f"{name}.png")
         Image.fromarray(_crop(img)).save(root / "copies" / f"{name}_crop.png")
         Image.fromarray(_resize(img)).save(root / "copies" / f"{name}_resize.png")
@@ -60,7 +64,10 @@ def collection(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def built(collection, tmp_path_factory) -> Path:
     idx = tmp_path_factory.mktemp("idx") / "photos.index"
-    assert main(["index", "build", str(collection["originals"]), "--index", str(idx), "--no-progress"]) == 0
+    assert (
+        main(["index", "build", str(collection["originals"]), "--index", str(idx), "--no-progress"])
+        == 0
+    )
     return idx
 
 
@@ -85,7 +92,18 @@ def test_each_copy_finds_its_original(built, collection):
 
 def test_search_cli(built, collection, capsys):
     capsys.readouterr()
-    rc = main(["index", "search", str(collection["copies"] / "chelsea_jitter.png"), "-k", "3", "--index", str(built), "--json"])
+    rc = main(
+        [
+            "index",
+            "search",
+            str(collection["copies"] / "chelsea_jitter.png"),
+            "-k",
+            "3",
+            "--index",
+            str(built),
+            "--json",
+        ]
+    )
     assert rc == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3 and '"rank": 1' in lines[0] and "chelsea.png" in lines[0]
@@ -96,7 +114,9 @@ def test_dupes_finds_all_copies_and_nothing_else(built, collection, capsys, tmp_
     shutil.copytree(collection["originals"], work / "originals")
     shutil.copytree(collection["copies"], work / "copies")
     idx = tmp_path / "dupes.index"
-    assert main(["index", "build", str(work / "originals"), "--index", str(idx), "--no-progress"]) == 0
+    assert (
+        main(["index", "build", str(work / "originals"), "--index", str(idx), "--no-progress"]) == 0
+    )
     capsys.readouterr()
     # dupes over the whole folder: updates the index incrementally (adds the 40 copies) first
     assert main(["index", "dupes", str(work), "--index", str(idx), "--no-progress"]) == 0
@@ -138,7 +158,11 @@ def test_incremental_updates(collection, tmp_path):
         shutil.copy(collection["originals"] / "coins.png", folder)
         s = index.update([folder])
         assert (s.added, s.updated, s.removed, s.touched) == (1, 1, 1, 1)
-        assert sorted(Path(p).name for p in index.paths()) == ["coffee.png", "coins.png", "rocket.png"]
+        assert sorted(Path(p).name for p in index.paths()) == [
+            "coffee.png",
+            "coins.png",
+            "rocket.png",
+        ]
         hit = index.search(collection["originals"] / "chelsea.png", k=1)[0]
         assert Path(hit.path).name == "rocket.png" and hit.score > 0.99
         # the cache follows the database: old generation files are gone, new ones written on use
@@ -175,7 +199,17 @@ def test_extractor_mismatch_is_refused(built, collection, capsys):
         ImageIndex.open(built, extractor="hog")
     assert "--extractor mobilenet_v2.imagenet" in str(err.value)
     capsys.readouterr()
-    rc = main(["index", "search", str(collection["copies"] / "coins_crop.png"), "--index", str(built), "--extractor", "color_hist"])
+    rc = main(
+        [
+            "index",
+            "search",
+            str(collection["copies"] / "coins_crop.png"),
+            "--index",
+            str(built),
+            "--extractor",
+            "color_hist",
+        ]
+    )
     assert rc == 2
     msg = capsys.readouterr().err
     assert "built with extractor 'mobilenet_v2.imagenet'" in msg and "'color_hist'" in msg
@@ -192,13 +226,16 @@ def test_handcrafted_index_with_learned_vocabulary(collection, tmp_path):
         vocab = index.extractor.vocabulary.copy()
     with ImageIndex.open(idx) as index:  # reopened: the stored vocabulary is used
         np.testing.assert_array_equal(index.extractor.vocabulary, vocab)
-        assert Path(index.search(collection["copies"] / "rocket_resize.png", k=1)[0].path).name == "rocket.png"
+        assert (
+            Path(index.search(collection["copies"] / "rocket_resize.png", k=1)[0].path).name
+            == "rocket.png"
+        )
         with pytest.raises(Exception, match="threshold"):
             index.dupes()  # no calibrated threshold for hand-crafted features
 
 
 def test_exact_and_faiss_on_synthetic_vectors(tmp_path, monkeypatch):
-    import foveal.features.index as mod
+    import foveal.features.search as search
 
     rng = np.random.default_rng(0)
     vecs = rng.standard_normal((3000, 64)).astype(np.float32)
@@ -210,8 +247,10 @@ def test_exact_and_faiss_on_synthetic_vectors(tmp_path, monkeypatch):
     np.testing.assert_array_equal(got, ref)
     assert (got[:, 0] == np.arange(100, 120)).all()
 
-    monkeypatch.setattr(mod, "FAISS_MIN_ITEMS", 1000)  # use the IVF index on this small set
-    index = ImageIndex.open(tmp_path / "syn.index", extractor="gabor", create=True)  # 96-d ... not 64
+    monkeypatch.setattr(search, "FAISS_MIN_ITEMS", 1000)  # use the IVF index on this small set
+    index = ImageIndex.open(
+        tmp_path / "syn.index", extractor="gabor", create=True
+    )  # 96-d ... not 64
     with pytest.raises(IndexMismatchError):
         index.add_vectors([f"v{i}" for i in range(3000)], vecs)
     g = index.extractor.dim

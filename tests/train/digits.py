@@ -43,8 +43,14 @@ class DigitsRecipe:
     main_metric = "accuracy"
     mode = "max"
 
-    def __init__(self, *, batch_size: int = 64, pause_at: tuple[int, int] | None = None, marker: Path | None = None,
-                 n_train: int = 1500) -> None:
+    def __init__(
+        self,
+        *,
+        batch_size: int = 64,
+        pause_at: tuple[int, int] | None = None,
+        marker: Path | None = None,
+        n_train: int = 1500,
+    ) -> None:
         from sklearn.datasets import load_digits
 
         d = load_digits()
@@ -60,8 +66,12 @@ class DigitsRecipe:
 
     def build_model(self) -> nn.Module:
         return nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.Flatten(),
-            nn.Dropout(0.2), nn.Linear(16 * 64, 10),
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Dropout(0.2),
+            nn.Linear(16 * 64, 10),
         )
 
     def train_loader(self) -> DataLoader:
@@ -92,11 +102,22 @@ class DigitsRecipe:
 
     def export(self, model: nn.Module, run_dir: Path) -> Path:
         from foveal.runtime.export import export_onnx
+        from foveal.zoo.meta import ModelMeta, Preprocess
 
         out = run_dir / "model.onnx"
-        export_onnx(model, torch.zeros(1, 1, 8, 8), out, output_names=("logits",),
-                    dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
-                    metadata={"task": "digits"})
+        # 8x8 gray digits, raw values 0..16 divided by 16
+        gray8 = Preprocess(
+            input_size=(8, 8), resize=None, crop=False, mean=(0.0,) * 3, std=(1.0,) * 3,
+            scale=1 / 16, channel_order="GRAY",
+        )  # fmt: skip
+        export_onnx(
+            model,
+            torch.zeros(1, 1, 8, 8),
+            out,
+            output_names=("logits",),
+            dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+            meta=ModelMeta(name="digits", task="digits", preprocess=gray8),
+        )
         return out
 
 
@@ -107,13 +128,23 @@ def main() -> int:
     ap.add_argument("--run-dir", required=True)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--resume", action="store_true")
-    ap.add_argument("--pause-at", help="STEP: global training step at which to block (for kill tests)")
+    ap.add_argument(
+        "--pause-at", help="STEP: global training step at which to block (for kill tests)"
+    )
     ap.add_argument("--marker")
     args = ap.parse_args()
     pause = (0, int(args.pause_at)) if args.pause_at else None
     recipe = DigitsRecipe(pause_at=pause, marker=Path(args.marker) if args.marker else None)
-    cfg = TrainConfig(epochs=args.epochs, lr=3e-3, warmup_epochs=0.5, seed=7, run_dir=args.run_dir,
-                      resume=args.resume, progress=False, threads=1)
+    cfg = TrainConfig(
+        epochs=args.epochs,
+        lr=3e-3,
+        warmup_epochs=0.5,
+        seed=7,
+        run_dir=args.run_dir,
+        resume=args.resume,
+        progress=False,
+        threads=1,
+    )
     result = Trainer(recipe, cfg).fit()
     if int(os.environ.get("RANK", "0")) == 0:
         print(json.dumps(result.to_dict()))

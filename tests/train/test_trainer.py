@@ -36,7 +36,15 @@ def _env() -> dict[str, str]:
 
 
 def _cfg(run_dir: Path, **kw: object) -> TrainConfig:
-    base = dict(epochs=3, lr=3e-3, warmup_epochs=0.5, seed=7, run_dir=str(run_dir), progress=False, threads=1)
+    base = dict(
+        epochs=3,
+        lr=3e-3,
+        warmup_epochs=0.5,
+        seed=7,
+        run_dir=str(run_dir),
+        progress=False,
+        threads=1,
+    )
     base.update(kw)
     return TrainConfig(**base)  # type: ignore[arg-type]
 
@@ -53,8 +61,15 @@ def test_loss_falls_and_run_folder_is_complete(digits_run) -> None:
     assert rows[-1]["train_loss"] < 0.5 * rows[0]["train_loss"]
     assert rows[-1]["val_loss"] < rows[0]["val_loss"]
     assert digits_run.best_metric > 0.85  # 10 classes: chance is 0.1
-    for name in ("config.json", "summary.json", "loss.png", "metrics.png", "model.onnx",
-                 "checkpoints/last.pt", "checkpoints/best.pt"):
+    for name in (
+        "config.json",
+        "summary.json",
+        "loss.png",
+        "metrics.png",
+        "model.onnx",
+        "checkpoints/last.pt",
+        "checkpoints/best.pt",
+    ):
         assert (digits_run.run_dir / name).is_file(), name
     cfg = json.loads((digits_run.run_dir / "config.json").read_text())
     assert cfg["train"]["epochs"] == 3 and cfg["recipe"]["arch"] == "digits_cnn"
@@ -85,14 +100,23 @@ def test_checkpoint_from_another_architecture_is_refused(digits_run, tmp_path: P
 class MoreClasses(DigitsRecipe):
     def build_model(self) -> nn.Module:
         return nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.Flatten(),
-            nn.Dropout(0.2), nn.Linear(16 * 64, 12),
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.BatchNorm2d(16),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Dropout(0.2),
+            nn.Linear(16 * 64, 12),
         )
 
 
 def test_checkpoint_with_other_shapes_is_refused(digits_run, tmp_path: Path) -> None:
-    with pytest.raises(CheckpointError, match=r"differ in shape .*\[10\] in the checkpoint, \[12\] here"):
-        Trainer(MoreClasses(), _cfg(tmp_path / "y", init_from=str(digits_run.run_dir / "checkpoints/best.pt"))).fit()
+    with pytest.raises(
+        CheckpointError, match=r"differ in shape .*\[10\] in the checkpoint, \[12\] here"
+    ):
+        Trainer(
+            MoreClasses(),
+            _cfg(tmp_path / "y", init_from=str(digits_run.run_dir / "checkpoints/best.pt")),
+        ).fit()
 
 
 def test_resume_with_other_options_is_refused(digits_run) -> None:
@@ -143,14 +167,18 @@ def test_epoch_sampler_depends_only_on_seed_and_epoch(monkeypatch: pytest.Monkey
     for r in (0, 1):
         monkeypatch.setattr(distributed, "rank", lambda r=r: r)
         shards.append(order(1, 3))
-    assert len(shards[0]) == len(shards[1]) == 25 and sorted(shards[0] + shards[1]) == list(range(50))
+    assert len(shards[0]) == len(shards[1]) == 25 and sorted(shards[0] + shards[1]) == list(
+        range(50)
+    )
     weighted = EpochSampler(4, weights=[0, 0, 1, 0], num_samples=8, seed=0)
     monkeypatch.setattr(distributed, "world_size", lambda: 1)
     monkeypatch.setattr(distributed, "rank", lambda: 0)
     assert list(weighted) == [2] * 8
 
 
-def test_length_grouped_batches_cover_the_epoch_with_little_padding(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_length_grouped_batches_cover_the_epoch_with_little_padding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from foveal.train.data import LengthGroupedBatchSampler, prepare_loader
 
     lengths = [int(x) for x in np.random.default_rng(0).integers(10, 400, 1000)]
@@ -166,7 +194,10 @@ def test_length_grouped_batches_cover_the_epoch_with_little_padding(monkeypatch:
     assert sorted(i for batch in b for i in batch) == list(range(1000))
 
     def padding(bs: list[list[int]]) -> int:
-        return sum(max(lengths[i] for i in batch) * len(batch) - sum(lengths[i] for i in batch) for batch in bs)
+        return sum(
+            max(lengths[i] for i in batch) * len(batch) - sum(lengths[i] for i in batch)
+            for batch in bs
+        )
 
     random_batches = [list(range(k, min(k + 32, 1000))) for k in range(0, 1000, 32)]
     assert padding(b) < 0.2 * padding(random_batches)
@@ -188,14 +219,20 @@ def test_length_grouped_batches_cover_the_epoch_with_little_padding(monkeypatch:
     bad = LengthGroupedBatchSampler(lambda e: lengths[:10], n=1000, batch_size=32)
     with pytest.raises(ValueError, match="10 lengths for 1000 samples"):
         list(bad)
-    loader = torch.utils.data.DataLoader(range(1000), batch_sampler=LengthGroupedBatchSampler(lambda e: lengths, n=1000, batch_size=32))
+    loader = torch.utils.data.DataLoader(
+        range(1000),
+        batch_sampler=LengthGroupedBatchSampler(lambda e: lengths, n=1000, batch_size=32),
+    )
     assert prepare_loader(loader, seed=7, train=True).batch_sampler.seed == 7
 
 
 def _run_script(run_dir: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(SCRIPT), "--run-dir", str(run_dir), "--epochs", "3", *extra],
-        env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -230,8 +267,19 @@ def test_sigkill_mid_epoch_then_resume_reproduces_the_uninterrupted_run(tmp_path
 
 
 def test_torchrun_two_processes_gives_the_same_result_shape(tmp_path: Path, digits_run) -> None:
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           str(SCRIPT), "--run-dir", str(tmp_path / "ddp"), "--epochs", "3"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        str(SCRIPT),
+        "--run-dir",
+        str(tmp_path / "ddp"),
+        "--epochs",
+        "3",
+    ]
     proc = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     res = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -1,4 +1,5 @@
-"""Data the promise benchmark uses: Fashion-MNIST (Debian package), scikit-learn digits, shared sets."""
+"""Data the promise benchmark uses: Fashion-MNIST (Debian package), scikit-learn digits, shared
+sets."""
 
 from __future__ import annotations
 
@@ -33,7 +34,10 @@ class Split:
 
     def describe(self) -> str:
         h, w = self.x_train.shape[1:3]
-        return f"{self.name}: {len(self.x_train)} train / {len(self.x_test)} test, {h}x{w}, {len(self.classes)} classes"
+        return (
+            f"{self.name}: {len(self.x_train)} train / {len(self.x_test)} test, {h}x{w}, "
+            f"{len(self.classes)} classes"
+        )
 
 
 def read_idx(path: str | os.PathLike) -> np.ndarray:
@@ -50,9 +54,13 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
 def fashion_mnist_dir() -> Path:
     """The folder of the Fashion-MNIST IDX files (``FOVEAL_FASHION_MNIST`` or Debian's)."""
-    candidates = [os.environ["FOVEAL_FASHION_MNIST"]] if os.environ.get("FOVEAL_FASHION_MNIST") else []
+    candidates = (
+        [os.environ["FOVEAL_FASHION_MNIST"]] if os.environ.get("FOVEAL_FASHION_MNIST") else []
+    )
     for d in [*candidates, *FASHION_DIRS]:
-        if (Path(d) / "train-images-idx3-ubyte.gz").is_file() or (Path(d) / "train-images-idx3-ubyte").is_file():
+        if (Path(d) / "train-images-idx3-ubyte.gz").is_file() or (
+            Path(d) / "train-images-idx3-ubyte"
+        ).is_file():
             return Path(d)
     raise FovealError(
         "Fashion-MNIST is not installed: apt-get install dataset-fashion-mnist (Debian), or set "
@@ -71,7 +79,9 @@ def _stratified(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndar
 def _fashion_part(root: str, kind: str) -> tuple[np.ndarray, np.ndarray]:
     r = Path(root)
     suffix = ".gz" if (r / f"{kind}-images-idx3-ubyte.gz").is_file() else ""
-    return read_idx(r / f"{kind}-images-idx3-ubyte{suffix}"), read_idx(r / f"{kind}-labels-idx1-ubyte{suffix}")
+    return read_idx(r / f"{kind}-images-idx3-ubyte{suffix}"), read_idx(
+        r / f"{kind}-labels-idx1-ubyte{suffix}"
+    )
 
 
 def fashion_mnist(n_train: int = 3000, n_test: int = 1000, seed: int = 0) -> Split:
@@ -80,7 +90,14 @@ def fashion_mnist(n_train: int = 3000, n_test: int = 1000, seed: int = 0) -> Spl
     xtr, ytr = _fashion_part(str(fashion_mnist_dir()), "train")
     xte, yte = _fashion_part(str(fashion_mnist_dir()), "t10k")
     a, b = _stratified(ytr, n_train, rng), _stratified(yte, n_test, rng)
-    return Split("fashion-mnist", xtr[a], ytr[a].astype(np.int64), xte[b], yte[b].astype(np.int64), FASHION_CLASSES)
+    return Split(
+        "fashion-mnist",
+        xtr[a],
+        ytr[a].astype(np.int64),
+        xte[b],
+        yte[b].astype(np.int64),
+        FASHION_CLASSES,
+    )
 
 
 def digits(seed: int = 0, test_size: float = 0.25) -> Split:
@@ -93,11 +110,19 @@ def digits(seed: int = 0, test_size: float = 0.25) -> Split:
     xtr, xte, ytr, yte = train_test_split(
         images, d.target, test_size=test_size, stratify=d.target, random_state=seed
     )
-    return Split("digits", xtr, ytr.astype(np.int64), xte, yte.astype(np.int64), tuple(str(i) for i in range(10)))
+    return Split(
+        "digits",
+        xtr,
+        ytr.astype(np.int64),
+        xte,
+        yte.astype(np.int64),
+        tuple(str(i) for i in range(10)),
+    )
 
 
 def read_dlib_boxes(xml_path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """``{file: (N, 4) xyxy boxes}`` from a dlib imglab XML file (boxes marked ``ignore`` dropped)."""
+    """``{file: (N, 4) xyxy boxes}`` from a dlib imglab XML file (boxes marked ``ignore``
+    dropped)."""
     tree = ET.parse(xml_path)
     out: dict[str, np.ndarray] = {}
     for image in tree.getroot().iter("image"):

@@ -1,4 +1,5 @@
-"""SIFT bag of visual words (Csurka et al. 2004): SIFT descriptors quantised by a k-means vocabulary.
+"""SIFT bag of visual words (Csurka et al. 2004): SIFT descriptors quantised by a k-means
+vocabulary.
 
 >>> from foveal.classic.bovw import SiftBoVW
 >>> bovw = SiftBoVW(words=256, seed=0)
@@ -86,7 +87,9 @@ class SiftBoVW(Extractor):
     def set_state(self, state: dict[str, np.ndarray]) -> None:
         vocab = np.asarray(state["vocabulary"], np.float32)
         if vocab.shape != (self.words, 128):
-            raise FovealError(f"a SIFT vocabulary of shape {vocab.shape} does not fit words={self.words}")
+            raise FovealError(
+                f"a SIFT vocabulary of shape {vocab.shape} does not fit words={self.words}"
+            )
         self.vocabulary = vocab
 
     # -- descriptors ------------------------------------------------------------------------
@@ -134,9 +137,13 @@ class SiftBoVW(Extractor):
         """Learn the vocabulary with k-means on descriptors of ``images`` (sampled, seeded)."""
         from foveal.io import load_image
 
-        return self.fit_descriptors([self.descriptors(load_image(src)) for src in images], max_descriptors=max_descriptors)
+        return self.fit_descriptors(
+            [self.descriptors(load_image(src)) for src in images], max_descriptors=max_descriptors
+        )
 
-    def fit_descriptors(self, descs: Sequence[np.ndarray], *, max_descriptors: int = 30_000) -> SiftBoVW:
+    def fit_descriptors(
+        self, descs: Sequence[np.ndarray], *, max_descriptors: int = 30_000
+    ) -> SiftBoVW:
         """Learn the vocabulary from per-image descriptor arrays (see :meth:`descriptors`)."""
         rng = np.random.default_rng(self.seed)
         per_image = max(8, max_descriptors // max(1, len(descs)))
@@ -179,7 +186,9 @@ class SiftBoVW(Extractor):
         return out
 
 
-def kmeans(x: np.ndarray, k: int, *, seed: int = 0, iters: int = 20, init_sample: int = 20_000) -> np.ndarray:
+def kmeans(
+    x: np.ndarray, k: int, *, seed: int = 0, iters: int = 20, init_sample: int = 20_000
+) -> np.ndarray:
     """Lloyd's k-means with k-means++ seeding (on a sample), numpy only; returns ``(k, d)`` centres.
 
     Deterministic for a given seed. Empty clusters are re-seeded with the points farthest from
@@ -199,7 +208,9 @@ def kmeans(x: np.ndarray, k: int, *, seed: int = 0, iters: int = 20, init_sample
         total = closest.sum()
         j = rng.choice(len(sample), p=closest / total) if total > 0 else rng.integers(len(sample))
         centres[i] = sample[j]
-        closest = np.minimum(closest, np.maximum(s2 - 2 * sample @ centres[i] + centres[i] @ centres[i], 0))
+        closest = np.minimum(
+            closest, np.maximum(s2 - 2 * sample @ centres[i] + centres[i] @ centres[i], 0)
+        )
     for _ in range(iters):
         dist = x2[:, None] - 2 * x @ centres.T + (centres**2).sum(axis=1)[None, :]
         labels = dist.argmin(axis=1)

@@ -53,7 +53,9 @@ class HOG(Extractor):
         h, w = (int(v) for v in size)
         block = 2 * cell
         if h < block or w < block or (h - block) % cell or (w - block) % cell:
-            raise ConfigError(f"HOG size {size} must be a multiple of cell={cell} and at least {block} pixels")
+            raise ConfigError(
+                f"HOG size {size} must be a multiple of cell={cell} and at least {block} pixels"
+            )
         self.size, self.cell, self.bins = (h, w), int(cell), int(bins)
         self.name = "hog"
         self.dim = ((h - block) // cell + 1) * ((w - block) // cell + 1) * 4 * self.bins
@@ -140,7 +142,9 @@ class Gabor(Extractor):
             for kern in self.kernels():
                 energy = np.abs(cv2.filter2D(img, cv2.CV_32F, kern, borderType=cv2.BORDER_REFLECT))
                 cells = energy[:hc, :wc].reshape(g, hc // g, g, wc // g)
-                feats.append(np.stack([cells.mean(axis=(1, 3)), cells.std(axis=(1, 3))], axis=-1).ravel())
+                feats.append(
+                    np.stack([cells.mean(axis=(1, 3)), cells.std(axis=(1, 3))], axis=-1).ravel()
+                )
             out[n] = np.concatenate(feats)
         return out
 
@@ -151,7 +155,12 @@ class LBP(Extractor):
     """
 
     def __init__(
-        self, size: tuple[int, int] = (64, 64), *, points: int = 8, radius: float = 1.0, grid: int = 4
+        self,
+        size: tuple[int, int] = (64, 64),
+        *,
+        points: int = 8,
+        radius: float = 1.0,
+        grid: int = 4,
     ) -> None:
         self.size = (int(size[0]), int(size[1]))
         self.points, self.radius, self.grid = int(points), float(radius), int(grid)
@@ -162,7 +171,12 @@ class LBP(Extractor):
         self.dim = self.bins * self.grid**2
 
     def params(self) -> dict[str, Any]:
-        return {"size": list(self.size), "points": self.points, "radius": self.radius, "grid": self.grid}
+        return {
+            "size": list(self.size),
+            "points": self.points,
+            "radius": self.radius,
+            "grid": self.grid,
+        }
 
     def _prepare(self, image: np.ndarray) -> np.ndarray:
         import warnings
@@ -171,7 +185,9 @@ class LBP(Extractor):
 
         gray = _gray(image, self.size)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # skimage warns about integer images; uint8 is what we want
+            warnings.simplefilter(
+                "ignore"
+            )  # skimage warns about integer images; uint8 is what we want
             codes = local_binary_pattern(gray, self.points, self.radius, method="uniform")
         return codes.astype(np.int64)
 
@@ -192,7 +208,9 @@ class LBP(Extractor):
 class ColorHistogram(Extractor):
     """A joint HSV colour histogram (``bins`` = hue, saturation, value), Hellinger-normalised."""
 
-    def __init__(self, bins: tuple[int, int, int] = (8, 4, 4), *, size: tuple[int, int] = (128, 128)) -> None:
+    def __init__(
+        self, bins: tuple[int, int, int] = (8, 4, 4), *, size: tuple[int, int] = (128, 128)
+    ) -> None:
         self.bins = tuple(int(b) for b in bins)
         if len(self.bins) != 3 or min(self.bins) < 1:
             raise ConfigError(f"colour histogram bins must be 3 positive numbers, got {bins}")

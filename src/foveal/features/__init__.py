@@ -2,7 +2,7 @@
 
 >>> from foveal.features import get_extractor, list_extractors
 >>> list_extractors()                                      # doctest: +SKIP
-['color_hist', 'gabor', 'hog', 'lbp', 'sift_bovw', 'efficientnet_lite0.imagenet', 'mobilenet_v2.imagenet']
+['color_hist', 'gabor', 'hog', 'lbp', 'sift_bovw', 'efficientnet_lite0.imagenet', ...]
 >>> ex = get_extractor("mobilenet_v2.imagenet")            # pooled, 1280-d, L2-normalised
 >>> feats = ex.extract(["a.jpg", "b.jpg"])                 # doctest: +SKIP
 >>> float(feats[0] @ feats[1])                             # cosine similarity  # doctest: +SKIP

@@ -36,7 +36,8 @@ def l2_normalize(x: np.ndarray, eps: float = 1e-12) -> np.ndarray:
 
 
 class Extractor(ABC):
-    """Base class. Subclasses set ``name``, ``dim`` and implement :meth:`_prepare` / :meth:`_compute`.
+    """Base class. Subclasses set ``name``, ``dim`` and implement :meth:`_prepare` /
+    :meth:`_compute`.
 
     ``_prepare(rgb_uint8) -> anything`` runs per image in worker threads (resize, grayscale ...);
     ``_compute(list_of_prepared) -> (n, dim)`` runs per batch and returns raw features, which the
@@ -87,7 +88,8 @@ class Extractor(ABC):
     def _check_fitted(self) -> None:
         if not self.fitted:
             raise FovealError(
-                f"extractor {self.name!r} must be fitted first: call .fit(images) on training images "
+                f"extractor {self.name!r} must be fitted first: call .fit(images) on training "
+                "images "
                 "(or set_state(...) with a saved vocabulary)"
             )
 
@@ -97,10 +99,14 @@ class Extractor(ABC):
     def _finish(self, raw: np.ndarray) -> np.ndarray:
         raw = np.asarray(raw, dtype=np.float32).reshape(len(raw), -1)
         if raw.shape[1] != self.dim:
-            raise FovealError(f"{self.name} produced {raw.shape[1]} values per image, expected {self.dim}")
+            raise FovealError(
+                f"{self.name} produced {raw.shape[1]} values per image, expected {self.dim}"
+            )
         return l2_normalize(raw) if self.normalized else raw
 
-    def extract(self, images: Sequence[ImageSource] | ImageSource, *, batch_size: int = 32) -> np.ndarray:
+    def extract(
+        self, images: Sequence[ImageSource] | ImageSource, *, batch_size: int = 32
+    ) -> np.ndarray:
         """Features of every image, ``(N, dim)`` float32. Raises ImageError on an unreadable image.
 
         A single image (path, array, ...) gives a ``(1, dim)`` array.
@@ -124,7 +130,8 @@ class Extractor(ABC):
         report: BatchReport | None = None,
         workers: int | None = None,
     ) -> Iterator[tuple[ImageSource, np.ndarray]]:
-        """Stream ``(source, vector)`` in input order. Bad images go to ``report`` (raise without one)."""
+        """Stream ``(source, vector)`` in input order. Bad images go to ``report`` (raise without
+        one)."""
         from foveal.errors import FovealError as _FE
 
         self._check_fitted()
@@ -145,3 +152,19 @@ class Extractor(ABC):
             feats = self._finish(self._compute([x for _, x in good]))
             for (src, _), vec in zip(good, feats, strict=True):
                 yield src, vec
+
+
+def fit_images(files: Sequence[ImageSource], limit: int = 500) -> list[ImageSource]:
+    """The readable files a vocabulary is learned from: an even, deterministic sample of at most
+    about ``limit`` (every ``len(files) // limit``-th file), unreadable ones left out."""
+    from foveal.errors import ImageError
+
+    step = max(1, len(files) // limit)
+    out = []
+    for f in files[::step]:
+        try:
+            load_image(f)
+        except ImageError:
+            continue
+        out.append(f)
+    return out

@@ -1,8 +1,9 @@
-"""Image search: embeddings in an embedded SQLite database plus a vector index (exact numpy or FAISS).
+"""Image search: embeddings in an embedded SQLite database plus a vector index (numpy or FAISS).
 
 >>> from foveal.features.index import ImageIndex
->>> index = ImageIndex.open("photos.index", extractor="mobilenet_v2.imagenet", create=True)  # doctest: +SKIP
->>> stats = index.update(["photos/"])          # adds new files, re-embeds changed, drops removed  # doctest: +SKIP
+>>> index = ImageIndex.open("photos.index", extractor="mobilenet_v2.imagenet", create=True)
+... # doctest: +SKIP
+>>> stats = index.update(["photos/"])  # adds new, re-embeds changed, drops removed # doctest: +SKIP
 >>> index.search("query.jpg", k=5)[0]           # doctest: +SKIP
 Hit(path='/home/me/photos/cat.jpg', score=0.93)
 >>> index.dupes(threshold=0.8)                  # groups of near-duplicates  # doctest: +SKIP
@@ -11,31 +12,33 @@ Layout of an index folder::
 
     index.sqlite          the truth: extractor, its learned state, one row per file
                           (path, size, mtime_ns, sha256, vector float32 blob)
-    vectors.<gen>.npy     a cache of all vectors for fast search (rebuilt when the generation changes)
+    vectors.<gen>.npy     a cache of all vectors for fast search (rebuilt when the generation
+                          changes)
     ids.<gen>.npy         the row id of each cached vector
     faiss.<gen>.index     the FAISS index (only with the faiss backend)
 
 Every change to the database runs in one SQLite transaction that also bumps the *generation*; the
 cache files carry the generation in their names and are written to a temporary file and renamed,
-so a reader never mixes an old cache with a new database, and a crash never leaves a half-written file.
+so a reader never mixes an old cache with a new database, and a crash never leaves a half-written
+file.
 
 An index remembers its extractor (name, dim and parameters, plus learned state such as a SIFT
 vocabulary): opening it with another extractor raises :class:`IndexMismatchError`.
 
-Incremental updates detect changes by path, then size and mtime; a file whose size or mtime changed
-is hashed (sha256), and only re-embedded when its content changed.
+Incremental updates detect changes by path, then size and mtime; a file whose size or mtime
+changed is hashed (sha256), and only re-embedded when its content changed.
+
+The parts: :mod:`foveal.features.index_db` (SQLite schema, transactions, change detection),
+:mod:`foveal.features.index_update` (writing), :mod:`foveal.features.search` (top-k, FAISS,
+near-duplicate groups).
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import sqlite3
-import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,89 +46,50 @@ import numpy as np
 
 from foveal.errors import ConfigError, FovealError
 from foveal.features.base import Extractor
-from foveal.io import BatchReport, ImageSource, expand_sources
-
-SCHEMA_VERSION = "1"
-DB_NAME = "index.sqlite"
-BACKENDS = ("auto", "exact", "faiss")
-FAISS_MIN_ITEMS = 20_000
-"""``auto`` uses FAISS (an IVF index) from this many vectors on, when faiss is installed."""
+from foveal.features.index_db import (
+    DB_NAME,
+    SCHEMA_VERSION,
+    IndexMismatchError,
+    abspath,
+    connect,
+    create_schema,
+    ctor_kwargs,
+    describe_extractor,
+    is_under,
+    state_from_blob,
+)
+from foveal.features.index_update import IndexWriting, UpdateStats
+from foveal.features.search import (
+    BACKENDS,
+    FAISS_MIN_ITEMS,
+    Hit,
+    build_faiss,
+    exact_topk,
+    resolve_backend,
+    similar_groups,
+)
+from foveal.io import ImageSource
+from foveal.utils.files import atomic_path
 
 DUPES_THRESHOLDS = {"learned": 0.80}
 """Calibrated cosine-similarity thresholds for ``dupes`` (see docs/features.md).
 
-For the pooled MobileNetV2 features, on 23 scikit-image sample photos and copies of each (10% crop on
-every side, half size, JPEG quality 40, brightness/contrast/saturation jitter): copies scored >= 0.83
-against their original (one exception: a JPEG q40 copy of a low-contrast grey retina scan, 0.69),
-distinct photos <= 0.64. 0.80 sits between. Hand-crafted descriptors have no threshold that separates
-the two (HOG: copies down to 0.71, distinct photos up to 0.95), so they need an explicit one.
+For the pooled MobileNetV2 features, on 23 scikit-image sample photos and copies of each (10% crop
+on every side, half size, JPEG quality 40, brightness/contrast/saturation jitter): copies scored
+>= 0.83 against their original (one exception: a JPEG q40 copy of a low-contrast grey retina scan,
+0.69), distinct photos <= 0.64. 0.80 sits between. Hand-crafted descriptors have no threshold that
+separates the two (HOG: copies down to 0.71, distinct photos up to 0.95), so they need an explicit
+one.
 """
 
 
-class IndexMismatchError(FovealError):
-    """An index was built with one extractor and queried with another."""
+def save_npy(path: Path, arr: np.ndarray) -> None:
+    """``np.save`` to ``path`` atomically."""
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, arr)
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One search result: a file and its cosine similarity to the query (1 = identical features)."""
-
-    path: str
-    score: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "score": round(float(self.score), 6)}
-
-
-@dataclass
-class UpdateStats:
-    """What :meth:`ImageIndex.update` did."""
-
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    touched: int = 0
-    report: BatchReport = field(default_factory=BatchReport)
-
-    def summary(self) -> str:
-        return (
-            f"{self.added} added, {self.updated} re-embedded, {self.removed} removed, "
-            f"{self.unchanged + self.touched} unchanged, {len(self.report.bad)} skipped (unreadable)"
-        )
-
-
-def sha256_of(path: str | os.PathLike, chunk: int = 1 << 20) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    con = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=NORMAL")
-    return con
-
-
-def _state_to_blob(state: dict[str, np.ndarray]) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **state)
-    return buf.getvalue()
-
-
-def _state_from_blob(blob: bytes) -> dict[str, np.ndarray]:
-    with np.load(io.BytesIO(blob), allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
-
-
-def _describe_extractor(desc: dict[str, Any]) -> str:
-    return f"{desc['name']!r} ({desc['dim']}-d, {json.dumps(desc.get('params', {}), sort_keys=True)})"
-
-
-class ImageIndex:
+class ImageIndex(IndexWriting):
     """A folder holding image embeddings and their vector index. Use :meth:`open`."""
 
     def __init__(self, root: Path, con: sqlite3.Connection, extractor: Extractor) -> None:
@@ -147,8 +111,8 @@ class ImageIndex:
         """Open the index in folder ``root`` (create it with ``create=True``).
 
         Args:
-            extractor: a name or an :class:`Extractor`. For an existing index, ``None`` means "the one it
-                was built with", anything else must match it. Needed to create an index.
+            extractor: a name or an :class:`Extractor`. For an existing index, ``None`` means "the
+                one it was built with", anything else must match it. Needed to create an index.
 
         Raises:
             FovealError: the folder holds no index (and ``create`` is false).
@@ -165,37 +129,24 @@ class ImageIndex:
                     f"'foveal index build DIR --index {root}'"
                 )
             if extractor is None:
-                raise ConfigError("creating an index needs an extractor, e.g. 'mobilenet_v2.imagenet'")
+                raise ConfigError(
+                    "creating an index needs an extractor, e.g. 'mobilenet_v2.imagenet'"
+                )
             ex = get_extractor(extractor) if isinstance(extractor, str) else extractor
             root.mkdir(parents=True, exist_ok=True)
-            con = _connect(db)
-            with _transaction(con):
-                con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-                con.execute("CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, data BLOB NOT NULL)")
-                con.execute(
-                    "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                    "path TEXT UNIQUE NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, "
-                    "sha256 TEXT NOT NULL, vector BLOB NOT NULL, added REAL NOT NULL)"
-                )
-                existing = dict(con.execute("SELECT key, value FROM meta").fetchall())
-                if not existing:
-                    con.executemany(
-                        "INSERT INTO meta VALUES (?, ?)",
-                        [
-                            ("schema", SCHEMA_VERSION),
-                            ("extractor", json.dumps(ex.describe(), sort_keys=True)),
-                            ("generation", "0"),
-                            ("created", str(time.time())),
-                        ],
-                    )
+            con = connect(db)
+            create_schema(con, ex.describe())
             return cls._finish_open(root, con, ex, given=True)
-        con = _connect(db)
+        con = connect(db)
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("schema") != SCHEMA_VERSION:
-            raise FovealError(f"{db} has index schema {meta.get('schema')!r}; this foveal reads {SCHEMA_VERSION!r}")
+            raise FovealError(
+                f"{db} has index schema {meta.get('schema')!r}; this foveal reads "
+                f"{SCHEMA_VERSION!r}"
+            )
         stored = json.loads(meta["extractor"])
         if extractor is None:
-            ex = get_extractor(stored["name"], **_ctor_kwargs(stored))
+            ex = get_extractor(stored["name"], **ctor_kwargs(stored))
             given = False
         else:
             ex = get_extractor(extractor) if isinstance(extractor, str) else extractor
@@ -203,25 +154,34 @@ class ImageIndex:
         return cls._finish_open(root, con, ex, given=given)
 
     @classmethod
-    def _finish_open(cls, root: Path, con: sqlite3.Connection, ex: Extractor, *, given: bool) -> ImageIndex:
-        stored = json.loads(con.execute("SELECT value FROM meta WHERE key='extractor'").fetchone()[0])
+    def _finish_open(
+        cls, root: Path, con: sqlite3.Connection, ex: Extractor, *, given: bool
+    ) -> ImageIndex:
+        stored = json.loads(
+            con.execute("SELECT value FROM meta WHERE key='extractor'").fetchone()[0]
+        )
         mine = json.loads(json.dumps(ex.describe(), sort_keys=True))
         if mine != stored:
             con.close()
             raise IndexMismatchError(
-                f"the index {root} was built with extractor {_describe_extractor(stored)}, but this "
-                f"request uses {_describe_extractor(mine)}; their vectors are not comparable. Query with "
-                f"--extractor {stored['name']} (or leave --extractor out), or build a separate index "
+                f"the index {root} was built with extractor {describe_extractor(stored)}, but this "
+                f"request uses {describe_extractor(mine)}; their vectors are not comparable. "
+                "Query with "
+                f"--extractor {stored['name']} (or leave --extractor out), or build a separate "
+                "index "
                 "for the other extractor with --index OTHER_FOLDER"
             )
         row = con.execute("SELECT data FROM state WHERE name='extractor'").fetchone()
         if row is not None and not (given and ex.needs_fit and ex.fitted):
-            ex.set_state(_state_from_blob(row[0]))
+            ex.set_state(state_from_blob(row[0]))
         elif row is not None and given and ex.needs_fit and ex.fitted:
-            if not all(np.array_equal(v, _state_from_blob(row[0])[k]) for k, v in ex.get_state().items()):
+            if not all(
+                np.array_equal(v, state_from_blob(row[0])[k]) for k, v in ex.get_state().items()
+            ):
                 con.close()
                 raise IndexMismatchError(
-                    f"the index {root} stores a learned state (vocabulary) for {ex.name} different from "
+                    f"the index {root} stores a learned state (vocabulary) for {ex.name} "
+                    "different from "
                     "the one given; leave the extractor out to use the index's own"
                 )
         return cls(root, con, ex)
@@ -255,7 +215,8 @@ class ImageIndex:
         }
 
     def vectors(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(ids, vectors)`` of every item, from the cache files (rebuilt from the database if stale)."""
+        """``(ids, vectors)`` of every item, from the cache files (rebuilt from the database if
+        stale)."""
         gen = self.generation
         if self._cache is not None and self._cache[0] == gen:
             return self._cache[1], self._cache[2]
@@ -264,11 +225,13 @@ class ImageIndex:
             ids, vecs = np.load(ipath), np.load(vpath, mmap_mode="r")
         else:
             ids, vecs = self._read_all()
-            _atomic_save(ipath, ids)
-            _atomic_save(vpath, vecs)
+            save_npy(ipath, ids)
+            save_npy(vpath, vecs)
             self._drop_stale_files(gen)
         if len(ids) != len(vecs):
-            raise FovealError(f"the cache in {self.root} is inconsistent; delete its *.npy files to rebuild it")
+            raise FovealError(
+                f"the cache in {self.root} is inconsistent; delete its *.npy files to rebuild it"
+            )
         self._cache = (gen, ids, vecs)
         return ids, vecs
 
@@ -293,7 +256,11 @@ class ImageIndex:
         for start in range(0, len(ids), 900):
             part = ids[start : start + 900]
             marks = ",".join("?" * len(part))
-            out.update(self.con.execute(f"SELECT id, path FROM items WHERE id IN ({marks})", part).fetchall())
+            out.update(
+                self.con.execute(
+                    f"SELECT id, path FROM items WHERE id IN ({marks})", part
+                ).fetchall()
+            )
         return out
 
     # -- searching ----------------------------------------------------------------------------
@@ -302,22 +269,30 @@ class ImageIndex:
         return self.extractor.extract([image])[0]
 
     def search(
-        self, query: ImageSource | np.ndarray, *, k: int = 10, backend: str = "auto", nprobe: int = 16
+        self,
+        query: ImageSource | np.ndarray,
+        *,
+        k: int = 10,
+        backend: str = "auto",
+        nprobe: int = 16,
     ) -> list[Hit]:
         """The ``k`` most similar indexed images (cosine similarity), best first.
 
         Args:
             query: an image (path, bytes, array, PIL) or a vector of the index's dimension
                 (a 1-D float array of length ``dim``).
-            backend: ``exact`` (numpy, every vector), ``faiss`` (an IVF index over large collections,
-                approximate; flat below 20,000 items), or ``auto`` (faiss from 20,000 items when installed).
+            backend: ``exact`` (numpy, every vector), ``faiss`` (an IVF index over large
+                collections, approximate; flat below 20,000 items), or ``auto`` (faiss from 20,000
+                items when installed).
         """
         if k < 1:
             raise ConfigError(f"k must be at least 1, got {k}")
         vec = self._query_vector(query)
         scores, ids = self.search_vectors(vec[None], k=k, backend=backend, nprobe=nprobe)
         names = self._paths_of(ids[0][ids[0] >= 0])
-        return [Hit(names[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+        return [
+            Hit(names[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0
+        ]
 
     def _query_vector(self, query: ImageSource | np.ndarray) -> np.ndarray:
         dim = self.extractor.dim
@@ -330,25 +305,17 @@ class ImageIndex:
             return query.astype(np.float32, copy=False)
         return self.embed(query)
 
-    def resolve_backend(self, backend: str, n: int) -> str:
-        if backend not in BACKENDS:
-            raise ConfigError(f"unknown search backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-        if backend == "auto":
-            return "faiss" if n >= FAISS_MIN_ITEMS and _faiss_available() else "exact"
-        if backend == "faiss" and not _faiss_available():
-            raise ConfigError("the faiss backend needs faiss: pip install faiss-cpu (or use --backend exact)")
-        return backend
-
     def search_vectors(
         self, queries: np.ndarray, *, k: int = 10, backend: str = "auto", nprobe: int = 16
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``(scores, ids)`` each ``(Q, k)`` for query vectors ``(Q, dim)``; ids -1 pad short results."""
+        """``(scores, ids)`` each ``(Q, k)`` for query vectors ``(Q, dim)``; ids -1 pad short
+        results."""
         ids, vecs = self.vectors()
         queries = np.ascontiguousarray(queries, np.float32)
         k_eff = min(k, len(ids))
         if k_eff == 0:
             return np.zeros((len(queries), 0), np.float32), np.zeros((len(queries), 0), np.int64)
-        if self.resolve_backend(backend, len(ids)) == "exact":
+        if resolve_backend(backend, len(ids)) == "exact":
             return exact_topk(vecs, ids, queries, k_eff)
         index = self.faiss_index()
         if hasattr(index, "nprobe"):
@@ -369,7 +336,7 @@ class ImageIndex:
         else:
             _, vecs = self.vectors()
             index = build_faiss(np.ascontiguousarray(vecs, np.float32))
-            with _atomic(path) as tmp:
+            with atomic_path(path) as tmp:
                 faiss.write_index(index, str(tmp))
         self._faiss = (gen, index)
         return index
@@ -378,7 +345,8 @@ class ImageIndex:
         self, *, threshold: float | None = None, under: Sequence[str | os.PathLike] | None = None
     ) -> list[list[Hit]]:
         """Groups of near-duplicate images: pairs with cosine similarity >= ``threshold``, joined
-        transitively. Each group is sorted by path; scores are similarities to the group's first file.
+        transitively. Each group is sorted by path; scores are similarities to the group's first
+        file.
 
         Args:
             threshold: default: the calibrated value for learned extractors (``DUPES_THRESHOLDS``).
@@ -388,7 +356,8 @@ class ImageIndex:
             threshold = DUPES_THRESHOLDS.get(self.extractor.kind)
             if threshold is None:
                 raise ConfigError(
-                    f"no calibrated near-duplicate threshold for the {self.extractor.name} extractor; "
+                    f"no calibrated near-duplicate threshold for the {self.extractor.name} "
+                    "extractor; "
                     "pass one (--threshold 0.95), or use a learned extractor (default 0.80)"
                 )
         if not 0.0 < threshold <= 1.0:
@@ -397,277 +366,33 @@ class ImageIndex:
         names = self._paths_of(ids)
         keep = np.arange(len(ids))
         if under is not None:
-            roots = [_abspath(u) for u in under]
-            keep = np.array([i for i, x in enumerate(ids) if _is_under(names[int(x)], roots)], np.int64)
-        sub = np.asarray(vecs[keep], np.float32) if len(keep) else np.zeros((0, self.extractor.dim), np.float32)
-        parent = list(range(len(keep)))
-
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        block = 2048
-        for start in range(0, len(sub), block):
-            sims = sub[start : start + block] @ sub.T
-            rows, cols = np.nonzero(sims >= threshold)
-            for r, c in zip(rows + start, cols, strict=True):
-                if c > r:
-                    ra, rc = find(int(r)), find(int(c))
-                    if ra != rc:
-                        parent[max(ra, rc)] = min(ra, rc)
-        groups: dict[int, list[int]] = {}
-        for i in range(len(keep)):
-            groups.setdefault(find(i), []).append(i)
+            roots = [abspath(u) for u in under]
+            keep = np.array(
+                [i for i, x in enumerate(ids) if is_under(names[int(x)], roots)], np.int64
+            )
+        sub = (
+            np.asarray(vecs[keep], np.float32)
+            if len(keep)
+            else np.zeros((0, self.extractor.dim), np.float32)
+        )
         out = []
-        for members in groups.values():
-            if len(members) < 2:
-                continue
+        for members in similar_groups(sub, threshold):
             members.sort(key=lambda m: names[int(ids[keep[m]])])
             first = sub[members[0]]
             out.append([Hit(names[int(ids[keep[m]])], float(sub[m] @ first)) for m in members])
         out.sort(key=lambda g: g[0].path)
         return out
 
-    # -- writing ------------------------------------------------------------------------------
-    def update(
-        self,
-        inputs: str | os.PathLike | Sequence[str | os.PathLike],
-        *,
-        batch_size: int = 16,
-        commit_every: int = 256,
-        prune: bool = True,
-        progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
-    ) -> UpdateStats:
-        """Bring the index up to date with files, folders or globs: embed new and changed files,
-        drop entries of files that are gone (inside the given folders, with ``prune``).
 
-        Unreadable files are skipped and listed in ``stats.report``; an entry whose file became
-        unreadable is removed. Changes are committed every ``commit_every`` images, each commit
-        consistent, so an interrupted build keeps what it finished.
-        """
-        stats = UpdateStats()
-        inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-        files = [_abspath(p) for p in expand_sources(inputs)]
-        roots = [_abspath(p) for p in inputs if Path(p).is_dir()]
-        known = {
-            r[0]: (r[1], r[2], r[3], r[4])
-            for r in self.con.execute("SELECT path, size, mtime_ns, sha256, id FROM items")
-        }
-        todo: list[tuple[str, int, int]] = []
-        touch: list[tuple[int, int, int]] = []
-        seen = set()
-        for path in files:
-            if path in seen:
-                continue
-            seen.add(path)
-            try:
-                st = os.stat(path)
-            except OSError as exc:
-                stats.report.add_bad(path, exc)
-                continue
-            old = known.get(path)
-            if old is None:
-                todo.append((path, st.st_size, st.st_mtime_ns))
-            elif (old[0], old[1]) == (st.st_size, st.st_mtime_ns):
-                stats.unchanged += 1
-            elif sha256_of(path) == old[2]:
-                touch.append((st.st_size, st.st_mtime_ns, old[3]))
-            else:
-                todo.append((path, st.st_size, st.st_mtime_ns))
-        gone = []
-        if prune:
-            explicit = set(files)
-            gone = [
-                (p, v[3])
-                for p, v in known.items()
-                if (p in explicit and not os.path.exists(p))
-                or (_is_under(p, roots) and p not in seen)
-            ]
-        if self.extractor.needs_fit and not self.extractor.fitted:
-            self._fit_extractor([p for p, _, _ in todo])
-        with _transaction(self.con):
-            if touch:
-                self.con.executemany("UPDATE items SET size=?, mtime_ns=? WHERE id=?", touch)
-                stats.touched = len(touch)
-            if gone:
-                self.con.executemany("DELETE FROM items WHERE id=?", [(i,) for _, i in gone])
-                stats.removed = len(gone)
-            if touch or gone:
-                self._bump()
-        info = {p: (s, m) for p, s, m in todo}
-        stream: Iterable[tuple[Any, np.ndarray]] = self.extractor.iter_extract(
-            [p for p, _, _ in todo], batch_size=batch_size, report=stats.report
-        )
-        if progress is not None:
-            stream = progress(stream, len(todo))
-        pending: list[tuple[str, int, int, str, bytes, float]] = []
-        for src, vec in stream:
-            path = str(src)
-            size, mtime = info[path]
-            pending.append((path, size, mtime, sha256_of(path), np.asarray(vec, np.float32).tobytes(), time.time()))
-            if len(pending) >= commit_every:
-                self._write(pending, known, stats)
-                pending = []
-        if pending:
-            self._write(pending, known, stats)
-        bad = [(known[b.source][3],) for b in stats.report.bad if b.source in known]
-        if bad:
-            with _transaction(self.con):
-                self.con.executemany("DELETE FROM items WHERE id=?", bad)
-                stats.removed += len(bad)
-                self._bump()
-        return stats
-
-    def _write(self, rows: list[tuple[str, int, int, str, bytes, float]], known: dict, stats: UpdateStats) -> None:
-        with _transaction(self.con):
-            for row in rows:
-                if row[0] in known:
-                    self.con.execute(
-                        "UPDATE items SET size=?, mtime_ns=?, sha256=?, vector=?, added=? WHERE path=?",
-                        (*row[1:], row[0]),
-                    )
-                    stats.updated += 1
-                else:
-                    self.con.execute(
-                        "INSERT INTO items (path, size, mtime_ns, sha256, vector, added) VALUES (?, ?, ?, ?, ?, ?)",
-                        row,
-                    )
-                    stats.added += 1
-            self._bump()
-
-    def add_vectors(self, paths: Sequence[str], vectors: np.ndarray) -> None:
-        """Store precomputed vectors (``(N, dim)``, this index's extractor) under ``paths`` as-is."""
-        vectors = np.ascontiguousarray(vectors, np.float32)
-        if vectors.ndim != 2 or vectors.shape != (len(paths), self.extractor.dim):
-            raise IndexMismatchError(
-                f"got vectors of shape {vectors.shape}; expected ({len(paths)}, {self.extractor.dim})"
-            )
-        now = time.time()
-        with _transaction(self.con):
-            self.con.executemany(
-                "INSERT OR REPLACE INTO items (path, size, mtime_ns, sha256, vector, added) VALUES (?, 0, 0, '', ?, ?)",
-                ((p, v.tobytes(), now) for p, v in zip(paths, vectors, strict=True)),
-            )
-            self._bump()
-
-    def remove(self, paths: Sequence[str | os.PathLike]) -> int:
-        """Forget these files; returns how many entries were removed."""
-        with _transaction(self.con):
-            cur = self.con.executemany("DELETE FROM items WHERE path=?", [(_abspath(p),) for p in paths])
-            n = cur.rowcount
-            if n:
-                self._bump()
-        return max(0, n)
-
-    def _bump(self) -> None:
-        self.con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'")
-
-    def _fit_extractor(self, files: list[str]) -> None:
-        from foveal.cli.commands.embed import fit_images
-
-        sample = fit_images(files)
-        if not sample:
-            raise FovealError(f"{self.extractor.name} must learn a vocabulary first, but no readable image was given")
-        self.extractor.fit(sample)
-        with _transaction(self.con):
-            self.con.execute(
-                "INSERT OR REPLACE INTO state VALUES ('extractor', ?)", (_state_to_blob(self.extractor.get_state()),)
-            )
-
-
-# -- helpers ----------------------------------------------------------------------------------
-def exact_topk(vecs: np.ndarray, ids: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-k by inner product (cosine on unit vectors), numpy only."""
-    sims = queries @ np.asarray(vecs).T
-    if k < sims.shape[1]:
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-    else:
-        part = np.tile(np.arange(sims.shape[1]), (len(sims), 1))
-    top = np.take_along_axis(sims, part, axis=1)
-    order = np.argsort(-top, axis=1, kind="stable")
-    pos = np.take_along_axis(part, order, axis=1)
-    return np.take_along_axis(top, order, axis=1), ids[pos]
-
-
-def build_faiss(vecs: np.ndarray, *, seed: int = 0) -> Any:
-    """Inner-product FAISS index: flat below ``FAISS_MIN_ITEMS`` vectors, IVF (4 sqrt(N) lists) above."""
-    import faiss
-
-    n, dim = vecs.shape
-    if n < FAISS_MIN_ITEMS:
-        index = faiss.IndexFlatIP(dim)
-        index.add(vecs)
-        return index
-    nlist = int(4 * np.sqrt(n))
-    quantizer = faiss.IndexFlatIP(dim)
-    index = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-    rng = np.random.default_rng(seed)
-    sample = vecs[np.sort(rng.choice(n, min(n, 40 * nlist), replace=False))]
-    index.cp.seed = seed
-    index.train(sample)
-    index.add(vecs)
-    return index
-
-
-def _faiss_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("faiss") is not None
-
-
-def _ctor_kwargs(desc: dict[str, Any]) -> dict[str, Any]:
-    """Constructor keyword arguments that rebuild an extractor from its stored description."""
-    params = dict(desc.get("params", {}))
-    if desc["name"] in ("hog", "gabor", "lbp", "color_hist", "sift_bovw"):
-        return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    out: dict[str, Any] = {}
-    if params.get("input_size"):
-        out["input_size"] = tuple(params["input_size"])
-    return out
-
-
-def _abspath(p: str | os.PathLike) -> str:
-    return os.path.abspath(os.fspath(p))
-
-
-def _is_under(path: str, roots: Sequence[str]) -> bool:
-    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
-
-
-class _transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error) on an autocommit connection."""
-
-    def __init__(self, con: sqlite3.Connection) -> None:
-        self.con = con
-
-    def __enter__(self) -> sqlite3.Connection:
-        self.con.execute("BEGIN IMMEDIATE")
-        return self.con
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
-
-
-class _atomic:
-    """A temporary path next to ``target`` renamed over it on success."""
-
-    def __init__(self, target: Path) -> None:
-        self.target = target
-        self.tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-
-    def __enter__(self) -> Path:
-        return self.tmp
-
-    def __exit__(self, exc_type: object, *rest: object) -> None:
-        if exc_type:
-            self.tmp.unlink(missing_ok=True)
-        else:
-            os.replace(self.tmp, self.target)
-
-
-def _atomic_save(path: Path, arr: np.ndarray) -> None:
-    with _atomic(path) as tmp:
-        with open(tmp, "wb") as fh:
-            np.save(fh, arr)
+__all__ = [
+    "BACKENDS",
+    "DB_NAME",
+    "DUPES_THRESHOLDS",
+    "FAISS_MIN_ITEMS",
+    "Hit",
+    "ImageIndex",
+    "IndexMismatchError",
+    "UpdateStats",
+    "build_faiss",
+    "exact_topk",
+]

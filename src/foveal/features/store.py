@@ -1,4 +1,5 @@
-"""Save and load feature tables: ``.parquet`` (path + vector columns) or ``.npy`` (+ ``.meta.json``).
+"""Save and load feature tables: ``.parquet`` (path + vector columns) or ``.npy`` (+
+``.meta.json``).
 
 >>> save_features("features.parquet", ["a.jpg"], vectors, extractor.describe())   # doctest: +SKIP
 >>> paths, vectors, meta = load_features("features.parquet")                      # doctest: +SKIP
@@ -10,32 +11,16 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError
+from foveal.utils.files import atomic_path
 
 FORMATS = (".parquet", ".npy")
-
-
-@contextmanager
-def atomic_path(target: str | os.PathLike, suffix: str = ""):
-    """Yield a temporary path next to ``target``; rename it over ``target`` if the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=f".tmp{suffix}", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def meta_path(npy: str | os.PathLike) -> Path:
@@ -46,7 +31,9 @@ def meta_path(npy: str | os.PathLike) -> Path:
 def check_format(path: str | os.PathLike) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise ConfigError(f"--out {path}: unknown format {suffix or '(none)'}; use a .parquet or .npy file name")
+        raise ConfigError(
+            f"--out {path}: unknown format {suffix or '(none)'}; use a .parquet or .npy file name"
+        )
     return suffix
 
 
@@ -58,7 +45,7 @@ def save_features(
     vectors = np.asarray(vectors, np.float32).reshape(len(paths), -1)
     meta = {"extractor": extractor, "count": len(paths), "dim": int(vectors.shape[1])}
     if suffix == ".npy":
-        with atomic_path(path, ".npy") as tmp:
+        with atomic_path(path, suffix=".npy") as tmp:
             np.save(tmp, vectors)
         with atomic_path(meta_path(path)) as tmp:
             tmp.write_text(json.dumps({**meta, "paths": list(paths)}, indent=1))
@@ -81,7 +68,9 @@ def load_features(path: str | os.PathLike) -> tuple[list[str], np.ndarray, dict[
     if suffix == ".npy":
         mp = meta_path(path)
         if not mp.is_file():
-            raise FovealError(f"{path} has no {mp.name} next to it; it was not written by foveal embed")
+            raise FovealError(
+                f"{path} has no {mp.name} next to it; it was not written by foveal embed"
+            )
         meta = json.loads(mp.read_text())
         return list(meta.pop("paths")), np.load(path), meta
     import pyarrow.parquet as pq

@@ -1,13 +1,14 @@
 """The one training engine every foveal task uses.
 
-A task supplies a *recipe* (see :class:`foveal.train.recipe.Recipe`); :class:`Trainer` runs it with a
-typed :class:`TrainConfig`: optimiser, schedule with warm-up, gradient clipping, bf16 autocast,
-early stopping, seeded and resumable epochs, atomic checkpoints, best-model selection, a progress bar,
-a run folder (``config.json``, ``metrics.csv``, PNG plots) and DDP under ``torchrun``.
+A task supplies a *recipe* (see :class:`foveal.train.recipe.Recipe`); :class:`Trainer` runs it with
+a typed :class:`TrainConfig`: optimiser, schedule with warm-up, gradient clipping, bf16 autocast,
+early stopping, seeded and resumable epochs, atomic checkpoints, best-model selection, a progress
+bar, a run folder (``config.json``, ``metrics.csv``, PNG plots) and DDP under ``torchrun``.
 
 >>> from foveal.train import Trainer, TrainConfig
->>> result = Trainer(recipe, TrainConfig(epochs=5, lr=1e-3, run_dir="runs/demo")).fit()  # doctest: +SKIP
->>> result.best_metric, result.export_path                                              # doctest: +SKIP
+>>> config = TrainConfig(epochs=5, lr=1e-3, run_dir="runs/demo")
+>>> result = Trainer(recipe, config).fit()                    # doctest: +SKIP
+>>> result.best_metric, result.export_path                    # doctest: +SKIP
 (0.93, PosixPath('runs/demo/model.onnx'))
 
 Importing this package is cheap: torch is imported when :class:`Trainer` is first used.
@@ -26,7 +27,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from foveal.train.distributed import unwrap
     from foveal.train.trainer import FitResult, Trainer
 
-__all__ = ["CheckpointError", "EpochSampler", "FitResult", "Recipe", "TrainConfig", "Trainer", "unwrap"]
+__all__ = [
+    "CheckpointError",
+    "EpochSampler",
+    "FitResult",
+    "Recipe",
+    "TrainConfig",
+    "Trainer",
+    "unwrap",
+]
 
 _LAZY = {
     "Trainer": "foveal.train.trainer",

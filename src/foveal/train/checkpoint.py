@@ -37,19 +37,29 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     """Read a foveal training checkpoint (a run folder means its ``checkpoints/best.pt``)."""
     p = Path(path)
     if p.is_dir():
-        cand = [p / "checkpoints" / "best.pt", p / "checkpoints" / "last.pt", p / "best.pt", p / "last.pt"]
+        cand = [
+            p / "checkpoints" / "best.pt",
+            p / "checkpoints" / "last.pt",
+            p / "best.pt",
+            p / "last.pt",
+        ]
         found = next((c for c in cand if c.is_file()), None)
         if found is None:
-            raise CheckpointError(f"{p} is a folder without checkpoints/best.pt or checkpoints/last.pt; "
-                                  "pass a training run folder or a .pt checkpoint")
+            raise CheckpointError(
+                f"{p} is a folder without checkpoints/best.pt or checkpoints/last.pt; "
+                "pass a training run folder or a .pt checkpoint"
+            )
         p = found
     if not p.is_file():
         raise CheckpointError(f"checkpoint {p} does not exist")
     try:
-        # Our checkpoints hold tensors, numbers, strings, lists and dicts only: no arbitrary unpickling.
+        # Our checkpoints hold tensors, numbers, strings, lists and dicts only: no arbitrary
+        # unpickling.
         ckpt = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - pickle/zip errors of every kind
-        raise CheckpointError(f"{p} could not be read as a checkpoint ({exc}); it may be truncated") from exc
+        raise CheckpointError(
+            f"{p} could not be read as a checkpoint ({exc}); it may be truncated"
+        ) from exc
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(
             f"{p} is not a foveal training checkpoint (expected format {FORMAT!r}); "
@@ -59,14 +69,17 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     return ckpt
 
 
-def check_compatible(ckpt: dict[str, Any], expected: dict[str, Any], *, what: str = "this run") -> None:
+def check_compatible(
+    ckpt: dict[str, Any], expected: dict[str, Any], *, what: str = "this run"
+) -> None:
     """Raise :class:`CheckpointError` unless the checkpoint's fingerprint matches ``expected``."""
     got = ckpt.get("fingerprint", {})
     src = ckpt.get("path", "the checkpoint")
     if got.get("arch") != expected["arch"]:
         raise CheckpointError(
             f"{src} was trained with architecture {got.get('arch')!r}, but {what} builds "
-            f"{expected['arch']!r}; pass the same --model as the checkpoint's run, or start from another checkpoint"
+            f"{expected['arch']!r}; pass the same --model as the checkpoint's run, or start from "
+            "another checkpoint"
         )
     a, b = got.get("shapes", {}), expected["shapes"]
     missing = sorted(set(b) - set(a))
@@ -76,12 +89,16 @@ def check_compatible(ckpt: dict[str, Any], expected: dict[str, Any], *, what: st
         parts = []
         if wrong:
             k = wrong[0]
-            parts.append(f"{len(wrong)} tensor(s) differ in shape (e.g. {k}: {a[k]} in the checkpoint, {b[k]} here)")
+            parts.append(
+                f"{len(wrong)} tensor(s) differ in shape (e.g. {k}: {a[k]} in the checkpoint, "
+                f"{b[k]} here)"
+            )
         if missing:
             parts.append(f"{len(missing)} missing (e.g. {missing[0]})")
         if extra:
             parts.append(f"{len(extra)} unexpected (e.g. {extra[0]})")
         raise CheckpointError(
-            f"{src} does not fit the network of {what}: " + "; ".join(parts)
+            f"{src} does not fit the network of {what}: "
+            + "; ".join(parts)
             + ". Was it trained with another number of classes or model variant?"
         )

@@ -12,7 +12,9 @@ SCHEDULES = ("cosine", "onecycle", "constant")
 DEVICES = ("cpu", "cuda", "auto")
 
 # Fields that may differ between the original run and a --resume of it.
-RESUMABLE_CHANGES = frozenset({"resume", "progress", "run_dir", "device", "threads", "epochs", "patience"})
+RESUMABLE_CHANGES = frozenset(
+    {"resume", "progress", "run_dir", "device", "threads", "epochs", "patience"}
+)
 
 
 @dataclass
@@ -25,7 +27,8 @@ class TrainConfig:
         weight_decay: decoupled (AdamW) or L2 (SGD) decay; never applied to biases and norm layers.
         optimizer: ``adamw`` or ``sgd`` (Nesterov, ``momentum``).
         schedule: ``cosine`` (linear warm-up, then cosine to ``lr * min_lr_ratio``), ``onecycle``
-            (warm-up over ``warmup_epochs`` or 30%, then cosine annealing) or ``constant`` (after warm-up).
+            (warm-up over ``warmup_epochs`` or 30%, then cosine annealing) or ``constant`` (after
+            warm-up).
         warmup_epochs: linear warm-up length in epochs (fractions allowed).
         grad_clip: clip the global gradient norm to this value (0 = off).
         amp: bf16 autocast (CPU, where the processor supports it) or fp16 on CUDA.
@@ -36,8 +39,10 @@ class TrainConfig:
         resume: continue the run in ``run_dir`` from its last checkpoint.
         progress: show a progress bar with live metrics.
         device: ``cpu``, ``cuda`` or ``auto``.
-        threads: intra-op CPU threads per process (default: the CPUs divided by the number of processes).
-        init_from: start from the weights of a checkpoint (``.pt``) or run folder (its best checkpoint).
+        threads: intra-op CPU threads per process (default: the CPUs divided by the number of
+            processes).
+        init_from: start from the weights of a checkpoint (``.pt``) or run folder (its best
+            checkpoint).
 
     >>> TrainConfig(epochs=3, lr=3e-4).schedule
     'cosine'
@@ -79,7 +84,9 @@ class TrainConfig:
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"schedule {self.schedule!r} is not one of {', '.join(SCHEDULES)}")
         if self.warmup_epochs < 0 or self.warmup_epochs > self.epochs:
-            raise ConfigError(f"warmup_epochs must be within 0..epochs ({self.epochs}), got {self.warmup_epochs}")
+            raise ConfigError(
+                f"warmup_epochs must be within 0..epochs ({self.epochs}), got {self.warmup_epochs}"
+            )
         if not 0 <= self.min_lr_ratio <= 1:
             raise ConfigError(f"min_lr_ratio must be within 0..1, got {self.min_lr_ratio}")
         if self.grad_clip < 0:
@@ -100,7 +107,10 @@ class TrainConfig:
         names = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise ConfigError(f"unknown training option(s) {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+            raise ConfigError(
+                f"unknown training option(s) {', '.join(unknown)}; known: "
+                f"{', '.join(sorted(names))}"
+            )
         return cls(**data)
 
     def differences(self, other: TrainConfig) -> dict[str, tuple[Any, Any]]:

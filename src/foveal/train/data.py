@@ -20,15 +20,17 @@ from foveal.train.seeding import derive_seed
 
 
 class EpochSampler(Sampler[int]):
-    """Indices for one epoch: shuffled (or weighted draws) from a generator seeded by ``(seed, epoch)``.
+    """Indices for one epoch: shuffled (or weighted draws) from a generator seeded by
+    ``(seed, epoch)``.
 
-    Under DDP each rank takes every ``world``-th index of the same order (padded to a multiple of the
-    number of processes, like ``DistributedSampler``), so the union of ranks covers the epoch.
+    Under DDP each rank takes every ``world``-th index of the same order (padded to a multiple of
+    the number of processes, like ``DistributedSampler``), so the union of ranks covers the epoch.
 
     Args:
         n: dataset length.
         shuffle: random order (else 0..n-1).
-        weights: per-sample weights; draws ``num_samples`` indices with replacement (class balancing).
+        weights: per-sample weights; draws ``num_samples`` indices with replacement (class
+            balancing).
         num_samples: indices per epoch (default ``n``).
         seed: set by the :class:`~foveal.train.Trainer` to the run seed.
 
@@ -60,7 +62,9 @@ class EpochSampler(Sampler[int]):
     def _order(self) -> list[int]:
         gen = torch.Generator().manual_seed(derive_seed(self.seed, "data", self.epoch))
         if self.weights is not None:
-            return torch.multinomial(self.weights, self.num_samples, replacement=True, generator=gen).tolist()
+            return torch.multinomial(
+                self.weights, self.num_samples, replacement=True, generator=gen
+            ).tolist()
         if self.shuffle:
             return torch.randperm(self.n, generator=gen).tolist()[: self.num_samples]
         return list(range(self.n))[: self.num_samples]
@@ -79,12 +83,15 @@ class EpochSampler(Sampler[int]):
 
 
 class LengthGroupedBatchSampler(Sampler[list[int]]):
-    """Batches of similar length (padding wasted on short samples costs time), order from ``(seed, epoch)``.
+    """Batches of similar length (padding wasted on short samples costs time), order from
+    ``(seed, epoch)``.
 
-    Each epoch: shuffle the indices, cut them into groups of ``batch_size * group`` indices, sort each
-    group by length and cut it into batches, then shuffle the batches. Text lines padded to the widest
-    in a batch train 1.5-1.8x faster this way. Without ``shuffle`` the batches are simply sorted by
-    length (validation). Under DDP each rank takes every ``world``-th batch (padded by repetition).
+    Each epoch: shuffle the indices, cut them into groups of ``batch_size * group`` indices, sort
+        each
+    group by length and cut it into batches, then shuffle the batches. Text lines padded to the
+    widest in a batch train 1.5-1.8x faster this way. Without ``shuffle`` the batches are simply
+    sorted by length (validation). Under DDP each rank takes every ``world``-th batch (padded by
+    repetition).
 
     Args:
         lengths: ``lengths(epoch)`` -> one length per sample of that epoch (datasets whose samples
@@ -111,7 +118,9 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
         seed: int = 0,
     ) -> None:
         if batch_size < 1 or group < 1:
-            raise ValueError(f"batch_size and group must be at least 1, got {batch_size} and {group}")
+            raise ValueError(
+                f"batch_size and group must be at least 1, got {batch_size} and {group}"
+            )
         self.lengths, self.n, self.batch_size = lengths, int(n), int(batch_size)
         self.shuffle, self.group, self.seed = shuffle, int(group), seed
         self.epoch = 0
@@ -132,7 +141,9 @@ class LengthGroupedBatchSampler(Sampler[list[int]]):
         batches = []
         for g in range(0, self.n, size):
             chunk = sorted(order[g : g + size], key=lambda i: lengths[i])
-            batches += [chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+            batches += [
+                chunk[i : i + self.batch_size] for i in range(0, len(chunk), self.batch_size)
+            ]
         return [batches[i] for i in torch.randperm(len(batches), generator=gen).tolist()]
 
     def __iter__(self) -> Iterator[list[int]]:
@@ -151,7 +162,8 @@ def prepare_loader(loader: Any, seed: int, *, train: bool) -> Any:
     """Give a training DataLoader the engine's :class:`EpochSampler` (order from ``(seed, epoch)``).
 
     Loaders with a custom batch sampler or an iterable dataset are returned as they are (their
-    sampler should have ``set_epoch``); an :class:`EpochSampler` or :class:`LengthGroupedBatchSampler`
+    sampler should have ``set_epoch``); an :class:`EpochSampler` or
+    :class:`LengthGroupedBatchSampler`
     gets the run seed. Validation loaders are left unchanged.
     """
     if not train or not isinstance(loader, DataLoader):
@@ -168,8 +180,12 @@ def prepare_loader(loader: Any, seed: int, *, train: bool) -> Any:
     n = len(loader.dataset)  # type: ignore[arg-type]
     if isinstance(sampler, WeightedRandomSampler):
         if not sampler.replacement:
-            raise ValueError("WeightedRandomSampler(replacement=False) is not supported; use replacement=True")
-        new = EpochSampler(n, weights=sampler.weights.tolist(), num_samples=sampler.num_samples, seed=seed)
+            raise ValueError(
+                "WeightedRandomSampler(replacement=False) is not supported; use replacement=True"
+            )
+        new = EpochSampler(
+            n, weights=sampler.weights.tolist(), num_samples=sampler.num_samples, seed=seed
+        )
     elif isinstance(sampler, RandomSampler):
         new = EpochSampler(n, shuffle=True, num_samples=sampler.num_samples, seed=seed)
     elif isinstance(sampler, SequentialSampler):
@@ -223,5 +239,7 @@ def batch_len(batch: Any) -> int:
         return batch_len(next(iter(batch.values()))) if batch else 0
     if isinstance(batch, (list, tuple)) and batch:
         first = batch[0]
-        return batch_len(first) if isinstance(first, (torch.Tensor, dict, list, tuple)) else len(batch)
+        return (
+            batch_len(first) if isinstance(first, (torch.Tensor, dict, list, tuple)) else len(batch)
+        )
     return 1

@@ -77,7 +77,11 @@ def unwrap(model: torch.nn.Module) -> torch.nn.Module:
 
     >>> unwrap(model).classifier            # doctest: +SKIP
     """
-    return getattr(model, "module", model) if type(model).__name__ == "DistributedDataParallel" else model
+    return (
+        getattr(model, "module", model)
+        if type(model).__name__ == "DistributedDataParallel"
+        else model
+    )
 
 
 def cleanup() -> None:

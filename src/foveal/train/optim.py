@@ -12,7 +12,9 @@ from foveal.errors import ConfigError
 from foveal.train.config import TrainConfig
 
 
-def default_param_groups(model: torch.nn.Module, lr: float, weight_decay: float) -> list[dict[str, Any]]:
+def default_param_groups(
+    model: torch.nn.Module, lr: float, weight_decay: float
+) -> list[dict[str, Any]]:
     """Trainable parameters in two groups: with weight decay, and without (biases, norm layers)."""
     decay, no_decay = [], []
     for _, p in model.named_parameters():

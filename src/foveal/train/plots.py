@@ -29,8 +29,11 @@ def _save(fig: Any, path: str | os.PathLike) -> Path:
     return out
 
 
-def plot_history(history: Sequence[dict[str, Any]], run_dir: str | os.PathLike, main_metric: str) -> list[Path]:
-    """``loss.png`` (train loss and any validation loss) and ``metrics.png`` (validation metrics)."""
+def plot_history(
+    history: Sequence[dict[str, Any]], run_dir: str | os.PathLike, main_metric: str
+) -> list[Path]:
+    """``loss.png`` (train loss and any validation loss) and ``metrics.png`` (validation
+    metrics)."""
     if not history:
         return []
     epochs = [int(r["epoch"]) for r in history]
@@ -51,8 +54,13 @@ def plot_history(history: Sequence[dict[str, Any]], run_dir: str | os.PathLike, 
     if keys:
         fig, ax = _figure((6, 4))
         for key in keys:
-            ax.plot(epochs, [r.get(key, np.nan) for r in history], marker="o", label=key,
-                    linewidth=2.5 if key == f"val_{main_metric}" else 1.2)
+            ax.plot(
+                epochs,
+                [r.get(key, np.nan) for r in history],
+                marker="o",
+                label=key,
+                linewidth=2.5 if key == f"val_{main_metric}" else 1.2,
+            )
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("epoch")
         ax.set_title(f"validation metrics (main: {main_metric})")
@@ -64,9 +72,14 @@ def plot_history(history: Sequence[dict[str, Any]], run_dir: str | os.PathLike, 
 
 
 def plot_confusion_matrix(
-    matrix: np.ndarray, labels: Sequence[str], path: str | os.PathLike, *, title: str = "confusion matrix"
+    matrix: np.ndarray,
+    labels: Sequence[str],
+    path: str | os.PathLike,
+    *,
+    title: str = "confusion matrix",
 ) -> Path:
-    """Rows are true classes, columns predictions; cells show counts, colour shows the row fraction."""
+    """Rows are true classes, columns predictions; cells show counts, colour shows the row
+    fraction."""
     cm = np.asarray(matrix, dtype=np.int64)
     k = len(labels)
     frac = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
@@ -81,7 +94,14 @@ def plot_confusion_matrix(
     if k <= 30:
         for i in range(k):
             for j in range(k):
-                ax.text(j, i, str(cm[i, j]), ha="center", va="center", fontsize=8,
-                        color="white" if frac[i, j] > 0.5 else "black")
+                ax.text(
+                    j,
+                    i,
+                    str(cm[i, j]),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if frac[i, j] > 0.5 else "black",
+                )
     fig.tight_layout()
     return _save(fig, path)

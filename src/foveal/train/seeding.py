@@ -11,7 +11,8 @@ import torch
 
 
 def derive_seed(*parts: int | str) -> int:
-    """A 63-bit seed that depends only on ``parts``: ``derive_seed(seed, "epoch", 3, "rank", 0)``."""
+    """A 63-bit seed that depends only on ``parts``:
+    ``derive_seed(seed, "epoch", 3, "rank", 0)``."""
     digest = hashlib.sha256(":".join(str(p) for p in parts).encode()).digest()
     return int.from_bytes(digest[:8], "little") >> 1
 
@@ -24,11 +25,18 @@ def seed_everything(seed: int) -> None:
 
 
 def rng_state() -> dict[str, Any]:
-    """Every global generator's state, for checkpoints (plain types and tensors: loads with ``weights_only``)."""
+    """Every global generator's state, for checkpoints (plain types and tensors: loads with
+    ``weights_only``)."""
     kind, keys, pos, has_gauss, gauss = np.random.get_state()
     state: dict[str, Any] = {
         "python": random.getstate(),
-        "numpy": [kind, torch.from_numpy(np.asarray(keys, dtype=np.int64)), int(pos), int(has_gauss), float(gauss)],
+        "numpy": [
+            kind,
+            torch.from_numpy(np.asarray(keys, dtype=np.int64)),
+            int(pos),
+            int(has_gauss),
+            float(gauss),
+        ],
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available() and torch.cuda.is_initialized():

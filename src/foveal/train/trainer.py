@@ -60,11 +60,12 @@ class Trainer:
     """Train a recipe (see :mod:`foveal.train.recipe`) with a :class:`TrainConfig`.
 
     Every epoch writes ``checkpoints/last.pt`` atomically (and ``best.pt`` when the main metric
-    improves), ``metrics.csv`` and ``loss.png``/``metrics.png``. Under ``torchrun`` the same code runs
-    data parallel (gloo on CPU); only rank 0 writes.
+    improves), ``metrics.csv`` and ``loss.png``/``metrics.png``. Under ``torchrun`` the same code
+    runs data parallel (gloo on CPU); only rank 0 writes.
 
     >>> result = Trainer(recipe, TrainConfig(epochs=3, run_dir="runs/x")).fit()   # doctest: +SKIP
-    >>> Trainer(recipe, TrainConfig(epochs=3, run_dir="runs/x", resume=True)).fit()  # after a crash  # doctest: +SKIP
+    >>> config = TrainConfig(epochs=3, run_dir="runs/x", resume=True)  # after a crash
+    >>> Trainer(recipe, config).fit()  # doctest: +SKIP
     """
 
     def __init__(self, recipe: Any, config: TrainConfig | None = None) -> None:
@@ -80,7 +81,9 @@ class Trainer:
             want = "cuda" if torch.cuda.is_available() else "cpu"
         if want == "cuda":
             if not torch.cuda.is_available():
-                raise ConfigError("device='cuda' was asked for, but PyTorch sees no CUDA GPU; use device='cpu'")
+                raise ConfigError(
+                    "device='cuda' was asked for, but PyTorch sees no CUDA GPU; use device='cpu'"
+                )
             import os
 
             return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
@@ -96,7 +99,9 @@ class Trainer:
             if cfg.run_dir:
                 run_dir = Path(cfg.run_dir)
             elif cfg.resume:
-                raise ConfigError("resume needs the run folder of the interrupted run (run_dir / --run-dir)")
+                raise ConfigError(
+                    "resume needs the run folder of the interrupted run (run_dir / --run-dir)"
+                )
             else:
                 run_dir = next_run_dir(Path("runs") / str(getattr(self.recipe, "name", "train")))
             last = run_dir / "checkpoints" / "last.pt"
@@ -104,7 +109,8 @@ class Trainer:
                 raise ConfigError(f"cannot resume: the run folder {run_dir} does not exist")
             if not cfg.resume and last.exists():
                 raise ConfigError(
-                    f"{run_dir} already holds a training run ({last}); pass --resume to continue it "
+                    f"{run_dir} already holds a training run ({last}); pass --resume to continue "
+                    "it "
                     "or choose another --run-dir"
                 )
             run_dir.mkdir(parents=True, exist_ok=True)
@@ -114,15 +120,25 @@ class Trainer:
 
     def _check_resume_config(self, saved: dict[str, Any], describe: dict[str, Any]) -> None:
         old = TrainConfig.from_dict(saved["train"])
-        diffs = {k: v for k, v in self.config.differences(old).items() if k not in RESUMABLE_CHANGES}
+        diffs = {
+            k: v for k, v in self.config.differences(old).items() if k not in RESUMABLE_CHANGES
+        }
         if diffs:
             what = ", ".join(f"{k}: {b!r} then, {a!r} now" for k, (a, b) in diffs.items())
-            raise ConfigError(f"cannot resume with different training options ({what}); use the original ones")
+            raise ConfigError(
+                f"cannot resume with different training options ({what}); use the original ones"
+            )
         old_recipe = saved.get("recipe", {})
-        rdiff = sorted(k for k in set(old_recipe) | set(describe) if old_recipe.get(k) != describe.get(k))
+        rdiff = sorted(
+            k for k in set(old_recipe) | set(describe) if old_recipe.get(k) != describe.get(k)
+        )
         if rdiff:
-            what = ", ".join(f"{k}: {old_recipe.get(k)!r} then, {describe.get(k)!r} now" for k in rdiff[:4])
-            raise ConfigError(f"cannot resume: the task settings changed ({what}); use the original ones")
+            what = ", ".join(
+                f"{k}: {old_recipe.get(k)!r} then, {describe.get(k)!r} now" for k in rdiff[:4]
+            )
+            raise ConfigError(
+                f"cannot resume: the task settings changed ({what}); use the original ones"
+            )
 
     # -- the loop ----------------------------------------------------------------------------
     def fit(self) -> FitResult:
@@ -157,10 +173,17 @@ class Trainer:
         if resuming and (run_dir / "config.json").is_file():
             self._check_resume_config(json.loads((run_dir / "config.json").read_text()), describe)
         if rank == 0 and not resuming:
-            write_json(run_dir / "config.json", {
-                "train": cfg.to_dict(), "recipe": describe, "world_size": world,
-                "torch": torch.__version__, "main_metric": recipe.main_metric, "mode": recipe.mode,
-            })
+            write_json(
+                run_dir / "config.json",
+                {
+                    "train": cfg.to_dict(),
+                    "recipe": describe,
+                    "world_size": world,
+                    "torch": torch.__version__,
+                    "main_metric": recipe.main_metric,
+                    "mode": recipe.mode,
+                },
+            )
 
         seed_everything(derive_seed(cfg.seed, "init"))
         model = recipe.build_model().to(device)
@@ -177,9 +200,14 @@ class Trainer:
         try:
             steps = len(train_loader)
         except TypeError as exc:
-            raise ConfigError("the training loader has no len(); the schedule needs the steps per epoch") from exc
+            raise ConfigError(
+                "the training loader has no len(); the schedule needs the steps per epoch"
+            ) from exc
         if steps == 0:
-            raise ConfigError("the training loader yields no batches (empty dataset, or drop_last with too few samples)")
+            raise ConfigError(
+                "the training loader yields no batches (empty dataset, or drop_last with too few "
+                "samples)"
+            )
         optimizer = build_optimizer(model, recipe, cfg)
         schedule = Schedule(optimizer, lr_factor(cfg, steps))
 
@@ -208,7 +236,9 @@ class Trainer:
             seed_everything(derive_seed(cfg.seed, "epoch", epoch, "rank", rank))
             set_epoch(train_loader, epoch)
             train_model.train()
-            stats, seen = self._train_epoch(train_model, train_loader, optimizer, schedule, device, epoch, rank)
+            stats, seen = self._train_epoch(
+                train_model, train_loader, optimizer, schedule, device, epoch, rank
+            )
             stats = distributed.mean_over_ranks(stats, float(seen))
             train_time = time.perf_counter() - t0
             val = self._evaluate(model, val_loader, rank)
@@ -227,19 +257,41 @@ class Trainer:
             history.append(row)
             if rank == 0:
                 if improved:
-                    ckpt_io.save_atomic({
-                        "format": ckpt_io.FORMAT, "epoch": epoch + 1, "model": model.state_dict(),
-                        "fingerprint": fp, "recipe": describe, "metrics": val, "config": cfg.to_dict(),
-                    }, best_path)
-                ckpt_io.save_atomic({
-                    "format": ckpt_io.FORMAT, "epoch": epoch + 1, "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(), "schedule": schedule.state_dict(), "rng": rng_state(),
-                    "best_metric": best_metric, "best_epoch": best_epoch, "bad_epochs": bad_epochs,
-                    "stopped_early": stopped, "history": history, "fingerprint": fp, "recipe": describe,
-                    "config": cfg.to_dict(), "world_size": world,
-                }, last_path)
+                    ckpt_io.save_atomic(
+                        {
+                            "format": ckpt_io.FORMAT,
+                            "epoch": epoch + 1,
+                            "model": model.state_dict(),
+                            "fingerprint": fp,
+                            "recipe": describe,
+                            "metrics": val,
+                            "config": cfg.to_dict(),
+                        },
+                        best_path,
+                    )
+                ckpt_io.save_atomic(
+                    {
+                        "format": ckpt_io.FORMAT,
+                        "epoch": epoch + 1,
+                        "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(),
+                        "schedule": schedule.state_dict(),
+                        "rng": rng_state(),
+                        "best_metric": best_metric,
+                        "best_epoch": best_epoch,
+                        "bad_epochs": bad_epochs,
+                        "stopped_early": stopped,
+                        "history": history,
+                        "fingerprint": fp,
+                        "recipe": describe,
+                        "config": cfg.to_dict(),
+                        "world_size": world,
+                    },
+                    last_path,
+                )
                 write_metrics_csv(run_dir / "metrics.csv", history)
-                # Plots cost ~1 s on a busy CPU: redraw at most every PLOT_EVERY_S seconds, and at the end.
+                # Plots cost ~1 s on a busy CPU: redraw at most every PLOT_EVERY_S seconds, and at
+                # the end.
                 if time.perf_counter() - last_plot >= PLOT_EVERY_S:
                     plot_history(history, run_dir, recipe.main_metric)
                     last_plot = time.perf_counter()
@@ -262,9 +314,16 @@ class Trainer:
         best_row = next(r for r in history if r["epoch"] == best_epoch)
         final = {k[4:]: v for k, v in best_row.items() if k.startswith("val_")}
         result = FitResult(
-            run_dir=run_dir, main_metric=recipe.main_metric, best_metric=float(best_metric),
-            best_epoch=best_epoch, final=final, history=history, epochs_run=len(history),
-            stopped_early=stopped, export_path=Path(export_path) if export_path else None, extra=extra,
+            run_dir=run_dir,
+            main_metric=recipe.main_metric,
+            best_metric=float(best_metric),
+            best_epoch=best_epoch,
+            final=final,
+            history=history,
+            epochs_run=len(history),
+            stopped_early=stopped,
+            export_path=Path(export_path) if export_path else None,
+            extra=extra,
         )
         if rank == 0:
             summary = result.to_dict()
@@ -277,8 +336,14 @@ class Trainer:
         return result
 
     def _train_epoch(
-        self, model: torch.nn.Module, loader: Any, optimizer: torch.optim.Optimizer, schedule: Schedule,
-        device: torch.device, epoch: int, rank: int,
+        self,
+        model: torch.nn.Module,
+        loader: Any,
+        optimizer: torch.optim.Optimizer,
+        schedule: Schedule,
+        device: torch.device,
+        epoch: int,
+        rank: int,
     ) -> tuple[dict[str, float], int]:
         from tqdm import tqdm
 
@@ -287,8 +352,16 @@ class Trainer:
         params = [p for g in optimizer.param_groups for p in g["params"]]
         sums: dict[str, float] = {}
         seen = 0
-        bar = tqdm(total=len(loader), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", file=sys.stderr,
-                   disable=not (cfg.progress and rank == 0), leave=False, dynamic_ncols=True, mininterval=0.5)
+        bar = tqdm(
+            total=len(loader),
+            desc=f"epoch {epoch + 1}/{cfg.epochs}",
+            unit="batch",
+            file=sys.stderr,
+            disable=not (cfg.progress and rank == 0),
+            leave=False,
+            dynamic_ncols=True,
+            mininterval=0.5,
+        )
         for step, batch in enumerate(loader):
             batch = move_to(batch, device)
             with amp:
@@ -300,7 +373,8 @@ class Trainer:
             if not math.isfinite(lossf):
                 bar.close()
                 raise FovealError(
-                    f"the loss became {lossf} at epoch {epoch + 1}, step {step + 1}; lower the learning rate "
+                    f"the loss became {lossf} at epoch {epoch + 1}, step {step + 1}; lower the "
+                    "learning rate "
                     f"(now {schedule.last_lr():.3g}) or set grad_clip (--grad-clip 1.0)"
                 )
             if cfg.grad_clip:
@@ -316,7 +390,9 @@ class Trainer:
                 sums[k] = sums.get(k, 0.0) + float(v) * n
             bar.update(1)
             if step % 10 == 0 or step == len(loader) - 1:
-                bar.set_postfix(loss=f"{sums['loss'] / seen:.4f}", lr=f"{schedule.last_lr():.2e}", refresh=False)
+                bar.set_postfix(
+                    loss=f"{sums['loss'] / seen:.4f}", lr=f"{schedule.last_lr():.2e}", refresh=False
+                )
         bar.close()
         return {k: v / max(seen, 1) for k, v in sums.items()}, seen
 
@@ -328,7 +404,8 @@ class Trainer:
                 val = {k: float(v) for k, v in self.recipe.evaluate(model, loader).items()}
             if self.recipe.main_metric not in val:
                 raise ConfigError(
-                    f"{type(self.recipe).__name__}.evaluate returned {sorted(val)}, without the main metric "
+                    f"{type(self.recipe).__name__}.evaluate returned {sorted(val)}, without the "
+                    "main metric "
                     f"{self.recipe.main_metric!r}"
                 )
         return distributed.broadcast(val)

@@ -24,8 +24,11 @@ def new_file_mode() -> int:
 
 
 @contextmanager
-def atomic_path(target: str | os.PathLike, *, suffix: str = ".part", fsync: bool = False) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; when the block succeeds it is renamed over ``target``.
+def atomic_path(
+    target: str | os.PathLike, *, suffix: str = ".part", fsync: bool = False
+) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; when the block succeeds it is renamed over
+    ``target``.
 
     >>> with atomic_path("model.onnx") as tmp:                 # doctest: +SKIP
     ...     tmp.write_bytes(data)

@@ -11,28 +11,53 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = group(sub, "bench", "benchmarks")
     p = actions.add_parser(
         "promise",
-        help="deep vs classical: classification, face detection, OCR, face recognition (table + chart)",
+        help="deep vs classical: classification, face detection, OCR, face recognition (table + "
+        "chart)",
         description=(
             "Run learned and hand-crafted methods on the same data and splits with a fixed seed: "
-            "linear classifiers on HOG / SIFT-BoVW / LBP / Gabor vs CNN embeddings vs a fine-tuned CNN "
-            "(Fashion-MNIST, digits); Haar / dlib HOG vs CNN face detectors; Tesseract vs deep OCR; "
-            "LBPH / Eigenfaces vs face embeddings. Missing optional methods are skipped with a note."
+            "linear classifiers on HOG / SIFT-BoVW / LBP / Gabor vs CNN embeddings vs a "
+            "fine-tuned CNN "
+            "(Fashion-MNIST, digits); Haar / dlib HOG vs CNN face detectors; Tesseract vs deep "
+            "OCR; "
+            "LBPH / Eigenfaces vs face embeddings. Missing optional methods are skipped with a "
+            "note."
         ),
         epilog="example: foveal bench promise --out promise/",
     )
-    p.add_argument("--out", default="promise", help="folder for promise.png and promise.json (default ./promise)")
+    p.add_argument(
+        "--out",
+        default="promise",
+        help="folder for promise.png and promise.json (default ./promise)",
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--tasks", default=",".join(_tasks()), help=f"comma-separated subset of {','.join(_tasks())}")
-    p.add_argument("--fashion-train", type=int, default=2000, help="Fashion-MNIST training images (default 2000)")
-    p.add_argument("--fashion-test", type=int, default=1000, help="Fashion-MNIST test images (default 1000)")
-    p.add_argument("--cnn-input", type=int, default=64, help="CNN input side for 28x28 images (default 64)")
+    p.add_argument(
+        "--tasks",
+        default=",".join(_tasks()),
+        help=f"comma-separated subset of {','.join(_tasks())}",
+    )
+    p.add_argument(
+        "--fashion-train",
+        type=int,
+        default=2000,
+        help="Fashion-MNIST training images (default 2000)",
+    )
+    p.add_argument(
+        "--fashion-test", type=int, default=1000, help="Fashion-MNIST test images (default 1000)"
+    )
+    p.add_argument(
+        "--cnn-input", type=int, default=64, help="CNN input side for 28x28 images (default 64)"
+    )
     p.add_argument("--finetune-epochs", type=int, default=3, help="fine-tuning epochs (default 3)")
-    p.add_argument("--shared", default=None, help="the shared data folder (default ../shared or FOVEAL_SHARED)")
+    p.add_argument(
+        "--shared", default=None, help="the shared data folder (default ../shared or FOVEAL_SHARED)"
+    )
     p.set_defaults(func=run)
 
 
 def _tasks() -> tuple[str, ...]:
-    return ("classification", "face_detection", "ocr", "face_recognition")
+    from foveal.bench.promise.core import TASKS
+
+    return TASKS
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
     if args.fashion_train < 10 or args.fashion_test < 10:
-        raise ConfigError("--fashion-train and --fashion-test need at least 10 images (one per class)")
+        raise ConfigError(
+            "--fashion-train and --fashion-test need at least 10 images (one per class)"
+        )
     shared = Path(args.shared or os.environ.get("FOVEAL_SHARED") or "../shared")
     if any(t != "classification" for t in tasks) and not (shared / "data").is_dir():
         raise ConfigError(f"the shared data folder {shared} has no data/; pass --shared PATH")
@@ -71,6 +98,9 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t
     print(format_table(rows))
     png, js = save(rows, cfg, args.out, elapsed)
-    print(f"\n{len([r for r in rows if not r.skipped])} rows ran, {len([r for r in rows if r.skipped])} skipped; "
-          f"total {elapsed / 60:.1f} min; chart {png}, numbers {js}")
+    skipped = sum(r.skipped for r in rows)
+    print(
+        f"\n{len(rows) - skipped} rows ran, {skipped} skipped; "
+        f"total {elapsed / 60:.1f} min; chart {png}, numbers {js}"
+    )
     return 0

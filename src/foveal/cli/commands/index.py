@@ -1,4 +1,5 @@
-"""foveal index build|search|dupes|info — image search and near-duplicates over a folder of images."""
+"""foveal index build|search|dupes|info — image search and near-duplicates over a folder of
+images."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ DEFAULT_INDEX = "foveal-index"
 def register(sub: argparse._SubParsersAction) -> None:
     from foveal.cli.groups import group
 
-    actions = group(sub, "index", "image search: build an embedding index, search it, find near-duplicates")
+    actions = group(
+        sub, "index", "image search: build an embedding index, search it, find near-duplicates"
+    )
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -19,18 +22,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument(
             "--extractor",
             default=None,
-            help="feature extractor (default: the index's own; mobilenet_v2.imagenet for a new index)",
+            help="feature extractor (default: the index's own; mobilenet_v2.imagenet for a new "
+            "index)",
         )
 
     b = actions.add_parser(
         "build",
-        help="index images (incremental: adds new files, re-embeds changed ones, drops removed ones)",
+        help="index images (incremental: adds new files, re-embeds changed ones, drops removed "
+        "ones)",
         epilog="example: foveal index build photos/ --index photos.index",
     )
     b.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
     common(b)
     b.add_argument("--batch-size", type=int, default=16)
-    b.add_argument("--no-prune", action="store_true", help="keep entries of files no longer in the folders")
+    b.add_argument(
+        "--no-prune", action="store_true", help="keep entries of files no longer in the folders"
+    )
     b.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     b.set_defaults(func=run_build)
 
@@ -58,7 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--threshold",
         type=float,
         default=None,
-        help="cosine similarity from which two images are duplicates (default 0.80, calibrated for CNN features)",
+        help="cosine similarity from which two images are duplicates (default 0.80, calibrated "
+        "for CNN features)",
     )
     d.add_argument("--json", action="store_true", help="one JSON object per group")
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -91,7 +99,12 @@ def _update(index, inputs, args) -> int:
     def bar(stream, total):
         return progress(stream, total=total, desc="index", enabled=not args.no_progress)
 
-    stats = index.update(inputs, batch_size=getattr(args, "batch_size", 16), prune=not getattr(args, "no_prune", False), progress=bar)
+    stats = index.update(
+        inputs,
+        batch_size=getattr(args, "batch_size", 16),
+        prune=not getattr(args, "no_prune", False),
+        progress=bar,
+    )
     report_bad(stats.report, as_json=False)
     print(f"{index.root}: {stats.summary()}; {len(index)} image(s) indexed", file=sys.stderr)
     return 1 if stats.report.bad else 0

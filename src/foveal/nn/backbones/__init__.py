@@ -31,6 +31,8 @@ def create_backbone(name: str, **kwargs: Any) -> Any:
     if name in _EXTRA:
         return _EXTRA[name](**kwargs)
     if name not in _BUILDERS:
-        raise UnknownModelError(f"no backbone named {name!r}; available: {', '.join(list_backbones())}")
+        raise UnknownModelError(
+            f"no backbone named {name!r}; available: {', '.join(list_backbones())}"
+        )
     module, _, attr = _BUILDERS[name].partition(":")
     return getattr(importlib.import_module(module), attr)(**kwargs)

@@ -1,4 +1,5 @@
-"""CSPDarknet (the YOLOX backbone, Ge et al. 2021, "YOLOX: Exceeding YOLO Series in 2021"), and its blocks.
+"""CSPDarknet (the YOLOX backbone, Ge et al. 2021, "YOLOX: Exceeding YOLO Series in 2021"), and its
+blocks.
 
 Conv blocks are ``Conv2d(bias=False) -> BatchNorm2d -> SiLU``. ``depth``/``width`` multipliers give
 the YOLOX sizes (nano: 0.33 / 0.25 with depthwise-separable convolutions; tiny: 0.33 / 0.375; s:
@@ -25,9 +26,19 @@ BN_MOMENTUM = 0.03
 class ConvBNAct(nn.Module):
     """``Conv2d`` (no bias, "same" padding) -> ``BatchNorm2d`` -> ``SiLU``."""
 
-    def __init__(self, cin: int, cout: int, kernel: int = 1, stride: int = 1, groups: int = 1, act: bool = True) -> None:
+    def __init__(
+        self,
+        cin: int,
+        cout: int,
+        kernel: int = 1,
+        stride: int = 1,
+        groups: int = 1,
+        act: bool = True,
+    ) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(cin, cout, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False)
+        self.conv = nn.Conv2d(
+            cin, cout, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False
+        )
         self.bn = nn.BatchNorm2d(cout, eps=BN_EPS, momentum=BN_MOMENTUM)
         self.act = nn.SiLU(inplace=True) if act else nn.Identity()
 
@@ -36,7 +47,8 @@ class ConvBNAct(nn.Module):
 
 
 class DWConv(nn.Module):
-    """Depthwise-separable convolution: a ``k x k`` depthwise ConvBNAct then a 1x1 pointwise ConvBNAct."""
+    """Depthwise-separable convolution: a ``k x k`` depthwise ConvBNAct then a 1x1 pointwise
+    ConvBNAct."""
 
     def __init__(self, cin: int, cout: int, kernel: int = 3, stride: int = 1) -> None:
         super().__init__()
@@ -47,7 +59,9 @@ class DWConv(nn.Module):
         return self.pconv(self.dconv(x))
 
 
-def conv(cin: int, cout: int, kernel: int, stride: int = 1, *, depthwise: bool = False) -> nn.Module:
+def conv(
+    cin: int, cout: int, kernel: int, stride: int = 1, *, depthwise: bool = False
+) -> nn.Module:
     """A ``kernel x kernel`` conv block, depthwise-separable when ``depthwise``."""
     return DWConv(cin, cout, kernel, stride) if depthwise else ConvBNAct(cin, cout, kernel, stride)
 
@@ -55,7 +69,15 @@ def conv(cin: int, cout: int, kernel: int, stride: int = 1, *, depthwise: bool =
 class Bottleneck(nn.Module):
     """1x1 conv -> 3x3 conv, with a residual connection when ``shortcut`` and shapes allow."""
 
-    def __init__(self, cin: int, cout: int, *, shortcut: bool = True, expansion: float = 0.5, depthwise: bool = False) -> None:
+    def __init__(
+        self,
+        cin: int,
+        cout: int,
+        *,
+        shortcut: bool = True,
+        expansion: float = 0.5,
+        depthwise: bool = False,
+    ) -> None:
         super().__init__()
         hidden = int(cout * expansion)
         self.conv1 = ConvBNAct(cin, hidden, 1)
@@ -68,16 +90,29 @@ class Bottleneck(nn.Module):
 
 
 class CSPLayer(nn.Module):
-    """Cross Stage Partial block: two 1x1 branches, ``n`` bottlenecks on one, concatenated, fused by a 1x1."""
+    """Cross Stage Partial block: two 1x1 branches, ``n`` bottlenecks on one, concatenated, fused by
+    a 1x1."""
 
-    def __init__(self, cin: int, cout: int, n: int = 1, *, shortcut: bool = True, expansion: float = 0.5, depthwise: bool = False) -> None:
+    def __init__(
+        self,
+        cin: int,
+        cout: int,
+        n: int = 1,
+        *,
+        shortcut: bool = True,
+        expansion: float = 0.5,
+        depthwise: bool = False,
+    ) -> None:
         super().__init__()
         hidden = int(cout * expansion)
         self.conv1 = ConvBNAct(cin, hidden, 1)
         self.conv2 = ConvBNAct(cin, hidden, 1)
         self.conv3 = ConvBNAct(2 * hidden, cout, 1)
         self.m = nn.Sequential(
-            *(Bottleneck(hidden, hidden, shortcut=shortcut, expansion=1.0, depthwise=depthwise) for _ in range(n))
+            *(
+                Bottleneck(hidden, hidden, shortcut=shortcut, expansion=1.0, depthwise=depthwise)
+                for _ in range(n)
+            )
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -87,7 +122,8 @@ class CSPLayer(nn.Module):
 
 
 class Focus(nn.Module):
-    """Space-to-depth (each 2x2 patch to 4 channels: top-left, bottom-left, top-right, bottom-right), then a conv."""
+    """Space-to-depth (each 2x2 patch to 4 channels: top-left, bottom-left, top-right,
+    bottom-right), then a conv."""
 
     def __init__(self, cin: int, cout: int, kernel: int = 3) -> None:
         super().__init__()
@@ -102,7 +138,8 @@ class Focus(nn.Module):
 
 
 class SPPBottleneck(nn.Module):
-    """Spatial pyramid pooling: 1x1 conv, max-pools of several sizes (stride 1) concatenated, 1x1 conv."""
+    """Spatial pyramid pooling: 1x1 conv, max-pools of several sizes (stride 1) concatenated, 1x1
+    conv."""
 
     def __init__(self, cin: int, cout: int, kernels: Sequence[int] = (5, 9, 13)) -> None:
         super().__init__()
@@ -119,8 +156,8 @@ class SPPBottleneck(nn.Module):
 class CSPDarknet(Backbone):
     """CSPDarknet with Focus stem and SPP, scaled by ``depth`` and ``width`` (YOLOX's backbone).
 
-    Defaults to ``features_only=True`` with ``out_indices=(2, 3, 4)`` (strides 8, 16, 32), which is what
-    a detection neck consumes. There is no classifier head.
+    Defaults to ``features_only=True`` with ``out_indices=(2, 3, 4)`` (strides 8, 16, 32), which is
+    what a detection neck consumes. There is no classifier head.
     """
 
     def __init__(
@@ -139,9 +176,18 @@ class CSPDarknet(Backbone):
         n = max(round(depth * 3), 1)
         self.stages = nn.Sequential(
             Focus(3, base, 3),
-            nn.Sequential(conv(base, base * 2, 3, 2, depthwise=depthwise), CSPLayer(base * 2, base * 2, n, depthwise=depthwise)),
-            nn.Sequential(conv(base * 2, base * 4, 3, 2, depthwise=depthwise), CSPLayer(base * 4, base * 4, n * 3, depthwise=depthwise)),
-            nn.Sequential(conv(base * 4, base * 8, 3, 2, depthwise=depthwise), CSPLayer(base * 8, base * 8, n * 3, depthwise=depthwise)),
+            nn.Sequential(
+                conv(base, base * 2, 3, 2, depthwise=depthwise),
+                CSPLayer(base * 2, base * 2, n, depthwise=depthwise),
+            ),
+            nn.Sequential(
+                conv(base * 2, base * 4, 3, 2, depthwise=depthwise),
+                CSPLayer(base * 4, base * 4, n * 3, depthwise=depthwise),
+            ),
+            nn.Sequential(
+                conv(base * 4, base * 8, 3, 2, depthwise=depthwise),
+                CSPLayer(base * 8, base * 8, n * 3, depthwise=depthwise),
+            ),
             nn.Sequential(
                 conv(base * 8, base * 16, 3, 2, depthwise=depthwise),
                 SPPBottleneck(base * 16, base * 16),

@@ -1,6 +1,8 @@
-"""EfficientNet-Lite0 (Tan & Le, 2019; the "Lite" variant: no squeeze-excite, ReLU6, fixed stem/head).
+"""EfficientNet-Lite0 (Tan & Le, 2019; the "Lite" variant: no squeeze-excite, ReLU6, fixed
+stem/head).
 
-Parameter names follow the ``efficientnet_pytorch`` layout (``_conv_stem``, ``_blocks.N._expand_conv``,
+Parameter names follow the ``efficientnet_pytorch`` layout (``_conv_stem``,
+``_blocks.N._expand_conv``,
 ``_fc`` ...) so the published Lite0 state dict loads strictly. Convolutions use TensorFlow "SAME"
 padding, computed from the input size, as the weights were trained with it.
 """
@@ -163,5 +165,8 @@ def efficientnet_lite0(
 ) -> EfficientNetLite:
     """Build EfficientNet-Lite0 (no weights)."""
     return EfficientNetLite(
-        num_classes=num_classes, dropout=dropout, features_only=features_only, out_indices=out_indices
+        num_classes=num_classes,
+        dropout=dropout,
+        features_only=features_only,
+        out_indices=out_indices,
     )

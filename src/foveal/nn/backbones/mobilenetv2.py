@@ -1,4 +1,5 @@
-"""MobileNetV2 (Sandler et al., 2018), laid out so torchvision's official state dict loads strictly."""
+"""MobileNetV2 (Sandler et al., 2018), laid out so torchvision's official state dict loads
+strictly."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ def _make_divisible(v: float, divisor: int = 8) -> int:
 
 
 class ConvBNAct(nn.Sequential):
-    """Conv2d -> BatchNorm2d -> ReLU6 (keys ``0``, ``1`` like torchvision's Conv2dNormActivation)."""
+    """Conv2d -> BatchNorm2d -> ReLU6 (keys ``0``, ``1`` like torchvision's
+    Conv2dNormActivation)."""
 
-    def __init__(self, cin: int, cout: int, kernel: int = 3, stride: int = 1, groups: int = 1) -> None:
+    def __init__(
+        self, cin: int, cout: int, kernel: int = 3, stride: int = 1, groups: int = 1
+    ) -> None:
         super().__init__(
             nn.Conv2d(cin, cout, kernel, stride, (kernel - 1) // 2, groups=groups, bias=False),
             nn.BatchNorm2d(cout),
@@ -46,7 +50,15 @@ class InvertedResidual(nn.Module):
 
 
 # t (expansion), c (channels), n (repeats), s (first stride)
-_SETTINGS = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+_SETTINGS = [
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+]
 # features[i] index ending each stage, and that stage's stride
 _STAGE_ENDS = (1, 3, 6, 13, 18)
 
@@ -83,23 +95,32 @@ class MobileNetV2(Backbone):
         self.features = nn.Sequential(*feats)
         chans = [self._out_channels(i) for i in _STAGE_ENDS[:-1]] + [last]
         self._all_info = [
-            FeatureInfo(ch, 2 ** (k + 1), f"features.{end}") for k, (ch, end) in enumerate(zip(chans, _STAGE_ENDS, strict=True))
+            FeatureInfo(ch, 2 ** (k + 1), f"features.{end}")
+            for k, (ch, end) in enumerate(zip(chans, _STAGE_ENDS, strict=True))
         ]
         bounds = (0, *(e + 1 for e in _STAGE_ENDS))
         # Stage views share modules with self.features; registered outside the module tree.
         object.__setattr__(
-            self, "stages", [_StageView(*feats[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+            self,
+            "stages",
+            [_StageView(*feats[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
         )
         self._setup_features(features_only, out_indices)
         self.num_classes = 0 if features_only else num_classes
         self.classifier = (
-            None if features_only else nn.Sequential(nn.Dropout(p=dropout), nn.Linear(last, num_classes))
+            None
+            if features_only
+            else nn.Sequential(nn.Dropout(p=dropout), nn.Linear(last, num_classes))
         )
         self._init_weights()
 
     def _out_channels(self, idx: int) -> int:
         block = self.features[idx]
-        return block.conv[-1].num_features if isinstance(block, InvertedResidual) else block[1].num_features
+        return (
+            block.conv[-1].num_features
+            if isinstance(block, InvertedResidual)
+            else block[1].num_features
+        )
 
     def _init_weights(self) -> None:
         for m in self.modules():
@@ -124,7 +145,9 @@ class MobileNetV2(Backbone):
     def reset_classifier(self, num_classes: int, dropout: float = 0.2) -> None:
         """Replace the classifier with a fresh one for ``num_classes`` (transfer learning)."""
         self.num_classes = num_classes
-        self.classifier = nn.Sequential(nn.Dropout(p=dropout), nn.Linear(self.num_features, num_classes))
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=dropout), nn.Linear(self.num_features, num_classes)
+        )
 
 
 def mobilenet_v2(

@@ -1,13 +1,16 @@
-"""Shared fixtures: real data from ../shared and scikit-image, an isolated foveal cache."""
+"""Shared fixtures for the tests and the docstring examples of ``src/foveal``: real data from
+../shared and scikit-image, an isolated foveal cache, ``np`` and ``foveal`` in every doctest."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("FOVEAL_SHARED", ROOT.parent / "shared")).resolve()
 
 # Tests run offline, find download-only weights in ../shared/weights, and never touch ~/.cache.
@@ -34,3 +37,11 @@ def photos() -> dict[str, Path]:
     from foveal.samples import sample_photos
 
     return sample_photos()
+
+
+@pytest.fixture(autouse=True)
+def _doctest_names(doctest_namespace: dict[str, Any]) -> None:
+    import foveal
+
+    doctest_namespace["np"] = np
+    doctest_namespace["foveal"] = foveal

@@ -7,7 +7,7 @@ bottom-right. Pascal VOC coordinates are read as they are written (no 1-based sh
 so conversions round-trip exactly.
 
 >>> from foveal.data.detection import load_detection, save_detection
->>> ds = load_detection("BCCD")     # format sniffed: voc   # doctest: +SKIP
+>>> ds = load_detection("BCCD")  # the format is sniffed  # doctest: +SKIP
 >>> ds.summary()                                       # doctest: +SKIP
 'voc: 364 images, 4888 boxes, 3 classes (Platelets, RBC, WBC); splits test=72, train=205, val=87'
 >>> save_detection(ds, "bccd_yolo", "yolo")            # doctest: +SKIP

@@ -135,6 +135,13 @@ ALIASES = {"faces": "/v1/faces/detect", "identify": "/v1/faces/identify"}
 """Older paths of some tasks, served too."""
 
 
+def http_options(spec: TaskSpec) -> dict[str, Any]:
+    """The options a request may set: the call options and ``model``. Constructor options that
+    name server-side files or engines (``gallery``, ``detector``, ``backend`` ...) stay the
+    server's."""
+    return {k: v for k, v in spec.options().items() if k == "model" or k not in spec.init_options}
+
+
 def task_info(spec: TaskSpec) -> dict[str, Any]:
     """One entry of ``/v1/models``: the task, whether its code imports, its options."""
     info: dict[str, Any] = {
@@ -146,7 +153,7 @@ def task_info(spec: TaskSpec) -> dict[str, Any]:
         "loaded": spec.is_loaded(),
     }
     try:
-        info["options"] = spec.options()
+        info["options"] = http_options(spec)
         info["available"] = True
     except (ImportError, FovealError) as exc:
         info.update(options={}, available=False, error=f"{type(exc).__name__}: {exc}")
@@ -159,7 +166,7 @@ def task_endpoint(spec: TaskSpec, handle: Any, upload: Any) -> Any:
     from foveal.analyze.tasks import coerce_options
 
     try:
-        names = list(spec.options())
+        names = list(http_options(spec))
     except ImportError:
         names = []  # its code does not import here: every request gets the 501 that says why
 

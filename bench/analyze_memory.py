@@ -59,10 +59,24 @@ def vm_hwm_mb(pid: int) -> float:
     return float("nan")
 
 
-def run_analyze(inputs: list[str], out: Path, extra: list[str], marks: tuple[int, ...] = ()) -> tuple[float, dict[int, float]]:
+def run_analyze(
+    inputs: list[str], out: Path, extra: list[str], marks: tuple[int, ...] = ()
+) -> tuple[float, dict[int, float]]:
     """Run the CLI; returns (images/s as the CLI measured it, {record count: peak RSS MB})."""
-    cmd = [sys.executable, "-m", "foveal", "analyze", *inputs, "--tasks", "classify", "--out", str(out),
-           "--no-progress", "--overwrite", *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "foveal",
+        "analyze",
+        *inputs,
+        "--tasks",
+        "classify",
+        "--out",
+        str(out),
+        "--no-progress",
+        "--overwrite",
+        *extra,
+    ]
     proc = subprocess.Popen(cmd, env=env(), stderr=subprocess.PIPE, text=True)
     jsonl = out / "records.jsonl"
     peaks: dict[int, float] = {}
@@ -71,7 +85,9 @@ def run_analyze(inputs: list[str], out: Path, extra: list[str], marks: tuple[int
         if todo and jsonl.exists():
             with open(jsonl, "rb") as fh:
                 count = sum(1 for _ in fh)
-            hwm = vm_hwm_mb(proc.pid)  # read right after counting: the peak up to (at least) `count`
+            hwm = vm_hwm_mb(
+                proc.pid
+            )  # read right after counting: the peak up to (at least) `count`
             while todo and count >= todo[0]:
                 peaks[todo.pop(0)] = hwm
         time.sleep(0.05)
@@ -93,13 +109,20 @@ def loop_classify(paths: list[Path]) -> float:
         "for p in paths: foveal.classify(p)\n"
         "print(len(paths) / (time.perf_counter() - t0))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, *map(str, paths)], env=env(), check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *map(str, paths)],
+        env=env(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--images", type=int, default=2000)
     ap.add_argument("--subset", type=int, default=400, help="images for the one-at-a-time runs")
     args = ap.parse_args()
@@ -113,19 +136,27 @@ def main() -> int:
         rate_batched, peaks = run_analyze([str(folder)], Path(tmp) / "out_batched", [], marks)
         sub = [str(p) for p in paths[: args.subset]]
         rate_sub_batched, _ = run_analyze(sub, Path(tmp) / "out_sub", [])
-        rate_single, _ = run_analyze(sub, Path(tmp) / "out_single", ["--batch-size", "1", "--workers", "1"])
+        rate_single, _ = run_analyze(
+            sub, Path(tmp) / "out_single", ["--batch-size", "1", "--workers", "1"]
+        )
         rate_loop = loop_classify(paths[: args.subset])
 
-    print(f"\npeak RSS of `foveal analyze` (classify, batch 8, decoding threads) by records written, {os.cpu_count()} CPUs")
+    print(
+        f"\npeak RSS of `foveal analyze` (classify, batch 8, decoding threads) by records written, {os.cpu_count()} CPUs"
+    )
     for k in marks:
         print(f"  at image {k:>5}: {peaks[k]:7.1f} MB")
     growth = peaks[marks[-1]] - peaks[100]
     verdict = "PASS" if growth <= 50 else "FAIL"
     print(f"  growth from image 100 to {marks[-1]}: {growth:+.1f} MB (limit 50 MB): {verdict}")
-    print(f"\nthroughput on {args.subset} images (model loading excluded){'':4}img/s   vs one-at-a-time loop")
-    rows = [("foveal analyze, batch 8 + thread pool", rate_sub_batched),
-            ("foveal analyze, batch 1, 1 worker", rate_single),
-            ("loop of foveal.classify(path)", rate_loop)]
+    print(
+        f"\nthroughput on {args.subset} images (model loading excluded){'':4}img/s   vs one-at-a-time loop"
+    )
+    rows = [
+        ("foveal analyze, batch 8 + thread pool", rate_sub_batched),
+        ("foveal analyze, batch 1, 1 worker", rate_single),
+        ("loop of foveal.classify(path)", rate_loop),
+    ]
     for name, r in rows:
         print(f"  {name:<52}{r:7.1f}   {r / rate_loop:5.2f}x")
     print(f"  (all {args.images} images, batch 8 + thread pool: {rate_batched:.1f} img/s)")

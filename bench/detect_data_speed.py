@@ -35,7 +35,10 @@ def bare_read(root: Path) -> int:
         r = ET.parse(f).getroot()
         for o in r.iter("object"):
             bb = o.find("bndbox")
-            _ = [float(bb.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax")], o.findtext("name")
+            _ = (
+                [float(bb.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax")],
+                o.findtext("name"),
+            )
             n += 1
     return n
 
@@ -53,7 +56,10 @@ def fake_predictions(ds, seed: int = 0):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared/data/detection/bccd/BCCD"))
+    ap.add_argument(
+        "--data",
+        default=str(Path(__file__).resolve().parents[2] / "shared/data/detection/bccd/BCCD"),
+    )
     root = Path(ap.parse_args().data)
     from foveal.data.detection import load_detection
     from foveal.data.detection_torch import Augment, TorchDetectionDataset
@@ -66,7 +72,9 @@ def main() -> None:
     t_ours, ds = best(lambda: load_detection(root))
     t_bare, n = best(lambda: bare_read(root))
     assert n == ds.num_boxes
-    print(f"{'read VOC annotations (364 xml, 4888 boxes)':<44} {t_ours * 1e3:>8.1f}ms {t_bare * 1e3:>8.1f}ms {t_ours / t_bare:>7.2f}")
+    print(
+        f"{'read VOC annotations (364 xml, 4888 boxes)':<44} {t_ours * 1e3:>8.1f}ms {t_bare * 1e3:>8.1f}ms {t_ours / t_bare:>7.2f}"
+    )
 
     test = ds.subset("test")
     preds = fake_predictions(test)
@@ -86,15 +94,37 @@ def main() -> None:
             images.append({"id": i})
             for box, k in zip(im.boxes, im.class_ids, strict=True):
                 w, h = float(box[2] - box[0]), float(box[3] - box[1])
-                anns.append({"id": len(anns) + 1, "image_id": i, "category_id": int(k) + 1,
-                             "bbox": [float(box[0]), float(box[1]), w, h], "area": w * h, "iscrowd": 0})
+                anns.append(
+                    {
+                        "id": len(anns) + 1,
+                        "image_id": i,
+                        "category_id": int(k) + 1,
+                        "bbox": [float(box[0]), float(box[1]), w, h],
+                        "area": w * h,
+                        "iscrowd": 0,
+                    }
+                )
             for box, sc, k in zip(b, s, c, strict=True):
-                dets.append({"image_id": i, "category_id": int(k) + 1, "score": float(sc),
-                             "bbox": [float(box[0]), float(box[1]), float(box[2] - box[0]), float(box[3] - box[1])]})
+                dets.append(
+                    {
+                        "image_id": i,
+                        "category_id": int(k) + 1,
+                        "score": float(sc),
+                        "bbox": [
+                            float(box[0]),
+                            float(box[1]),
+                            float(box[2] - box[0]),
+                            float(box[3] - box[1]),
+                        ],
+                    }
+                )
         with contextlib.redirect_stdout(io.StringIO()):
             gt = COCO()
-            gt.dataset = {"images": images, "annotations": anns,
-                          "categories": [{"id": k + 1, "name": n} for k, n in enumerate(test.classes)]}
+            gt.dataset = {
+                "images": images,
+                "annotations": anns,
+                "categories": [{"id": k + 1, "name": n} for k, n in enumerate(test.classes)],
+            }
             gt.createIndex()
             ev = COCOeval(gt, gt.loadRes(dets), "bbox")
             ev.evaluate()
@@ -104,8 +134,10 @@ def main() -> None:
 
     t_ours, m_ours = best(ours)
     t_bare, m_bare = best(bare)
-    print(f"{'COCO mAP, 72 images (mAP ' + f'{m_ours:.4f} vs {m_bare:.4f})':<44} {t_ours * 1e3:>8.1f}ms "
-          f"{t_bare * 1e3:>8.1f}ms {t_ours / t_bare:>7.2f}")
+    print(
+        f"{'COCO mAP, 72 images (mAP ' + f'{m_ours:.4f} vs {m_bare:.4f})':<44} {t_ours * 1e3:>8.1f}ms "
+        f"{t_bare * 1e3:>8.1f}ms {t_ours / t_bare:>7.2f}"
+    )
 
     val = ds.subset("val")
     plain = TorchDetectionDataset(val, size=416)
@@ -123,15 +155,18 @@ def main() -> None:
             h, w = img.shape[:2]
             r = 416 / max(h, w)
             canvas = np.full((416, 416, 3), 114, np.uint8)
-            canvas[: round(h * r), : round(w * r)] = cv2.resize(img, (round(w * r), round(h * r)),
-                                                                interpolation=cv2.INTER_AREA)
+            canvas[: round(h * r), : round(w * r)] = cv2.resize(
+                img, (round(w * r), round(h * r)), interpolation=cv2.INTER_AREA
+            )
             torch.from_numpy(canvas.transpose(2, 0, 1).copy()).float()
             torch.from_numpy(im.boxes * r)
 
     t_ours, _ = best(ours_load)
     t_bare, _ = best(bare_load)
-    print(f"{'letterboxed tensors, 87 images (img/s)':<44} {len(val) / t_ours:>10.1f} {len(val) / t_bare:>10.1f} "
-          f"{t_ours / t_bare:>7.2f}")
+    print(
+        f"{'letterboxed tensors, 87 images (img/s)':<44} {len(val) / t_ours:>10.1f} {len(val) / t_bare:>10.1f} "
+        f"{t_ours / t_bare:>7.2f}"
+    )
     aug = TorchDetectionDataset(val, size=416, augment=Augment(mosaic=0.5), seed=0)
     t_aug, _ = best(lambda: [aug[i] for i in range(len(aug))], repeat=1)
     print(f"{'augmented (mosaic 0.5, scale, flip, HSV) img/s':<44} {len(val) / t_aug:>10.1f}")

@@ -43,11 +43,25 @@ def main() -> int:
     ds = load_detection(SHARED / "data" / "detection" / "bccd" / "BCCD")
     train, val, test = ds.subset("train"), ds.subset("val"), ds.subset("test")
     print(f"# BCCD: {ds.summary()}")
-    recipe = DetectionRecipe(train.images, val.images, ds.classes, model="yolox_nano.coco",
-                             input_size=args.input_size, batch_size=args.batch_size)
+    recipe = DetectionRecipe(
+        train.images,
+        val.images,
+        ds.classes,
+        model="yolox_nano.coco",
+        input_size=args.input_size,
+        batch_size=args.batch_size,
+    )
     run_dir = args.run_dir or tempfile.mkdtemp(prefix="bccd-yolox-")
-    cfg = TrainConfig(epochs=args.epochs, lr=args.lr, weight_decay=5e-4, warmup_epochs=min(1.0, args.epochs),
-                      run_dir=run_dir, progress=False, threads=args.threads, seed=0)
+    cfg = TrainConfig(
+        epochs=args.epochs,
+        lr=args.lr,
+        weight_decay=5e-4,
+        warmup_epochs=min(1.0, args.epochs),
+        run_dir=run_dir,
+        progress=False,
+        threads=args.threads,
+        seed=0,
+    )
     result = train_detector(recipe, cfg)
     t_train = time.perf_counter() - t0
 
@@ -57,11 +71,17 @@ def main() -> int:
     scores = {"map50": ev.map50, "map50_95": ev.map}
     wall = time.perf_counter() - t0
     print(f"best epoch {result.best_epoch}/{result.epochs_run}, val: {result.final}")
-    print(f"test split ({len(test.images)} images): mAP@.5 = {scores['map50']:.3f} (target 0.85), "
-          f"mAP@[.5:.95] = {scores['map50_95']:.3f} (target 0.55)")
-    print(f"wall time: training {t_train / 60:.1f} min, total {wall / 60:.1f} min on {os.cpu_count()} CPUs, "
-          f"{args.threads} torch thread(s), {args.epochs} epochs at {args.input_size}px, batch {args.batch_size}")
-    print("verdict:", "MET" if scores["map50"] >= 0.85 and scores["map50_95"] >= 0.55 else "NOT MET")
+    print(
+        f"test split ({len(test.images)} images): mAP@.5 = {scores['map50']:.3f} (target 0.85), "
+        f"mAP@[.5:.95] = {scores['map50_95']:.3f} (target 0.55)"
+    )
+    print(
+        f"wall time: training {t_train / 60:.1f} min, total {wall / 60:.1f} min on {os.cpu_count()} CPUs, "
+        f"{args.threads} torch thread(s), {args.epochs} epochs at {args.input_size}px, batch {args.batch_size}"
+    )
+    print(
+        "verdict:", "MET" if scores["map50"] >= 0.85 and scores["map50_95"] >= 0.55 else "NOT MET"
+    )
     print(f"run folder: {run_dir}")
     return 0
 

@@ -51,7 +51,9 @@ def load_images() -> dict[str, np.ndarray]:
         if ok:
             images[f"vtest#{i * 300}"] = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
     cap.release()
-    bccd = sorted((SHARED / "data" / "detection" / "bccd" / "BCCD" / "JPEGImages").glob("*.jpg"))[:2]
+    bccd = sorted((SHARED / "data" / "detection" / "bccd" / "BCCD" / "JPEGImages").glob("*.jpg"))[
+        :2
+    ]
     for p in bccd:
         images[f"bccd/{p.name}"] = load_image(p)
     return images
@@ -66,7 +68,9 @@ def timed(fn, *args, **kwargs) -> float:  # noqa: ANN001
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
-    parser.add_argument("--threads", type=int, default=None, help="intra-op threads (default: all CPUs)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="intra-op threads (default: all CPUs)"
+    )
     parser.add_argument("--no-ultralytics", action="store_true")
     parser.add_argument("--no-torch", action="store_true")
     args = parser.parse_args()
@@ -79,9 +83,14 @@ def main() -> int:
 
     threads = args.threads or default_threads()
     images = load_images()
-    print(f"# detect speed — {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"{threads} threads, python {platform.python_version()}, onnxruntime {ort.__version__}")
-    print(f"# {len(images)} images: " + ", ".join(f"{k} {v.shape[1]}x{v.shape[0]}" for k, v in images.items()))
+    print(
+        f"# detect speed — {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{threads} threads, python {platform.python_version()}, onnxruntime {ort.__version__}"
+    )
+    print(
+        f"# {len(images)} images: "
+        + ", ".join(f"{k} {v.shape[1]}x{v.shape[0]}" for k, v in images.items())
+    )
     print(f"# {args.repeats} repeats after 2 warm-up passes; medians in milliseconds per image\n")
 
     det = Detector("yolox_nano.coco", threads=threads)
@@ -91,7 +100,9 @@ def main() -> int:
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    bare = ort.InferenceSession(str(model_path), sess_options=opts, providers=["CPUExecutionProvider"])
+    bare = ort.InferenceSession(
+        str(model_path), sess_options=opts, providers=["CPUExecutionProvider"]
+    )
     tensors = {k: det.preprocess(v)[0][None] for k, v in images.items()}
 
     contenders: dict[str, object] = {
@@ -121,13 +132,19 @@ def main() -> int:
             LOGGER.setLevel(logging.ERROR)
             bgr = {k: np.ascontiguousarray(v[..., ::-1]) for k, v in images.items()}
             for name in ("yolov8n", "yolo11n"):
-                model = YOLO(f"{name}.yaml")  # built from the architecture file: random weights, no download
+                model = YOLO(
+                    f"{name}.yaml"
+                )  # built from the architecture file: random weights, no download
                 for size in (416, 640):
                     contenders[f"ultralytics {name} predict, random weights, imgsz={size}"] = (
-                        lambda k, m=model, s=size: m.predict(bgr[k], imgsz=s, verbose=False, device="cpu")
+                        lambda k, m=model, s=size: m.predict(
+                            bgr[k], imgsz=s, verbose=False, device="cpu"
+                        )
                     )
         except Exception as exc:  # noqa: BLE001 - report, never fail the benchmark for the context peer
-            notes.append(f"ultralytics could not run offline here ({type(exc).__name__}: {exc}); peer rows omitted")
+            notes.append(
+                f"ultralytics could not run offline here ({type(exc).__name__}: {exc}); peer rows omitted"
+            )
 
     everything = {**contenders, **{k: v for k, v in parts.items()}}
     times: dict[str, list[float]] = {name: [] for name in everything}
@@ -145,10 +162,14 @@ def main() -> int:
     best = {name: min(v) for name, v in times.items()}
     base = med["bare onnxruntime session.run"]
     width = max(len(n) for n in med)
-    print(f"{'contender':<{width}}  {'median ms':>9}  {'min ms':>7}  {'p90 ms':>7}  {'median vs bare ORT':>18}")
+    print(
+        f"{'contender':<{width}}  {'median ms':>9}  {'min ms':>7}  {'p90 ms':>7}  {'median vs bare ORT':>18}"
+    )
     for name in everything:
         p90 = float(np.percentile(times[name], 90))
-        print(f"{name:<{width}}  {med[name]:9.2f}  {best[name]:7.2f}  {p90:7.2f}  {med[name] / base:17.2f}x")
+        print(
+            f"{name:<{width}}  {med[name]:9.2f}  {best[name]:7.2f}  {p90:7.2f}  {med[name] / base:17.2f}x"
+        )
     overhead = (med["foveal detect (onnx, end to end)"] / base - 1.0) * 100.0
     # best-of-repeats per image, summed over images (timeit-style: the least disturbed run of each image)
     reps = args.repeats
@@ -157,18 +178,29 @@ def main() -> int:
         runs = np.asarray(times[name]).reshape(reps, len(images))
         return float(runs.min(axis=0).sum())
 
-    overhead_min = (per_image_best("foveal detect (onnx, end to end)") / per_image_best("bare onnxruntime session.run") - 1.0) * 100.0
+    overhead_min = (
+        per_image_best("foveal detect (onnx, end to end)")
+        / per_image_best("bare onnxruntime session.run")
+        - 1.0
+    ) * 100.0
     # per-image paired overhead: robust to images of different sizes
     paired = []
     n = len(images)
     for i in range(len(times["bare onnxruntime session.run"])):
-        paired.append(times["foveal detect (onnx, end to end)"][i] / times["bare onnxruntime session.run"][i] - 1.0)
+        paired.append(
+            times["foveal detect (onnx, end to end)"][i] / times["bare onnxruntime session.run"][i]
+            - 1.0
+        )
     print()
-    print(f"foveal pipeline overhead vs bare ONNX Runtime: {overhead:+.1f}% (median of medians), "
-          f"{statistics.median(paired) * 100:+.1f}% (median of {len(paired)} paired runs over {n} images), "
-          f"{overhead_min:+.1f}% (best run per image, summed); target <= 15%")
+    print(
+        f"foveal pipeline overhead vs bare ONNX Runtime: {overhead:+.1f}% (median of medians), "
+        f"{statistics.median(paired) * 100:+.1f}% (median of {len(paired)} paired runs over {n} images), "
+        f"{overhead_min:+.1f}% (best run per image, summed); target <= 15%"
+    )
     comp = (med["  foveal letterbox only"] + med["  foveal decode + NMS only"]) / base * 100.0
-    print(f"foveal's own steps (letterbox + decode/NMS medians) are {comp:.1f}% of bare ONNX Runtime inference")
+    print(
+        f"foveal's own steps (letterbox + decode/NMS medians) are {comp:.1f}% of bare ONNX Runtime inference"
+    )
     # Verdict on the paired estimator: each foveal run is compared with the bare run made right next to
     # it on the same image (alternating which goes first), so load from other processes cancels best.
     paired_pct = statistics.median(paired) * 100

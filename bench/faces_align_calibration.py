@@ -23,9 +23,13 @@ sys.path.insert(0, str(ROOT / "src"))
 
 # dlib's own 5-point chip template (dlib/image_transforms/interpolation.h, get_face_chip_details)
 DLIB_5PT = np.array(
-    [[0.8595674595992, 0.2134981538014], [0.6460604764104, 0.2289674387677],
-     [0.1205750620789, 0.2137274526848], [0.3340850613712, 0.2290642403242],
-     [0.4901123135679, 0.6277975316475]]
+    [
+        [0.8595674595992, 0.2134981538014],
+        [0.6460604764104, 0.2289674387677],
+        [0.1205750620789, 0.2137274526848],
+        [0.3340850613712, 0.2290642403242],
+        [0.4901123135679, 0.6277975316475],
+    ]
 )
 
 
@@ -37,7 +41,9 @@ def main() -> None:
     from foveal.tasks.faces.align import align_face, similarity_transform
     from foveal.tasks.faces.embed import packaged_path
 
-    sp = dlib.shape_predictor(str(packaged_path("face-recognition-models", "shape_predictor_5_face_landmarks.dat")))
+    sp = dlib.shape_predictor(
+        str(packaged_path("face-recognition-models", "shape_predictor_5_face_landmarks.dat"))
+    )
     fr = dlib.face_recognition_model_v1(
         str(packaged_path("face-recognition-models", "dlib_face_recognition_resnet_model_v1.dat"))
     )
@@ -54,7 +60,12 @@ def main() -> None:
             rects = hog(img, 1)
             for i in range(len(faces)):
                 x1, y1, x2, y2 = faces.xyxy[i]
-                hits = [r for r in rects if min(x2, r.right()) > max(x1, r.left()) and min(y2, r.bottom()) > max(y1, r.top())]
+                hits = [
+                    r
+                    for r in rects
+                    if min(x2, r.right()) > max(x1, r.left())
+                    and min(y2, r.bottom()) > max(y1, r.top())
+                ]
                 if not hits:
                     continue
                 shape = sp(img, hits[0])
@@ -65,8 +76,10 @@ def main() -> None:
                 m = similarity_transform(pts, tpl)
                 frames.append(np.c_[faces.landmarks[i], np.ones(5)] @ m.T)
         frame = (np.mean(frames, 0) / 150) * (1 + 2 * pad) - pad
-        print(f"{model}: {len(dists)} faces; descriptor distance foveal chip vs dlib chip: "
-              f"median {np.median(dists):.3f}, max {np.max(dists):.3f} (same-person threshold 0.6)")
+        print(
+            f"{model}: {len(dists)} faces; descriptor distance foveal chip vs dlib chip: "
+            f"median {np.median(dists):.3f}, max {np.max(dists):.3f} (same-person threshold 0.6)"
+        )
         print(f"  landmarks in dlib's face frame: {np.round(frame, 4).tolist()}")
 
 

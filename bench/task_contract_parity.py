@@ -73,8 +73,20 @@ def measure(detector: str) -> dict[str, object]:
     out["detect_digest"] = boxes.hexdigest()[:16]
 
     data = SHARED / "data/detection/bccd/BCCD"
-    cmd = [sys.executable, "-m", "foveal", "eval", "detect", str(data), "--model", detector,
-           "--split", "test", "--json", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "foveal",
+        "eval",
+        "detect",
+        str(data),
+        "--model",
+        detector,
+        "--split",
+        "test",
+        "--json",
+        "--no-progress",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
     scores = json.loads(proc.stdout)
     out["bccd_map50_95"] = float(scores["map"])
@@ -99,16 +111,24 @@ def main() -> None:
         env = dict(os.environ, FOVEAL_HOME=tempfile.mkdtemp(prefix=f"foveal-{name}-"))
         if src:
             env["PYTHONPATH"] = src
-        proc = subprocess.run([sys.executable, __file__, "--detector", args.detector, "--only"],
-                              env=env, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "--detector", args.detector, "--only"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode:
             sys.exit(f"{name}: {proc.stderr.strip().splitlines()[-1]}")
         rows[name] = json.loads(proc.stdout.strip().splitlines()[-1])
         print(name, json.dumps(rows[name]))
     if len(rows) == 2:
         same = rows["before"] == rows["after"]
-        print("identical" if same else "DIFFERENT: " + ", ".join(
-            k for k in rows["after"] if rows["before"].get(k) != rows["after"][k]))
+        print(
+            "identical"
+            if same
+            else "DIFFERENT: "
+            + ", ".join(k for k in rows["after"] if rows["before"].get(k) != rows["after"][k])
+        )
 
 
 if __name__ == "__main__":

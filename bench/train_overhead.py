@@ -35,7 +35,9 @@ def make_data(root: Path, per_class: int) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--per-class", type=int, default=64, help="training images per class")
     ap.add_argument("--size", type=int, default=32)
     ap.add_argument("--batch-size", type=int, default=32)
@@ -58,17 +60,28 @@ def main() -> int:
     torch.set_num_threads(args.threads)
     work = Path(tempfile.mkdtemp(prefix="foveal-overhead-"))
     make_data(work / "data", args.per_class)
-    opts = ClassifyOptions(str(work / "data"), input_size=args.size, resize=args.size, augment="light",
-                           batch_size=args.batch_size, precise_bn="no", seed=0)
+    opts = ClassifyOptions(
+        str(work / "data"),
+        input_size=args.size,
+        resize=args.size,
+        augment="light",
+        batch_size=args.batch_size,
+        precise_bn="no",
+        seed=0,
+    )
     recipe = NoExport(opts)
-    n_images = len(recipe.train_samples) // args.batch_size * args.batch_size * args.epochs  # drop_last
+    n_images = (
+        len(recipe.train_samples) // args.batch_size * args.batch_size * args.epochs
+    )  # drop_last
 
     import matplotlib.figure  # noqa: F401 - a one-off import, not engine overhead
 
     def plain_loop() -> tuple[float, float]:
         torch.manual_seed(0)
         model = recipe.build_model()
-        opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3, weight_decay=0.05)
+        opt = torch.optim.AdamW(
+            [p for p in model.parameters() if p.requires_grad], lr=1e-3, weight_decay=0.05
+        )
         loader = recipe.train_loader()
         t, c = time.perf_counter(), time.process_time()
         for _ in range(args.epochs):
@@ -81,8 +94,14 @@ def main() -> int:
         return n_images / (time.perf_counter() - t), n_images / (time.process_time() - c)
 
     def trainer(i: int) -> tuple[float, float]:
-        cfg = TrainConfig(epochs=args.epochs, lr=1e-3, warmup_epochs=0.5, run_dir=str(work / f"run{i}"),
-                          threads=args.threads, progress=True)
+        cfg = TrainConfig(
+            epochs=args.epochs,
+            lr=1e-3,
+            warmup_epochs=0.5,
+            run_dir=str(work / f"run{i}"),
+            threads=args.threads,
+            progress=True,
+        )
         t, c = time.perf_counter(), time.process_time()
         Trainer(recipe, cfg).fit()
         return n_images / (time.perf_counter() - t), n_images / (time.process_time() - c)
@@ -95,17 +114,24 @@ def main() -> int:
         w, c = trainer(i)
         tr_w.append(w)
         tr_c.append(c)
-        print(f"round {i + 1}: plain loop {loop_w[-1]:.1f} img/s ({loop_c[-1]:.1f} per CPU-s), "
-              f"Trainer.fit() {tr_w[-1]:.1f} img/s ({tr_c[-1]:.1f} per CPU-s)", flush=True)
+        print(
+            f"round {i + 1}: plain loop {loop_w[-1]:.1f} img/s ({loop_c[-1]:.1f} per CPU-s), "
+            f"Trainer.fit() {tr_w[-1]:.1f} img/s ({tr_c[-1]:.1f} per CPU-s)",
+            flush=True,
+        )
     shutil.rmtree(work, ignore_errors=True)
     print()
-    print(f"MobileNetV2 {args.size}px, batch {args.batch_size}, {n_images // args.epochs} images x {args.epochs} "
-          f"epochs, {args.threads} thread(s), best of {args.rounds}; Trainer = whole fit() (per-epoch "
-          "evaluation, checkpoints, csv, plots, final report; no ONNX export)")
+    print(
+        f"MobileNetV2 {args.size}px, batch {args.batch_size}, {n_images // args.epochs} images x {args.epochs} "
+        f"epochs, {args.threads} thread(s), best of {args.rounds}; Trainer = whole fit() (per-epoch "
+        "evaluation, checkpoints, csv, plots, final report; no ONNX export)"
+    )
     print(f"{'':<22}{'img/s (wall)':>14}{'img per CPU-s':>15}")
     print(f"{'plain PyTorch loop':<22}{max(loop_w):>14.1f}{max(loop_c):>15.1f}")
     print(f"{'foveal Trainer':<22}{max(tr_w):>14.1f}{max(tr_c):>15.1f}")
-    print(f"{'ratio':<22}{max(tr_w) / max(loop_w):>14.3f}{max(tr_c) / max(loop_c):>15.3f}   (target >= 0.9)")
+    print(
+        f"{'ratio':<22}{max(tr_w) / max(loop_w):>14.3f}{max(tr_c) / max(loop_c):>15.3f}   (target >= 0.9)"
+    )
     return 0
 
 

@@ -17,7 +17,9 @@ def test_detect_json_save_and_bad_file(tmp_path, photos, capsys) -> None:
     shutil.copy(photos["astronaut"], folder / "astronaut.png")
     (folder / "broken.jpg").write_bytes(b"garbage")
     out = tmp_path / "annotated"
-    rc = main(["detect", str(folder), "--json", "--save", str(out), "--no-progress", "--conf", "0.3"])
+    rc = main(
+        ["detect", str(folder), "--json", "--save", str(out), "--no-progress", "--conf", "0.3"]
+    )
     captured = capsys.readouterr()
     assert rc == 1  # one file was skipped
     records = [json.loads(line) for line in captured.out.splitlines()]
@@ -43,7 +45,22 @@ def test_unknown_class_is_a_clear_error(photos, capsys) -> None:
 
 def test_video_frames_and_saved_clip(shared, tmp_path, capsys) -> None:
     video = shared / "data" / "video" / "vtest.avi"
-    assert main(["detect", str(video), "--every", "300", "--json", "--save", str(tmp_path), "--classes", "person"]) == 0
+    assert (
+        main(
+            [
+                "detect",
+                str(video),
+                "--every",
+                "300",
+                "--json",
+                "--save",
+                str(tmp_path),
+                "--classes",
+                "person",
+            ]
+        )
+        == 0
+    )
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["frame"] for r in records] == [0, 300, 600]
     assert all(r["detections"] for r in records)

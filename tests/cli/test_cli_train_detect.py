@@ -28,8 +28,24 @@ def test_train_detect_end_to_end(shared, tmp_path, capsys) -> None:
 
     data = _tiny_voc(shared, tmp_path)
     run_dir = tmp_path / "run"
-    argv = ["train", "detect", str(data), "--epochs", "1", "--input-size", "128", "--batch-size", "2",
-            "--run-dir", str(run_dir), "--no-progress", "--threads", "1", "--mosaic", "0.5"]
+    argv = [
+        "train",
+        "detect",
+        str(data),
+        "--epochs",
+        "1",
+        "--input-size",
+        "128",
+        "--batch-size",
+        "2",
+        "--run-dir",
+        str(run_dir),
+        "--no-progress",
+        "--threads",
+        "1",
+        "--mosaic",
+        "0.5",
+    ]
     threads = torch.get_num_threads()
     try:
         rc = main(argv)

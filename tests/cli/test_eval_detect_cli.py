@@ -40,17 +40,37 @@ def oracle(bccd: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
                 opts["calls"].append((item.path.name, self.model, conf, iou, max_det))
                 im = truth[item.path]
                 names = [opts["rename"] or ds.classes[c] for c in im.class_ids]
-                yield item, Detections(im.boxes + np.float32(opts["shift"]),
-                                       np.linspace(0.9, 0.5, len(im)), im.class_ids, names)
+                yield (
+                    item,
+                    Detections(
+                        im.boxes + np.float32(opts["shift"]),
+                        np.linspace(0.9, 0.5, len(im)),
+                        im.class_ids,
+                        names,
+                    ),
+                )
 
     monkeypatch.setattr(eval_detect, "load_detector", lambda model, backend="onnx": Oracle(model))
     return opts
 
 
-def test_eval_detect_ground_truth_scores_one(bccd: Path, oracle: dict, tmp_path: Path,
-                                            capsys: pytest.CaptureFixture) -> None:
+def test_eval_detect_ground_truth_scores_one(
+    bccd: Path, oracle: dict, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     plot = tmp_path / "pr.png"
-    code = main(["eval", "detect", str(bccd), "--model", "oracle", "--json", "--plot", str(plot), "--no-progress"])
+    code = main(
+        [
+            "eval",
+            "detect",
+            str(bccd),
+            "--model",
+            "oracle",
+            "--json",
+            "--plot",
+            str(plot),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["split"] == "test" and rep["images"] == 72  # default split: test
@@ -60,14 +80,21 @@ def test_eval_detect_ground_truth_scores_one(bccd: Path, oracle: dict, tmp_path:
     assert len(oracle["calls"]) == 72 and oracle["calls"][0][1:] == ("oracle", 0.001, 0.65, 100)
 
 
-def test_eval_detect_text_report_and_split(bccd: Path, oracle: dict, capsys: pytest.CaptureFixture) -> None:
+def test_eval_detect_text_report_and_split(
+    bccd: Path, oracle: dict, capsys: pytest.CaptureFixture
+) -> None:
     oracle["shift"] = 1000.0  # every box far away: nothing matches
-    assert main(["eval", "detect", str(bccd), "--model", "oracle", "--split", "val", "--no-progress"]) == 0
+    assert (
+        main(["eval", "detect", str(bccd), "--model", "oracle", "--split", "val", "--no-progress"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "split val" in out and "mAP@[.5:.95] 0.0000" in out and "WBC" in out
 
 
-def test_eval_detect_model_with_other_classes(bccd: Path, oracle: dict, capsys: pytest.CaptureFixture) -> None:
+def test_eval_detect_model_with_other_classes(
+    bccd: Path, oracle: dict, capsys: pytest.CaptureFixture
+) -> None:
     oracle["rename"] = "person"
     assert main(["eval", "detect", str(bccd), "--model", "oracle", "--no-progress"]) == 2
     assert "not in the dataset" in capsys.readouterr().err
@@ -77,4 +104,7 @@ def test_eval_detect_bad_options(bccd: Path, oracle: dict, capsys: pytest.Captur
     assert main(["eval", "detect", str(bccd), "--model", "oracle", "--conf", "2"]) == 2
     assert "--conf must be in [0, 1]" in capsys.readouterr().err
     assert main(["eval", "detect", str(bccd), "--model", "oracle", "--split", "nope"]) == 2
-    assert "no images in split 'nope'; the splits here are: test, train, val" in capsys.readouterr().err
+    assert (
+        "no images in split 'nope'; the splits here are: test, train, val"
+        in capsys.readouterr().err
+    )

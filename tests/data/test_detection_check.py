@@ -13,8 +13,10 @@ from foveal.data.detection import DatasetError, load_detection
 
 VOC_XML = """<annotation><filename>{name}</filename><size><width>{w}</width><height>{h}</height>
 <depth>3</depth></size>{objects}</annotation>"""
-OBJ = "<object><name>{c}</name><difficult>0</difficult><bndbox><xmin>{b[0]}</xmin><ymin>{b[1]}</ymin>" \
-      "<xmax>{b[2]}</xmax><ymax>{b[3]}</ymax></bndbox></object>"
+OBJ = (
+    "<object><name>{c}</name><difficult>0</difficult><bndbox><xmin>{b[0]}</xmin><ymin>{b[1]}</ymin>"
+    "<xmax>{b[2]}</xmax><ymax>{b[3]}</ymax></bndbox></object>"
+)
 
 
 @pytest.fixture(scope="module")
@@ -22,13 +24,17 @@ def jpg(shared: Path) -> Path:
     return shared / "data" / "detection" / "bccd" / "BCCD" / "JPEGImages" / "BloodImage_00000.jpg"
 
 
-def make_voc(root: Path, jpg: Path, items: dict[str, list[tuple[str, tuple]]], w: int = 640, h: int = 480) -> Path:
+def make_voc(
+    root: Path, jpg: Path, items: dict[str, list[tuple[str, tuple]]], w: int = 640, h: int = 480
+) -> Path:
     (root / "Annotations").mkdir(parents=True)
     (root / "JPEGImages").mkdir()
     for stem, objs in items.items():
         shutil.copyfile(jpg, root / "JPEGImages" / f"{stem}.jpg")
         body = "".join(OBJ.format(c=c, b=b) for c, b in objs)
-        (root / "Annotations" / f"{stem}.xml").write_text(VOC_XML.format(name=f"{stem}.jpg", w=w, h=h, objects=body))
+        (root / "Annotations" / f"{stem}.xml").write_text(
+            VOC_XML.format(name=f"{stem}.jpg", w=w, h=h, objects=body)
+        )
     return root
 
 
@@ -43,12 +49,25 @@ def test_clean_dataset_with_an_image_without_objects(tmp_path: Path, jpg: Path) 
 def test_real_bccd_has_two_zero_area_boxes(shared: Path) -> None:
     r = check_detection_path(shared / "data" / "detection" / "bccd" / "BCCD")
     assert r.counts() == {"zero_area": 2}
-    assert sorted(Path(p.source).name for p in r.problems) == ["BloodImage_00338.xml", "BloodImage_00343.xml"]
+    assert sorted(Path(p.source).name for p in r.problems) == [
+        "BloodImage_00338.xml",
+        "BloodImage_00343.xml",
+    ]
 
 
 def test_out_of_range_and_zero_area_boxes(tmp_path: Path, jpg: Path) -> None:
-    root = make_voc(tmp_path, jpg, {"a": [("RBC", (-5, 2, 30, 40)), ("RBC", (600, 400, 700, 470)),
-                                          ("RBC", (10, 10, 10, 20)), ("RBC", (10, 10, 20, 5))]})
+    root = make_voc(
+        tmp_path,
+        jpg,
+        {
+            "a": [
+                ("RBC", (-5, 2, 30, 40)),
+                ("RBC", (600, 400, 700, 470)),
+                ("RBC", (10, 10, 10, 20)),
+                ("RBC", (10, 10, 20, 5)),
+            ]
+        },
+    )
     r = check_detection_path(root)
     assert r.counts() == {"box_outside": 2, "zero_area": 2}
     assert "reaches outside the 640x480 image" in r.to_text()
@@ -59,8 +78,14 @@ def test_corrupt_voc_xml(tmp_path: Path, jpg: Path) -> None:
     (root / "Annotations" / "b.xml").write_text("<annotation><size>")
     with pytest.raises(DatasetError, match=r"b\.xml: is not valid XML"):
         load_detection(root)
-    (root / "Annotations" / "c.xml").write_text(VOC_XML.format(
-        name="a.jpg", w=640, h=480, objects="<object><name>RBC</name><bndbox><xmin>x</xmin></bndbox></object>"))
+    (root / "Annotations" / "c.xml").write_text(
+        VOC_XML.format(
+            name="a.jpg",
+            w=640,
+            h=480,
+            objects="<object><name>RBC</name><bndbox><xmin>x</xmin></bndbox></object>",
+        )
+    )
     r = check_detection_path(root)
     assert r.counts() == {"corrupt_label": 2, "duplicate_image": 1}
     assert len(r.dataset) == 2  # a and c (c's broken object dropped), b skipped
@@ -109,8 +134,10 @@ def _coco(tmp_path: Path, jpg: Path, doc: dict) -> Path:
 
 def test_coco_duplicate_ids_unknown_category_bad_bbox(tmp_path: Path, jpg: Path) -> None:
     doc = {
-        "images": [{"id": 1, "file_name": "a.jpg", "width": 640, "height": 480},
-                   {"id": 1, "file_name": "a.jpg", "width": 640, "height": 480}],
+        "images": [
+            {"id": 1, "file_name": "a.jpg", "width": 640, "height": 480},
+            {"id": 1, "file_name": "a.jpg", "width": 640, "height": 480},
+        ],
         "annotations": [
             {"id": 1, "image_id": 1, "category_id": 1, "bbox": [1, 1, 10, 10]},
             {"id": 1, "image_id": 1, "category_id": 9, "bbox": [1, 1, 10, 10]},
@@ -139,8 +166,12 @@ def test_yolo_corrupt_lines_unknown_ids_and_negatives(tmp_path: Path, jpg: Path)
         (tmp_path / d).mkdir(parents=True)
     for s in ("a", "b", "c"):
         shutil.copyfile(jpg, tmp_path / "images" / "train" / f"{s}.jpg")
-    (tmp_path / "labels" / "train" / "a.txt").write_text("0 0.5 0.5 0.2 0.2\n1 0.5 oops 0.2 0.2\n0 0.5 0.5\n5 0.5 0.5 0.1 0.1\n")
-    (tmp_path / "labels" / "train" / "b.txt").write_text("")  # image without objects; c has no label file
+    (tmp_path / "labels" / "train" / "a.txt").write_text(
+        "0 0.5 0.5 0.2 0.2\n1 0.5 oops 0.2 0.2\n0 0.5 0.5\n5 0.5 0.5 0.1 0.1\n"
+    )
+    (tmp_path / "labels" / "train" / "b.txt").write_text(
+        ""
+    )  # image without objects; c has no label file
     (tmp_path / "data.yaml").write_text("train: images/train\nnames: {0: cell, 1: other}\n")
     with pytest.raises(DatasetError, match=r"a\.txt: line 2"):
         load_detection(tmp_path)

@@ -26,7 +26,12 @@ def _golden(bccd: Path) -> tuple[int, Counter, dict[str, list[tuple[str, tuple[f
         objs = []
         for o in root.iter("object"):
             bb = o.find("bndbox")
-            objs.append((o.findtext("name"), tuple(float(bb.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax"))))
+            objs.append(
+                (
+                    o.findtext("name"),
+                    tuple(float(bb.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax")),
+                )
+            )
         per_file[root.findtext("filename")] = objs
         total += len(objs)
         per_class.update(n for n, _ in objs)
@@ -70,7 +75,10 @@ def test_roundtrip_voc_coco_yolo_voc(bccd: Path, tmp_path: Path) -> None:
     assert len(back) == 364 and back.num_boxes == 4888 and back.splits == voc.splits
     for im in back:
         want = golden[im.file_name]
-        got = sorted((back.classes[c], tuple(b)) for b, c in zip(im.boxes.tolist(), im.class_ids, strict=True))
+        got = sorted(
+            (back.classes[c], tuple(b))
+            for b, c in zip(im.boxes.tolist(), im.class_ids, strict=True)
+        )
         want_sorted = sorted(want)
         assert [n for n, _ in got] == [n for n, _ in want_sorted]
         np.testing.assert_allclose([b for _, b in got], [b for _, b in want_sorted], atol=1e-3)
@@ -98,7 +106,9 @@ def test_yolo_lines_are_normalised_centres(bccd: Path, tmp_path: Path) -> None:
     ds = load_detection(bccd, split="val")
     save_detection(ds, tmp_path, "yolo", images="link")
     im = ds[0]
-    lines = (tmp_path / "labels" / "val" / f"{Path(im.file_name).stem}.txt").read_text().splitlines()
+    lines = (
+        (tmp_path / "labels" / "val" / f"{Path(im.file_name).stem}.txt").read_text().splitlines()
+    )
     assert len(lines) == len(im)
     c, cx, cy, w, h = lines[0].split()
     x1, y1, x2, y2 = im.boxes[0]
@@ -137,7 +147,9 @@ def test_coco_file_and_category_ids(tmp_path: Path, bccd: Path) -> None:
 def test_yolo_polygon_and_list_file(tmp_path: Path, bccd: Path) -> None:
     (tmp_path / "images").mkdir()
     (tmp_path / "labels").mkdir()
-    (tmp_path / "images" / "a.jpg").write_bytes((bccd / "JPEGImages" / "BloodImage_00000.jpg").read_bytes())
+    (tmp_path / "images" / "a.jpg").write_bytes(
+        (bccd / "JPEGImages" / "BloodImage_00000.jpg").read_bytes()
+    )
     (tmp_path / "labels" / "a.txt").write_text("1 0.1 0.1 0.5 0.2 0.3 0.6\n")
     (tmp_path / "list.txt").write_text("./images/a.jpg\n")
     (tmp_path / "data.yaml").write_text("train: list.txt\nnames: [a, b]\n")
@@ -175,14 +187,24 @@ def test_datasets_without_splits_and_fix_boxes(tmp_path: Path, bccd: Path) -> No
     img = tmp_path / "src" / "a.jpg"
     img.parent.mkdir()
     img.write_bytes((bccd / "JPEGImages" / "BloodImage_00000.jpg").read_bytes())
-    ds = DetectionDataset([DetectionImage(img, 640, 480, [[-10, 5, 50, 60], [30, 30, 30, 40], [1, 2, 3, 4]],
-                                          [0, 1, 0])], ["a", "b"])
+    ds = DetectionDataset(
+        [
+            DetectionImage(
+                img, 640, 480, [[-10, 5, 50, 60], [30, 30, 30, 40], [1, 2, 3, 4]], [0, 1, 0]
+            )
+        ],
+        ["a", "b"],
+    )
     save_detection(ds, tmp_path / "coco", "coco")
     back = load_detection(tmp_path / "coco")
-    assert back[0].split is None and (tmp_path / "coco" / "annotations" / "instances.json").is_file()
+    assert (
+        back[0].split is None and (tmp_path / "coco" / "annotations" / "instances.json").is_file()
+    )
     np.testing.assert_allclose(back[0].boxes, ds[0].boxes)
     yml = save_detection(ds, tmp_path / "yolo", "yolo")
-    assert load_detection(yml)[0].split == "train"  # YOLO needs a split: images without one go to train
+    assert (
+        load_detection(yml)[0].split == "train"
+    )  # YOLO needs a split: images without one go to train
     fixed, clipped, dropped = fix_boxes(ds)
     assert (clipped, dropped) == (1, 1)
     np.testing.assert_allclose(fixed[0].boxes, [[0, 5, 50, 60], [1, 2, 3, 4]])

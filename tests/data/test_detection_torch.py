@@ -38,12 +38,16 @@ def test_plain_letterbox_matches_yolox_convention(bccd: Path, val) -> None:
     assert x.shape == (3, 416, 416) and x.dtype == torch.float32
     # boxes: the XML numbers times 416/640, read independently
     root = ET.parse(bccd / "Annotations" / f"{val[0].id}.xml").getroot()
-    want = [[float(o.find("bndbox").findtext(k)) * 0.65 for k in ("xmin", "ymin", "xmax", "ymax")]
-            for o in root.iter("object")]
+    want = [
+        [float(o.find("bndbox").findtext(k)) * 0.65 for k in ("xmin", "ymin", "xmax", "ymax")]
+        for o in root.iter("object")
+    ]
     np.testing.assert_allclose(t["boxes"].numpy(), want, atol=1e-3)
     assert t["ratio"] == pytest.approx(0.65) and t["orig_size"] == (480, 640)
     # pixels: BGR, 0-255, image at the top-left (416x312), padding 114 below
-    bgr = cv2.resize(cv2.imread(str(val[0].path)), (416, 312), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    bgr = cv2.resize(
+        cv2.imread(str(val[0].path)), (416, 312), interpolation=cv2.INTER_LINEAR
+    ).astype(np.float32)
     img = x.permute(1, 2, 0).numpy()
     assert np.abs(img[:312] - bgr).max() <= 1.0  # JPEG decoders (PIL vs OpenCV) may differ by 1
     assert (img[312:] == 114).all()
@@ -82,21 +86,33 @@ def test_flip_mirrors_boxes(val) -> None:
     # scale 1, no translation: the 416x312 image is flipped and placed at a random height (it is
     # smaller than the input), so x mirrors exactly and y shifts by one offset for all boxes.
     plain = TorchDetectionDataset(val, size=416)
-    flip = TorchDetectionDataset(val, size=416, seed=0,
-                                 augment=Augment(flip=1.0, scale=(1.0, 1.0), translate=0.0, hsv=(0, 0, 0)))
+    flip = TorchDetectionDataset(
+        val,
+        size=416,
+        seed=0,
+        augment=Augment(flip=1.0, scale=(1.0, 1.0), translate=0.0, hsv=(0, 0, 0)),
+    )
     (xp, tp), (xf, tf) = plain[2], flip[2]
     bp, bf = tp["boxes"].numpy(), tf["boxes"].numpy()
     mirrored = np.stack([416 - bp[:, 2], bp[:, 1], 416 - bp[:, 0], bp[:, 3]], 1)
     dy = bf[:, 1].min() - bp[:, 1].min()
     assert 0 <= dy <= 104 and dy == round(dy)
-    np.testing.assert_allclose(np.sort(bf[:, [0, 2]], 0), np.sort(mirrored[:, [0, 2]], 0), atol=1e-3)
-    np.testing.assert_allclose(np.sort(bf[:, [1, 3]], 0), np.sort(mirrored[:, [1, 3]] + dy, 0), atol=1e-3)
+    np.testing.assert_allclose(
+        np.sort(bf[:, [0, 2]], 0), np.sort(mirrored[:, [0, 2]], 0), atol=1e-3
+    )
+    np.testing.assert_allclose(
+        np.sort(bf[:, [1, 3]], 0), np.sort(mirrored[:, [1, 3]] + dy, 0), atol=1e-3
+    )
     oy = int(dy)
-    torch.testing.assert_close(xf[:, oy:oy + 312, :], xp[:, :312, :].flip(2), atol=1.0, rtol=0)  # resize rounding
+    torch.testing.assert_close(
+        xf[:, oy : oy + 312, :], xp[:, :312, :].flip(2), atol=1.0, rtol=0
+    )  # resize rounding
 
 
 def test_mosaic_combines_several_images(val) -> None:
-    ds = TorchDetectionDataset(val, size=416, seed=1, augment=Augment(mosaic=1.0, scale=(1.0, 1.0), translate=0.0))
+    ds = TorchDetectionDataset(
+        val, size=416, seed=1, augment=Augment(mosaic=1.0, scale=(1.0, 1.0), translate=0.0)
+    )
     counts = [len(ds[i][1]["boxes"]) for i in range(3)]
     single = [len(val[i]) for i in range(3)]
     assert any(c > s for c, s in zip(counts, single, strict=True))
@@ -122,10 +138,14 @@ def test_dataloader_batches_and_yolox_targets(val) -> None:
     assert (lab[0, n:] == 0).all()
     if n:
         b = t0["boxes"][0]
-        torch.testing.assert_close(lab[0, 0, 1:], torch.stack([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2,
-                                                              b[2] - b[0], b[3] - b[1]]))
+        torch.testing.assert_close(
+            lab[0, 0, 1:],
+            torch.stack([(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, b[2] - b[0], b[3] - b[1]]),
+        )
     with pytest.raises(ConfigError, match="max_boxes"):
-        padded_targets([{"boxes": torch.zeros(3, 4), "labels": torch.zeros(3), "image_id": 0}], max_boxes=2)
+        padded_targets(
+            [{"boxes": torch.zeros(3, 4), "labels": torch.zeros(3), "image_id": 0}], max_boxes=2
+        )
 
 
 def test_bad_settings(val) -> None:

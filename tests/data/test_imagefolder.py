@@ -50,14 +50,31 @@ def test_stratified_split_and_split_command(fmnist: Path, tmp_path: Path) -> Non
     assert Counter(label for _, label in s.val) == {i: 2 for i in range(10)}
     assert not {p for p, _ in s.train} & {p for p, _ in s.val}
     assert load_splits(fmnist / "test", val_fraction=0.2, seed=3).val == s.val
-    assert main(["data", "split", str(fmnist / "test"), str(tmp_path / "out"), "--val", "0.2", "--test", "0.1",
-                 "--mode", "hardlink"]) == 0
+    assert (
+        main(
+            [
+                "data",
+                "split",
+                str(fmnist / "test"),
+                str(tmp_path / "out"),
+                "--val",
+                "0.2",
+                "--test",
+                "0.1",
+                "--mode",
+                "hardlink",
+            ]
+        )
+        == 0
+    )
     counts = {d.name: sum(1 for _ in d.rglob("*.png")) for d in (tmp_path / "out").iterdir()}
     assert counts == {"train": 70, "val": 20, "test": 10}
     rep = check_imagefolder(tmp_path / "out")
     assert rep.ok, rep.problems
     s2 = load_splits(tmp_path / "out")
-    assert len(s2.train) == 70 and len(s2.val) == 20 and len(s2.test) == 10 and "folders" in s2.source
+    assert (
+        len(s2.train) == 70 and len(s2.val) == 20 and len(s2.test) == 10 and "folders" in s2.source
+    )
     with pytest.raises(ConfigError, match="not empty"):
         split_imagefolder(fmnist / "test", tmp_path / "out")
 
@@ -73,11 +90,16 @@ def test_check_reports_corrupt_empty_and_duplicates(fmnist: Path, tmp_path: Path
     assert not rep.ok
     assert [Path(p).name for p, _ in rep.unreadable] == ["broken.jpg"]
     assert rep.empty_classes == ["train/Empty"]
-    assert len(rep.duplicates_across) == 1 and {Path(p).name for p in rep.duplicates_across[0]} == {first.name, "copy.png"}
+    assert len(rep.duplicates_across) == 1 and {Path(p).name for p in rep.duplicates_across[0]} == {
+        first.name,
+        "copy.png",
+    }
     assert rep.stray_files and rep.stray_files[0].endswith("notes.txt")
     assert main(["data", "check-images", str(tmp_path / "d")]) == 1
     out = capsys.readouterr().out
-    assert "broken.jpg" in out and "several splits" in out and "empty class folder train/Empty" in out
+    assert (
+        "broken.jpg" in out and "several splits" in out and "empty class folder train/Empty" in out
+    )
 
 
 def test_bad_trees_are_clear_errors(fmnist: Path, tmp_path: Path) -> None:

@@ -38,7 +38,9 @@ def test_pooled_onnx_matches_torchvision(pooled, photos):
     np.testing.assert_allclose(np.linalg.norm(feats, axis=1), 1.0, atol=1e-5)
 
     ref = torchvision.models.mobilenet_v2()
-    ref.load_state_dict(torch.load(resolve_weights(get("mobilenet_v2.imagenet")), weights_only=True))
+    ref.load_state_dict(
+        torch.load(resolve_weights(get("mobilenet_v2.imagenet")), weights_only=True)
+    )
     ref.eval()
     tf = torchvision.transforms.Compose(
         [
@@ -105,7 +107,20 @@ def test_embed_cli_parquet_and_npy(tmp_path, photos, capsys):
     np.testing.assert_allclose(vec, get_extractor("lbp").extract(paths), atol=1e-6)
 
     npy = tmp_path / "g.npy"
-    assert main(["embed", str(d / "coffee.png"), "--extractor", "hog", "--out", str(npy), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "embed",
+                str(d / "coffee.png"),
+                "--extractor",
+                "hog",
+                "--out",
+                str(npy),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     assert np.load(npy).shape == (1, 1764)
     assert load_features(npy)[0] == [str(d / "coffee.png")]
     assert main(["embed", str(d), "--out", str(tmp_path / "x.csv")]) == 2

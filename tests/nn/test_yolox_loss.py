@@ -45,7 +45,9 @@ def test_simota_picks_points_inside_and_near_the_box() -> None:
 
     boxes = decode_cxcywh(raw[0, :, :4], grid, stride)
     gt = torch.tensor([[64.0, 72.0, 64.0, 64.0]])
-    fg, matched, miou = simota_assign(boxes, raw[0, :, 5:], raw[0, :, 4], gt, torch.tensor([1]), grid, stride)
+    fg, matched, miou = simota_assign(
+        boxes, raw[0, :, 5:], raw[0, :, 4], gt, torch.tensor([1]), grid, stride
+    )
     assert fg.sum() == len(matched) == len(miou) == 10  # dynamic k = sum of 10 IoUs of 1.0
     centers = (grid[fg] + 0.5) * stride[fg, None]
     assert ((centers > torch.tensor([32.0, 40.0])) & (centers < torch.tensor([96.0, 104.0]))).all()
@@ -95,15 +97,21 @@ def test_finetuning_on_bccd_lowers_the_loss(shared, tmp_path) -> None:
     stems = (root / "ImageSets" / "Main" / "train.txt").read_text().split()[:4]
     items = [_voc(root, s) for s in stems]
     threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a shared 2-core machine: one thread is much faster than contended two
+    torch.set_num_threads(
+        1
+    )  # a shared 2-core machine: one thread is much faster than contended two
     try:
         torch.manual_seed(0)
-        recipe = DetectionRecipe(items, items[:2], CLASSES, input_size=256, batch_size=4, augment=None)
+        recipe = DetectionRecipe(
+            items, items[:2], CLASSES, input_size=256, batch_size=4, augment=None
+        )
         net = recipe.build_model()
         assert net.head.num_classes == 3 and net.freeze_bn
         net.train()
         assert not any(m.training for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d))
-        opt = torch.optim.AdamW([p for p in net.parameters() if p.requires_grad], lr=1e-3, weight_decay=0.0)
+        opt = torch.optim.AdamW(
+            [p for p in net.parameters() if p.requires_grad], lr=1e-3, weight_decay=0.0
+        )
         batch = next(iter(recipe.train_loader()))
         losses = []
         for _ in range(6):
@@ -146,11 +154,16 @@ def test_training_boxes_out_of_range_are_clipped_or_dropped(tmp_path) -> None:
     from foveal.tasks.detect.train import DetectionSample
 
     Image.fromarray(np.zeros((100, 200, 3), np.uint8)).save(tmp_path / "black.png")
-    boxes = np.array([[-50, -10, 60, 40], [150, 50, 400, 300], [10, 10, 10, 50], [300, 300, 350, 350]], np.float32)
+    boxes = np.array(
+        [[-50, -10, 60, 40], [150, 50, 400, 300], [10, 10, 10, 50], [300, 300, 350, 350]],
+        np.float32,
+    )
     item = DetectionSample(tmp_path / "black.png", boxes, [0, 1, 2, 3])
     tensor, target = TorchDetectionDataset([item], size=128)[0]
     assert tensor.shape == (3, 128, 128) and target["ratio"] == pytest.approx(0.64)
     assert target["labels"].tolist() == [0, 1]  # zero width and fully outside are dropped
-    np.testing.assert_allclose(target["boxes"].numpy(), [[0, 0, 38.4, 25.6], [96, 32, 128, 128]], atol=1e-4)
+    np.testing.assert_allclose(
+        target["boxes"].numpy(), [[0, 0, 38.4, 25.6], [96, 32, 128, 128]], atol=1e-4
+    )
     # the padding is YOLOX grey and the image sits top-left
     assert tensor[:, 100:, :].min() == 114 and tensor[:, :64, :128].max() == 0

@@ -55,7 +55,9 @@ def torch_clf() -> Classifier:
     return Classifier("mobilenet_v2.imagenet", backend="torch")
 
 
-def test_preprocessing_matches_torchvision_transforms(photos: dict[str, Path], reference: tuple) -> None:
+def test_preprocessing_matches_torchvision_transforms(
+    photos: dict[str, Path], reference: tuple
+) -> None:
     _, tf = reference
     for name in PHOTOS:
         ours = preprocess(load_image(photos[name]), zoo.get("mobilenet_v2.imagenet").preprocess)
@@ -65,7 +67,11 @@ def test_preprocessing_matches_torchvision_transforms(photos: dict[str, Path], r
 
 @pytest.mark.parametrize("backend", ["onnx", "torch"])
 def test_top5_matches_torchvision_reference(
-    backend: str, photos: dict[str, Path], reference: tuple, onnx_clf: Classifier, torch_clf: Classifier
+    backend: str,
+    photos: dict[str, Path],
+    reference: tuple,
+    onnx_clf: Classifier,
+    torch_clf: Classifier,
 ) -> None:
     clf = onnx_clf if backend == "onnx" else torch_clf
     for name in PHOTOS:
@@ -77,7 +83,9 @@ def test_top5_matches_torchvision_reference(
         np.testing.assert_allclose(np.sort(got.scores)[::-1], ref[ref_top5], atol=1e-4)
 
 
-def test_onnx_agrees_with_pytorch(photos: dict[str, Path], onnx_clf: Classifier, torch_clf: Classifier) -> None:
+def test_onnx_agrees_with_pytorch(
+    photos: dict[str, Path], onnx_clf: Classifier, torch_clf: Classifier
+) -> None:
     for name in PHOTOS:
         img = load_image(photos[name])
         x = preprocess(img, onnx_clf.preprocess_cfg)[None]
@@ -98,8 +106,14 @@ def test_real_photos_get_sensible_classes(photos: dict[str, Path], onnx_clf: Cla
 def test_efficientnet_lite0_classifies_real_photos(photos: dict[str, Path]) -> None:
     clf = Classifier("efficientnet_lite0.imagenet")
     assert clf.predict(photos["coffee"], top_k=1).names[0] == "espresso"
-    assert clf.predict(photos["chelsea"], top_k=1).names[0] in {"tabby", "tiger cat", "Egyptian cat"}
-    assert {"missile", "space shuttle", "projectile"} & set(clf.predict(photos["rocket"], top_k=3).names)
+    assert clf.predict(photos["chelsea"], top_k=1).names[0] in {
+        "tabby",
+        "tiger cat",
+        "Egyptian cat",
+    }
+    assert {"missile", "space shuttle", "projectile"} & set(
+        clf.predict(photos["rocket"], top_k=3).names
+    )
 
 
 def test_batch_equals_single_and_embed(photos: dict[str, Path], onnx_clf: Classifier) -> None:
@@ -138,8 +152,12 @@ def test_exported_onnx_is_self_describing(tmp_path: Path, photos: dict[str, Path
     from foveal.runtime import META_KEY
 
     old = onnx.load(str(out))
-    flat = {"name": "mobilenet_v2.imagenet", "task": "classify", "labels": list(meta.labels),
-            "preprocess": meta.preprocess.to_dict()}
+    flat = {
+        "name": "mobilenet_v2.imagenet",
+        "task": "classify",
+        "labels": list(meta.labels),
+        "preprocess": meta.preprocess.to_dict(),
+    }
     (entry,) = [e for e in old.metadata_props if e.key == META_KEY]
     entry.value = json.dumps(flat)
     run = tmp_path / "old-run"

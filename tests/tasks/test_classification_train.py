@@ -15,7 +15,17 @@ from foveal.errors import ConfigError, ImageError
 from foveal.tasks.classify.train import ClassificationRecipe, ClassifyOptions
 
 CLASSES = ["Ankle_boot", "T-shirt_top", "Trouser"]
-FAST = ["--input-size", "32", "--resize", "32", "--batch-size", "8", "--threads", "1", "--no-progress"]
+FAST = [
+    "--input-size",
+    "32",
+    "--resize",
+    "32",
+    "--batch-size",
+    "8",
+    "--threads",
+    "1",
+    "--no-progress",
+]
 
 
 @pytest.fixture(scope="module")
@@ -43,20 +53,46 @@ def run(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        rc = main(["train", "classify", str(tiny), "--epochs", "3", "--lr", "2e-3", "--warmup", "0.5",
-                   "--augment", "light", "--run-dir", str(out), "--json", *FAST])
+        rc = main(
+            [
+                "train",
+                "classify",
+                str(tiny),
+                "--epochs",
+                "3",
+                "--lr",
+                "2e-3",
+                "--warmup",
+                "0.5",
+                "--augment",
+                "light",
+                "--run-dir",
+                str(out),
+                "--json",
+                *FAST,
+            ]
+        )
     assert rc == 0
     return out, json.loads(buf.getvalue().strip().splitlines()[-1])
 
 
-def test_training_learns_and_writes_a_usable_run_folder(run: tuple[Path, dict], tiny: Path, capsys) -> None:
+def test_training_learns_and_writes_a_usable_run_folder(
+    run: tuple[Path, dict], tiny: Path, capsys
+) -> None:
     out, summary = run
     from foveal.train.runlog import read_metrics_csv
 
     rows = read_metrics_csv(out / "metrics.csv")
     assert len(rows) == 3 and rows[-1]["train_loss"] < rows[0]["train_loss"]
-    for name in ("model.onnx", "config.json", "loss.png", "metrics.png", "val_confusion_matrix.png",
-                 "checkpoints/best.pt", "summary.json"):
+    for name in (
+        "model.onnx",
+        "config.json",
+        "loss.png",
+        "metrics.png",
+        "val_confusion_matrix.png",
+        "checkpoints/best.pt",
+        "summary.json",
+    ):
         assert (out / name).is_file(), name
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["recipe"]["classes"] == CLASSES and cfg["recipe"]["arch"] == "mobilenet_v2"
@@ -67,7 +103,10 @@ def test_training_learns_and_writes_a_usable_run_folder(run: tuple[Path, dict], 
     clf = Classifier(out)
     assert list(clf.labels) == CLASSES and clf.preprocess_cfg.input_size == (32, 32)
     img = sorted((tiny / "test/Trouser").iterdir())[0]
-    assert main(["classify", "--model", str(out), "--top-k", "2", "--json", "--no-progress", str(img)]) == 0
+    assert (
+        main(["classify", "--model", str(out), "--top-k", "2", "--json", "--no-progress", str(img)])
+        == 0
+    )
     rec = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     names = [t["name"] for t in rec["top"]]
     assert set(names) <= set(CLASSES) and len(names) == 2
@@ -91,7 +130,9 @@ def test_onnx_export_matches_the_best_checkpoint(run: tuple[Path, dict], tiny: P
     assert np.abs(got - ref).max() < 1e-4 and emb.shape == (len(files), 1280)
 
 
-def test_eval_classify_matches_an_independent_reference(run: tuple[Path, dict], tiny: Path, tmp_path: Path, capsys) -> None:
+def test_eval_classify_matches_an_independent_reference(
+    run: tuple[Path, dict], tiny: Path, tmp_path: Path, capsys
+) -> None:
     from sklearn.metrics import (
         confusion_matrix,
         precision_score,
@@ -101,8 +142,22 @@ def test_eval_classify_matches_an_independent_reference(run: tuple[Path, dict], 
     from foveal.tasks.classify import Classifier, preprocess, softmax
 
     out, _ = run
-    assert main(["eval", "classify", str(tiny), "--model", str(out), "--out", str(tmp_path), "--json",
-                 "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "eval",
+                "classify",
+                str(tiny),
+                "--model",
+                str(out),
+                "--out",
+                str(tmp_path),
+                "--json",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     rep = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert rep["images"] == 30 and rep["data"].endswith("test")
     # reference: plain PIL decoding + ONNX outputs, scored by scikit-learn
@@ -111,7 +166,9 @@ def test_eval_classify_matches_an_independent_reference(run: tuple[Path, dict], 
     clf = Classifier(out)
     files = sorted((tiny / "test").rglob("*.png"))
     y = np.array([CLASSES.index(f.parent.name) for f in files])
-    x = np.stack([preprocess(np.asarray(Image.open(f).convert("RGB")), clf.preprocess_cfg) for f in files])
+    x = np.stack(
+        [preprocess(np.asarray(Image.open(f).convert("RGB")), clf.preprocess_cfg) for f in files]
+    )
     probs = softmax(clf.logits_and_embeddings(x)[0])
     pred = probs.argmax(1)
     assert rep["top1"] == pytest.approx(float((pred == y).mean()))
@@ -125,25 +182,63 @@ def test_eval_classify_matches_an_independent_reference(run: tuple[Path, dict], 
     assert (tmp_path / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
 
 
-def test_explain_writes_gradcam_overlays(run: tuple[Path, dict], tiny: Path, tmp_path: Path, photos) -> None:
+def test_explain_writes_gradcam_overlays(
+    run: tuple[Path, dict], tiny: Path, tmp_path: Path, photos
+) -> None:
     from foveal.tasks.classify.explain import explain
 
     res = explain(photos["chelsea"], model="mobilenet_v2.imagenet", out=tmp_path / "cat.png")
-    assert "cat" in res.name and res.heatmap.shape == (7, 7) and res.heatmap.max() == pytest.approx(1.0)
+    assert (
+        "cat" in res.name
+        and res.heatmap.shape == (7, 7)
+        and res.heatmap.max() == pytest.approx(1.0)
+    )
     from PIL import Image
 
     assert Image.open(tmp_path / "cat.png").size == (224, 224)
     out, _ = run
     img = sorted((tiny / "test/Trouser").iterdir())[0]
-    assert main(["explain", str(img), "--model", str(out), "--class", "Trouser", "--out", str(tmp_path / "cams")]) == 0
+    assert (
+        main(
+            [
+                "explain",
+                str(img),
+                "--model",
+                str(out),
+                "--class",
+                "Trouser",
+                "--out",
+                str(tmp_path / "cams"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / "cams" / f"{img.stem}_gradcam.png").is_file()
-    assert main(["explain", str(img), "--model", str(out / "model.onnx")]) == 2  # needs the PyTorch network
+    assert (
+        main(["explain", str(img), "--model", str(out / "model.onnx")]) == 2
+    )  # needs the PyTorch network
 
 
-def test_checkpoint_from_another_architecture_is_a_clear_error(run: tuple[Path, dict], tiny: Path, capsys) -> None:
+def test_checkpoint_from_another_architecture_is_a_clear_error(
+    run: tuple[Path, dict], tiny: Path, capsys
+) -> None:
     out, _ = run
-    rc = main(["train", "classify", str(tiny), "--model", "efficientnet_lite0.imagenet", "--init-from", str(out),
-               "--epochs", "1", "--run-dir", str(out.parent / "other"), *FAST])
+    rc = main(
+        [
+            "train",
+            "classify",
+            str(tiny),
+            "--model",
+            "efficientnet_lite0.imagenet",
+            "--init-from",
+            str(out),
+            "--epochs",
+            "1",
+            "--run-dir",
+            str(out.parent / "other"),
+            *FAST,
+        ]
+    )
     assert rc == 2
     err = capsys.readouterr().err
     assert "architecture 'mobilenet_v2'" in err and "'efficientnet_lite0'" in err
@@ -163,11 +258,17 @@ def test_bad_inputs_are_clear_errors(tiny: Path, tmp_path: Path, capsys) -> None
         (bad / c).mkdir(parents=True)
         for f in sorted((tiny / "train" / c).iterdir())[:4]:
             (bad / c / f.name).write_bytes(f.read_bytes())
-    (bad / "Trouser" / "cut.png").write_bytes((bad / "Trouser").iterdir().__next__().read_bytes()[:60])
+    (bad / "Trouser" / "cut.png").write_bytes(
+        (bad / "Trouser").iterdir().__next__().read_bytes()[:60]
+    )
     (bad / "Trouser" / "text.jpg").write_text("not an image")
-    with pytest.raises(ImageError, match=r"(?s)2 unreadable image\(s\).*(cut.png|text.jpg).*--skip-bad"):
+    with pytest.raises(
+        ImageError, match=r"(?s)2 unreadable image\(s\).*(cut.png|text.jpg).*--skip-bad"
+    ):
         ClassificationRecipe(ClassifyOptions(str(bad), input_size=32, resize=32))
-    recipe = ClassificationRecipe(ClassifyOptions(str(bad), input_size=32, resize=32, skip_bad=True))
+    recipe = ClassificationRecipe(
+        ClassifyOptions(str(bad), input_size=32, resize=32, skip_bad=True)
+    )
     assert len(recipe.train_samples) + len(recipe.val_samples) == 12
     with pytest.raises(ConfigError, match="mode 'probe'"):
         ClassifyOptions(str(bad), mode="probe").validate()
@@ -180,16 +281,24 @@ def test_modes_balance_and_param_groups(tiny: Path) -> None:
     trainable = [n for n, p in model.named_parameters() if p.requires_grad]
     assert trainable and all(n.startswith("net.classifier.") for n in trainable)
     model.train()
-    assert not model.net.features[0][1].training and model.net.classifier.training  # frozen BN stays frozen
+    assert (
+        not model.net.features[0][1].training and model.net.classifier.training
+    )  # frozen BN stays frozen
 
-    disc = ClassificationRecipe(ClassifyOptions(str(tiny), mode="discriminative", lr_decay=0.5, **opts))
+    disc = ClassificationRecipe(
+        ClassifyOptions(str(tiny), mode="discriminative", lr_decay=0.5, **opts)
+    )
     groups = disc.param_groups(disc.build_model(), 1e-3)
     lrs = sorted({g["lr"] for g in groups}, reverse=True)
     assert lrs == pytest.approx([1e-3 * 0.5**k for k in range(6)])
-    assert all(g.get("weight_decay", None) == 0.0 for g in groups if all(p.ndim == 1 for p in g["params"]))
+    assert all(
+        g.get("weight_decay", None) == 0.0 for g in groups if all(p.ndim == 1 for p in g["params"])
+    )
 
     # class imbalance: 16 vs 16 vs 4 training images
-    imb = ClassificationRecipe(ClassifyOptions(str(tiny), balance="weights", limit_per_class=16, **opts))
+    imb = ClassificationRecipe(
+        ClassifyOptions(str(tiny), balance="weights", limit_per_class=16, **opts)
+    )
     imb.counts = [13, 13, 3]
     w = imb._class_weights()
     assert w is not None and w[2] > 4 * w[0]

@@ -50,7 +50,9 @@ def test_letterbox_matches_reference_opencv_preprocessing(photos) -> None:
     # independent reference: YOLOX's own recipe on a BGR image
     bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     ratio = min(416 / bgr.shape[0], 416 / bgr.shape[1])
-    resized = cv2.resize(bgr, (int(bgr.shape[1] * ratio), int(bgr.shape[0] * ratio)), interpolation=cv2.INTER_LINEAR)
+    resized = cv2.resize(
+        bgr, (int(bgr.shape[1] * ratio), int(bgr.shape[0] * ratio)), interpolation=cv2.INTER_LINEAR
+    )
     ref = np.full((416, 416, 3), 114, np.uint8)
     ref[: resized.shape[0], : resized.shape[1]] = resized
     assert r == pytest.approx(ratio)
@@ -94,8 +96,15 @@ def test_decode_and_nms_match_torchvision_reference(det: Detector, shared, conf:
     rgb = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
     tensor, (ratio, _) = det.preprocess(rgb)
     raw = det.forward(tensor[None])[0][0]
-    ours = postprocess(raw, ratio=ratio, image_shape=(10_000, 10_000), input_size=(416, 416),
-                       labels=det.labels, conf=conf, iou=0.45)
+    ours = postprocess(
+        raw,
+        ratio=ratio,
+        image_shape=(10_000, 10_000),
+        input_size=(416, 416),
+        labels=det.labels,
+        conf=conf,
+        iou=0.45,
+    )
     ref_boxes, ref_scores, ref_ids = _reference_postprocess(raw, conf, 0.45, ratio)
     assert len(ours) == len(ref_boxes) > 3
     np.testing.assert_allclose(ours.xyxy, ref_boxes, atol=1e-3)
@@ -117,7 +126,9 @@ def test_nms_matches_torchvision_on_random_boxes() -> None:
     for thr in (0.3, 0.5, 0.7):
         ref = tv_nms(torch.from_numpy(boxes), torch.from_numpy(scores), thr).numpy()
         np.testing.assert_array_equal(nms(boxes, scores, thr), ref)
-        ref = tv_batched_nms(torch.from_numpy(boxes), torch.from_numpy(scores), torch.from_numpy(classes), thr).numpy()
+        ref = tv_batched_nms(
+            torch.from_numpy(boxes), torch.from_numpy(scores), torch.from_numpy(classes), thr
+        ).numpy()
         np.testing.assert_array_equal(batched_nms(boxes, scores, classes, thr), ref)
 
 
@@ -147,7 +158,9 @@ def test_classes_filter_and_errors(det: Detector, photos) -> None:
     d = det.predict(photos["coffee"], classes="cup")
     assert set(d.names) == {"cup"}
     assert len(det.predict(photos["coffee"], classes=["giraffe"])) == 0
-    with pytest.raises(ConfigError, match=r"'persn'.*did you mean person.*Valid names: person, bicycle"):
+    with pytest.raises(
+        ConfigError, match=r"'persn'.*did you mean person.*Valid names: person, bicycle"
+    ):
         det.predict(photos["coffee"], classes=["persn"])
     with pytest.raises(ConfigError, match="out of range"):
         resolve_classes([80], det.labels)
@@ -182,7 +195,8 @@ def shared_onnx_without_metadata(tmp_path):
     from onnx import TensorProto, helper
 
     graph = helper.make_graph(
-        [helper.make_node("Identity", ["x"], ["y"])], "g",
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "g",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])],
     )

@@ -12,7 +12,9 @@ from foveal.viz import annotate
 def test_annotate_draws_boxes_without_touching_input() -> None:
     img = np.full((200, 300, 3), 255, np.uint8)
     before = img.copy()
-    d = Detections(np.array([[50, 60, 150, 160]], np.float32), np.array([0.9]), np.array([0]), ["person"])
+    d = Detections(
+        np.array([[50, 60, 150, 160]], np.float32), np.array([0.9]), np.array([0]), ["person"]
+    )
     out = annotate(img, d)
     np.testing.assert_array_equal(img, before)
     assert out.shape == img.shape and out.dtype == np.uint8

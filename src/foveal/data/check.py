@@ -66,13 +66,17 @@ class CheckReport:
         ds = self.dataset
         lines = [ds.summary()]
         empty = sum(1 for im in ds.images if len(im) == 0)
-        lines.append(f"boxes per class: {', '.join(f'{k}={v}' for k, v in ds.class_counts().items())}")
+        lines.append(
+            f"boxes per class: {', '.join(f'{k}={v}' for k, v in ds.class_counts().items())}"
+        )
         lines.append(f"images without objects: {empty}")
         if self.ok:
             lines.append("OK: no problems found")
             return "\n".join(lines)
-        lines.append(f"{len(self.problems)} problem{'' if len(self.problems) == 1 else 's'}: "
-                     + ", ".join(f"{k}={v}" for k, v in self.counts().items()))
+        lines.append(
+            f"{len(self.problems)} problem{'' if len(self.problems) == 1 else 's'}: "
+            + ", ".join(f"{k}={v}" for k, v in self.counts().items())
+        )
         by_kind: dict[str, list[Problem]] = {}
         for p in self.problems:
             by_kind.setdefault(p.kind, []).append(p)
@@ -98,7 +102,9 @@ def check_detection(ds: DetectionDataset, *, verify_images: bool = True) -> Chec
         src = str(im.label_file or im.path)
         key = (im.split, im.path.resolve() if im.path.exists() else im.path)
         if key in seen:
-            problems.append(Problem("duplicate_image", src, f"image {im.path} is also used by {seen[key]}"))
+            problems.append(
+                Problem("duplicate_image", src, f"image {im.path} is also used by {seen[key]}")
+            )
         else:
             seen[key] = src
         if verify_images:
@@ -109,8 +115,14 @@ def check_detection(ds: DetectionDataset, *, verify_images: bool = True) -> Chec
                 problems.append(Problem(kind, src, str(exc)))
             else:
                 if (w, h) != (im.width, im.height):
-                    problems.append(Problem("size_mismatch", src, f"labels say {im.width}x{im.height} but "
-                                            f"image {im.path.name} is {w}x{h}"))
+                    problems.append(
+                        Problem(
+                            "size_mismatch",
+                            src,
+                            f"labels say {im.width}x{im.height} but "
+                            f"image {im.path.name} is {w}x{h}",
+                        )
+                    )
         elif not im.path.is_file():
             problems.append(Problem("missing_image", src, f"image {im.path} does not exist"))
         b = im.boxes
@@ -119,10 +131,19 @@ def check_detection(ds: DetectionDataset, *, verify_images: bool = True) -> Chec
         zero = (b[:, 2] <= b[:, 0]) | (b[:, 3] <= b[:, 1])
         outside = (b[:, 0] < 0) | (b[:, 1] < 0) | (b[:, 2] > im.width) | (b[:, 3] > im.height)
         for i in np.flatnonzero(zero):
-            problems.append(Problem("zero_area", src, f"box {i} {_fmt(b[i])} has no area (needs x2 > x1, y2 > y1)"))
+            problems.append(
+                Problem(
+                    "zero_area", src, f"box {i} {_fmt(b[i])} has no area (needs x2 > x1, y2 > y1)"
+                )
+            )
         for i in np.flatnonzero(outside & ~zero):
-            problems.append(Problem("box_outside", src, f"box {i} {_fmt(b[i])} reaches outside the "
-                                    f"{im.width}x{im.height} image"))
+            problems.append(
+                Problem(
+                    "box_outside",
+                    src,
+                    f"box {i} {_fmt(b[i])} reaches outside the {im.width}x{im.height} image",
+                )
+            )
     return CheckReport(ds, problems)
 
 

@@ -38,10 +38,14 @@ class CheckReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "root": str(self.root), "ok": self.ok, "splits": self.splits,
+            "root": str(self.root),
+            "ok": self.ok,
+            "splits": self.splits,
             "unreadable": [{"path": p, "error": e} for p, e in self.unreadable],
-            "empty_classes": self.empty_classes, "stray_files": self.stray_files,
-            "duplicates_across_splits": self.duplicates_across, "duplicates_within_split": self.duplicates_within,
+            "empty_classes": self.empty_classes,
+            "stray_files": self.stray_files,
+            "duplicates_across_splits": self.duplicates_across,
+            "duplicates_within_split": self.duplicates_within,
             "problems": self.problems,
         }
 
@@ -49,8 +53,10 @@ class CheckReport:
         lines = [f"{self.root}:"]
         for split, counts in self.splits.items():
             total = sum(counts.values())
-            lines.append(f"  {split}: {len(counts)} classes, {total} images "
-                         f"(fewest {min(counts.values(), default=0)}, most {max(counts.values(), default=0)} per class)")
+            lines.append(
+                f"  {split}: {len(counts)} classes, {total} images "
+                f"(fewest {min(counts.values(), default=0)}, most {max(counts.values(), default=0)} per class)"
+            )
         lines += [f"  problem: {p}" for p in self.problems]
         lines.append("  OK" if self.ok else f"  {len(self.problems)} problem(s)")
         return "\n".join(lines)
@@ -97,13 +103,19 @@ def check_imagefolder(root: str | os.PathLike) -> CheckReport:
         if len(items) < 2:
             continue
         names = [str(p) for _, p in items]
-        (rep.duplicates_across if len({s for s, _ in items}) > 1 else rep.duplicates_within).append(names)
+        (rep.duplicates_across if len({s for s, _ in items}) > 1 else rep.duplicates_within).append(
+            names
+        )
     train_counts = rep.splits.get("train", rep.splits.get("all", {}))
     if len(train_counts) < 2:
-        rep.problems.append(f"only {len(train_counts)} class folder(s); a classifier needs at least two")
+        rep.problems.append(
+            f"only {len(train_counts)} class folder(s); a classifier needs at least two"
+        )
     rep.problems += [f"unreadable image {p}: {e}" for p, e in rep.unreadable]
     rep.problems += [f"empty class folder {c}" for c in rep.empty_classes]
-    rep.problems += [f"the same image is in several splits: {', '.join(g)}" for g in rep.duplicates_across]
+    rep.problems += [
+        f"the same image is in several splits: {', '.join(g)}" for g in rep.duplicates_across
+    ]
     rep.problems += [f"duplicate images: {', '.join(g)}" for g in rep.duplicates_within]
     for split in rep.splits:
         if split != "all" and "train" in rep.splits and split != "train":
@@ -115,7 +127,12 @@ def check_imagefolder(root: str | os.PathLike) -> CheckReport:
 
 
 def split_imagefolder(
-    src: str | os.PathLike, out: str | os.PathLike, *, val: float = 0.2, test: float = 0.0, seed: int = 0,
+    src: str | os.PathLike,
+    out: str | os.PathLike,
+    *,
+    val: float = 0.2,
+    test: float = 0.0,
+    seed: int = 0,
     mode: str = "copy",
 ) -> dict[str, int]:
     """Write ``out/train``, ``out/val`` (and ``out/test``) with a stratified, seeded split of ``src``.
@@ -136,8 +153,12 @@ def split_imagefolder(
         raise ConfigError(f"{dst} exists and is not empty; choose a new output folder")
     tree = scan(src)
     if len(tree.classes) < 2:
-        raise ConfigError(f"{src} has a single class ({tree.classes[0]}); a classifier needs at least two")
-    rest, test_s = stratified_split(tree.samples, test, seed=seed) if test > 0 else (tree.samples, [])
+        raise ConfigError(
+            f"{src} has a single class ({tree.classes[0]}); a classifier needs at least two"
+        )
+    rest, test_s = (
+        stratified_split(tree.samples, test, seed=seed) if test > 0 else (tree.samples, [])
+    )
     train_s, val_s = stratified_split(rest, val / (1 - test), seed=seed) if val > 0 else (rest, [])
     parts = {"train": train_s, "val": val_s, "test": test_s}
     counts = {}

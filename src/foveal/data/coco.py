@@ -34,7 +34,7 @@ from foveal.utils.files import atomic_write_text
 def _split_name(f: Path) -> str | None:
     stem = f.stem
     if stem.startswith("instances_"):
-        stem = stem[len("instances_"):]
+        stem = stem[len("instances_") :]
     return None if stem in ("instances", "annotations", "") else stem
 
 
@@ -60,16 +60,24 @@ def _load_json(f: Path, report: ProblemCollector) -> dict[str, Any] | None:
     except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
         report("corrupt_label", f, f"is not valid JSON: {exc}")
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("images"), list) or not isinstance(
-        data.get("annotations"), list
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("images"), list)
+        or not isinstance(data.get("annotations"), list)
     ):
-        report("corrupt_label", f, "is not COCO detection JSON: expected an object with 'images', "
-               "'annotations' and 'categories' lists")
+        report(
+            "corrupt_label",
+            f,
+            "is not COCO detection JSON: expected an object with 'images', "
+            "'annotations' and 'categories' lists",
+        )
         return None
     return data
 
 
-def read_coco(path: str | os.PathLike, *, split: str | None = None, strict: bool = True) -> DetectionDataset:
+def read_coco(
+    path: str | os.PathLike, *, split: str | None = None, strict: bool = True
+) -> DetectionDataset:
     """Read COCO JSON (see the module docs)."""
     p = Path(path)
     if p.is_file():
@@ -77,14 +85,23 @@ def read_coco(path: str | os.PathLike, *, split: str | None = None, strict: bool
     elif p.is_dir():
         files = sorted(p.glob("annotations/*.json")) or sorted(p.glob("*.json"))
     else:
-        raise DatasetError(f"{p}: no such file or folder; expected a COCO .json file or a folder with annotations/")
+        raise DatasetError(
+            f"{p}: no such file or folder; expected a COCO .json file or a folder with annotations/"
+        )
     if not files:
-        raise DatasetError(f"{p} holds no COCO .json files (looked in annotations/ and the folder itself)")
+        raise DatasetError(
+            f"{p} holds no COCO .json files (looked in annotations/ and the folder itself)"
+        )
     if split is not None and p.is_dir():
         files = [f for f in files if _split_name(f) == split]
         if not files:
-            have = ", ".join(str(_split_name(f)) for f in sorted(p.glob("annotations/*.json")) or p.glob("*.json"))
-            raise DatasetError(f"{p} has no annotations for split {split!r}; the splits here are: {have}")
+            have = ", ".join(
+                str(_split_name(f))
+                for f in sorted(p.glob("annotations/*.json")) or p.glob("*.json")
+            )
+            raise DatasetError(
+                f"{p} has no annotations for split {split!r}; the splits here are: {have}"
+            )
     report = ProblemCollector(strict)
     loaded = [(f, d) for f in files if (d := _load_json(f, report)) is not None]
 
@@ -97,7 +114,9 @@ def read_coco(path: str | os.PathLike, *, split: str | None = None, strict: bool
                 report("corrupt_label", f, f"category {c!r} lacks an integer 'id' or a 'name'")
                 continue
             if cats.get(cid, name) != name:
-                raise DatasetError(f"{f}: category id {cid} is {name!r} here but {cats[cid]!r} in another file")
+                raise DatasetError(
+                    f"{f}: category id {cid} is {name!r} here but {cats[cid]!r} in another file"
+                )
             cats[cid] = name
     cat_ids = sorted(cats)
     cat_index = {cid: i for i, cid in enumerate(cat_ids)}
@@ -112,7 +131,9 @@ def read_coco(path: str | os.PathLike, *, split: str | None = None, strict: bool
         recs: dict[Any, dict[str, Any]] = {}
         for rec in data["images"]:
             if not isinstance(rec, dict) or "id" not in rec or "file_name" not in rec:
-                report("corrupt_label", f, f"image record {str(rec)[:80]} lacks 'id' or 'file_name'")
+                report(
+                    "corrupt_label", f, f"image record {str(rec)[:80]} lacks 'id' or 'file_name'"
+                )
                 continue
             if rec["id"] in recs:
                 report("duplicate_id", f, f"image id {rec['id']!r} is used more than once")
@@ -136,17 +157,29 @@ def read_coco(path: str | os.PathLike, *, split: str | None = None, strict: bool
             except (TypeError, ValueError):
                 ok = False
             if not ok:
-                report("corrupt_label", f, f"annotation {a.get('id')!r} has bbox {bbox!r}; expected [x, y, w, h] numbers")
+                report(
+                    "corrupt_label",
+                    f,
+                    f"annotation {a.get('id')!r} has bbox {bbox!r}; expected [x, y, w, h] numbers",
+                )
                 continue
             if a.get("image_id") not in per:
-                report("corrupt_label", f, f"annotation {a.get('id')!r} refers to image id {a.get('image_id')!r}, "
-                       "which is not in 'images'")
+                report(
+                    "corrupt_label",
+                    f,
+                    f"annotation {a.get('id')!r} refers to image id {a.get('image_id')!r}, "
+                    "which is not in 'images'",
+                )
                 continue
             try:
                 cls = cat_index[int(a.get("category_id"))]  # type: ignore[arg-type]
             except (KeyError, TypeError, ValueError):
-                report("unknown_class", f, f"annotation {a.get('id')!r} has category_id {a.get('category_id')!r}, "
-                       f"not one of the categories {cat_ids}")
+                report(
+                    "unknown_class",
+                    f,
+                    f"annotation {a.get('id')!r} has category_id {a.get('category_id')!r}, "
+                    f"not one of the categories {cat_ids}",
+                )
                 continue
             per[a["image_id"]].append(([x, y, x + w, y + h], cls, bool(a.get("iscrowd", 0))))
         for iid, rec in recs.items():
@@ -161,19 +194,33 @@ def read_coco(path: str | os.PathLike, *, split: str | None = None, strict: bool
                 try:
                     width, height = image_size(img_dir / str(rec["file_name"]))
                 except DatasetError as exc:
-                    report("corrupt_label", f, f"image {iid!r} has no width/height and its file gives none: {exc}")
+                    report(
+                        "corrupt_label",
+                        f,
+                        f"image {iid!r} has no width/height and its file gives none: {exc}",
+                    )
                     continue
-            images.append(DetectionImage(
-                path=img_dir / str(rec["file_name"]), width=width, height=height,
-                boxes=np.array([o[0] for o in objs], np.float32).reshape(-1, 4),
-                class_ids=np.array([o[1] for o in objs], np.int64),
-                difficult=np.array([o[2] for o in objs], bool),
-                split=sname, id=iid, label_file=f,
-            ))
-    return DetectionDataset(images=images, classes=classes, format="coco", root=p, problems=report.problems)
+            images.append(
+                DetectionImage(
+                    path=img_dir / str(rec["file_name"]),
+                    width=width,
+                    height=height,
+                    boxes=np.array([o[0] for o in objs], np.float32).reshape(-1, 4),
+                    class_ids=np.array([o[1] for o in objs], np.int64),
+                    difficult=np.array([o[2] for o in objs], bool),
+                    split=sname,
+                    id=iid,
+                    label_file=f,
+                )
+            )
+    return DetectionDataset(
+        images=images, classes=classes, format="coco", root=p, problems=report.problems
+    )
 
 
-def to_coco_dict(ds: DetectionDataset, images: list[DetectionImage] | None = None) -> dict[str, Any]:
+def to_coco_dict(
+    ds: DetectionDataset, images: list[DetectionImage] | None = None
+) -> dict[str, Any]:
     """COCO JSON for ``images`` (default: all of ``ds``), image ids 1..N unless they are unique ints."""
     images = ds.images if images is None else images
     ids = [im.id for im in images]
@@ -181,17 +228,29 @@ def to_coco_dict(ds: DetectionDataset, images: list[DetectionImage] | None = Non
     out_images, anns = [], []
     for k, im in enumerate(images):
         iid = int(im.id) if keep_ids else k + 1  # type: ignore[arg-type]
-        out_images.append({"id": iid, "file_name": im.file_name, "width": im.width, "height": im.height})
+        out_images.append(
+            {"id": iid, "file_name": im.file_name, "width": im.width, "height": im.height}
+        )
         for box, c, d in zip(im.boxes, im.class_ids, im.difficult, strict=True):
             x1, y1, x2, y2 = (round(float(v), 4) for v in box)
             w, h = round(x2 - x1, 4), round(y2 - y1, 4)
-            anns.append({"id": len(anns) + 1, "image_id": iid, "category_id": int(c) + 1,
-                         "bbox": [x1, y1, w, h], "area": round(w * h, 4), "iscrowd": int(bool(d))})
+            anns.append(
+                {
+                    "id": len(anns) + 1,
+                    "image_id": iid,
+                    "category_id": int(c) + 1,
+                    "bbox": [x1, y1, w, h],
+                    "area": round(w * h, 4),
+                    "iscrowd": int(bool(d)),
+                }
+            )
     return {
         "info": {"description": "written by foveal"},
         "images": out_images,
         "annotations": anns,
-        "categories": [{"id": i + 1, "name": n, "supercategory": "none"} for i, n in enumerate(ds.classes)],
+        "categories": [
+            {"id": i + 1, "name": n, "supercategory": "none"} for i, n in enumerate(ds.classes)
+        ],
     }
 
 

@@ -29,13 +29,18 @@ def _shrink(img: np.ndarray, short_side: int | None) -> np.ndarray:
 
 
 def decode_all(
-    samples: Sequence[tuple[Path, int]], *, short_side: int | None = None, keep: bool = True,
+    samples: Sequence[tuple[Path, int]],
+    *,
+    short_side: int | None = None,
+    keep: bool = True,
     workers: int | None = None,
 ) -> tuple[list[np.ndarray | None], list[tuple[Path, str]]]:
     """Decode every image once (in threads): the arrays (if ``keep``) and the unreadable files."""
     images: list[np.ndarray | None] = []
     bad: list[tuple[Path, str]] = []
-    for (path, _), res in map_ordered(lambda s: _shrink(load_image(s[0]), short_side), samples, workers=workers):
+    for (path, _), res in map_ordered(
+        lambda s: _shrink(load_image(s[0]), short_side), samples, workers=workers
+    ):
         if isinstance(res, BaseException):
             if not isinstance(res, ImageError):
                 raise res
@@ -56,8 +61,11 @@ class ImageDataset:
     """
 
     def __init__(
-        self, samples: Sequence[tuple[Path, int]], transform: Callable[[np.ndarray], Any],
-        images: Sequence[np.ndarray | None] | None = None, short_side: int | None = None,
+        self,
+        samples: Sequence[tuple[Path, int]],
+        transform: Callable[[np.ndarray], Any],
+        images: Sequence[np.ndarray | None] | None = None,
+        short_side: int | None = None,
     ) -> None:
         self.samples = list(samples)
         self.transform = transform

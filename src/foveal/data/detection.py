@@ -158,7 +158,9 @@ def save_detection(
     raise DatasetError(f"unknown dataset format {format!r}; expected one of {', '.join(FORMATS)}")
 
 
-def remap_classes(ds: DetectionDataset, classes: list[str], *, strict: bool = True) -> DetectionDataset:
+def remap_classes(
+    ds: DetectionDataset, classes: list[str], *, strict: bool = True
+) -> DetectionDataset:
     """Re-index class ids to a new list of names; boxes of names not in it are ``unknown_class``."""
     index = {n: i for i, n in enumerate(classes)}
     report = ProblemCollector(strict)
@@ -167,12 +169,16 @@ def remap_classes(ds: DetectionDataset, classes: list[str], *, strict: bool = Tr
         names = [ds.classes[c] for c in im.class_ids]
         keep = np.array([n in index for n in names], bool)
         for n in sorted({n for n in names if n not in index}):
-            report("unknown_class", im.label_file or im.path, f"class {n!r} is not one of {classes}")
+            report(
+                "unknown_class", im.label_file or im.path, f"class {n!r} is not one of {classes}"
+            )
         images.append(
             replace(
                 im,
                 boxes=im.boxes[keep],
-                class_ids=np.array([index[n] for n, k in zip(names, keep, strict=True) if k], np.int64),
+                class_ids=np.array(
+                    [index[n] for n, k in zip(names, keep, strict=True) if k], np.int64
+                ),
                 difficult=im.difficult[keep],
             )
         )
@@ -190,7 +196,9 @@ def fix_boxes(ds: DetectionDataset) -> tuple[DetectionDataset, int, int]:
         keep = (c[:, 2] > c[:, 0]) & (c[:, 3] > c[:, 1])
         clipped += int((np.abs(c - b).max(axis=1, initial=0) > 0)[keep].sum())
         dropped += int((~keep).sum())
-        images.append(replace(im, boxes=c[keep], class_ids=im.class_ids[keep], difficult=im.difficult[keep]))
+        images.append(
+            replace(im, boxes=c[keep], class_ids=im.class_ids[keep], difficult=im.difficult[keep])
+        )
     return replace(ds, images=images), clipped, dropped
 
 
@@ -202,7 +210,9 @@ def names_file_classes(spec: str) -> list[str]:
     else:
         names = [n.strip() for n in spec.split(",") if n.strip()]
     if not names:
-        raise DatasetError(f"no class names in {spec!r}; expected 'a,b,c' or a file with one name a line")
+        raise DatasetError(
+            f"no class names in {spec!r}; expected 'a,b,c' or a file with one name a line"
+        )
     if len(set(names)) != len(names):
         dup = sorted(n for n, k in Counter(names).items() if k > 1)
         raise DatasetError(f"class names repeat: {', '.join(dup)}")

@@ -63,38 +63,47 @@ class Augment:
 
     def __post_init__(self) -> None:
         if not (0 <= self.mosaic <= 1 and 0 <= self.flip <= 1):
-            raise ConfigError(f"mosaic and flip are probabilities in [0, 1]; got {self.mosaic}, {self.flip}")
+            raise ConfigError(
+                f"mosaic and flip are probabilities in [0, 1]; got {self.mosaic}, {self.flip}"
+            )
         if not 0 < self.scale[0] <= self.scale[1]:
             raise ConfigError(f"scale must be (low, high) with 0 < low <= high; got {self.scale}")
         if not 0 <= self.translate < 1:
             raise ConfigError(f"translate must be in [0, 1); got {self.translate}")
 
 
-def _place(img: np.ndarray, boxes: np.ndarray, ratio: float, ox: int, oy: int, size: int,
-           pad: int) -> tuple[np.ndarray, float, np.ndarray]:
+def _place(
+    img: np.ndarray, boxes: np.ndarray, ratio: float, ox: int, oy: int, size: int, pad: int
+) -> tuple[np.ndarray, float, np.ndarray]:
     """Resize by ``ratio``, paste at offset (ox, oy) (may be negative) on a ``size`` square; move boxes."""
     import cv2
 
     h, w = img.shape[:2]
     # int() and bilinear, exactly as YOLOX's (and foveal.ops.letterbox's) inference letterbox
     nw, nh = max(1, int(w * ratio)), max(1, int(h * ratio))
-    resized = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nw, nh) != (w, h) else img
+    resized = (
+        cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nw, nh) != (w, h) else img
+    )
     canvas = np.full((size, size, 3), pad, np.uint8)
     x0, y0 = max(ox, 0), max(oy, 0)
     x1, y1 = min(ox + nw, size), min(oy + nh, size)
     if x1 > x0 and y1 > y0:
-        canvas[y0:y1, x0:x1] = resized[y0 - oy:y1 - oy, x0 - ox:x1 - ox]
+        canvas[y0:y1, x0:x1] = resized[y0 - oy : y1 - oy, x0 - ox : x1 - ox]
     moved = boxes * np.float32(ratio) + np.array([ox, oy, ox, oy], np.float32)
     return canvas, ratio, moved
 
 
-def _clip_filter(boxes: np.ndarray, labels: np.ndarray, size: int, min_box: float) -> tuple[np.ndarray, np.ndarray]:
+def _clip_filter(
+    boxes: np.ndarray, labels: np.ndarray, size: int, min_box: float
+) -> tuple[np.ndarray, np.ndarray]:
     b = np.clip(boxes, 0, size).astype(np.float32)
     keep = ((b[:, 2] - b[:, 0]) >= min_box) & ((b[:, 3] - b[:, 1]) >= min_box)
     return b[keep], labels[keep]
 
 
-def _hsv(img: np.ndarray, gains: tuple[float, float, float], rng: np.random.Generator) -> np.ndarray:
+def _hsv(
+    img: np.ndarray, gains: tuple[float, float, float], rng: np.random.Generator
+) -> np.ndarray:
     import cv2
 
     g = rng.uniform(-1, 1, 3) * np.asarray(gains) + 1
@@ -137,7 +146,9 @@ class TorchDetectionDataset(Dataset):
         if len(dataset) == 0:
             raise ConfigError("the detection dataset has no images; check the path and the split")
         if size < 32 or size % 32:
-            raise ConfigError(f"size must be a multiple of 32 and at least 32 (strides 8/16/32); got {size}")
+            raise ConfigError(
+                f"size must be a multiple of 32 and at least 32 (strides 8/16/32); got {size}"
+            )
         if channel_order not in ("BGR", "RGB"):
             raise ConfigError(f"channel_order must be 'BGR' or 'RGB'; got {channel_order!r}")
         self.dataset = dataset
@@ -181,7 +192,9 @@ class TorchDetectionDataset(Dataset):
         a = self.augment
         if rng is not None and a is not None and rng.random() < a.flip:
             img = img[:, ::-1]
-            boxes = boxes[:, [2, 1, 0, 3]] * np.array([-1, 1, -1, 1], np.float32) + np.array([w, 0, w, 0], np.float32)
+            boxes = boxes[:, [2, 1, 0, 3]] * np.array([-1, 1, -1, 1], np.float32) + np.array(
+                [w, 0, w, 0], np.float32
+            )
         ratio = self.size / max(h, w)
         ox = oy = 0
         if rng is not None and a is not None:
@@ -190,7 +203,9 @@ class TorchDetectionDataset(Dataset):
             t = a.translate * self.size
             ox = int(round(rng.uniform(min(0, self.size - nw) - t, max(0, self.size - nw) + t)))
             oy = int(round(rng.uniform(min(0, self.size - nh) - t, max(0, self.size - nh) + t)))
-        canvas, _, boxes = _place(np.ascontiguousarray(img), boxes, ratio, ox, oy, self.size, self.pad)
+        canvas, _, boxes = _place(
+            np.ascontiguousarray(img), boxes, ratio, ox, oy, self.size, self.pad
+        )
         return canvas, boxes, labels, ratio, (int(h), int(w))
 
     def _mosaic(
@@ -210,7 +225,9 @@ class TorchDetectionDataset(Dataset):
             if rng.random() < (self.augment.flip if self.augment else 0):
                 w0 = img.shape[1]
                 img = img[:, ::-1]
-                boxes = boxes[:, [2, 1, 0, 3]] * np.array([-1, 1, -1, 1], np.float32) + np.array([w0, 0, w0, 0], np.float32)
+                boxes = boxes[:, [2, 1, 0, 3]] * np.array([-1, 1, -1, 1], np.float32) + np.array(
+                    [w0, 0, w0, 0], np.float32
+                )
             r = s / max(img.shape[:2])
             tile, _, b = _place(np.ascontiguousarray(img), boxes, r, 0, 0, s, self.pad)
             tw, th = max(1, int(img.shape[1] * r)), max(1, int(img.shape[0] * r))
@@ -220,7 +237,7 @@ class TorchDetectionDataset(Dataset):
             y0 = yc - th if k in (0, 1) else yc
             bx0, by0 = max(x0, 0), max(y0, 0)
             bx1, by1 = min(x0 + tw, 2 * s), min(y0 + th, 2 * s)
-            big[by0:by1, bx0:bx1] = tile[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0]
+            big[by0:by1, bx0:bx1] = tile[by0 - y0 : by1 - y0, bx0 - x0 : bx1 - x0]
             b = b + np.array([x0, y0, x0, y0], np.float32)
             # clip to the visible part of this tile
             b = np.clip(b, [bx0, by0, bx0, by0], [bx1, by1, bx1, by1]).astype(np.float32)
@@ -279,7 +296,9 @@ def padded_targets(targets: list[dict[str, Any]], max_boxes: int = 120) -> Any:
     for i, t in enumerate(targets):
         b, c = t["boxes"], t["labels"]
         if len(b) > max_boxes:
-            raise ConfigError(f"image {t.get('image_id')} has {len(b)} boxes; max_boxes is {max_boxes}")
+            raise ConfigError(
+                f"image {t.get('image_id')} has {len(b)} boxes; max_boxes is {max_boxes}"
+            )
         if len(b):
             out[i, : len(b), 0] = c.float()
             out[i, : len(b), 1] = (b[:, 0] + b[:, 2]) / 2

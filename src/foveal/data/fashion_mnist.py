@@ -19,7 +19,18 @@ import numpy as np
 from foveal.errors import ConfigError
 
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-CLASSES = ("T-shirt_top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle_boot")
+CLASSES = (
+    "T-shirt_top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle_boot",
+)
 FILES = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
@@ -60,7 +71,10 @@ def load(split: str, source: str | os.PathLike = DEBIAN_DIR) -> tuple[np.ndarray
 
 
 def to_imagefolder(
-    out: str | os.PathLike, *, source: str | os.PathLike = DEBIAN_DIR, limit_per_class: int | None = None,
+    out: str | os.PathLike,
+    *,
+    source: str | os.PathLike = DEBIAN_DIR,
+    limit_per_class: int | None = None,
     splits: tuple[str, ...] = ("train", "test"),
 ) -> dict[str, int]:
     """Write the PNG tree; ``limit_per_class`` keeps the first N images of each class per split."""

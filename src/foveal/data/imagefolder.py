@@ -59,7 +59,9 @@ def find_split_dirs(root: str | os.PathLike) -> dict[str, Path]:
     return found
 
 
-def scan(root: str | os.PathLike, *, classes: list[str] | None = None, allow_empty: bool = False) -> ImageFolder:
+def scan(
+    root: str | os.PathLike, *, classes: list[str] | None = None, allow_empty: bool = False
+) -> ImageFolder:
     """Scan ``root/<class>/**`` for image files (by extension; decoding is checked elsewhere).
 
     Args:
@@ -71,7 +73,9 @@ def scan(root: str | os.PathLike, *, classes: list[str] | None = None, allow_emp
     """
     base = Path(root)
     if not base.is_dir():
-        raise ConfigError(f"{base} is not a folder; expected an ImageFolder tree ROOT/<class>/*.jpg")
+        raise ConfigError(
+            f"{base} is not a folder; expected an ImageFolder tree ROOT/<class>/*.jpg"
+        )
     dirs = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))
     loose = [p for p in base.iterdir() if p.is_file() and is_image_file(p)]
     if not dirs:
@@ -99,7 +103,9 @@ def scan(root: str | os.PathLike, *, classes: list[str] | None = None, allow_emp
         files = sorted(p for p in d.rglob("*") if p.is_file() and is_image_file(p))
         samples += [(p, index[d.name]) for p in files]
     folder = ImageFolder(base, names, samples)
-    empty = [n for n, c in zip(names, folder.counts(), strict=True) if c == 0 and (base / n).is_dir()]
+    empty = [
+        n for n, c in zip(names, folder.counts(), strict=True) if c == 0 and (base / n).is_dir()
+    ]
     if empty and not allow_empty:
         raise ConfigError(
             f"class folder(s) without images in {base}: {', '.join(empty)}; add images or remove the folder(s)"
@@ -128,7 +134,9 @@ def stratified_split(
     return sorted(keep), sorted(held)
 
 
-def limit_per_class(samples: list[tuple[Path, int]], n: int, *, seed: int = 0) -> list[tuple[Path, int]]:
+def limit_per_class(
+    samples: list[tuple[Path, int]], n: int, *, seed: int = 0
+) -> list[tuple[Path, int]]:
     """At most ``n`` samples per class, chosen at random (seeded)."""
     by_class: dict[int, list[tuple[Path, int]]] = {}
     for s in samples:
@@ -178,7 +186,13 @@ def load_splits(
         val = scan(dirs["val"], classes=classes, allow_empty=True).samples
         if not val:
             raise ConfigError(f"the validation folder {dirs['val']} holds no images")
-        return Splits(classes, train.samples, val, test, source=f"folders {train_root.name}/ and {dirs['val'].name}/")
+        return Splits(
+            classes,
+            train.samples,
+            val,
+            test,
+            source=f"folders {train_root.name}/ and {dirs['val'].name}/",
+        )
     single = [c for c, n in zip(classes, train.counts(), strict=True) if n < 2]
     if single:
         raise ConfigError(
@@ -186,4 +200,6 @@ def load_splits(
             "validation; add images, or give a val/ folder"
         )
     kept, held = stratified_split(train.samples, val_fraction, seed=seed)
-    return Splits(classes, kept, held, test, source=f"stratified {val_fraction:.0%} split of {train_root}")
+    return Splits(
+        classes, kept, held, test, source=f"stratified {val_fraction:.0%} split of {train_root}"
+    )

@@ -30,7 +30,9 @@ def eval_transform(pp: Preprocess) -> Callable[[np.ndarray], Any]:
     return fn
 
 
-def train_transform(preset: str, pp: Preprocess, *, hflip: bool = True) -> Callable[[np.ndarray], Any]:
+def train_transform(
+    preset: str, pp: Preprocess, *, hflip: bool = True
+) -> Callable[[np.ndarray], Any]:
     """The augmentation ``preset`` (see :data:`PRESETS`) ending in the same tensor layout as inference."""
     if preset not in PRESETS:
         raise ConfigError(f"unknown augmentation {preset!r}; choose one of {', '.join(PRESETS)}")
@@ -41,8 +43,12 @@ def train_transform(preset: str, pp: Preprocess, *, hflip: bool = True) -> Calla
 
     size = tuple(pp.input_size)
     scale = {"light": (0.6, 1.0), "standard": (0.35, 1.0), "strong": (0.25, 1.0)}[preset]
-    interp = {"bilinear": T.InterpolationMode.BILINEAR, "bicubic": T.InterpolationMode.BICUBIC,
-              "nearest": T.InterpolationMode.NEAREST, "lanczos": T.InterpolationMode.LANCZOS}[pp.interpolation]
+    interp = {
+        "bilinear": T.InterpolationMode.BILINEAR,
+        "bicubic": T.InterpolationMode.BICUBIC,
+        "nearest": T.InterpolationMode.NEAREST,
+        "lanczos": T.InterpolationMode.LANCZOS,
+    }[pp.interpolation]
     ops: list[Any] = [T.RandomResizedCrop(size, scale=scale, interpolation=interp)]
     if hflip:
         ops.append(T.RandomHorizontalFlip())

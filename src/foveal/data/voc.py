@@ -43,7 +43,11 @@ def _split_lists(root: Path, report: ProblemCollector) -> dict[str, list[str]]:
     for f in sorted(main.glob("*.txt")):
         if "_" in f.stem:
             continue
-        ids = [ln.split()[0] for ln in f.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+        ids = [
+            ln.split()[0]
+            for ln in f.read_text(encoding="utf-8", errors="replace").splitlines()
+            if ln.strip()
+        ]
         dup = sorted(k for k, v in Counter(ids).items() if v > 1)
         if dup:
             report("duplicate_id", f, f"{len(dup)} ids listed more than once, e.g. {dup[0]!r}")
@@ -71,7 +75,9 @@ def _find_image(root: Path, xml: Path, filename: str | None) -> Path:
     return images / (filename or f"{xml.stem}.jpg")
 
 
-def _parse(xml: Path, root: Path, report: ProblemCollector) -> tuple[DetectionImage, list[str]] | None:
+def _parse(
+    xml: Path, root: Path, report: ProblemCollector
+) -> tuple[DetectionImage, list[str]] | None:
     try:
         ann = ET.parse(xml).getroot()
     except (ET.ParseError, OSError) as exc:
@@ -91,8 +97,11 @@ def _parse(xml: Path, root: Path, report: ProblemCollector) -> tuple[DetectionIm
         try:
             w, h = image_size(path)
         except DatasetError as exc:
-            report("missing_image" if not path.exists() else "unreadable_image", xml,
-                   f"has no <size> and its image cannot give one: {exc}")
+            report(
+                "missing_image" if not path.exists() else "unreadable_image",
+                xml,
+                f"has no <size> and its image cannot give one: {exc}",
+            )
             return None
     boxes, names, difficult = [], [], []
     for i, obj in enumerate(ann.findall("object")):
@@ -103,15 +112,24 @@ def _parse(xml: Path, root: Path, report: ProblemCollector) -> tuple[DetectionIm
         except (ValueError, AttributeError):
             box = [math.nan]
         if not name or not all(math.isfinite(v) for v in box):
-            report("corrupt_label", xml, f"object {i} lacks a <name> or a numeric <bndbox> xmin/ymin/xmax/ymax")
+            report(
+                "corrupt_label",
+                xml,
+                f"object {i} lacks a <name> or a numeric <bndbox> xmin/ymin/xmax/ymax",
+            )
             continue
         boxes.append(box)
         names.append(name)
         difficult.append((obj.findtext("difficult") or "0").strip() not in ("0", "false", ""))
     im = DetectionImage(
-        path=path, width=w, height=h, boxes=np.array(boxes, np.float32).reshape(-1, 4),
-        class_ids=np.zeros(len(boxes), np.int64), difficult=np.array(difficult, bool),
-        id=xml.stem, label_file=xml,
+        path=path,
+        width=w,
+        height=h,
+        boxes=np.array(boxes, np.float32).reshape(-1, 4),
+        class_ids=np.zeros(len(boxes), np.int64),
+        difficult=np.array(difficult, bool),
+        id=xml.stem,
+        label_file=xml,
     )
     return im, names
 
@@ -134,13 +152,18 @@ def read_voc(
     for name, ids in lists.items():
         for i in ids:
             if i in split_of and split_of[i] != name:
-                report("split_overlap", root / "ImageSets" / "Main" / f"{name}.txt",
-                       f"image {i!r} is in both {split_of[i]!r} and {name!r}")
+                report(
+                    "split_overlap",
+                    root / "ImageSets" / "Main" / f"{name}.txt",
+                    f"image {i!r} is in both {split_of[i]!r} and {name!r}",
+                )
             split_of.setdefault(i, name)
     if split is not None:
         if split not in lists:
             have = ", ".join(lists) or "none"
-            raise DatasetError(f"{root} has no ImageSets/Main/{split}.txt; the splits here are: {have}")
+            raise DatasetError(
+                f"{root} has no ImageSets/Main/{split}.txt; the splits here are: {have}"
+            )
         xmls = []
         for i in lists[split]:
             x = ann_dir / f"{i}.xml"
@@ -154,14 +177,21 @@ def read_voc(
         for name, ids in lists.items():
             missing = [i for i in ids if i not in known]
             if missing:
-                report("missing_label", root / "ImageSets" / "Main" / f"{name}.txt",
-                       f"lists {len(missing)} ids without an XML file, e.g. {missing[0]!r}")
+                report(
+                    "missing_label",
+                    root / "ImageSets" / "Main" / f"{name}.txt",
+                    f"lists {len(missing)} ids without an XML file, e.g. {missing[0]!r}",
+                )
     if not xmls and split is None:
         raise DatasetError(f"{ann_dir} holds no .xml files")
     parsed = [p for p in (_parse(x, root, report) for x in xmls) if p is not None]
 
     if classes is None and (root / "classes.txt").is_file():
-        classes = [ln.strip() for ln in (root / "classes.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
+        classes = [
+            ln.strip()
+            for ln in (root / "classes.txt").read_text(encoding="utf-8").splitlines()
+            if ln.strip()
+        ]
     if classes is None:
         classes = sorted({n for _, names in parsed for n in names})
     index = {n: i for i, n in enumerate(classes)}
@@ -174,8 +204,9 @@ def read_voc(
         im.class_ids = np.array([index[n] for n in names if n in index], np.int64)
         im.split = split_of.get(str(im.id))
         images.append(im)
-    return DetectionDataset(images=images, classes=list(classes), format="voc", root=root,
-                            problems=report.problems)
+    return DetectionDataset(
+        images=images, classes=list(classes), format="voc", root=root, problems=report.problems
+    )
 
 
 def _num(v: float) -> str:
@@ -211,11 +242,15 @@ def write_voc(ds: DetectionDataset, out: Path, *, images: str = "copy") -> Path:
     stems = Counter(Path(im.file_name).stem for im in ds.images)
     clash = [s for s, k in stems.items() if k > 1]
     if clash:
-        raise DatasetError(f"images share the file stem {clash[0]!r} (e.g. a.jpg and a.png); VOC names "
-                           "annotations by stem, so rename one of them")
+        raise DatasetError(
+            f"images share the file stem {clash[0]!r} (e.g. a.jpg and a.png); VOC names "
+            "annotations by stem, so rename one of them"
+        )
     for im in ds.images:
         place_image(im.path, out / "JPEGImages" / im.file_name, images)
-        atomic_write_text(out / "Annotations" / f"{Path(im.file_name).stem}.xml", _xml(im, ds.classes))
+        atomic_write_text(
+            out / "Annotations" / f"{Path(im.file_name).stem}.xml", _xml(im, ds.classes)
+        )
     splits: dict[str, list[str]] = {}
     for im in ds.images:
         if im.split:

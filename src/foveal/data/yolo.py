@@ -41,7 +41,9 @@ def _yaml_file(p: Path) -> Path:
     for n in ("data.yaml", "dataset.yaml", "data.yml"):
         if (p / n).is_file():
             return p / n
-    raise DatasetError(f"{p} has no data.yaml; expected a YOLO dataset (data.yaml with names and train/val paths)")
+    raise DatasetError(
+        f"{p} has no data.yaml; expected a YOLO dataset (data.yaml with names and train/val paths)"
+    )
 
 
 def _names(data: dict[str, Any], f: Path) -> list[str]:
@@ -52,14 +54,18 @@ def _names(data: dict[str, Any], f: Path) -> list[str]:
         except (TypeError, ValueError) as exc:
             raise DatasetError(f"{f}: 'names' keys must be class indices 0, 1, ...") from exc
         if keys != list(range(len(keys))):
-            raise DatasetError(f"{f}: 'names' keys are {keys}; expected 0..{len(keys) - 1} without gaps")
+            raise DatasetError(
+                f"{f}: 'names' keys are {keys}; expected 0..{len(keys) - 1} without gaps"
+            )
         return [str(names[k] if k in names else names[str(k)]) for k in keys]
     if isinstance(names, list) and names:
         return [str(n) for n in names]
     nc = data.get("nc")
     if isinstance(nc, int) and nc > 0:
         return [str(i) for i in range(nc)]
-    raise DatasetError(f"{f} has no 'names' (a list, or a mapping index: name); add the class names")
+    raise DatasetError(
+        f"{f} has no 'names' (a list, or a mapping index: name); add the class names"
+    )
 
 
 def label_path(image: Path) -> Path:
@@ -85,10 +91,14 @@ def _list_images(entry: str, root: Path, f: Path) -> list[Path]:
                 q = Path(ln)
                 out.append(q if q.is_absolute() else (p.parent / q).resolve())
         return out
-    raise DatasetError(f"{f}: split path {entry!r} resolves to {p}, which is neither a folder nor a .txt list")
+    raise DatasetError(
+        f"{f}: split path {entry!r} resolves to {p}, which is neither a folder nor a .txt list"
+    )
 
 
-def _parse_labels(lf: Path, w: int, h: int, nc: int, report: ProblemCollector) -> tuple[np.ndarray, np.ndarray] | None:
+def _parse_labels(
+    lf: Path, w: int, h: int, nc: int, report: ProblemCollector
+) -> tuple[np.ndarray, np.ndarray] | None:
     boxes, cls = [], []
     try:
         text = lf.read_text(encoding="utf-8")
@@ -103,7 +113,11 @@ def _parse_labels(lf: Path, w: int, h: int, nc: int, report: ProblemCollector) -
             c = int(vals[0])
             nums = [float(v) for v in vals[1:]]
         except ValueError:
-            report("corrupt_label", lf, f"line {n} {ln.strip()[:60]!r}: expected 'class cx cy w h' numbers")
+            report(
+                "corrupt_label",
+                lf,
+                f"line {n} {ln.strip()[:60]!r}: expected 'class cx cy w h' numbers",
+            )
             continue
         if len(nums) == 4:
             cx, cy, bw, bh = nums
@@ -112,21 +126,31 @@ def _parse_labels(lf: Path, w: int, h: int, nc: int, report: ProblemCollector) -
             xs, ys = np.array(nums[0::2]), np.array(nums[1::2])
             box = [xs.min() * w, ys.min() * h, xs.max() * w, ys.max() * h]
         else:
-            report("corrupt_label", lf, f"line {n} has {len(vals)} values; expected 5 ('class cx cy w h') "
-                   "or a polygon 'class x1 y1 x2 y2 ...'")
+            report(
+                "corrupt_label",
+                lf,
+                f"line {n} has {len(vals)} values; expected 5 ('class cx cy w h') "
+                "or a polygon 'class x1 y1 x2 y2 ...'",
+            )
             continue
         if not np.all(np.isfinite(box)):
             report("corrupt_label", lf, f"line {n} has a value that is not a finite number")
             continue
         if not 0 <= c < nc:
-            report("unknown_class", lf, f"line {n} has class {c}; the data yaml names {nc} classes (0..{nc - 1})")
+            report(
+                "unknown_class",
+                lf,
+                f"line {n} has class {c}; the data yaml names {nc} classes (0..{nc - 1})",
+            )
             continue
         boxes.append(box)
         cls.append(c)
     return np.array(boxes, np.float32).reshape(-1, 4), np.array(cls, np.int64)
 
 
-def read_yolo(path: str | os.PathLike, *, split: str | None = None, strict: bool = True) -> DetectionDataset:
+def read_yolo(
+    path: str | os.PathLike, *, split: str | None = None, strict: bool = True
+) -> DetectionDataset:
     """Read a YOLO dataset from its data yaml or its folder (see the module docs)."""
     import yaml
 
@@ -136,7 +160,9 @@ def read_yolo(path: str | os.PathLike, *, split: str | None = None, strict: bool
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise DatasetError(f"{f} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise DatasetError(f"{f} is not a YOLO data yaml; expected a mapping with names and train/val")
+        raise DatasetError(
+            f"{f} is not a YOLO data yaml; expected a mapping with names and train/val"
+        )
     classes = _names(data, f)
     root = Path(data["path"]) if data.get("path") else f.parent
     if not root.is_absolute():
@@ -146,7 +172,9 @@ def read_yolo(path: str | os.PathLike, *, split: str | None = None, strict: bool
         raise DatasetError(f"{f} names no split paths; expected 'train' (and 'val', 'test') keys")
     if split is not None:
         if split not in keys:
-            raise DatasetError(f"{f} has no split {split!r}; the splits here are: {', '.join(keys)}")
+            raise DatasetError(
+                f"{f} has no split {split!r}; the splits here are: {', '.join(keys)}"
+            )
         keys = [split]
     report = ProblemCollector(strict)
     images: list[DetectionImage] = []
@@ -158,7 +186,11 @@ def read_yolo(path: str | os.PathLike, *, split: str | None = None, strict: bool
             files += _list_images(str(e), root, f)
         dup = [p for p, k in Counter(files).items() if k > 1]
         if dup:
-            report("duplicate_id", f, f"split {key!r} lists {len(dup)} images more than once, e.g. {dup[0]}")
+            report(
+                "duplicate_id",
+                f,
+                f"split {key!r} lists {len(dup)} images more than once, e.g. {dup[0]}",
+            )
         for img in dict.fromkeys(files):
             if img in split_of:
                 report("split_overlap", img, f"is in both {split_of[img]!r} and {key!r}")
@@ -170,13 +202,28 @@ def read_yolo(path: str | os.PathLike, *, split: str | None = None, strict: bool
                 report("missing_image" if not img.exists() else "unreadable_image", img, str(exc))
                 continue
             lf = label_path(img)
-            parsed = _parse_labels(lf, w, h, len(classes), report) if lf.is_file() else (
-                np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
+            parsed = (
+                _parse_labels(lf, w, h, len(classes), report)
+                if lf.is_file()
+                else (np.zeros((0, 4), np.float32), np.zeros(0, np.int64))
+            )
             if parsed is None:
                 continue
-            images.append(DetectionImage(path=img, width=w, height=h, boxes=parsed[0], class_ids=parsed[1],
-                                         split=key, id=img.stem, label_file=lf if lf.is_file() else None))
-    return DetectionDataset(images=images, classes=classes, format="yolo", root=root, problems=report.problems)
+            images.append(
+                DetectionImage(
+                    path=img,
+                    width=w,
+                    height=h,
+                    boxes=parsed[0],
+                    class_ids=parsed[1],
+                    split=key,
+                    id=img.stem,
+                    label_file=lf if lf.is_file() else None,
+                )
+            )
+    return DetectionDataset(
+        images=images, classes=classes, format="yolo", root=root, problems=report.problems
+    )
 
 
 def _line(box: np.ndarray, c: int, w: int, h: int) -> str:
@@ -194,15 +241,24 @@ def write_yolo(ds: DetectionDataset, out: Path, *, images: str = "copy") -> Path
     stems = Counter((split_of[id(im)], Path(im.file_name).stem) for im in ds.images)
     clash = [s for s, k in stems.items() if k > 1]
     if clash:
-        raise DatasetError(f"images share the file stem {clash[0][1]!r} in split {clash[0][0]!r}; YOLO names "
-                           "label files by stem, so rename one of them")
+        raise DatasetError(
+            f"images share the file stem {clash[0][1]!r} in split {clash[0][0]!r}; YOLO names "
+            "label files by stem, so rename one of them"
+        )
     for im in ds.images:
         s = split_of[id(im)]
         place_image(im.path, out / "images" / s / im.file_name, images)
-        lines = [_line(b, int(c), im.width, im.height) for b, c in zip(im.boxes, im.class_ids, strict=True)]
-        atomic_write_text(out / "labels" / s / f"{Path(im.file_name).stem}.txt",
-                          "\n".join(lines) + ("\n" if lines else ""))
-    splits = sorted(set(split_of.values()), key=lambda s: (_SPLIT_KEYS.index(s) if s in _SPLIT_KEYS else 9, s))
+        lines = [
+            _line(b, int(c), im.width, im.height)
+            for b, c in zip(im.boxes, im.class_ids, strict=True)
+        ]
+        atomic_write_text(
+            out / "labels" / s / f"{Path(im.file_name).stem}.txt",
+            "\n".join(lines) + ("\n" if lines else ""),
+        )
+    splits = sorted(
+        set(split_of.values()), key=lambda s: (_SPLIT_KEYS.index(s) if s in _SPLIT_KEYS else 9, s)
+    )
     doc: dict[str, Any] = {s: f"images/{s}" for s in splits}
     doc["nc"] = len(ds.classes)
     doc["names"] = dict(enumerate(ds.classes))

@@ -69,12 +69,19 @@ class DetectionScores:
             return None if v is None or math.isnan(v) else round(float(v), 6)
 
         return {
-            "map": r(self.map), "map50": r(self.map50), "map75": r(self.map75),
-            "per_class": {k: {kk: (r(vv) if kk.startswith("ap") else vv) for kk, vv in v.items()}
-                          for k, v in self.per_class.items()},
+            "map": r(self.map),
+            "map50": r(self.map50),
+            "map75": r(self.map75),
+            "per_class": {
+                k: {kk: (r(vv) if kk.startswith("ap") else vv) for kk, vv in v.items()}
+                for k, v in self.per_class.items()
+            },
             "stats": [r(s) for s in self.stats],
-            "images": self.num_images, "ground_truth": self.num_gt, "predictions": self.num_predictions,
-            "unmatched_predictions": self.unmatched_predictions, "ignored_gt": self.ignored_gt,
+            "images": self.num_images,
+            "ground_truth": self.num_gt,
+            "predictions": self.num_predictions,
+            "unmatched_predictions": self.unmatched_predictions,
+            "ignored_gt": self.ignored_gt,
         }
 
     def to_text(self) -> str:
@@ -87,11 +94,15 @@ class DetectionScores:
             f"{'class':<20} {'AP':>7} {'AP50':>7} {'AP75':>7} {'gt':>6} {'preds':>7}",
         ]
         for name, c in self.per_class.items():
-            lines.append(f"{name[:20]:<20} {f(c['ap']):>7} {f(c['ap50']):>7} {f(c['ap75']):>7} "
-                         f"{c['gt']:>6} {c['predictions']:>7}")
+            lines.append(
+                f"{name[:20]:<20} {f(c['ap']):>7} {f(c['ap50']):>7} {f(c['ap75']):>7} "
+                f"{c['gt']:>6} {c['predictions']:>7}"
+            )
         if self.unmatched_predictions:
-            lines.append(f"{self.unmatched_predictions} predictions had class names outside the dataset's "
-                         "and were ignored")
+            lines.append(
+                f"{self.unmatched_predictions} predictions had class names outside the dataset's "
+                "and were ignored"
+            )
         if self.ignored_gt:
             lines.append(f"{self.ignored_gt} zero-area ground-truth boxes were ignored")
         return "\n".join(lines)
@@ -117,8 +128,13 @@ class DetectionScores:
             curves.append(p)
             ax.plot(recall, p, linewidth=1, label=f"{name} AP50 {self.per_class[name]['ap50']:.3f}")
         if curves:
-            ax.plot(recall, np.mean(curves, axis=0), color="black", linewidth=2.5,
-                    label=f"all classes {self.map50:.3f} mAP@.5")
+            ax.plot(
+                recall,
+                np.mean(curves, axis=0),
+                color="black",
+                linewidth=2.5,
+                label=f"all classes {self.map50:.3f} mAP@.5",
+            )
         ax.set_xlabel("recall")
         ax.set_ylabel("precision")
         ax.set_xlim(0, 1)
@@ -171,27 +187,43 @@ class DetectionMetric:
         as the predictions).
         """
         if not isinstance(pred, Detections):
-            raise ConfigError(f"predictions must be foveal.results.Detections; got {type(pred).__name__}")
+            raise ConfigError(
+                f"predictions must be foveal.results.Detections; got {type(pred).__name__}"
+            )
         self.seen_prediction_names.update(pred.names)
         keep = np.array([n in self._index for n in pred.names], bool)
         self.unmatched_predictions += int((~keep).sum())
         pcls = np.array([self._index[n] for n in pred.names if n in self._index], np.int64)
-        self._pred.append((pred.xyxy[keep].astype(np.float64), pred.scores[keep].astype(np.float64), pcls))
+        self._pred.append(
+            (pred.xyxy[keep].astype(np.float64), pred.scores[keep].astype(np.float64), pcls)
+        )
         if isinstance(target, Detections):
             if any(n not in self._index for n in target.names):
                 bad = sorted({n for n in target.names if n not in self._index})
-                raise ConfigError(f"ground truth has classes {bad} that are not among {self.classes}")
+                raise ConfigError(
+                    f"ground truth has classes {bad} that are not among {self.classes}"
+                )
             boxes, cls = target.xyxy, np.array([self._index[n] for n in target.names], np.int64)
             difficult = np.zeros(len(boxes), bool)
         else:
             if isinstance(target, dict):  # a target of foveal.data.detection_torch: boxes + labels
                 boxes, cls, difficult = target["boxes"], target["labels"], target.get("difficult")
             else:  # a DetectionImage
-                boxes, cls, difficult = target.boxes, target.class_ids, getattr(target, "difficult", None)
+                boxes, cls, difficult = (
+                    target.boxes,
+                    target.class_ids,
+                    getattr(target, "difficult", None),
+                )
             boxes, cls = _np(boxes, np.float64).reshape(-1, 4), _np(cls, np.int64).reshape(-1)
-            difficult = np.zeros(len(boxes), bool) if difficult is None else _np(difficult, bool).reshape(-1)
+            difficult = (
+                np.zeros(len(boxes), bool)
+                if difficult is None
+                else _np(difficult, bool).reshape(-1)
+            )
             if len(cls) and (cls.min() < 0 or cls.max() >= len(self.classes)):
-                raise ConfigError(f"ground-truth class id {int(cls.max())} is outside 0..{len(self.classes) - 1}")
+                raise ConfigError(
+                    f"ground-truth class id {int(cls.max())} is outside 0..{len(self.classes) - 1}"
+                )
         boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
         ok = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
         self.ignored_gt += int((~ok).sum())
@@ -204,13 +236,30 @@ class DetectionMetric:
         for i, (b, c, d) in enumerate(self._gt):
             for box, k, dd in zip(b, c, d, strict=True):
                 w, h = box[2] - box[0], box[3] - box[1]
-                anns.append({"id": len(anns) + 1, "image_id": i + 1, "category_id": int(k) + 1,
-                             "bbox": [box[0], box[1], w, h], "area": w * h, "iscrowd": int(dd)})
+                anns.append(
+                    {
+                        "id": len(anns) + 1,
+                        "image_id": i + 1,
+                        "category_id": int(k) + 1,
+                        "bbox": [box[0], box[1], w, h],
+                        "area": w * h,
+                        "iscrowd": int(dd),
+                    }
+                )
         for i, (b, s, c) in enumerate(self._pred):
             for box, sc, k in zip(b, s, c, strict=True):
                 w, h = box[2] - box[0], box[3] - box[1]
-                dets.append({"id": len(dets) + 1, "image_id": i + 1, "category_id": int(k) + 1,
-                             "bbox": [box[0], box[1], w, h], "area": w * h, "score": float(sc), "iscrowd": 0})
+                dets.append(
+                    {
+                        "id": len(dets) + 1,
+                        "image_id": i + 1,
+                        "category_id": int(k) + 1,
+                        "bbox": [box[0], box[1], w, h],
+                        "area": w * h,
+                        "score": float(sc),
+                        "iscrowd": 0,
+                    }
+                )
         cats = [{"id": i + 1, "name": n} for i, n in enumerate(self.classes)]
         return {"images": images, "annotations": anns, "categories": cats}, dets
 
@@ -219,8 +268,12 @@ class DetectionMetric:
         try:
             from pycocotools.coco import COCO
             from pycocotools.cocoeval import COCOeval
-        except ImportError as exc:  # pragma: no cover - pycocotools is a dependency of foveal[detect]
-            raise ConfigError("detection metrics need pycocotools: pip install 'foveal[detect]'") from exc
+        except (
+            ImportError
+        ) as exc:  # pragma: no cover - pycocotools is a dependency of foveal[detect]
+            raise ConfigError(
+                "detection metrics need pycocotools: pip install 'foveal[detect]'"
+            ) from exc
         if not self._gt:
             raise ConfigError("no images were added to the metric; call update() first")
         gt_dict, dets = self.coco_dicts()
@@ -229,7 +282,11 @@ class DetectionMetric:
             gt.dataset = gt_dict
             gt.createIndex()
             dt = COCO()
-            dt.dataset = {"images": gt_dict["images"], "annotations": dets, "categories": gt_dict["categories"]}
+            dt.dataset = {
+                "images": gt_dict["images"],
+                "annotations": dets,
+                "categories": gt_dict["categories"],
+            }
             dt.createIndex()
             ev = COCOeval(gt, dt, "bbox")
             ev.params.maxDets = [1, 10, self.max_dets]
@@ -250,17 +307,31 @@ class DetectionMetric:
             np.add.at(n_pred, c, 1)
         per_class: dict[str, dict[str, Any]] = {}
         for k, name in enumerate(self.classes):
-            a, a50, a75 = ap(prec[:, :, k, 0, -1]), ap(prec[0, :, k, 0, -1]), ap(prec[5, :, k, 0, -1])
+            a, a50, a75 = (
+                ap(prec[:, :, k, 0, -1]),
+                ap(prec[0, :, k, 0, -1]),
+                ap(prec[5, :, k, 0, -1]),
+            )
             per_class[name] = {
-                "ap": None if math.isnan(a) else a, "ap50": None if math.isnan(a50) else a50,
-                "ap75": None if math.isnan(a75) else a75, "gt": int(n_gt[k]), "predictions": int(n_pred[k]),
+                "ap": None if math.isnan(a) else a,
+                "ap50": None if math.isnan(a50) else a50,
+                "ap75": None if math.isnan(a75) else a75,
+                "gt": int(n_gt[k]),
+                "predictions": int(n_pred[k]),
             }
         stats = [float(s) for s in ev.stats]
         return DetectionScores(
-            map=ap(prec[:, :, :, 0, -1]), map50=ap(prec[0, :, :, 0, -1]), map75=ap(prec[5, :, :, 0, -1]),
-            per_class=per_class, stats=stats, num_images=len(self._gt), num_gt=int(n_gt.sum()),
-            num_predictions=int(n_pred.sum()), unmatched_predictions=self.unmatched_predictions,
-            ignored_gt=self.ignored_gt, precision=prec,
+            map=ap(prec[:, :, :, 0, -1]),
+            map50=ap(prec[0, :, :, 0, -1]),
+            map75=ap(prec[5, :, :, 0, -1]),
+            per_class=per_class,
+            stats=stats,
+            num_images=len(self._gt),
+            num_gt=int(n_gt.sum()),
+            num_predictions=int(n_pred.sum()),
+            unmatched_predictions=self.unmatched_predictions,
+            ignored_gt=self.ignored_gt,
+            precision=prec,
         )
 
 

@@ -95,7 +95,9 @@ def load_image(source: ImageSource, *, max_pixels: int | None = None) -> np.ndar
         if not path.exists():
             raise ImageError(f"{name}: no such file; check the path", name)
         if path.is_dir():
-            raise ImageError(f"{name} is a folder; expected an image file (use iter_images for folders)", name)
+            raise ImageError(
+                f"{name} is a folder; expected an image file (use iter_images for folders)", name
+            )
         if path.stat().st_size == 0:
             raise ImageError(f"{name} is empty (0 bytes); expected an image file", name)
         with open(path, "rb") as fh:
@@ -141,7 +143,9 @@ def _decode(fh: _io.BufferedIOBase, name: str, limit: int) -> np.ndarray:
     try:
         img.load()
     except Exception as exc:  # noqa: BLE001 - OSError for truncation, SyntaxError for bad chunks
-        raise ImageError(f"{name} is corrupt or truncated and could not be decoded: {exc}", name) from exc
+        raise ImageError(
+            f"{name} is corrupt or truncated and could not be decoded: {exc}", name
+        ) from exc
     try:
         img = ImageOps.exif_transpose(img)
     except Exception:  # noqa: BLE001 - a broken EXIF block must not lose the image
@@ -172,7 +176,9 @@ def _to_rgb_array(img: Image.Image, name: str) -> np.ndarray:
     try:
         return np.asarray(img.convert("RGB"), dtype=np.uint8).copy()  # CMYK, YCbCr, LAB, HSV, ...
     except Exception as exc:  # noqa: BLE001
-        raise ImageError(f"{name} has pixel mode {mode!r}, which cannot be converted to RGB", name) from exc
+        raise ImageError(
+            f"{name} has pixel mode {mode!r}, which cannot be converted to RGB", name
+        ) from exc
 
 
 def _composite_on_white(rgba: np.ndarray) -> np.ndarray:
@@ -208,10 +214,14 @@ def _from_array(arr: np.ndarray, limit: int) -> np.ndarray:
         out = np.clip(arr.astype(np.float64) / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
     elif np.issubdtype(arr.dtype, np.integer):
         if arr.min(initial=0) < 0 or arr.max(initial=0) > 255:
-            raise ImageError(f"{name} has integer values outside 0..255; expected 8-bit pixel values", name)
+            raise ImageError(
+                f"{name} has integer values outside 0..255; expected 8-bit pixel values", name
+            )
         out = arr.astype(np.uint8)
     else:
-        raise ImageError(f"{name}: unsupported dtype {arr.dtype}; expected uint8, uint16 or float", name)
+        raise ImageError(
+            f"{name}: unsupported dtype {arr.dtype}; expected uint8, uint16 or float", name
+        )
     if out.ndim == 2:
         return _gray_to_rgb(out)
     if out.shape[2] == 4:

@@ -140,7 +140,9 @@ def iter_sources(
             yield from _expand_file(path, every=every, dpi=dpi, report=report)
 
 
-def _expand_file(path: Path, *, every: int, dpi: float, report: BatchReport | None) -> Iterator[Item]:
+def _expand_file(
+    path: Path, *, every: int, dpi: float, report: BatchReport | None
+) -> Iterator[Item]:
     name = os.fspath(path)
     if not (is_video_file(path) or is_pdf(path)):
         yield Item(path, name, path)

@@ -26,7 +26,9 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, iou: float, max_det: int | None = None) -> np.ndarray:
+def nms(
+    boxes: np.ndarray, scores: np.ndarray, iou: float, max_det: int | None = None
+) -> np.ndarray:
     """Greedy non-maximum suppression: kept indices, highest score first.
 
     A box is dropped when its IoU with a higher-scoring kept box is *greater* than ``iou``.
@@ -48,7 +50,9 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou: float, max_det: int | None =
     return np.asarray(keep, np.int64)
 
 
-def batched_nms(boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou: float) -> np.ndarray:
+def batched_nms(
+    boxes: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, iou: float
+) -> np.ndarray:
     """Class-aware NMS: boxes of different classes never suppress each other.
 
     Each class's boxes are shifted to their own region of the plane, so one greedy pass does all

@@ -39,7 +39,11 @@ def edit_distance(a: Sequence[Any], b: Sequence[Any]) -> int:
 
 
 def ctc_greedy_decode(
-    probs: np.ndarray, charset: Sequence[str], *, blank: int = 0, lengths: Sequence[int] | None = None
+    probs: np.ndarray,
+    charset: Sequence[str],
+    *,
+    blank: int = 0,
+    lengths: Sequence[int] | None = None,
 ) -> list[tuple[str, float]]:
     """Greedy CTC decoding of ``probs`` (N, T, C): ``[(text, confidence), ...]``.
 

@@ -98,9 +98,13 @@ def export_onnx(
         ref = module(*check)
     ref_list = [r.numpy() for r in (ref if isinstance(ref, (list, tuple)) else (ref,))]
     got = sess.run(None, {n: t.numpy() for n, t in zip(input_names, check, strict=True)})
-    diff = max(float(np.max(np.abs(a - b))) if a.size else 0.0 for a, b in zip(got, ref_list, strict=True))
+    diff = max(
+        float(np.max(np.abs(a - b))) if a.size else 0.0 for a, b in zip(got, ref_list, strict=True)
+    )
     if not diff <= atol:
-        raise ExportError(f"ONNX Runtime and PyTorch disagree by {diff:.3g} (> {atol:g}); not written")
+        raise ExportError(
+            f"ONNX Runtime and PyTorch disagree by {diff:.3g} (> {atol:g}); not written"
+        )
 
     out = atomic_write_bytes(path, data)
     return ExportReport(out, diff, atol, opset)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -34,7 +33,11 @@ class OnnxModel:
     """
 
     def __init__(
-        self, path: str | os.PathLike, *, threads: int | None = None, providers: Sequence[str] | None = None
+        self,
+        path: str | os.PathLike,
+        *,
+        threads: int | None = None,
+        providers: Sequence[str] | None = None,
     ) -> None:
         import onnxruntime as ort
 
@@ -51,7 +54,9 @@ class OnnxModel:
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(
-                str(self.path), sess_options=opts, providers=list(providers or ["CPUExecutionProvider"])
+                str(self.path),
+                sess_options=opts,
+                providers=list(providers or ["CPUExecutionProvider"]),
             )
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -77,7 +82,9 @@ class OnnxModel:
     def run(self, *inputs: np.ndarray, outputs: Sequence[str] | None = None) -> list[np.ndarray]:
         """Run on positional inputs (in the model's input order); returns every output."""
         if len(inputs) != len(self.input_names):
-            raise FovealError(f"{self.path.name} takes {len(self.input_names)} input(s), got {len(inputs)}")
+            raise FovealError(
+                f"{self.path.name} takes {len(self.input_names)} input(s), got {len(inputs)}"
+            )
         feed = {n: np.ascontiguousarray(x) for n, x in zip(self.input_names, inputs, strict=True)}
         return self.session.run(list(outputs) if outputs else None, feed)
 

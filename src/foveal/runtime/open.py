@@ -122,8 +122,7 @@ def open_model(
     spec = get(os.fspath(model))
     if spec.task not in tasks:
         raise ConfigError(
-            f"{spec.name} is a {spec.task} model, not a {wanted} model; "
-            f"see 'foveal models list'"
+            f"{spec.name} is a {spec.task} model, not a {wanted} model; see 'foveal models list'"
         )
     if backend == "torch":
         if build_torch is None:

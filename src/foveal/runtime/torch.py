@@ -25,7 +25,9 @@ class TorchModel:
     def run(self, *inputs: np.ndarray) -> list[np.ndarray]:
         torch = self.torch
         with torch.inference_mode():
-            out = self.module(*(torch.from_numpy(np.ascontiguousarray(x)).to(self.device) for x in inputs))
+            out = self.module(
+                *(torch.from_numpy(np.ascontiguousarray(x)).to(self.device) for x in inputs)
+            )
         if isinstance(out, (list, tuple)):
             return [o.detach().cpu().numpy() for o in out]
         return [out.detach().cpu().numpy()]

@@ -19,7 +19,9 @@ def default_workers() -> int:
         return 2
 
 
-def map_ordered(fn: Callable[[T], R], items: Iterable[T], *, workers: int | None = None, prefetch: int = 32) -> Iterator[tuple[T, R | BaseException]]:
+def map_ordered(
+    fn: Callable[[T], R], items: Iterable[T], *, workers: int | None = None, prefetch: int = 32
+) -> Iterator[tuple[T, R | BaseException]]:
     """Yield ``(item, fn(item))`` in input order, computing up to ``prefetch`` ahead in threads.
 
     Exceptions are yielded in place of results, so one bad item never stops the stream. Memory stays

@@ -82,7 +82,9 @@ class Predictor(ABC, Generic[R]):
                 f"{self.task} has no option(s) {', '.join(unknown)}; "
                 f"it takes {', '.join(sorted(fields)) or 'none'}"
             )
-        return self.check_options(self.Options(**{k: v for k, v in kwargs.items() if v is not None}))
+        return self.check_options(
+            self.Options(**{k: v for k, v in kwargs.items() if v is not None})
+        )
 
     def predict(self, image: ImageSource, **options: Any) -> R:
         """The result for one image (array, path, bytes or PIL image)."""

@@ -20,7 +20,11 @@ def class_color(class_id: int) -> tuple[int, int, int]:
 
 
 def draw_detections(
-    image: Any, detections: Detections, *, thickness: int | None = None, font_scale: float | None = None,
+    image: Any,
+    detections: Detections,
+    *,
+    thickness: int | None = None,
+    font_scale: float | None = None,
     show_scores: bool = True,
 ) -> np.ndarray:
     """RGB copy of ``image`` with one coloured box and a ``name 0.87`` label per detection.
@@ -33,7 +37,9 @@ def draw_detections(
     h, w = canvas.shape[:2]
     t = thickness or max(1, round(max(h, w) / 400))
     fs = font_scale or max(0.4, max(h, w) / 1200)
-    for box, score, cid, name in zip(detections.xyxy, detections.scores, detections.class_ids, detections.names, strict=True):
+    for box, score, cid, name in zip(
+        detections.xyxy, detections.scores, detections.class_ids, detections.names, strict=True
+    ):
         color = class_color(int(cid))
         x1, y1, x2, y2 = (int(round(float(v))) for v in box)
         cv2.rectangle(canvas, (x1, y1), (x2, y2), color, t, lineType=cv2.LINE_AA)
@@ -43,5 +49,14 @@ def draw_detections(
         cv2.rectangle(canvas, (x1, ty - th - base), (x1 + tw + 2, ty), color, -1)
         luminance = 0.299 * color[0] + 0.587 * color[1] + 0.114 * color[2]
         text_color = (0, 0, 0) if luminance > 140 else (255, 255, 255)
-        cv2.putText(canvas, label, (x1 + 1, ty - base), cv2.FONT_HERSHEY_SIMPLEX, fs, text_color, max(1, t // 2), cv2.LINE_AA)
+        cv2.putText(
+            canvas,
+            label,
+            (x1 + 1, ty - base),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            fs,
+            text_color,
+            max(1, t // 2),
+            cv2.LINE_AA,
+        )
     return canvas

@@ -34,7 +34,11 @@ def load_state_dict(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def load_model(
-    name: str | ModelSpec, *, weights: str | os.PathLike | None = None, pretrained: bool = True, **kwargs: Any
+    name: str | ModelSpec,
+    *,
+    weights: str | os.PathLike | None = None,
+    pretrained: bool = True,
+    **kwargs: Any,
 ) -> Any:
     """Build the network of a zoo entry and load its weights strictly.
 
@@ -58,7 +62,11 @@ def load_model(
         if "num_classes" in kwargs:
             # a new head for another number of classes: keep the backbone, leave the head freshly initialised
             own = net.state_dict()
-            sd = {k: v for k, v in sd.items() if not (k.startswith(head) and (k not in own or own[k].shape != v.shape))}
+            sd = {
+                k: v
+                for k, v in sd.items()
+                if not (k.startswith(head) and (k not in own or own[k].shape != v.shape))
+            }
         missing, unexpected = net.load_state_dict(sd, strict=False)
         head_only = all(k.startswith(head) for k in missing + unexpected)
         if (missing or unexpected) and not (head_only and "num_classes" in kwargs):

@@ -126,13 +126,17 @@ class ModelMeta:
         """Parse metadata; keys other than the known ones are parameters (the flat layout that
         foveal wrote before ``params`` existed reads the same)."""
         if not isinstance(data, dict):
-            raise ModelFileError(f"{source}: foveal metadata is a {type(data).__name__}, not an object")
+            raise ModelFileError(
+                f"{source}: foveal metadata is a {type(data).__name__}, not an object"
+            )
         if not data.get("task"):
             raise ModelFileError(f"{source}: foveal metadata names no task")
         params = dict(data.get("params") or {})
         params.update({k: v for k, v in data.items() if k not in _TOP_KEYS})
         try:
-            pp = Preprocess.from_dict(data["preprocess"]) if data.get("preprocess") else Preprocess()
+            pp = (
+                Preprocess.from_dict(data["preprocess"]) if data.get("preprocess") else Preprocess()
+            )
             labels = tuple(str(x) for x in data.get("labels") or ())
         except (TypeError, ValueError) as exc:
             raise ModelFileError(f"{source}: bad foveal metadata: {exc}") from exc

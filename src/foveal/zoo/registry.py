@@ -24,6 +24,7 @@ __all__ = [
     "register",
 ]
 
+
 @dataclass(frozen=True)
 class WeightSpec:
     """Where a weights file comes from and how to recognise it.
@@ -88,12 +89,16 @@ class ModelSpec:
     @property
     def meta(self) -> ModelMeta:
         """The entry's :class:`~foveal.zoo.meta.ModelMeta` (the same object its ONNX export embeds)."""
-        return ModelMeta(self.name, self.task, self.label_names(), self.preprocess, dict(self.extra))
+        return ModelMeta(
+            self.name, self.task, self.label_names(), self.preprocess, dict(self.extra)
+        )
 
     def build(self, **kwargs: Any) -> Any:
         """Build the bare network (no weights). Use :func:`foveal.zoo.load.load_model` for pretrained."""
         if self.builder is None:
-            raise UnknownModelError(f"{self.name} has no PyTorch builder; it runs as a {self.weights.format} file")
+            raise UnknownModelError(
+                f"{self.name} has no PyTorch builder; it runs as a {self.weights.format} file"
+            )
         return load_callable(self.builder)(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:

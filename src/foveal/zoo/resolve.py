@@ -165,7 +165,9 @@ def _download(ws: WeightSpec, *, progress: bool) -> Path:
     except ChecksumError:
         raise
     except Exception as exc:  # noqa: BLE001 - network errors of every kind
-        raise WeightsNotFoundError(f"could not download {ws.url}: {exc}\n" + _missing_message(ws)) from exc
+        raise WeightsNotFoundError(
+            f"could not download {ws.url}: {exc}\n" + _missing_message(ws)
+        ) from exc
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -14,14 +14,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example: foveal classify photos/ --top-k 3 --json > labels.jsonl",
     )
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
-    p.add_argument("--model", default="mobilenet_v2.imagenet",
-                   help="zoo name, .onnx file or training run folder")
+    p.add_argument(
+        "--model",
+        default="mobilenet_v2.imagenet",
+        help="zoo name, .onnx file or training run folder",
+    )
     p.add_argument("--top-k", type=int, default=5, help="classes per image (default 5)")
-    p.add_argument("--json", action="store_true",
-                   help="write one JSON object per image (JSON lines)")
+    p.add_argument(
+        "--json", action="store_true", help="write one JSON object per image (JSON lines)"
+    )
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
-    p.add_argument("--batch-size", type=int, default=8,
-                   help="images per network call (default 8)")
+    p.add_argument("--batch-size", type=int, default=8, help="images per network call (default 8)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 

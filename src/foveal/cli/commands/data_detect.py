@@ -31,13 +31,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     cv.add_argument("src", help="dataset folder, COCO .json file or YOLO data .yaml")
     cv.add_argument("dst", help="output folder (must not exist or be empty)")
-    cv.add_argument("--from", dest="src_format", choices=("auto", *_FORMATS), default="auto",
-                    help="input format (default: sniffed from the layout)")
-    cv.add_argument("--to", dest="dst_format", choices=_FORMATS, required=True, help="output format")
+    cv.add_argument(
+        "--from",
+        dest="src_format",
+        choices=("auto", *_FORMATS),
+        default="auto",
+        help="input format (default: sniffed from the layout)",
+    )
+    cv.add_argument(
+        "--to", dest="dst_format", choices=_FORMATS, required=True, help="output format"
+    )
     cv.add_argument("--split", help="convert only this split (train, val, test ...)")
-    cv.add_argument("--classes", help="class names 'a,b,c' or a file with one a line (sets the order)")
-    cv.add_argument("--images", choices=("copy", "link"), default="copy", help="copy or hard-link images")
-    cv.add_argument("--fix", action="store_true", help="clip boxes to the image, drop zero-area boxes")
+    cv.add_argument(
+        "--classes", help="class names 'a,b,c' or a file with one a line (sets the order)"
+    )
+    cv.add_argument(
+        "--images", choices=("copy", "link"), default="copy", help="copy or hard-link images"
+    )
+    cv.add_argument(
+        "--fix", action="store_true", help="clip boxes to the image, drop zero-area boxes"
+    )
     cv.add_argument("--json", action="store_true", help="print the result as JSON")
     cv.set_defaults(func=_convert)
 
@@ -51,12 +64,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example: foveal data check BCCD --json > report.json",
     )
     ck.add_argument("data", help="dataset folder, COCO .json file or YOLO data .yaml")
-    ck.add_argument("--format", choices=("auto", *_FORMATS), default="auto",
-                    help="dataset format (default: sniffed from the layout)")
+    ck.add_argument(
+        "--format",
+        choices=("auto", *_FORMATS),
+        default="auto",
+        help="dataset format (default: sniffed from the layout)",
+    )
     ck.add_argument("--split", help="check only this split")
     ck.add_argument("--classes", help="the expected class names 'a,b,c' or a file with one a line")
-    ck.add_argument("--no-verify-images", action="store_true",
-                    help="only check that image files exist (do not open their headers)")
+    ck.add_argument(
+        "--no-verify-images",
+        action="store_true",
+        help="only check that image files exist (do not open their headers)",
+    )
     ck.add_argument("--limit", type=int, default=20, help="problems listed per kind in text output")
     ck.add_argument("--json", action="store_true", help="print the full report as JSON")
     ck.set_defaults(func=_check)
@@ -76,32 +96,48 @@ def _convert(args: argparse.Namespace) -> int:
 
     dst = Path(args.dst)
     if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
-        raise DatasetError(f"{dst} already exists and is not an empty folder; choose a new output folder")
+        raise DatasetError(
+            f"{dst} already exists and is not an empty folder; choose a new output folder"
+        )
     fmt = None if args.src_format == "auto" else args.src_format
     try:
         ds = load_detection(args.src, fmt, split=args.split, classes=_classes(args.classes))
     except DatasetError as exc:
-        raise DatasetError(f"{exc}\n(run `foveal data check {args.src}` for every problem at once)") from exc
+        raise DatasetError(
+            f"{exc}\n(run `foveal data check {args.src}` for every problem at once)"
+        ) from exc
     boxes = check_detection(ds, verify_images=False).counts()
     clipped = dropped = 0
     if args.fix:
         ds, clipped, dropped = fix_boxes(ds)
     out = save_detection(ds, dst, args.dst_format, images=args.images)
-    result = {"source": str(args.src), "from": ds.format, "to": args.dst_format, "output": str(out),
-              "images": len(ds), "boxes": ds.num_boxes, "classes": ds.classes,
-              "clipped": clipped, "dropped": dropped}
+    result = {
+        "source": str(args.src),
+        "from": ds.format,
+        "to": args.dst_format,
+        "output": str(out),
+        "images": len(ds),
+        "boxes": ds.num_boxes,
+        "classes": ds.classes,
+        "clipped": clipped,
+        "dropped": dropped,
+    }
     if args.json:
         result["problems_before"] = boxes
         print(json.dumps(result, indent=2))
     else:
-        print(f"wrote {args.dst_format} dataset {out}: {len(ds)} images, {ds.num_boxes} boxes, "
-              f"classes {', '.join(ds.classes)}")
+        print(
+            f"wrote {args.dst_format} dataset {out}: {len(ds)} images, {ds.num_boxes} boxes, "
+            f"classes {', '.join(ds.classes)}"
+        )
         if args.fix:
             print(f"fixed: {clipped} boxes clipped to the image, {dropped} zero-area boxes dropped")
     if boxes and not args.fix:
         kinds = ", ".join(f"{k}={v}" for k, v in boxes.items())
-        print(f"warning: copied as they are: {kinds} (see `foveal data check`; --fix clips/drops them)",
-              file=sys.stderr)
+        print(
+            f"warning: copied as they are: {kinds} (see `foveal data check`; --fix clips/drops them)",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -130,8 +166,13 @@ def _check(args: argparse.Namespace) -> int:
         raise ConfigError(f"--limit must be at least 1, got {args.limit}")
     fmt = None if args.format == "auto" else args.format
     try:
-        report = check_detection_path(args.data, fmt, classes=_classes(args.classes), split=args.split,
-                                      verify_images=not args.no_verify_images)
+        report = check_detection_path(
+            args.data,
+            fmt,
+            classes=_classes(args.classes),
+            split=args.split,
+            verify_images=not args.no_verify_images,
+        )
     except DatasetError as exc:  # unreadable as a whole: still a report, exit 1
         if fmt is None and _looks_like_imagefolder(args.data):
             # not a detection layout but class folders of images: check it as classification data
@@ -139,8 +180,18 @@ def _check(args: argparse.Namespace) -> int:
 
             return run_check(argparse.Namespace(root=args.data, json=args.json))
         if args.json:
-            print(json.dumps({"ok": False, "error": str(exc), "problems": [
-                {"kind": "bad_layout", "source": str(args.data), "message": str(exc)}]}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "ok": False,
+                        "error": str(exc),
+                        "problems": [
+                            {"kind": "bad_layout", "source": str(args.data), "message": str(exc)}
+                        ],
+                    },
+                    indent=2,
+                )
+            )
         else:
             print(f"{args.data}: cannot be checked: {exc}")
         return 1

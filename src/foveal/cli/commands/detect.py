@@ -18,14 +18,22 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example: foveal detect street.jpg clips/walk.mp4 --classes person,car --save annotated/ --json",
     )
     p.add_argument("inputs", nargs="+", help="image files, folders, glob patterns or video files")
-    p.add_argument("--model", default="yolox_nano.coco", help="zoo name, .onnx file or training run folder")
+    p.add_argument(
+        "--model", default="yolox_nano.coco", help="zoo name, .onnx file or training run folder"
+    )
     p.add_argument("--conf", type=float, default=0.25, help="minimum score (default 0.25)")
     p.add_argument("--iou", type=float, default=0.45, help="NMS IoU threshold (default 0.45)")
     p.add_argument("--classes", help="comma-separated class names to keep, e.g. person,car")
     p.add_argument("--max-det", type=int, default=300, help="at most this many boxes per image")
-    p.add_argument("--save", metavar="DIR", help="write annotated copies (images; .mp4 for videos) into DIR")
-    p.add_argument("--every", type=int, default=1, help="videos: process every N-th frame (default 1)")
-    p.add_argument("--json", action="store_true", help="one JSON object per image / video frame (JSON lines)")
+    p.add_argument(
+        "--save", metavar="DIR", help="write annotated copies (images; .mp4 for videos) into DIR"
+    )
+    p.add_argument(
+        "--every", type=int, default=1, help="videos: process every N-th frame (default 1)"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="one JSON object per image / video frame (JSON lines)"
+    )
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
@@ -55,7 +63,9 @@ def _save_image(out_dir: Path, source: Path, image: Any, used: set[str]) -> None
 
     from PIL import Image
 
-    name = source.stem + (source.suffix.lower() if source.suffix.lower() in (".jpg", ".jpeg", ".png") else ".png")
+    name = source.stem + (
+        source.suffix.lower() if source.suffix.lower() in (".jpg", ".jpeg", ".png") else ".png"
+    )
     stem, suffix, k = Path(name).stem, Path(name).suffix, 1
     while name in used:
         name, k = f"{stem}_{k}{suffix}", k + 1
@@ -90,7 +100,9 @@ class _VideoSink:
             fps = (cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS) or 25.0) / self.every
             self.tmp = self.out_dir / f".{path.stem}.part.mp4"
             h, w = frame.shape[:2]
-            self.writer = cv2.VideoWriter(str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+            self.writer = cv2.VideoWriter(
+                str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h)
+            )
         self.writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
 
     def close(self, *, keep: bool = True) -> None:
@@ -125,12 +137,19 @@ def run(args: argparse.Namespace) -> int:
     report = BatchReport()
     used: set[str] = set()
     stream = det.predict_batch(
-        args.inputs, report=report, every=args.every, conf=opts.conf, iou=opts.iou,
-        classes=opts.classes, max_det=opts.max_det,
+        args.inputs,
+        report=report,
+        every=args.every,
+        conf=opts.conf,
+        iou=opts.iou,
+        classes=opts.classes,
+        max_det=opts.max_det,
     )
     ok = False
     try:
-        for item, result in progress(stream, total=None, desc="detect", enabled=not args.no_progress):
+        for item, result in progress(
+            stream, total=None, desc="detect", enabled=not args.no_progress
+        ):
             video = item.path is not None and is_video_file(item.path)
             if video:
                 _print(str(item.path), result, as_json=args.json, frame=item.index)

@@ -20,8 +20,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--out features.parquet",
     )
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
-    p.add_argument("--extractor", default="mobilenet_v2.imagenet",
-                   help="extractor name (default mobilenet_v2.imagenet)")
+    p.add_argument(
+        "--extractor",
+        default="mobilenet_v2.imagenet",
+        help="extractor name (default mobilenet_v2.imagenet)",
+    )
     p.add_argument("--out", required=True, help="output file: .parquet or .npy")
     p.add_argument("--batch-size", type=int, default=16)
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")

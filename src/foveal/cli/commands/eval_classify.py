@@ -17,8 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example: foveal eval classify data/fashion-mnist --model runs/classify/1 "
         "--out eval/",
     )
-    p.add_argument("data",
-                   help="ImageFolder root (uses test/, else val/, else the whole tree)")
+    p.add_argument("data", help="ImageFolder root (uses test/, else val/, else the whole tree)")
     p.add_argument("--model", required=True, help="training run folder, .onnx file or zoo name")
     p.add_argument("--split", choices=("auto", "test", "val", "train", "all"), default="auto")
     p.add_argument("--out", help="folder for report.json, report.txt and confusion_matrix.png")
@@ -33,8 +32,14 @@ def run(args: argparse.Namespace) -> int:
 
     from foveal.evaluate.classification import evaluate_classifier, format_report
 
-    m = evaluate_classifier(args.model, args.data, split=args.split, out_dir=args.out,
-                            batch_size=args.batch_size, progress=not args.no_progress)
+    m = evaluate_classifier(
+        args.model,
+        args.data,
+        split=args.split,
+        out_dir=args.out,
+        batch_size=args.batch_size,
+        progress=not args.no_progress,
+    )
     if args.json:
         print(json.dumps(m))
     else:

@@ -27,13 +27,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example: foveal eval detect BCCD --model runs/bccd --split test --plot pr.png",
     )
     p.add_argument("data", help="dataset folder, COCO .json file or YOLO data .yaml")
-    p.add_argument("--model", default="yolox_nano.coco", help="zoo name, .onnx file or training run folder")
-    p.add_argument("--format", choices=("auto", "voc", "coco", "yolo"), default="auto",
-                   help="dataset format (default: sniffed)")
+    p.add_argument(
+        "--model", default="yolox_nano.coco", help="zoo name, .onnx file or training run folder"
+    )
+    p.add_argument(
+        "--format",
+        choices=("auto", "voc", "coco", "yolo"),
+        default="auto",
+        help="dataset format (default: sniffed)",
+    )
     p.add_argument("--split", help="split to evaluate (default: test, else val, else all images)")
     p.add_argument("--conf", type=float, default=0.001, help="confidence threshold (default 0.001)")
     p.add_argument("--iou", type=float, default=0.65, help="NMS IoU threshold (default 0.65)")
-    p.add_argument("--max-dets", type=int, default=100, help="detections per image that count (default 100)")
+    p.add_argument(
+        "--max-dets", type=int, default=100, help="detections per image that count (default 100)"
+    )
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx", help="inference backend")
     p.add_argument("--plot", help="save precision-recall curves to this PNG")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
@@ -65,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
     from foveal.tasks.detect.evaluate import evaluate_detector
 
     if not 0 <= args.conf <= 1 or not 0 < args.iou <= 1:
-        raise ConfigError(f"--conf must be in [0, 1] and --iou in (0, 1]; got {args.conf} and {args.iou}")
+        raise ConfigError(
+            f"--conf must be in [0, 1] and --iou in (0, 1]; got {args.conf} and {args.iou}"
+        )
     if args.max_dets < 1:
         raise ConfigError(f"--max-dets must be at least 1, got {args.max_dets}")
     fmt = None if args.format == "auto" else args.format
@@ -75,21 +85,47 @@ def run(args: argparse.Namespace) -> int:
     det = load_detector(args.model, backend=args.backend)
     missing = match_classes(ds.classes, list(det.labels) or None)
     if missing:
-        print(f"warning: the model has no class named {', '.join(missing)}; those classes score AP 0",
-              file=sys.stderr)
+        print(
+            f"warning: the model has no class named {', '.join(missing)}; those classes score AP 0",
+            file=sys.stderr,
+        )
     report = BatchReport()
     scores = evaluate_detector(
-        det, ds.images, ds.classes, conf=args.conf, iou=args.iou, max_dets=args.max_dets,
+        det,
+        ds.images,
+        ds.classes,
+        conf=args.conf,
+        iou=args.iou,
+        max_dets=args.max_dets,
         report=report,
-        progress=lambda it: progress(it, total=len(ds), desc="eval detect",
-                                     enabled=not args.no_progress),
+        progress=lambda it: progress(
+            it, total=len(ds), desc="eval detect", enabled=not args.no_progress
+        ),
     )
-    plot = scores.plot_pr(args.plot, title=f"{args.model} on {Path(args.data).name}"
-                          f"{f' ({split})' if split else ''}") if args.plot else None
+    plot = (
+        scores.plot_pr(
+            args.plot,
+            title=f"{args.model} on {Path(args.data).name}{f' ({split})' if split else ''}",
+        )
+        if args.plot
+        else None
+    )
     if args.json:
-        print(json.dumps({"data": str(args.data), "split": split, "model": str(args.model),
-                          "conf": args.conf, "iou": args.iou, **scores.to_dict(),
-                          "plot": str(plot) if plot else None, "skipped": len(report.bad)}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "data": str(args.data),
+                    "split": split,
+                    "model": str(args.model),
+                    "conf": args.conf,
+                    "iou": args.iou,
+                    **scores.to_dict(),
+                    "plot": str(plot) if plot else None,
+                    "skipped": len(report.bad),
+                },
+                indent=2,
+            )
+        )
     else:
         print(f"{args.model} on {args.data}{f' split {split}' if split else ''}")
         print(scores.to_text())

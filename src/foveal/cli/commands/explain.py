@@ -12,12 +12,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example: foveal explain cat.jpg --model runs/classify/1 --out cams/",
     )
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
-    p.add_argument("--model", default="mobilenet_v2.imagenet",
-                   help="zoo classifier or training run folder")
-    p.add_argument("--class", dest="target",
-                   help="explain this class (name or index) instead of the top one")
-    p.add_argument("--out", default="explain",
-                   help="output folder (default ./explain), or a .png for one image")
+    p.add_argument(
+        "--model", default="mobilenet_v2.imagenet", help="zoo classifier or training run folder"
+    )
+    p.add_argument(
+        "--class", dest="target", help="explain this class (name or index) instead of the top one"
+    )
+    p.add_argument(
+        "--out",
+        default="explain",
+        help="output folder (default ./explain), or a .png for one image",
+    )
     p.add_argument("--alpha", type=float, default=0.45, help="heat map opacity")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)

@@ -22,17 +22,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("data", help="dataset folder or file (COCO JSON, YOLO data yaml, VOC root)")
     p.add_argument("--model", default="yolox_nano.coco", help="zoo detector to start from")
-    p.add_argument("--scratch", action="store_true", help="random initialisation instead of the pretrained weights")
+    p.add_argument(
+        "--scratch",
+        action="store_true",
+        help="random initialisation instead of the pretrained weights",
+    )
     p.add_argument("--train-split", default="train", help="split to train on (default train)")
-    p.add_argument("--val-split", default="val", help="split for validation and best-model selection (default val)")
-    p.add_argument("--input-size", type=int, default=416, help="square network input, a multiple of 32 (default 416)")
+    p.add_argument(
+        "--val-split",
+        default="val",
+        help="split for validation and best-model selection (default val)",
+    )
+    p.add_argument(
+        "--input-size",
+        type=int,
+        default=416,
+        help="square network input, a multiple of 32 (default 416)",
+    )
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--workers", type=int, default=0, help="data loading processes")
-    p.add_argument("--no-augment", action="store_true", help="no flips / scale jitter / colour jitter")
-    p.add_argument("--mosaic", type=float, default=0.0, metavar="P",
-                   help="probability of a 4-image mosaic per training sample (default 0: off; "
-                        "it slows data loading and helps long trainings more than short fine-tunes)")
-    p.add_argument("--train-bn", action="store_true", help="update BatchNorm statistics (default: frozen when pretrained)")
+    p.add_argument(
+        "--no-augment", action="store_true", help="no flips / scale jitter / colour jitter"
+    )
+    p.add_argument(
+        "--mosaic",
+        type=float,
+        default=0.0,
+        metavar="P",
+        help="probability of a 4-image mosaic per training sample (default 0: off; "
+        "it slows data loading and helps long trainings more than short fine-tunes)",
+    )
+    p.add_argument(
+        "--train-bn",
+        action="store_true",
+        help="update BatchNorm statistics (default: frozen when pretrained)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_engine_options(p, epochs=30)
     p.set_defaults(func=run, weight_decay=5e-4)
@@ -47,12 +71,24 @@ def run(args: argparse.Namespace) -> int:
     train, val = ds.subset(args.train_split), ds.subset(args.val_split)
     augment = None if args.no_augment else Augment(mosaic=args.mosaic)
     recipe = DetectionRecipe(
-        train.images, val.images, ds.classes, model=args.model, pretrained=not args.scratch,
-        input_size=args.input_size, batch_size=args.batch_size, workers=args.workers,
-        augment=augment, freeze_bn=False if args.train_bn else None,
+        train.images,
+        val.images,
+        ds.classes,
+        model=args.model,
+        pretrained=not args.scratch,
+        input_size=args.input_size,
+        batch_size=args.batch_size,
+        workers=args.workers,
+        augment=augment,
+        freeze_bn=False if args.train_bn else None,
     )
     result = train_detector(recipe, engine_config(args, 1e-3))
     f = result.final
-    print_fit_summary(result, args, scores=f"val mAP@[.5:.95] {f['map50_95']:.4f}, mAP@.5 {f['map50']:.4f}",
-                      files="model.onnx", use="foveal detect --model {run_dir} IMAGE")
+    print_fit_summary(
+        result,
+        args,
+        scores=f"val mAP@[.5:.95] {f['map50_95']:.4f}, mAP@.5 {f['map50']:.4f}",
+        files="model.onnx",
+        use="foveal detect --model {run_dir} IMAGE",
+    )
     return 0

@@ -89,8 +89,12 @@ def yolox(
         body = backbone
     info = getattr(body, "feature_info", None)
     if not info or [f.reduction for f in info] != [8, 16, 32]:
-        raise ValueError("the backbone must return three feature maps at strides 8, 16, 32 (features_only)")
-    neck = PAFPN(tuple(f.num_chs for f in info), channels=neck_channels, depth=depth, depthwise=depthwise)
+        raise ValueError(
+            "the backbone must return three feature maps at strides 8, 16, 32 (features_only)"
+        )
+    neck = PAFPN(
+        tuple(f.num_chs for f in info), channels=neck_channels, depth=depth, depthwise=depthwise
+    )
     head = YOLOXHead(num_classes, neck_channels, hidden=int(256 * width), depthwise=depthwise)
     return YOLOX(body, neck, head)
 
@@ -108,7 +112,11 @@ def yolox_tiny(*, num_classes: int = 80) -> YOLOX:
 # --------------------------------------------------------------------------- ONNX weights
 def _convs_in_call_order(net: nn.Module, input_size: tuple[int, int]) -> list[nn.Conv2d]:
     order: list[nn.Conv2d] = []
-    hooks = [m.register_forward_hook(lambda mod, _i, _o: order.append(mod)) for m in net.modules() if isinstance(m, nn.Conv2d)]
+    hooks = [
+        m.register_forward_hook(lambda mod, _i, _o: order.append(mod))
+        for m in net.modules()
+        if isinstance(m, nn.Conv2d)
+    ]
     try:
         with torch.no_grad():
             net.eval()(torch.zeros(1, 3, *input_size))
@@ -118,7 +126,9 @@ def _convs_in_call_order(net: nn.Module, input_size: tuple[int, int]) -> list[nn
     return order
 
 
-def load_onnx_weights(net: nn.Module, path: str | os.PathLike, *, input_size: tuple[int, int] = (64, 64)) -> nn.Module:
+def load_onnx_weights(
+    net: nn.Module, path: str | os.PathLike, *, input_size: tuple[int, int] = (64, 64)
+) -> nn.Module:
     """Copy the convolutions of a YOLOX ONNX file (Conv+BN fused, as exported by Megvii) into ``net``.
 
     Convolutions are matched in execution order (the ONNX graph is a trace of the same forward pass),
@@ -145,9 +155,15 @@ def load_onnx_weights(net: nn.Module, path: str | os.PathLike, *, input_size: tu
             group = next((a.i for a in node.attribute if a.name == "group"), 1)
             try:
                 w = torch.from_numpy(numpy_helper.to_array(inits[node.input[1]]).copy())
-                b = torch.from_numpy(numpy_helper.to_array(inits[node.input[2]]).copy()) if len(node.input) > 2 else None
+                b = (
+                    torch.from_numpy(numpy_helper.to_array(inits[node.input[2]]).copy())
+                    if len(node.input) > 2
+                    else None
+                )
             except KeyError as exc:
-                raise FovealError(f"{Path(path).name}: conv {k} reads weights that are not initializers") from exc
+                raise FovealError(
+                    f"{Path(path).name}: conv {k} reads weights that are not initializers"
+                ) from exc
             if tuple(w.shape) != tuple(mod.weight.shape) or group != mod.groups:
                 raise FovealError(
                     f"{Path(path).name}: conv {k} ({node.name or node.output[0]}) has weight {tuple(w.shape)} groups {group}; "
@@ -164,7 +180,9 @@ def load_onnx_weights(net: nn.Module, path: str | os.PathLike, *, input_size: tu
             elif mod.bias is not None:
                 mod.bias.copy_(bias)
             else:
-                raise FovealError(f"{Path(path).name}: conv {k} has a bias but the network's conv has none")
+                raise FovealError(
+                    f"{Path(path).name}: conv {k} has a bias but the network's conv has none"
+                )
     return net.eval()
 
 
@@ -180,5 +198,7 @@ def load_pretrained(spec: Any, *, weights: str | os.PathLike | None = None, **kw
 
     missing, unexpected = net.load_state_dict(load_state_dict(path), strict=False)
     if missing or unexpected:
-        raise FovealError(f"{path} does not fit {spec.name}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+        raise FovealError(
+            f"{path} does not fit {spec.name}: missing {missing[:5]}, unexpected {unexpected[:5]}"
+        )
     return net.eval()

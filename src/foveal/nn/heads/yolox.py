@@ -49,11 +49,17 @@ class YOLOXHead(nn.Module):
         self.strides = tuple(int(s) for s in strides)
         self.stems = nn.ModuleList(ConvBNAct(c, hidden, 1) for c in in_channels)
         self.cls_convs = nn.ModuleList(
-            nn.Sequential(conv(hidden, hidden, 3, depthwise=depthwise), conv(hidden, hidden, 3, depthwise=depthwise))
+            nn.Sequential(
+                conv(hidden, hidden, 3, depthwise=depthwise),
+                conv(hidden, hidden, 3, depthwise=depthwise),
+            )
             for _ in in_channels
         )
         self.reg_convs = nn.ModuleList(
-            nn.Sequential(conv(hidden, hidden, 3, depthwise=depthwise), conv(hidden, hidden, 3, depthwise=depthwise))
+            nn.Sequential(
+                conv(hidden, hidden, 3, depthwise=depthwise),
+                conv(hidden, hidden, 3, depthwise=depthwise),
+            )
             for _ in in_channels
         )
         self.cls_preds = nn.ModuleList(nn.Conv2d(hidden, self.num_classes, 1) for _ in in_channels)
@@ -81,7 +87,9 @@ class YOLOXHead(nn.Module):
             x = self.stems[k](x)
             cls_out = self.cls_preds[k](self.cls_convs[k](x))
             reg_feat = self.reg_convs[k](x)
-            out = torch.cat((self.reg_preds[k](reg_feat), self.obj_preds[k](reg_feat), cls_out), dim=1)
+            out = torch.cat(
+                (self.reg_preds[k](reg_feat), self.obj_preds[k](reg_feat), cls_out), dim=1
+            )
             outs.append(out.flatten(start_dim=2))
         return torch.cat(outs, dim=2).permute(0, 2, 1)
 

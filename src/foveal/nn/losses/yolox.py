@@ -27,12 +27,16 @@ import torch
 import torch.nn.functional as F
 
 
-def anchor_points(input_size: tuple[int, int], strides: Sequence[int], device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def anchor_points(
+    input_size: tuple[int, int], strides: Sequence[int], device: torch.device | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Cell offsets ``(A, 2)`` (x, y) and strides ``(A,)`` of every anchor point, same order as the head's output."""
     grids, steps = [], []
     for s in strides:
         hs, ws = input_size[0] // s, input_size[1] // s
-        ys, xs = torch.meshgrid(torch.arange(hs, device=device), torch.arange(ws, device=device), indexing="ij")
+        ys, xs = torch.meshgrid(
+            torch.arange(hs, device=device), torch.arange(ws, device=device), indexing="ij"
+        )
         grids.append(torch.stack((xs, ys), dim=-1).reshape(-1, 2))
         steps.append(torch.full((hs * ws,), float(s), device=device))
     return torch.cat(grids).float(), torch.cat(steps)
@@ -91,7 +95,10 @@ def simota_assign(
     g2 = gt_boxes[:, None, :2] + gt_boxes[:, None, 2:] / 2
     in_box = ((centers[None] > g1) & (centers[None] < g2)).all(-1)  # (G, A)
     radius = center_radius * stride[None, :, None]
-    in_center = ((centers[None] > gt_boxes[:, None, :2] - radius) & (centers[None] < gt_boxes[:, None, :2] + radius)).all(-1)
+    in_center = (
+        (centers[None] > gt_boxes[:, None, :2] - radius)
+        & (centers[None] < gt_boxes[:, None, :2] + radius)
+    ).all(-1)
     candidate = (in_box | in_center).any(0)  # (A,)
     num_anchors = boxes.shape[0]
     fg_mask = torch.zeros(num_anchors, dtype=torch.bool, device=boxes.device)
@@ -102,10 +109,14 @@ def simota_assign(
     ious = pairwise_iou_cxcywh(gt_boxes, boxes[cand_idx])  # (G, K)
     iou_cost = -torch.log(ious + 1e-8)
     num_classes = cls_logits.shape[1]
-    probs = (cls_logits[cand_idx].float().sigmoid() * obj_logits[cand_idx, None].float().sigmoid()).sqrt()  # (K, C)
+    probs = (
+        cls_logits[cand_idx].float().sigmoid() * obj_logits[cand_idx, None].float().sigmoid()
+    ).sqrt()  # (K, C)
     onehot = F.one_hot(gt_classes.long(), num_classes).float()  # (G, C)
     p = probs[None].expand(len(gt_boxes), -1, -1).clamp(1e-7, 1 - 1e-7)
-    cls_cost = -(onehot[:, None] * torch.log(p) + (1 - onehot[:, None]) * torch.log(1 - p)).sum(-1)  # (G, K)
+    cls_cost = -(onehot[:, None] * torch.log(p) + (1 - onehot[:, None]) * torch.log(1 - p)).sum(
+        -1
+    )  # (G, K)
     both = (in_box & in_center)[:, cand_idx]
     cost = cls_cost + 3.0 * iou_cost + 1e5 * (~both).float()
 
@@ -148,7 +159,9 @@ def yolox_loss(
     """
     grid, stride = anchor_points(input_size, strides, logits.device)
     if logits.shape[1] != len(grid):
-        raise ValueError(f"logits have {logits.shape[1]} anchor points; {input_size} with strides {tuple(strides)} has {len(grid)}")
+        raise ValueError(
+            f"logits have {logits.shape[1]} anchor points; {input_size} with strides {tuple(strides)} has {len(grid)}"
+        )
     boxes = decode_cxcywh(logits[..., :4].float(), grid, stride)  # (B, A, 4)
     obj = logits[..., 4].float()
     cls = logits[..., 5:].float()
@@ -159,11 +172,21 @@ def yolox_loss(
         if len(target) == 0:
             fg_masks.append(torch.zeros(len(grid), dtype=torch.bool, device=logits.device))
             continue
-        gt = torch.cat(((target[:, 1:3] + target[:, 3:5]) / 2, (target[:, 3:5] - target[:, 1:3]).clamp(min=1e-3)), dim=1)
-        fg, matched, miou = simota_assign(boxes[b].detach(), cls[b].detach(), obj[b].detach(), gt, target[:, 0], grid, stride)
+        gt = torch.cat(
+            (
+                (target[:, 1:3] + target[:, 3:5]) / 2,
+                (target[:, 3:5] - target[:, 1:3]).clamp(min=1e-3),
+            ),
+            dim=1,
+        )
+        fg, matched, miou = simota_assign(
+            boxes[b].detach(), cls[b].detach(), obj[b].detach(), gt, target[:, 0], grid, stride
+        )
         fg_masks.append(fg)
         if fg.any():
-            cls_targets.append(F.one_hot(target[matched, 0].long(), num_classes).float() * miou[:, None])
+            cls_targets.append(
+                F.one_hot(target[matched, 0].long(), num_classes).float() * miou[:, None]
+            )
             box_targets.append(gt[matched])
             box_preds.append(boxes[b][fg])
             cls_preds.append(cls[b][fg])
@@ -172,7 +195,12 @@ def yolox_loss(
     loss_obj = F.binary_cross_entropy_with_logits(obj, fg_all.float(), reduction="sum") / num_fg
     if box_preds:
         loss_iou = iou_loss(torch.cat(box_preds), torch.cat(box_targets)).sum() / num_fg
-        loss_cls = F.binary_cross_entropy_with_logits(torch.cat(cls_preds), torch.cat(cls_targets), reduction="sum") / num_fg
+        loss_cls = (
+            F.binary_cross_entropy_with_logits(
+                torch.cat(cls_preds), torch.cat(cls_targets), reduction="sum"
+            )
+            / num_fg
+        )
     else:
         loss_iou = loss_cls = logits.sum() * 0.0
     total = iou_weight * loss_iou + loss_obj + loss_cls

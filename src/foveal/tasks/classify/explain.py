@@ -34,8 +34,12 @@ class Explanation:
     path: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"class_id": self.class_id, "name": self.name, "score": self.score,
-                "path": str(self.path) if self.path else None}
+        return {
+            "class_id": self.class_id,
+            "name": self.name,
+            "score": self.score,
+            "path": str(self.path) if self.path else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -62,8 +66,12 @@ def load_torch_classifier(model: str | os.PathLike) -> TorchClassifier:
         from foveal.tasks.classify.network import load_trained
 
         wrapped, info = load_trained(p)
-        return TorchClassifier(wrapped.net, Preprocess.from_dict(info["preprocess"]),
-                               tuple(info["classes"]), f"{info['arch']} ({p})")
+        return TorchClassifier(
+            wrapped.net,
+            Preprocess.from_dict(info["preprocess"]),
+            tuple(info["classes"]),
+            f"{info['arch']} ({p})",
+        )
     from foveal.zoo import get
     from foveal.zoo.load import load_model
 

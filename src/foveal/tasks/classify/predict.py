@@ -132,9 +132,7 @@ class Classifier(NetworkPredictor[Classification]):
         self.preprocess_cfg: Preprocess = self.meta.preprocess
 
     def __repr__(self) -> str:
-        return (
-            f"Classifier({self.name!r}, backend={self.backend!r}, classes={len(self.labels)})"
-        )
+        return f"Classifier({self.name!r}, backend={self.backend!r}, classes={len(self.labels)})"
 
     # -- opening zoo models
     @staticmethod
@@ -179,8 +177,9 @@ class Classifier(NetworkPredictor[Classification]):
             item = next(iter_sources(sources))
             return self.logits_and_embeddings(self.preprocess(item.load())[0][None])[1][0]
         size = int(batch_size or self.batch_size)
-        prepared = map_ordered(lambda it: self.preprocess(it.load())[0], iter_sources(sources),
-                               workers=workers)
+        prepared = map_ordered(
+            lambda it: self.preprocess(it.load())[0], iter_sources(sources), workers=workers
+        )
         rows: list[np.ndarray] = []
         for chunk in chunked(prepared, size):
             for _, res in chunk:

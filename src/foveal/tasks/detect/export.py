@@ -31,12 +31,20 @@ def detector_meta(
     {'strides': [8, 16, 32], 'pad': 114, 'format': 'yolox'}
     """
     pre = Preprocess(
-        input_size=(int(input_size[0]), int(input_size[1])), resize=None, crop=False,
-        mean=(0.0, 0.0, 0.0), std=(1.0, 1.0, 1.0), scale=1.0, interpolation="bilinear",
+        input_size=(int(input_size[0]), int(input_size[1])),
+        resize=None,
+        crop=False,
+        mean=(0.0, 0.0, 0.0),
+        std=(1.0, 1.0, 1.0),
+        scale=1.0,
+        interpolation="bilinear",
         channel_order="BGR",
     )
     return ModelMeta(
-        name, "detect", tuple(str(x) for x in labels), pre,
+        name,
+        "detect",
+        tuple(str(x) for x in labels),
+        pre,
         {"strides": [int(s) for s in strides], "pad": int(pad), "format": "yolox", **params},
     )
 
@@ -51,8 +59,14 @@ def export_network(net: Any, meta: ModelMeta, out: str | os.PathLike) -> Any:
     h, w = meta.preprocess.input_size
     sample = torch.rand(1, 3, h, w, generator=torch.Generator().manual_seed(0)) * 255
     return export_onnx(
-        net.eval(), sample, out, input_names=("images",), output_names=("output",),
-        dynamic_axes={"images": {0: "batch"}, "output": {0: "batch"}}, meta=meta, atol=1e-3,
+        net.eval(),
+        sample,
+        out,
+        input_names=("images",),
+        output_names=("output",),
+        dynamic_axes={"images": {0: "batch"}, "output": {0: "batch"}},
+        meta=meta,
+        atol=1e-3,
     )
 
 
@@ -73,7 +87,10 @@ def export_detector(
         net = load_pretrained(spec, weights=weights)
     params = DetectParams.of(spec.meta)
     meta = detector_meta(
-        spec.name, spec.label_names(), params.size(spec.meta), strides=params.strides,
+        spec.name,
+        spec.label_names(),
+        params.size(spec.meta),
+        strides=params.strides,
         pad=params.pad,
     )
     return export_network(net, meta, out)

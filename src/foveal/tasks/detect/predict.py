@@ -114,8 +114,15 @@ class Detector(NetworkPredictor[Detections]):
     ) -> Detections:
         ratio, shape = context
         return postprocess(
-            outputs[0], ratio=ratio, image_shape=shape, input_size=self.input_size,
-            labels=self.labels, conf=options.conf, iou=options.iou,
-            class_filter=options.classes, max_det=options.max_det, strides=self.strides,
+            outputs[0],
+            ratio=ratio,
+            image_shape=shape,
+            input_size=self.input_size,
+            labels=self.labels,
+            conf=options.conf,
+            iou=options.iou,
+            class_filter=options.classes,
+            max_det=options.max_det,
+            strides=self.strides,
             model=self.name,
         )

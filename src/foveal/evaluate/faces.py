@@ -32,9 +32,14 @@ def read_dlib_xml(path: str | os.PathLike) -> list[tuple[Path, np.ndarray]]:
     out = []
     for im in root.iter("image"):
         boxes = [
-            [float(b.get("left", 0)), float(b.get("top", 0)),
-             float(b.get("left", 0)) + float(b.get("width", 0)), float(b.get("top", 0)) + float(b.get("height", 0))]
-            for b in im.iter("box") if b.get("ignore", "0") != "1"
+            [
+                float(b.get("left", 0)),
+                float(b.get("top", 0)),
+                float(b.get("left", 0)) + float(b.get("width", 0)),
+                float(b.get("top", 0)) + float(b.get("height", 0)),
+            ]
+            for b in im.iter("box")
+            if b.get("ignore", "0") != "1"
         ]
         out.append((p.parent / im.get("file", ""), np.asarray(boxes, np.float32).reshape(-1, 4)))
     if not out:
@@ -57,7 +62,11 @@ def detection_ap(
     for boxes, scores, gt in zip(pred_boxes, pred_scores, gt_boxes, strict=True):
         order = np.argsort(-np.asarray(scores))
         taken = np.zeros(len(gt), bool)
-        ious = box_iou(np.asarray(boxes)[order], gt) if len(gt) and len(boxes) else np.zeros((len(boxes), len(gt)))
+        ious = (
+            box_iou(np.asarray(boxes)[order], gt)
+            if len(gt) and len(boxes)
+            else np.zeros((len(boxes), len(gt)))
+        )
         for rank, i in enumerate(order):
             hit = False
             if len(gt):
@@ -105,7 +114,9 @@ def evaluate_detector(
     return {"model": detector.name, "conf": conf, **out}
 
 
-def verification_metrics(distances: np.ndarray, same: np.ndarray, *, fars: Sequence[float] = (0.001, 0.01, 0.1)) -> dict[str, Any]:
+def verification_metrics(
+    distances: np.ndarray, same: np.ndarray, *, fars: Sequence[float] = (0.001, 0.01, 0.1)
+) -> dict[str, Any]:
     """ROC of a distance-based verifier: pairs with distance below a threshold are "same".
 
     Returns AUC, the equal error rate, the best accuracy and its threshold, the true accept rate at
@@ -115,7 +126,9 @@ def verification_metrics(distances: np.ndarray, same: np.ndarray, *, fars: Seque
     y = np.asarray(same, bool)
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     if n_pos == 0 or n_neg == 0:
-        raise ConfigError(f"need both same-person and different-person pairs; got {n_pos} and {n_neg}")
+        raise ConfigError(
+            f"need both same-person and different-person pairs; got {n_pos} and {n_neg}"
+        )
     thr = np.concatenate([[-np.inf], np.unique(d), [np.inf]])
     # "same" when distance <= t
     tpr = np.array([(d[y] <= t).mean() for t in thr])
@@ -157,7 +170,9 @@ def evaluate_verification(
     root = Path(folder)
     people = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     if len(people) < 2:
-        raise ConfigError(f"{root} needs one sub-folder per person (at least 2); found {len(people)}")
+        raise ConfigError(
+            f"{root} needs one sub-folder per person (at least 2); found {len(people)}"
+        )
     vecs, labels = [], []
     for k, person in enumerate(people):
         for f in expand_sources(person):
@@ -206,6 +221,7 @@ def evaluate_faces(
     if verification:
         rec = FaceRecognizer(detectors[0], embedder)
         res = evaluate_verification(rec, verification, threshold=threshold, conf=conf)
-        out.append({"task": "face_verification", "detector": detectors[0], "embedder": embedder,
-                    **res})
+        out.append(
+            {"task": "face_verification", "detector": detectors[0], "embedder": embedder, **res}
+        )
     return out

@@ -1,4 +1,5 @@
-"""foveal eval faces — detection AP on dlib-XML boxes, verification ROC / TAR@FAR on a folder per person."""
+"""foveal eval faces — detection AP on dlib-XML boxes, verification ROC / TAR@FAR on a folder
+per person."""
 
 from __future__ import annotations
 
@@ -16,13 +17,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example: foveal eval faces --detection ../shared/data/faces/detection/training.xml "
         "--verification ../shared/data/faces/people/train",
     )
-    p.add_argument("--detection", metavar="XML", help="dlib imglab XML with <box top left width height>")
+    p.add_argument(
+        "--detection", metavar="XML", help="dlib imglab XML with <box top left width height>"
+    )
     p.add_argument("--verification", metavar="DIR", help="one sub-folder of photos per person")
-    p.add_argument("--detectors", default="yunet.2023mar,centerface.wider", help="comma-separated zoo names")
-    p.add_argument("--conf", type=float, default=0.6, help="detection score threshold (default 0.6)")
-    p.add_argument("--iou", type=float, default=0.5, help="IoU for a correct detection (default 0.5)")
+    p.add_argument(
+        "--detectors", default="yunet.2023mar,centerface.wider", help="comma-separated zoo names"
+    )
+    p.add_argument(
+        "--conf", type=float, default=0.6, help="detection score threshold (default 0.6)"
+    )
+    p.add_argument(
+        "--iou", type=float, default=0.5, help="IoU for a correct detection (default 0.5)"
+    )
     p.add_argument("--embedder", default="dlib_resnet.v1")
-    p.add_argument("--threshold", type=float, help="verification distance threshold (default: the embedder's)")
+    p.add_argument(
+        "--threshold", type=float, help="verification distance threshold (default: the embedder's)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
@@ -33,8 +44,13 @@ def run(args: argparse.Namespace) -> int:
 
     names = [n.strip() for n in args.detectors.split(",") if n.strip()]
     results = evaluate_faces(
-        detection=args.detection, verification=args.verification, detectors=names,
-        embedder=args.embedder, conf=args.conf, iou=args.iou, threshold=args.threshold,
+        detection=args.detection,
+        verification=args.verification,
+        detectors=names,
+        embedder=args.embedder,
+        conf=args.conf,
+        iou=args.iou,
+        threshold=args.threshold,
     )
     for res in results:
         if args.json:
@@ -47,19 +63,25 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_detection(res: dict, iou: float) -> None:
-    print(f"{res['model']}: AP@{iou:g} {res['ap']:.3f}, recall {res['recall']:.3f}, "
-          f"precision {res['precision']:.3f}, {res['fp_per_image']:.2f} FP/image "
-          f"({int(res['faces'])} faces, {int(res['images'])} images, conf {res['conf']:g})")
+    print(
+        f"{res['model']}: AP@{iou:g} {res['ap']:.3f}, recall {res['recall']:.3f}, "
+        f"precision {res['precision']:.3f}, {res['fp_per_image']:.2f} FP/image "
+        f"({int(res['faces'])} faces, {int(res['images'])} images, conf {res['conf']:g})"
+    )
 
 
 def _print_verification(res: dict) -> None:
-    print(f"verification ({res['people']} people, {res['images']} photos, {res['pairs_same']} "
-          f"same / {res['pairs_different']} different pairs): AUC {res['auc']:.4f}, "
-          f"EER {res['eer']:.4f}, accuracy {res['accuracy_at_threshold']:.4f} at threshold "
-          f"{res['threshold']:g}")
-    print(f"  best accuracy {res['best_accuracy']:.4f} at {res['best_threshold']:.3f}; "
-          f"same-person distances <= {res['max_same_distance']:.3f}, "
-          f"different-person >= {res['min_different_distance']:.3f}")
+    print(
+        f"verification ({res['people']} people, {res['images']} photos, {res['pairs_same']} "
+        f"same / {res['pairs_different']} different pairs): AUC {res['auc']:.4f}, "
+        f"EER {res['eer']:.4f}, accuracy {res['accuracy_at_threshold']:.4f} at threshold "
+        f"{res['threshold']:g}"
+    )
+    print(
+        f"  best accuracy {res['best_accuracy']:.4f} at {res['best_threshold']:.3f}; "
+        f"same-person distances <= {res['max_same_distance']:.3f}, "
+        f"different-person >= {res['min_different_distance']:.3f}"
+    )
     for k, v in res.items():
         if k.startswith("tar@"):
             print(f"  {k}: TAR {v['tar']:.4f} (threshold {v['threshold']:.3f})")

@@ -1,4 +1,5 @@
-"""foveal train faces DIR_PER_PERSON — fine-tune an ArcFace-style face embedder on the training engine."""
+"""foveal train faces DIR_PER_PERSON — fine-tune an ArcFace-style face embedder on the training
+engine."""
 
 from __future__ import annotations
 
@@ -32,8 +33,13 @@ def run(args: argparse.Namespace) -> int:
 
     train = load_callable(get_task("faces").train)  # type: ignore[arg-type]
     result = train(
-        args.data, engine_config(args, 1e-3), loss=args.loss, dim=args.dim,
-        batch_size=args.batch_size, pretrained=not args.no_pretrained, seed=args.seed,
+        args.data,
+        engine_config(args, 1e-3),
+        loss=args.loss,
+        dim=args.dim,
+        batch_size=args.batch_size,
+        pretrained=not args.no_pretrained,
+        seed=args.seed,
     )
     print(result)
     return 0

@@ -9,8 +9,8 @@ from foveal.tasks.faces.align import align_face, dlib_template, similarity_trans
 from foveal.tasks.faces.embed import (
     DEFAULT_EMBEDDER,
     DlibEmbedder,
-    EmbedParams,
     Embedder,
+    EmbedParams,
     OnnxEmbedder,
     distance,
     load_embedder,

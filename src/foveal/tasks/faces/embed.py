@@ -11,7 +11,8 @@ Any object with ``name``, ``dim``, ``metric`` (``"euclidean"`` or ``"cosine"``),
 :class:`foveal.gallery.Gallery` and :class:`foveal.tasks.faces.FaceRecognizer`.
 :class:`OnnxEmbedder` runs any foveal ``face_embed`` network: a zoo name, a ``.onnx`` file (from
 ``foveal export`` or ``foveal train faces``) or a run folder; its metadata (:class:`EmbedParams`)
-says how to cut and normalise the face chip. Files without foveal ``face_embed`` metadata are refused.
+says how to cut and normalise the face chip. Files without foveal ``face_embed`` metadata are
+refused.
 """
 
 from __future__ import annotations

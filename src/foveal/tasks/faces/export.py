@@ -24,8 +24,12 @@ from foveal.zoo.registry import ModelSpec
 from foveal.zoo.resolve import foveal_home, resolve_weights
 
 ARCFACE_PREPROCESS = Preprocess(
-    input_size=(112, 112), resize=None, crop=False, mean=(0.5, 0.5, 0.5),
-    std=(128 / 255, 128 / 255, 128 / 255), scale=1 / 255,
+    input_size=(112, 112),
+    resize=None,
+    crop=False,
+    mean=(0.5, 0.5, 0.5),
+    std=(128 / 255, 128 / 255, 128 / 255),
+    scale=1 / 255,
 )
 """``(pixel - 127.5) / 128`` on an aligned 112x112 RGB chip (the side scales with the chip)."""
 
@@ -44,8 +48,12 @@ def export_dlib_onnx(spec: ModelSpec, out: Path, weights_path: Path) -> ExportRe
     meta = spec.meta
     params = {**meta.params, "source_sha256": digest, "input": "RGB 150x150 dlib chip, 0..255"}
     return export_onnx(
-        net, sample, out, dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-        meta=ModelMeta(meta.name, meta.task, meta.labels, meta.preprocess, params), atol=1e-3,
+        net,
+        sample,
+        out,
+        dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+        meta=ModelMeta(meta.name, meta.task, meta.labels, meta.preprocess, params),
+        atol=1e-3,
     )
 
 
@@ -81,13 +89,24 @@ def export_trained_embedder(
 
     side = int(image_size)
     pre = Preprocess(
-        input_size=(side, side), resize=None, crop=False, mean=ARCFACE_PREPROCESS.mean,
-        std=ARCFACE_PREPROCESS.std, scale=ARCFACE_PREPROCESS.scale,
+        input_size=(side, side),
+        resize=None,
+        crop=False,
+        mean=ARCFACE_PREPROCESS.mean,
+        std=ARCFACE_PREPROCESS.std,
+        scale=ARCFACE_PREPROCESS.scale,
     )
-    params = {"embedder": "arcface", "dim": int(dim), "metric": "cosine",
-              "threshold": float(threshold), **(extra or {})}
+    params = {
+        "embedder": "arcface",
+        "dim": int(dim),
+        "metric": "cosine",
+        "threshold": float(threshold),
+        **(extra or {}),
+    }
     return export_onnx(
-        net, torch.zeros(2, 3, side, side), out,
+        net,
+        torch.zeros(2, 3, side, side),
+        out,
         dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
         meta=ModelMeta(name, "face_embed", preprocess=pre, params=params),
     )

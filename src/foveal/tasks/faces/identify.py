@@ -48,8 +48,12 @@ def enroll_images(
         vecs.append(vec)
         sources.append(describe_source(img))
     return gallery.enroll(
-        name, np.stack(vecs), sources=sources, embedder=rec.embedder.name,
-        metric=rec.embedder.metric, new=new,
+        name,
+        np.stack(vecs),
+        sources=sources,
+        embedder=rec.embedder.name,
+        metric=rec.embedder.metric,
+        new=new,
     )
 
 
@@ -77,7 +81,9 @@ class Verification:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "distance": round(self.distance, 6), "threshold": self.threshold, "same": self.same,
+            "distance": round(self.distance, 6),
+            "threshold": self.threshold,
+            "same": self.same,
             "metric": self.metric,
         }
 

@@ -183,9 +183,7 @@ class FaceRecognizer(Predictor[Faces]):
     ) -> None:
         self.detector = detector if isinstance(detector, FaceDetector) else FaceDetector(detector)
         self.embedder: Embedder = (
-            embedder
-            if isinstance(embedder, Embedder)
-            else load_embedder(embedder)  # type: ignore[arg-type]
+            embedder if isinstance(embedder, Embedder) else load_embedder(embedder)  # type: ignore[arg-type]
         )
         self.name = self.detector.name
 

@@ -177,8 +177,12 @@ class FaceRecipe:
                 self.report.ok += 1
 
     def describe(self) -> dict[str, Any]:
-        return {"arch": f"{self.backbone}-face{self.dim}", "loss": self.loss_name,
-                "people": self.people, "image_size": self.image_size}
+        return {
+            "arch": f"{self.backbone}-face{self.dim}",
+            "loss": self.loss_name,
+            "people": self.people,
+            "image_size": self.image_size,
+        }
 
     def build_model(self) -> nn.Module:
         from foveal.nn.losses import ArcFaceLoss, TripletLoss
@@ -193,7 +197,8 @@ class FaceRecipe:
         net = FaceEmbedNet(backbone, backbone.num_features, self.dim)
         loss: nn.Module = (
             ArcFaceLoss(self.dim, len(self.people), scale=32.0, margin=0.3)
-            if self.loss_name == "arcface" else TripletLoss(margin=0.2)
+            if self.loss_name == "arcface"
+            else TripletLoss(margin=0.2)
         )
         return FaceTrainModel(net, loss)
 
@@ -231,16 +236,23 @@ class FaceRecipe:
             return {"verification_auc": float("nan"), "verification_accuracy": float("nan")}
         m = verification_metrics(d, same)
         self.threshold = float(m["best_threshold"])
-        return {"verification_auc": float(m["auc"]),
-                "verification_accuracy": float(m["best_accuracy"]), "threshold": self.threshold}
+        return {
+            "verification_auc": float(m["auc"]),
+            "verification_accuracy": float(m["best_accuracy"]),
+            "threshold": self.threshold,
+        }
 
     def export(self, model: nn.Module, run_dir: Path) -> Path:
         bare = model.module if hasattr(model, "module") else model
         out = Path(run_dir) / "face_embedder.onnx"
         threshold = self.threshold if np.isfinite(self.threshold) and self.threshold > 0 else 0.5
         export_trained_embedder(
-            NormalizedEmbedder(bare.embedder).eval(), out, name=f"{self.backbone}-face{self.dim}",
-            dim=self.dim, image_size=self.image_size, threshold=threshold,
+            NormalizedEmbedder(bare.embedder).eval(),
+            out,
+            name=f"{self.backbone}-face{self.dim}",
+            dim=self.dim,
+            image_size=self.image_size,
+            threshold=threshold,
             extra={"people": self.people, "loss": self.loss_name},
         )
         return out

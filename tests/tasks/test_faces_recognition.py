@@ -91,6 +91,38 @@ def test_api_identify_default_gallery(people, rec):
     assert {f["name"] for f in d["faces"]} == {"obama", "biden", "unknown"} and "distance" in d["faces"][0]
 
 
+def test_api_identify_sees_later_enrolments(people, rec, tmp_path):
+    """The shared identify predictor reads the gallery at each call: enrol, then identify again."""
+    db = tmp_path / "later.db"
+    kit = people / "test/kit_with_rose.jpg"
+    assert foveal.identify(kit, gallery=db).names == ["unknown", "unknown"]
+    with Gallery(db) as g:
+        enroll_images(g, rec, "rose_leslie", [people / "train/rose_leslie/img1.jpg"])
+    assert sorted(foveal.identify(kit, gallery=db).names) == ["rose_leslie", "unknown"]
+    with Gallery(db) as g:
+        enroll_images(g, rec, "kit_harington", sorted((people / "train/kit_harington").iterdir()))
+    many = foveal.identify([kit, people / "test/johnsnow_test1.jpg"], gallery=db, threshold=0.6)
+    assert [sorted(f.names) for f in many] == [["kit_harington", "rose_leslie"], ["kit_harington"]]
+    from foveal.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="threshold"):
+        foveal.identify(kit, gallery=db, threshold=-1)
+
+
+def test_embedder_files_need_foveal_face_metadata(tmp_path, shared, people):
+    """--embedder takes foveal face_embed models only: a foreign ONNX file is refused in one line."""
+    from foveal.cli import main
+    from foveal.errors import ModelFileError
+    from foveal.tasks.faces import OnnxEmbedder
+
+    foreign = shared / "weights/face_detection_yunet_2023mar.onnx"
+    with pytest.raises(ModelFileError, match="no foveal metadata") as err:
+        OnnxEmbedder(foreign)
+    assert "\n" not in str(err.value)
+    assert main(["faces", "verify", str(people / "obama.jpg"), str(people / "obama3.jpg"),
+                 "--embedder", str(foreign)]) == 2
+
+
 def test_enrol_errors(rec, people, photos, tmp_path):
     with Gallery(tmp_path / "g.db") as g:
         with pytest.raises(NoFaceError, match="no face found"):
@@ -145,7 +177,7 @@ def test_alignment_matches_dlibs_own_chip(rec, people):
         (r,) = dlib_det(img, 0)
         ref_chip = dlib.get_face_chip(img, sp(img, r), size=150, padding=0.25)
         ref = np.asarray(net.compute_face_descriptor(ref_chip))
-        ours = rec.analyze(img).embeddings[0]
+        ours = rec(img).embeddings[0]
         dists.append(float(np.linalg.norm(ours - ref)))
     assert max(dists) < 0.3, dists
 
@@ -185,12 +217,19 @@ def test_onnx_conversion_matches_dlib(rec, people):
     chips = []
     for name in ["obama.jpg", "test/kit_with_rose.jpg"]:
         img = load_image(people / name)
-        chips += rec.embedder.chips(img, rec.detector.detect(img))
+        chips += rec.embedder.chips(img, rec.detector(img))
     assert len(chips) == 3
     ours = rec.embedder.embed_chips(chips)
     theirs = np.asarray([np.asarray(v) for v in ref._net.compute_face_descriptor(chips)], np.float32)
     assert isinstance(ref._net, dlib.face_recognition_model_v1)
     np.testing.assert_allclose(ours, theirs, atol=1e-4)
+    # the converted file carries its metadata: as --embedder FILE.onnx it embeds the same way
+    from foveal.tasks.faces import OnnxEmbedder
+
+    as_file = OnnxEmbedder(rec.embedder.path)
+    assert (as_file.name, as_file.metric, as_file.size, as_file.threshold) == (
+        "dlib_resnet.v1", "euclidean", 150, 0.6)
+    np.testing.assert_array_equal(as_file.embed_chips(chips), ours)
 
 
 def test_parsers_built_again_and_again_share_groups_correctly():

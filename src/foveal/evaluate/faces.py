@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ConfigError
+from foveal.ops import box_iou
 
 
 def read_dlib_xml(path: str | os.PathLike) -> list[tuple[Path, np.ndarray]]:
@@ -31,9 +32,14 @@ def read_dlib_xml(path: str | os.PathLike) -> list[tuple[Path, np.ndarray]]:
     out = []
     for im in root.iter("image"):
         boxes = [
-            [float(b.get("left", 0)), float(b.get("top", 0)),
-             float(b.get("left", 0)) + float(b.get("width", 0)), float(b.get("top", 0)) + float(b.get("height", 0))]
-            for b in im.iter("box") if b.get("ignore", "0") != "1"
+            [
+                float(b.get("left", 0)),
+                float(b.get("top", 0)),
+                float(b.get("left", 0)) + float(b.get("width", 0)),
+                float(b.get("top", 0)) + float(b.get("height", 0)),
+            ]
+            for b in im.iter("box")
+            if b.get("ignore", "0") != "1"
         ]
         out.append((p.parent / im.get("file", ""), np.asarray(boxes, np.float32).reshape(-1, 4)))
     if not out:
@@ -50,15 +56,17 @@ def detection_ap(
 ) -> dict[str, float]:
     """Average precision (all-point interpolated, VOC 2010+) of one class over many images,
     plus recall and false positives per image at the operating point (every prediction kept)."""
-    from foveal.tasks.faces.nms import box_iou
-
     records: list[tuple[float, bool]] = []
     n_gt = sum(len(g) for g in gt_boxes)
     fps = tps = 0
     for boxes, scores, gt in zip(pred_boxes, pred_scores, gt_boxes, strict=True):
         order = np.argsort(-np.asarray(scores))
         taken = np.zeros(len(gt), bool)
-        ious = box_iou(np.asarray(boxes)[order], gt) if len(gt) and len(boxes) else np.zeros((len(boxes), len(gt)))
+        ious = (
+            box_iou(np.asarray(boxes)[order], gt)
+            if len(gt) and len(boxes)
+            else np.zeros((len(boxes), len(gt)))
+        )
         for rank, i in enumerate(order):
             hit = False
             if len(gt):
@@ -92,15 +100,23 @@ def detection_ap(
     }
 
 
-def evaluate_detector(detector: Any, xml: str | os.PathLike, *, iou: float = 0.5) -> dict[str, float]:
-    """:func:`detection_ap` of a :class:`foveal.tasks.faces.FaceDetector` on a dlib XML data set."""
+def evaluate_detector(
+    detector: Any, xml: str | os.PathLike, *, iou: float = 0.5, **options: Any
+) -> dict[str, Any]:
+    """:func:`detection_ap` of a :class:`foveal.tasks.faces.FaceDetector` on a dlib XML data set;
+    ``options`` are the detector's call options (``conf`` ...)."""
     items = read_dlib_xml(xml)
-    preds = [detector.detect(path) for path, _ in items]
-    out = detection_ap([p.xyxy for p in preds], [p.scores for p in preds], [g for _, g in items], iou=iou)
-    return {"model": detector.name, "conf": detector.conf, **out}
+    conf = detector.options(**options).conf
+    preds = [faces for _, faces in detector.predict_batch([p for p, _ in items], **options)]
+    out = detection_ap(
+        [p.xyxy for p in preds], [p.scores for p in preds], [g for _, g in items], iou=iou
+    )
+    return {"model": detector.name, "conf": conf, **out}
 
 
-def verification_metrics(distances: np.ndarray, same: np.ndarray, *, fars: Sequence[float] = (0.001, 0.01, 0.1)) -> dict[str, Any]:
+def verification_metrics(
+    distances: np.ndarray, same: np.ndarray, *, fars: Sequence[float] = (0.001, 0.01, 0.1)
+) -> dict[str, Any]:
     """ROC of a distance-based verifier: pairs with distance below a threshold are "same".
 
     Returns AUC, the equal error rate, the best accuracy and its threshold, the true accept rate at
@@ -110,7 +126,9 @@ def verification_metrics(distances: np.ndarray, same: np.ndarray, *, fars: Seque
     y = np.asarray(same, bool)
     n_pos, n_neg = int(y.sum()), int((~y).sum())
     if n_pos == 0 or n_neg == 0:
-        raise ConfigError(f"need both same-person and different-person pairs; got {n_pos} and {n_neg}")
+        raise ConfigError(
+            f"need both same-person and different-person pairs; got {n_pos} and {n_neg}"
+        )
     thr = np.concatenate([[-np.inf], np.unique(d), [np.inf]])
     # "same" when distance <= t
     tpr = np.array([(d[y] <= t).mean() for t in thr])
@@ -141,21 +159,24 @@ def verification_metrics(distances: np.ndarray, same: np.ndarray, *, fars: Seque
 
 
 def evaluate_verification(
-    rec: Any, folder: str | os.PathLike, *, threshold: float | None = None
+    rec: Any, folder: str | os.PathLike, *, threshold: float | None = None, **options: Any
 ) -> dict[str, Any]:
     """Verification on every pair of photos of a folder-per-person data set (largest face of each
-    photo), with the accuracy at the embedder's threshold (or ``threshold``)."""
+    photo), with the accuracy at the embedder's threshold (or ``threshold``); ``options`` are the
+    recogniser's call options (``conf``, ``min_face``)."""
     from foveal.io import expand_sources
     from foveal.tasks.faces.embed import distance
 
     root = Path(folder)
     people = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     if len(people) < 2:
-        raise ConfigError(f"{root} needs one sub-folder per person (at least 2); found {len(people)}")
+        raise ConfigError(
+            f"{root} needs one sub-folder per person (at least 2); found {len(people)}"
+        )
     vecs, labels = [], []
     for k, person in enumerate(people):
         for f in expand_sources(person):
-            _, v = rec.embed_one(f, choose="largest")
+            _, v = rec.embed_one(f, choose="largest", **options)
             vecs.append(v)
             labels.append(k)
     v = np.stack(vecs)
@@ -170,4 +191,37 @@ def evaluate_verification(
     out["accuracy_at_threshold"] = round(float(((d < t) == same).mean()), 6)
     out["images"] = len(v)
     out["people"] = len(people)
+    return out
+
+
+def evaluate_faces(
+    *,
+    detection: str | os.PathLike | None = None,
+    verification: str | os.PathLike | None = None,
+    detectors: Sequence[str] = ("yunet.2023mar", "centerface.wider"),
+    embedder: str = "dlib_resnet.v1",
+    conf: float = 0.6,
+    iou: float = 0.5,
+    threshold: float | None = None,
+) -> list[dict[str, Any]]:
+    """``foveal eval faces``: detection AP of each detector on a dlib XML file and/or verification
+    (first detector + ``embedder``) on a folder per person; one result dict per evaluation, with
+    ``task`` ``"face_detection"`` or ``"face_verification"``."""
+    from foveal.tasks.faces import FaceDetector, FaceRecognizer
+
+    if not detection and not verification:
+        raise ConfigError("give --detection XML and/or --verification DIR")
+    if not detectors:
+        raise ConfigError("name at least one face detector")
+    out: list[dict[str, Any]] = []
+    if detection:
+        for name in detectors:
+            res = evaluate_detector(FaceDetector(name), detection, iou=iou, conf=conf)
+            out.append({"task": "face_detection", **res})
+    if verification:
+        rec = FaceRecognizer(detectors[0], embedder)
+        res = evaluate_verification(rec, verification, threshold=threshold, conf=conf)
+        out.append(
+            {"task": "face_verification", "detector": detectors[0], "embedder": embedder, **res}
+        )
     return out

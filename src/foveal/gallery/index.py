@@ -59,7 +59,7 @@ class ExactIndex:
         return _unit(q) if self.metric == "cosine" else q
 
     def search(self, queries: np.ndarray, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
-        """``(M, k)`` distances (ascending) and indices of the ``k`` nearest vectors to each query."""
+        """``(M, k)`` distances (ascending) and indices of the ``k`` nearest vectors per query."""
         q = self._queries(queries)
         n = len(self.vectors)
         if n == 0:
@@ -76,7 +76,9 @@ class ExactIndex:
             part = np.broadcast_to(np.arange(n), (len(q), n)).copy()
         pd = np.take_along_axis(d, part, 1)
         order = np.argsort(pd, axis=1, kind="stable")
-        return np.take_along_axis(pd, order, 1).astype(np.float32), np.take_along_axis(part, order, 1)
+        return np.take_along_axis(pd, order, 1).astype(np.float32), np.take_along_axis(
+            part, order, 1
+        )
 
 
 class FaissIndex(ExactIndex):
@@ -121,5 +123,7 @@ def build_index(vectors: np.ndarray, *, metric: str, backend: str = "auto") -> E
             return FaissIndex(vectors, metric=metric)
         except ImportError:
             if backend == "faiss":
-                raise ConfigError("index backend 'faiss' needs faiss-cpu: pip install faiss-cpu") from None
+                raise ConfigError(
+                    "index backend 'faiss' needs faiss-cpu: pip install faiss-cpu"
+                ) from None
     return ExactIndex(vectors, metric=metric)

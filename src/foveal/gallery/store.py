@@ -81,14 +81,19 @@ class Gallery:
 
     Args:
         path: the database file (created with its folder); default :func:`default_gallery_path`.
-        index: ``"auto"`` (numpy, FAISS for >= 50,000 faces when installed), ``"numpy"`` or ``"faiss"``.
+        index: ``"auto"`` (numpy, FAISS for >= 50,000 faces when installed), ``"numpy"`` or
+            ``"faiss"``.
         timeout: seconds a writer waits for another writer's transaction before giving up.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None, *, index: str = "auto", timeout: float = 60.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike | None = None, *, index: str = "auto", timeout: float = 60.0
+    ) -> None:
         self.path = Path(path) if path is not None else default_gallery_path()
         if self.path.is_dir():
-            raise GalleryError(f"{self.path} is a folder; expected a gallery database file such as faces.db")
+            raise GalleryError(
+                f"{self.path} is a folder; expected a gallery database file such as faces.db"
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.index_backend = index
         self._lock = threading.RLock()
@@ -105,7 +110,9 @@ class Gallery:
             with self.transaction():
                 for stmt in filter(str.strip, _SCHEMA.split(";")):
                     self._db.execute(stmt)
-                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,)
+                )
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
         except sqlite3.DatabaseError as exc:
             raise GalleryError(f"{self.path} is not a foveal gallery (SQLite said: {exc})") from exc
@@ -139,7 +146,9 @@ class Gallery:
                 self._depth = 0
 
     def _bump(self) -> None:
-        self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'")
+        self._db.execute(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'revision'"
+        )
 
     def _meta(self, key: str) -> str | None:
         with self._lock:
@@ -149,23 +158,37 @@ class Gallery:
     # -- embedder bookkeeping --------------------------------------------------------------------
     @property
     def embedder(self) -> dict[str, Any] | None:
-        """``{"name", "dim", "metric"}`` of the embedder that made this gallery's vectors (None if empty)."""
+        """``{"name", "dim", "metric"}`` of the embedder that made this gallery's vectors
+        (None if empty)."""
         name = self._meta("embedder")
         if name is None:
             return None
-        return {"name": name, "dim": int(self._meta("dim") or 0), "metric": self._meta("metric") or "euclidean"}
+        return {
+            "name": name,
+            "dim": int(self._meta("dim") or 0),
+            "metric": self._meta("metric") or "euclidean",
+        }
 
     def _check_embedder(self, embedder: str | None, dim: int, metric: str, *, write: bool) -> None:
         have = self.embedder
         if have is None:
             if write:
-                for k, v in (("embedder", embedder or "unnamed"), ("dim", str(dim)), ("metric", metric)):
+                for k, v in (
+                    ("embedder", embedder or "unnamed"),
+                    ("dim", str(dim)),
+                    ("metric", metric),
+                ):
                     self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (k, v))
             return
-        if have["dim"] != dim or have["metric"] != metric or (embedder and embedder != have["name"]):
+        if (
+            have["dim"] != dim
+            or have["metric"] != metric
+            or (embedder and embedder != have["name"])
+        ):
             raise GalleryError(
-                f"{self.path} holds {have['dim']}-d {have['metric']} embeddings of {have['name']}; got "
-                f"{dim}-d {metric} vectors of {embedder or 'an unnamed embedder'}. Use the same embedder, "
+                f"{self.path} holds {have['dim']}-d {have['metric']} embeddings of "
+                f"{have['name']}; got {dim}-d {metric} vectors of "
+                f"{embedder or 'an unnamed embedder'}. Use the same embedder, "
                 "or another gallery file (--gallery PATH)"
             )
 
@@ -190,7 +213,9 @@ class Gallery:
         if not name:
             raise GalleryError("a person needs a non-empty name")
         if name.lower() == UNKNOWN:
-            raise GalleryError(f"{name!r} is reserved for faces that match nobody; choose another name")
+            raise GalleryError(
+                f"{name!r} is reserved for faces that match nobody; choose another name"
+            )
         vecs = np.asarray(embeddings, np.float32)
         if vecs.ndim == 1:
             vecs = vecs[None]
@@ -206,11 +231,14 @@ class Gallery:
             row = self._db.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
             if row is not None and new:
                 raise GalleryError(
-                    f"{name!r} is already enrolled; leave out --new to add these faces to that person, "
+                    f"{name!r} is already enrolled; leave out --new to add these faces to that "
+                    "person, "
                     "or choose another name"
                 )
             if row is None:
-                pid = self._db.execute("INSERT INTO people (name, created) VALUES (?, ?)", (name, now)).lastrowid
+                pid = self._db.execute(
+                    "INSERT INTO people (name, created) VALUES (?, ?)", (name, now)
+                ).lastrowid
             else:
                 pid = row[0]
             self._db.executemany(
@@ -221,8 +249,12 @@ class Gallery:
                 ],
             )
             self._bump()
-            n = self._db.execute("SELECT COUNT(*) FROM faces WHERE person_id = ?", (pid,)).fetchone()[0]
-            created = self._db.execute("SELECT created FROM people WHERE id = ?", (pid,)).fetchone()[0]
+            n = self._db.execute(
+                "SELECT COUNT(*) FROM faces WHERE person_id = ?", (pid,)
+            ).fetchone()[0]
+            created = self._db.execute(
+                "SELECT created FROM people WHERE id = ?", (pid,)
+            ).fetchone()[0]
         return Person(name, int(n), float(created))
 
     def remove(self, name: str) -> int:
@@ -231,7 +263,9 @@ class Gallery:
             row = self._db.execute("SELECT id FROM people WHERE name = ?", (name,)).fetchone()
             if row is None:
                 raise GalleryError(self._unknown_person(name))
-            n = self._db.execute("SELECT COUNT(*) FROM faces WHERE person_id = ?", (row[0],)).fetchone()[0]
+            n = self._db.execute(
+                "SELECT COUNT(*) FROM faces WHERE person_id = ?", (row[0],)
+            ).fetchone()[0]
             self._db.execute("DELETE FROM faces WHERE person_id = ?", (row[0],))
             self._db.execute("DELETE FROM people WHERE id = ?", (row[0],))
             self._bump()
@@ -243,14 +277,17 @@ class Gallery:
         names = [p.name for p in self.people()]
         close = difflib.get_close_matches(name, names, n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
-        return f"no person named {name!r} in {self.path}.{hint} ('foveal faces list' shows everyone)"
+        return (
+            f"no person named {name!r} in {self.path}.{hint} ('foveal faces list' shows everyone)"
+        )
 
     # -- reads -----------------------------------------------------------------------------------
     def people(self) -> list[Person]:
         """Everyone enrolled, by name."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT p.name, COUNT(f.id), p.created FROM people p LEFT JOIN faces f ON f.person_id = p.id "
+                "SELECT p.name, COUNT(f.id), p.created FROM people p "
+                "LEFT JOIN faces f ON f.person_id = p.id "
                 "GROUP BY p.id ORDER BY p.name"
             ).fetchall()
         return [Person(r[0], int(r[1]), float(r[2])) for r in rows]
@@ -261,13 +298,17 @@ class Gallery:
 
     def __contains__(self, name: object) -> bool:
         with self._lock:
-            return self._db.execute("SELECT 1 FROM people WHERE name = ?", (str(name),)).fetchone() is not None
+            return (
+                self._db.execute("SELECT 1 FROM people WHERE name = ?", (str(name),)).fetchone()
+                is not None
+            )
 
     def embeddings(self) -> tuple[np.ndarray, list[str]]:
         """All face vectors ``(N, D)`` and the name of each."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT f.embedding, p.name FROM faces f JOIN people p ON p.id = f.person_id ORDER BY f.id"
+                "SELECT f.embedding, p.name FROM faces f JOIN people p ON p.id = f.person_id "
+                "ORDER BY f.id"
             ).fetchall()
         info = self.embedder
         dim = info["dim"] if info else 0
@@ -282,7 +323,12 @@ class Gallery:
             if self._cache is None or self._cache[0] != rev:
                 vecs, names = self.embeddings()
                 metric = (self.embedder or {}).get("metric", "euclidean")
-                self._cache = (rev, build_index(vecs, metric=metric, backend=self.index_backend), vecs, names)
+                self._cache = (
+                    rev,
+                    build_index(vecs, metric=metric, backend=self.index_backend),
+                    vecs,
+                    names,
+                )
             return self._cache[1], self._cache[3]
 
     def match(
@@ -307,7 +353,10 @@ class Gallery:
         if not len(index):
             return [UNKNOWN] * len(q), np.full(len(q), np.inf, np.float32)
         d, i = index.search(q, k=1)
-        out = [names[int(j)] if float(dist) < threshold else UNKNOWN for dist, j in zip(d[:, 0], i[:, 0], strict=True)]
+        out = [
+            names[int(j)] if float(dist) < threshold else UNKNOWN
+            for dist, j in zip(d[:, 0], i[:, 0], strict=True)
+        ]
         return out, d[:, 0].astype(np.float32)
 
     def close(self) -> None:
@@ -321,11 +370,14 @@ class Gallery:
         self.close()
 
     def check(self) -> None:
-        """Raise :class:`GalleryError` unless SQLite's integrity check passes and every face has a person."""
+        """Raise :class:`GalleryError` unless SQLite's integrity check passes and every face has
+        a person."""
         with self._lock:
             res = self._db.execute("PRAGMA integrity_check").fetchone()[0]
             orphans = self._db.execute(
                 "SELECT COUNT(*) FROM faces WHERE person_id NOT IN (SELECT id FROM people)"
             ).fetchone()[0]
         if res != "ok" or orphans:
-            raise GalleryError(f"{self.path} is damaged: integrity_check={res!r}, {orphans} orphan face(s)")
+            raise GalleryError(
+                f"{self.path} is damaged: integrity_check={res!r}, {orphans} orphan face(s)"
+            )

@@ -160,7 +160,7 @@ for _spec in (
         "faces", "foveal.tasks.faces.predict:FaceDetector", "foveal.results:Faces",
         "face boxes with 5 landmarks", "yunet.2023mar", "detect_faces",
         train="foveal.tasks.faces.train:train_face_embedder",
-        evaluate="foveal.tasks.faces.evaluate:evaluate_faces",
+        evaluate="foveal.evaluate.faces:evaluate_faces",
         export="foveal.tasks.faces.export:export_face_embedder",
     ),
     TaskSpec(

@@ -1,4 +1,5 @@
-"""foveal eval faces — detection AP on dlib-XML boxes, verification ROC / TAR@FAR on a folder per person."""
+"""foveal eval faces — detection AP on dlib-XML boxes, verification ROC / TAR@FAR on a folder
+per person."""
 
 from __future__ import annotations
 
@@ -16,48 +17,71 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example: foveal eval faces --detection ../shared/data/faces/detection/training.xml "
         "--verification ../shared/data/faces/people/train",
     )
-    p.add_argument("--detection", metavar="XML", help="dlib imglab XML with <box top left width height>")
+    p.add_argument(
+        "--detection", metavar="XML", help="dlib imglab XML with <box top left width height>"
+    )
     p.add_argument("--verification", metavar="DIR", help="one sub-folder of photos per person")
-    p.add_argument("--detectors", default="yunet.2023mar,centerface.wider", help="comma-separated zoo names")
-    p.add_argument("--conf", type=float, default=0.6, help="detection score threshold (default 0.6)")
-    p.add_argument("--iou", type=float, default=0.5, help="IoU for a correct detection (default 0.5)")
+    p.add_argument(
+        "--detectors", default="yunet.2023mar,centerface.wider", help="comma-separated zoo names"
+    )
+    p.add_argument(
+        "--conf", type=float, default=0.6, help="detection score threshold (default 0.6)"
+    )
+    p.add_argument(
+        "--iou", type=float, default=0.5, help="IoU for a correct detection (default 0.5)"
+    )
     p.add_argument("--embedder", default="dlib_resnet.v1")
-    p.add_argument("--threshold", type=float, help="verification distance threshold (default: the embedder's)")
+    p.add_argument(
+        "--threshold", type=float, help="verification distance threshold (default: the embedder's)"
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from foveal.cli.output import write_jsonl
-    from foveal.errors import ConfigError
-    from foveal.evaluate.faces import evaluate_detector, evaluate_verification
-    from foveal.tasks.faces import FaceDetector, FaceRecognizer
+    from foveal.evaluate.faces import evaluate_faces
 
-    if not args.detection and not args.verification:
-        raise ConfigError("give --detection XML and/or --verification DIR")
     names = [n.strip() for n in args.detectors.split(",") if n.strip()]
-    if args.detection:
-        for name in names:
-            res = evaluate_detector(FaceDetector(name, conf=args.conf), args.detection, iou=args.iou)
-            if args.json:
-                write_jsonl({"task": "face_detection", **res}, sys.stdout)
-            else:
-                print(f"{name}: AP@{args.iou:g} {res['ap']:.3f}, recall {res['recall']:.3f}, "
-                      f"precision {res['precision']:.3f}, {res['fp_per_image']:.2f} FP/image "
-                      f"({int(res['faces'])} faces, {int(res['images'])} images, conf {args.conf:g})")
-    if args.verification:
-        rec = FaceRecognizer(names[0], args.embedder, conf=args.conf)
-        res = evaluate_verification(rec, args.verification, threshold=args.threshold)
+    results = evaluate_faces(
+        detection=args.detection,
+        verification=args.verification,
+        detectors=names,
+        embedder=args.embedder,
+        conf=args.conf,
+        iou=args.iou,
+        threshold=args.threshold,
+    )
+    for res in results:
         if args.json:
-            write_jsonl({"task": "face_verification", "detector": names[0], "embedder": args.embedder, **res}, sys.stdout)
+            write_jsonl(res, sys.stdout)
+        elif res["task"] == "face_detection":
+            _print_detection(res, args.iou)
         else:
-            print(f"verification ({res['people']} people, {res['images']} photos, {res['pairs_same']} same / "
-                  f"{res['pairs_different']} different pairs): AUC {res['auc']:.4f}, EER {res['eer']:.4f}, "
-                  f"accuracy {res['accuracy_at_threshold']:.4f} at threshold {res['threshold']:g}")
-            print(f"  best accuracy {res['best_accuracy']:.4f} at {res['best_threshold']:.3f}; "
-                  f"same-person distances <= {res['max_same_distance']:.3f}, "
-                  f"different-person >= {res['min_different_distance']:.3f}")
-            for k, v in res.items():
-                if k.startswith("tar@"):
-                    print(f"  {k}: TAR {v['tar']:.4f} (threshold {v['threshold']:.3f})")
+            _print_verification(res)
     return 0
+
+
+def _print_detection(res: dict, iou: float) -> None:
+    print(
+        f"{res['model']}: AP@{iou:g} {res['ap']:.3f}, recall {res['recall']:.3f}, "
+        f"precision {res['precision']:.3f}, {res['fp_per_image']:.2f} FP/image "
+        f"({int(res['faces'])} faces, {int(res['images'])} images, conf {res['conf']:g})"
+    )
+
+
+def _print_verification(res: dict) -> None:
+    print(
+        f"verification ({res['people']} people, {res['images']} photos, {res['pairs_same']} "
+        f"same / {res['pairs_different']} different pairs): AUC {res['auc']:.4f}, "
+        f"EER {res['eer']:.4f}, accuracy {res['accuracy_at_threshold']:.4f} at threshold "
+        f"{res['threshold']:g}"
+    )
+    print(
+        f"  best accuracy {res['best_accuracy']:.4f} at {res['best_threshold']:.3f}; "
+        f"same-person distances <= {res['max_same_distance']:.3f}, "
+        f"different-person >= {res['min_different_distance']:.3f}"
+    )
+    for k, v in res.items():
+        if k.startswith("tar@"):
+            print(f"  {k}: TAR {v['tar']:.4f} (threshold {v['threshold']:.3f})")

@@ -1,4 +1,5 @@
-"""foveal train faces DIR_PER_PERSON — fine-tune an ArcFace-style face embedder on the training engine."""
+"""foveal train faces DIR_PER_PERSON — fine-tune an ArcFace-style face embedder on the training
+engine."""
 
 from __future__ import annotations
 
@@ -27,22 +28,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from foveal.cli.engine_options import engine_config
-    from foveal.errors import FovealError
-    from foveal.tasks.faces.train import FaceRecipe
+    from foveal.tasks import get_task
+    from foveal.zoo import load_callable
 
-    try:
-        from foveal.train import Trainer
-    except ImportError as exc:
-        raise FovealError(
-            f"the training engine foveal.train is not available in this installation ({exc}); "
-            "it ships with foveal's training support"
-        ) from exc
-    recipe = FaceRecipe(
-        args.data, loss=args.loss, dim=args.dim, batch_size=args.batch_size,
-        pretrained=not args.no_pretrained, seed=args.seed,
+    train = load_callable(get_task("faces").train)  # type: ignore[arg-type]
+    result = train(
+        args.data,
+        engine_config(args, 1e-3),
+        loss=args.loss,
+        dim=args.dim,
+        batch_size=args.batch_size,
+        pretrained=not args.no_pretrained,
+        seed=args.seed,
     )
-    if recipe.report.bad:
-        print(recipe.report.summary())
-    result = Trainer(recipe, engine_config(args, 1e-3)).fit()  # type: ignore[arg-type]
     print(result)
     return 0

@@ -27,11 +27,17 @@ class ArcFaceLoss(nn.Module):
         scale: ``s``, the radius of the hypersphere (64 in the paper).
         margin: ``m``, the additive angular margin in radians (0.5 in the paper).
         easy_margin: apply the margin only where ``cos(theta) > 0``; by default, past
-            ``theta + m > pi`` the logit continues as ``cos(theta) - m * sin(m)`` (monotone), as in InsightFace.
+            ``theta + m > pi`` the logit continues as ``cos(theta) - m * sin(m)`` (monotone), as in
+            InsightFace.
     """
 
     def __init__(
-        self, embedding_dim: int, num_classes: int, *, scale: float = 64.0, margin: float = 0.5,
+        self,
+        embedding_dim: int,
+        num_classes: int,
+        *,
+        scale: float = 64.0,
+        margin: float = 0.5,
         easy_margin: bool = False,
     ) -> None:
         super().__init__()
@@ -47,7 +53,9 @@ class ArcFaceLoss(nn.Module):
         self.mm = math.sin(math.pi - margin) * margin
 
     def logits(self, embeddings: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        cos = nn.functional.linear(nn.functional.normalize(embeddings, dim=1), nn.functional.normalize(self.weight, dim=1))
+        cos = nn.functional.linear(
+            nn.functional.normalize(embeddings, dim=1), nn.functional.normalize(self.weight, dim=1)
+        )
         cos = cos.clamp(-1 + 1e-7, 1 - 1e-7)
         sin = torch.sqrt(1.0 - cos * cos)
         phi = cos * self.cos_m - sin * self.sin_m  # cos(theta + m)

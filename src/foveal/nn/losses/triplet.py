@@ -2,7 +2,7 @@
 
 >>> import torch
 >>> emb = torch.tensor([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.1, 5.0]])
->>> float(TripletLoss(margin=0.2)(emb, torch.tensor([0, 0, 1, 1])))
+>>> float(TripletLoss(margin=0.2, normalize=False)(emb, torch.tensor([0, 0, 1, 1])))
 0.0
 """
 

@@ -1,20 +1,21 @@
 """Faces: detection with 5 landmarks, alignment, embeddings, recognition against a gallery.
 
 >>> from foveal.tasks.faces import FaceDetector, FaceRecognizer
->>> FaceDetector().detect("people.jpg").xyxy               # doctest: +SKIP
->>> FaceRecognizer().analyze("people.jpg").embeddings      # doctest: +SKIP
+>>> FaceDetector()("people.jpg", conf=0.5).xyxy            # doctest: +SKIP
+>>> FaceRecognizer()("people.jpg").embeddings              # doctest: +SKIP
 """
 
 from foveal.tasks.faces.align import align_face, dlib_template, similarity_transform
-from foveal.tasks.faces.detect import DEFAULT_DETECTOR, FaceDetector
 from foveal.tasks.faces.embed import (
     DEFAULT_EMBEDDER,
     DlibEmbedder,
     Embedder,
+    EmbedParams,
     OnnxEmbedder,
     distance,
     load_embedder,
 )
+from foveal.tasks.faces.export import export_face_embedder
 from foveal.tasks.faces.identify import (
     FaceCluster,
     Verification,
@@ -23,30 +24,39 @@ from foveal.tasks.faces.identify import (
     identify_faces,
     verify_images,
 )
-from foveal.tasks.faces.nms import box_iou, nms
-from foveal.tasks.faces.recognize import FaceRecognizer, ManyFacesError, NoFaceError
+from foveal.tasks.faces.predict import (
+    DEFAULT_DETECTOR,
+    FaceDetector,
+    FaceIdentifier,
+    FaceOptions,
+    FaceRecognizer,
+    ManyFacesError,
+    NoFaceError,
+)
 
 __all__ = [
     "DEFAULT_DETECTOR",
     "DEFAULT_EMBEDDER",
     "DlibEmbedder",
+    "EmbedParams",
     "Embedder",
     "FaceCluster",
     "FaceDetector",
+    "FaceIdentifier",
+    "FaceOptions",
     "FaceRecognizer",
     "ManyFacesError",
     "NoFaceError",
     "OnnxEmbedder",
     "Verification",
     "align_face",
-    "box_iou",
     "cluster_images",
     "distance",
     "dlib_template",
     "enroll_images",
+    "export_face_embedder",
     "identify_faces",
     "load_embedder",
-    "nms",
     "similarity_transform",
     "verify_images",
 ]

@@ -35,7 +35,13 @@ DLIB_FACE_5 = np.array(
 
 # The 112x112 template of ArcFace-style (InsightFace) embedders, same landmark order.
 ARCFACE_112 = np.array(
-    [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655], [70.7299, 92.2041]],
+    [
+        [38.2946, 51.6963],
+        [73.5318, 51.5014],
+        [56.0252, 71.7366],
+        [41.5493, 92.3655],
+        [70.7299, 92.2041],
+    ],
     dtype=np.float64,
 )
 
@@ -49,9 +55,9 @@ def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Least-squares similarity (rotation, uniform scale, translation) mapping ``src`` onto ``dst``
     (Umeyama 1991), as a 2x3 matrix for :func:`cv2.warpAffine`.
 
-    >>> M = similarity_transform(np.array([[0, 0], [1, 0], [0, 1.]]), np.array([[1, 1], [3, 1], [1, 3.]]))
-    >>> M.round(6).tolist()
-    [[2.0, -0.0, 1.0], [0.0, 2.0, 1.0]]
+    >>> src, dst = np.array([[0, 0], [1, 0], [0, 1.]]), np.array([[1, 1], [3, 1], [1, 3.]])
+    >>> (similarity_transform(src, dst).round(6) + 0.0).tolist()  # + 0.0: no signed zeros
+    [[2.0, 0.0, 1.0], [0.0, 2.0, 1.0]]
     """
     src = np.asarray(src, np.float64)
     dst = np.asarray(dst, np.float64)
@@ -76,7 +82,7 @@ def align_face(
     size: int = 150,
     template: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Cut out one face as a ``size`` x ``size`` RGB chip, rotated upright and scaled to the template.
+    """Cut out one face as a ``size`` x ``size`` RGB chip, upright and scaled to the template.
 
     Faces much larger than the chip are first shrunk with area averaging (like dlib's pyramid),
     so big photos do not alias. Pixels outside the image are black, as in dlib.
@@ -88,7 +94,9 @@ def align_face(
     src = image
     if s < 0.5:
         inv = cv2.invertAffineTransform(m)
-        corners = np.array([[0, 0, 1], [size, 0, 1], [0, size, 1], [size, size, 1]], np.float64) @ inv.T
+        corners = (
+            np.array([[0, 0, 1], [size, 0, 1], [0, size, 1], [size, size, 1]], np.float64) @ inv.T
+        )
         h, w = image.shape[:2]
         x0 = int(np.clip(np.floor(corners[:, 0].min()) - 2, 0, w - 1))
         y0 = int(np.clip(np.floor(corners[:, 1].min()) - 2, 0, h - 1))
@@ -102,6 +110,10 @@ def align_face(
         a = m[:, :2]
         m = np.hstack([a @ np.diag([1 / fx, 1 / fy]), (a @ np.array([x0, y0]) + m[:, 2])[:, None]])
     return cv2.warpAffine(
-        np.ascontiguousarray(src), m, (size, size), flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0),
+        np.ascontiguousarray(src),
+        m,
+        (size, size),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0, 0, 0),
     )

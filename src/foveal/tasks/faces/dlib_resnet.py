@@ -1,4 +1,5 @@
-"""dlib's face-recognition ResNet, read from its ``.dat`` file into PyTorch and run through ONNX Runtime.
+"""dlib's face-recognition ResNet, read from its ``.dat`` file into PyTorch (exported to ONNX by
+:func:`foveal.tasks.faces.export.export_dlib_onnx`).
 
 dlib's prebuilt wheels run this network without a BLAS and on one core; the same weights in ONNX
 Runtime give the same 128-d descriptors (max difference ~1e-5, tested against dlib itself) several
@@ -10,9 +11,9 @@ times faster. The network (dlib's ``dnn_face_recognition_ex.cpp``) is a 29-layer
     res_down(256) + 2 x res(256), res_down(256)
     global average pool - fc 128 (no bias)
 
-where ``res(N)`` = relu(x + affine(conv3x3(relu(affine(conv3x3(x)))))) and ``res_down`` starts with a
-stride-2 convolution without padding and adds a 2x2/2 average pool of its input (zero-padded to the
-larger channel count and size, as dlib's ``add_prev`` does).
+where ``res(N)`` = relu(x + affine(conv3x3(relu(affine(conv3x3(x)))))) and ``res_down`` starts
+with a stride-2 convolution without padding and adds a 2x2/2 average pool of its input
+(zero-padded to the larger channel count and size, as dlib's ``add_prev`` does).
 
 The ``.dat`` format is dlib's serialisation: integers as a length byte (high bit = sign) plus
 little-endian bytes, floats as (mantissa, exponent) integer pairs, tensors as a version, 4 sizes and
@@ -25,7 +26,6 @@ torch.Size([1, 128])
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -37,8 +37,16 @@ import numpy as np
 from foveal.errors import FovealError
 
 # (channels, downsample) of the 14 residual blocks, input to output
-BLOCKS = [(32, False)] * 3 + [(64, True)] + [(64, False)] * 3 + [(128, True)] + [(128, False)] * 2 \
-    + [(256, True)] + [(256, False)] * 2 + [(256, True)]
+BLOCKS = (
+    [(32, False)] * 3
+    + [(64, True)]
+    + [(64, False)] * 3
+    + [(128, True)]
+    + [(128, False)] * 2
+    + [(256, True)]
+    + [(256, False)] * 2
+    + [(256, True)]
+)
 
 _NAME = re.compile(rb"\x01([\x03-\x18])([a-z][a-z0-9_]{2,23})")
 
@@ -68,13 +76,13 @@ class _Reader:
     def int(self, p: int) -> tuple[int, int]:
         b = self.data[p]
         n = b & 0x0F
-        v = int.from_bytes(self.data[p + 1:p + 1 + n], "little")
+        v = int.from_bytes(self.data[p + 1 : p + 1 + n], "little")
         return (-v if b & 0x80 else v), p + 1 + n
 
     def float(self, p: int) -> tuple[float, int]:
         mant, p = self.int(p)
         exp, p = self.int(p)
-        return float(mant) * 2.0 ** exp, p
+        return float(mant) * 2.0**exp, p
 
     def tensor(self, p: int) -> tuple[tuple[int, ...], np.ndarray, int]:
         version, p = self.int(p)
@@ -85,7 +93,7 @@ class _Reader:
             d, p = self.int(p)
             dims.append(d)
         count = int(np.prod(dims))
-        arr = np.frombuffer(self.data[p:p + 4 * count], "<f4").astype(np.float32)
+        arr = np.frombuffer(self.data[p : p + 4 * count], "<f4").astype(np.float32)
         return tuple(dims), arr, p + 4 * count
 
 
@@ -119,7 +127,7 @@ def read_dlib_resnet(path: str | os.PathLike) -> DlibResNetWeights:
             py, p = r.int(p)
             k = (params.size - nf) // (nf * kh * kw)
             w = params[: nf * k * kh * kw].reshape(nf, k, kh, kw)
-            weights.convs.append(_Conv(w, params[nf * k * kh * kw:], sy, py))
+            weights.convs.append(_Conv(w, params[nf * k * kh * kw :], sy, py))
         elif name == "affine_":
             _, params, p = r.tensor(p)
             half = params.size // 2
@@ -129,7 +137,12 @@ def read_dlib_resnet(path: str | os.PathLike) -> DlibResNetWeights:
             _, p = r.int(p)  # num_inputs
             _, params, p = r.tensor(p)
             weights.fc = params.reshape(-1, 128).T.copy()
-    if weights is None or len(weights.convs) != 29 or len(weights.affines) != 29 or weights.fc is None:
+    if (
+        weights is None
+        or len(weights.convs) != 29
+        or len(weights.affines) != 29
+        or weights.fc is None
+    ):
         raise FovealError(
             f"{path} does not look like dlib's face recognition ResNet "
             f"({0 if weights is None else len(weights.convs)} convolutions found, 29 expected)"
@@ -171,7 +184,11 @@ def build_torch_model(weights: DlibResNetWeights) -> Any:
             y = self.aff2(self.conv2(torch.relu(self.aff1(self.conv1(x)))))
             s = F.avg_pool2d(x, 2, 2) if self.down else x
             # dlib's add_prev: sizes may differ; the smaller tensor is zero-padded at the end
-            c, h, w = max(s.shape[1], y.shape[1]), max(s.shape[2], y.shape[2]), max(s.shape[3], y.shape[3])
+            c, h, w = (
+                max(s.shape[1], y.shape[1]),
+                max(s.shape[2], y.shape[2]),
+                max(s.shape[3], y.shape[3]),
+            )
             s = F.pad(s, (0, w - s.shape[3], 0, h - s.shape[2], 0, c - s.shape[1]))
             y = F.pad(y, (0, w - y.shape[3], 0, h - y.shape[2], 0, c - y.shape[1]))
             return torch.relu(s + y)
@@ -179,9 +196,13 @@ def build_torch_model(weights: DlibResNetWeights) -> Any:
     class DlibResNet(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.register_buffer("mean", torch.tensor(weights.mean, dtype=torch.float32).view(1, 3, 1, 1))
+            self.register_buffer(
+                "mean", torch.tensor(weights.mean, dtype=torch.float32).view(1, 3, 1, 1)
+            )
             self.stem, self.stem_aff = conv(weights.convs[0]), Affine(*weights.affines[0])
-            self.blocks = nn.Sequential(*[Block(1 + 2 * i, down) for i, (_, down) in enumerate(BLOCKS)])
+            self.blocks = nn.Sequential(
+                *[Block(1 + 2 * i, down) for i, (_, down) in enumerate(BLOCKS)]
+            )
             self.fc = nn.Linear(256, 128, bias=False)
             with torch.no_grad():
                 self.fc.weight.copy_(torch.from_numpy(weights.fc))
@@ -193,44 +214,3 @@ def build_torch_model(weights: DlibResNetWeights) -> Any:
             return self.fc(x.mean(dim=(2, 3)))
 
     return DlibResNet().eval()
-
-
-def onnx_path_for(dat: str | os.PathLike) -> Path:
-    """Where the ONNX conversion of ``dat`` is cached: ``$FOVEAL_HOME/derived/``."""
-    from foveal.zoo.resolve import foveal_home, sha256_file
-
-    digest = sha256_file(dat)
-    return foveal_home() / "derived" / f"dlib_resnet_v1-{digest[:16]}.onnx"
-
-
-def convert_to_onnx(dat: str | os.PathLike, out: str | os.PathLike | None = None) -> Path:
-    """Convert (once; cached) dlib's ``.dat`` to ONNX, checked against the PyTorch module."""
-    dest = Path(out) if out is not None else onnx_path_for(dat)
-    if dest.is_file():
-        return dest
-    import torch
-
-    from foveal.runtime.export import export_onnx
-
-    net = build_torch_model(read_dlib_resnet(dat))
-    rng = np.random.default_rng(0)
-    sample = torch.from_numpy(rng.uniform(0, 255, (2, 3, 150, 150)).astype(np.float32))
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    export_onnx(
-        net, sample, dest, dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-        metadata={"task": "face_embed", "name": "dlib_resnet.v1", "source_sha256": hashlib.sha256(
-            Path(dat).read_bytes()).hexdigest(), "input": "RGB 150x150 dlib chip, pixels 0..255"},
-        atol=1e-3,
-    )
-    return dest
-
-
-def export_dlib_resnet(spec: Any, out: str | os.PathLike, *, weights: str | os.PathLike | None = None) -> str:
-    """``foveal export dlib_resnet.v1 -o FILE.onnx``: the converted descriptor network."""
-    from foveal.zoo.resolve import resolve_weights
-
-    dest = Path(out)
-    if dest.exists():
-        dest.unlink()
-    path = convert_to_onnx(resolve_weights(spec, weights), dest)
-    return f"{path}: dlib's face descriptor ResNet as ONNX (input RGB 150x150 chip, pixels 0..255; output 128-d)"

@@ -7,31 +7,24 @@
 >>> enroll_images(g, rec, "ada", ["ada1.jpg", "ada2.jpg"])               # doctest: +SKIP
 >>> identify_faces(rec, g, "party.jpg").names                            # doctest: +SKIP
 ['ada', 'unknown']
+
+Every function passes call options (``conf``, ``min_face``) on to the recogniser.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from foveal.errors import ConfigError
 from foveal.gallery import Gallery, Person, cluster_embeddings
-from foveal.io import BatchReport, ImageSource, describe_source, iter_images
+from foveal.io import BatchReport, ImageSource, Sources, describe_source
 from foveal.results import Faces
 from foveal.tasks.faces.embed import distance
-from foveal.tasks.faces.recognize import FaceRecognizer
-
-
-def _threshold(rec: FaceRecognizer, threshold: float | None) -> float:
-    t = rec.embedder.threshold if threshold is None else float(threshold)
-    if not np.isfinite(t) or t <= 0:
-        raise ConfigError(f"threshold must be a positive distance, got {threshold}")
-    return t
+from foveal.tasks.faces.predict import FaceRecognizer, match_threshold, name_faces
 
 
 def enroll_images(
@@ -42,6 +35,7 @@ def enroll_images(
     *,
     choose: str | int | None = None,
     new: bool = False,
+    **options: Any,
 ) -> Person:
     """Enrol one face per image under ``name``. Every image is checked first (exactly one face,
     or ``choose="largest"`` / an index); then all faces are written in one transaction, so a bad
@@ -50,23 +44,30 @@ def enroll_images(
         raise ConfigError("no images to enrol")
     vecs, sources = [], []
     for img in images:
-        _, vec = rec.embed_one(img, choose=choose)
+        _, vec = rec.embed_one(img, choose=choose, **options)
         vecs.append(vec)
         sources.append(describe_source(img))
     return gallery.enroll(
-        name, np.stack(vecs), sources=sources, embedder=rec.embedder.name, metric=rec.embedder.metric, new=new
+        name,
+        np.stack(vecs),
+        sources=sources,
+        embedder=rec.embedder.name,
+        metric=rec.embedder.metric,
+        new=new,
     )
 
 
 def identify_faces(
-    rec: FaceRecognizer, gallery: Gallery, image: ImageSource, *, threshold: float | None = None
+    rec: FaceRecognizer,
+    gallery: Gallery,
+    image: ImageSource,
+    *,
+    threshold: float | None = None,
+    **options: Any,
 ) -> Faces:
     """Every face of ``image`` with ``names`` (or ``"unknown"``) and ``distances`` filled."""
-    t = _threshold(rec, threshold)
-    faces = rec.analyze(image)
-    assert faces.embeddings is not None
-    names, dists = gallery.match(faces.embeddings, threshold=t, embedder=rec.embedder.name, metric=rec.embedder.metric)
-    return replace(faces, names=names, distances=dists)
+    t = match_threshold(rec.embedder, threshold)
+    return name_faces(rec.predict(image, **options), gallery, rec.embedder, t)
 
 
 @dataclass(frozen=True)
@@ -79,17 +80,28 @@ class Verification:
     metric: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"distance": round(self.distance, 6), "threshold": self.threshold, "same": self.same, "metric": self.metric}
+        return {
+            "distance": round(self.distance, 6),
+            "threshold": self.threshold,
+            "same": self.same,
+            "metric": self.metric,
+        }
 
 
 def verify_images(
-    rec: FaceRecognizer, a: ImageSource, b: ImageSource, *, threshold: float | None = None,
+    rec: FaceRecognizer,
+    a: ImageSource,
+    b: ImageSource,
+    *,
+    threshold: float | None = None,
     choose: str | int | None = None,
+    **options: Any,
 ) -> Verification:
-    """Are the faces of ``a`` and ``b`` the same person? (each image must hold one face, or use ``choose``)."""
-    t = _threshold(rec, threshold)
-    _, va = rec.embed_one(a, choose=choose)
-    _, vb = rec.embed_one(b, choose=choose)
+    """Are the faces of ``a`` and ``b`` the same person? (each image must hold one face, or use
+    ``choose``)."""
+    t = match_threshold(rec.embedder, threshold)
+    _, va = rec.embed_one(a, choose=choose, **options)
+    _, vb = rec.embed_one(b, choose=choose, **options)
     d = float(distance(va[None], vb[None], rec.embedder.metric)[0, 0])
     return Verification(d, t, d < t, rec.embedder.metric)
 
@@ -107,25 +119,28 @@ class FaceCluster:
 
 def cluster_images(
     rec: FaceRecognizer,
-    sources: Sequence[str | os.PathLike],
+    sources: Sources,
     *,
     threshold: float | None = None,
     linkage: str = "average",
     report: BatchReport | None = None,
+    **options: Any,
 ) -> list[FaceCluster]:
-    """Group every face found in ``sources`` by person, biggest group first."""
-    t = _threshold(rec, threshold)
+    """Group every face found in ``sources`` (any sources: files, folders, globs, videos, PDFs)
+    by person, biggest group first. Unreadable inputs go into ``report``."""
+    t = match_threshold(rec.embedder, threshold)
     vecs: list[np.ndarray] = []
     members: list[tuple[str, list[float]]] = []
-    for src, img in iter_images([Path(s) for s in sources], report=report):
-        faces = rec.analyze(img)
+    for item, faces in rec.predict_batch(sources, report=report, **options):
         assert faces.embeddings is not None
         for i in range(len(faces)):
             vecs.append(faces.embeddings[i])
-            members.append((describe_source(src), [round(float(x), 1) for x in faces.xyxy[i]]))
+            members.append((item.name, [round(float(x), 1) for x in faces.xyxy[i]]))
     if not vecs:
         return []
-    labels = cluster_embeddings(np.stack(vecs), threshold=t, metric=rec.embedder.metric, linkage=linkage)
+    labels = cluster_embeddings(
+        np.stack(vecs), threshold=t, metric=rec.embedder.metric, linkage=linkage
+    )
     groups: dict[int, list[tuple[str, list[float]]]] = {}
     for lab, m in zip(labels.tolist(), members, strict=True):
         groups.setdefault(lab, []).append(m)

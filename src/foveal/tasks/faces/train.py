@@ -10,10 +10,9 @@ head and BatchNorm, trained with ArcFace (default) or batch-hard triplet loss. T
 ONNX file that :class:`foveal.tasks.faces.OnnxEmbedder` runs (L2-normalised output, cosine distance,
 the best validation threshold in its metadata).
 
->>> from foveal.tasks.faces.train import FaceRecipe
->>> recipe = FaceRecipe("people/")                                      # doctest: +SKIP
->>> from foveal.train import Trainer, TrainConfig                       # doctest: +SKIP
->>> Trainer(recipe, TrainConfig(epochs=5)).fit()                        # doctest: +SKIP
+>>> from foveal.tasks.faces.train import train_face_embedder
+>>> from foveal.train import TrainConfig
+>>> train_face_embedder("people/", TrainConfig(epochs=5), loss="arcface")   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -28,17 +27,25 @@ from torch import nn
 
 from foveal.errors import ConfigError
 from foveal.io import BatchReport, expand_sources, load_image
+from foveal.tasks.faces.align import ARCFACE_112, align_face
+from foveal.tasks.faces.export import export_trained_embedder
+from foveal.tasks.faces.predict import FaceDetector
+from foveal.train import TrainConfig
 
 LOSSES = ("arcface", "triplet")
 
 
 class FaceEmbedNet(nn.Module):
-    """Backbone -> global average pool -> dropout -> linear -> BatchNorm1d: an (N, dim) embedding."""
+    """Backbone -> global average pool -> dropout -> linear -> BatchNorm1d: (N, dim) embeddings."""
 
-    def __init__(self, backbone: nn.Module, num_features: int, dim: int = 128, dropout: float = 0.1) -> None:
+    def __init__(
+        self, backbone: nn.Module, num_features: int, dim: int = 128, dropout: float = 0.1
+    ) -> None:
         super().__init__()
         self.backbone = backbone
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(num_features, dim, bias=False), nn.BatchNorm1d(dim))
+        self.head = nn.Sequential(
+            nn.Dropout(dropout), nn.Linear(num_features, dim, bias=False), nn.BatchNorm1d(dim)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f = self.backbone.forward_features(x)
@@ -57,7 +64,9 @@ class FaceTrainModel(nn.Module):
         return self.embedder(x)
 
 
-class _Normalized(nn.Module):
+class NormalizedEmbedder(nn.Module):
+    """The exported network: the embedding scaled to unit length."""
+
     def __init__(self, net: nn.Module) -> None:
         super().__init__()
         self.net = net
@@ -124,7 +133,10 @@ class FaceRecipe:
         self.report = BatchReport()
         people = sorted(p for p in self.data.iterdir() if p.is_dir()) if self.data.is_dir() else []
         if len(people) < 2:
-            raise ConfigError(f"{self.data} needs one sub-folder of photos per person, at least 2; found {len(people)}")
+            raise ConfigError(
+                f"{self.data} needs one sub-folder of photos per person, at least 2; "
+                f"found {len(people)}"
+            )
         self.people = [p.name for p in people]
         chips, labels, rng = [], [], np.random.default_rng(seed)
         self._prepare(people, detector, chips, labels)
@@ -138,14 +150,12 @@ class FaceRecipe:
             val[idx[: min(n_val, len(idx) - 1)]] = True
         if not val.any():  # too small to hold out: validate on the training photos
             val[:] = True
-        self.train_set = _Chips(chips_a[~val] if (~val).any() else chips_a, labels_a[~val] if (~val).any() else labels_a, augment=True)
+        train = ~val if (~val).any() else np.ones(len(labels_a), bool)
+        self.train_set = _Chips(chips_a[train], labels_a[train], augment=True)
         self.val_set = _Chips(chips_a[val], labels_a[val], augment=False)
         self.threshold = 0.5
 
     def _prepare(self, people: list[Path], detector: str, chips: list, labels: list) -> None:
-        from foveal.tasks.faces.align import ARCFACE_112, align_face
-        from foveal.tasks.faces.detect import FaceDetector
-
         det = FaceDetector(detector)
         tpl = ARCFACE_112 * (self.image_size / 112.0)
         for k, person in enumerate(people):
@@ -155,18 +165,24 @@ class FaceRecipe:
                 except Exception as exc:  # noqa: BLE001 - reported, training goes on
                     self.report.add_bad(f, exc)
                     continue
-                faces = det.detect(img)
+                faces = det.predict(img)
                 if not len(faces):
                     self.report.add_bad(f, "no face found")
                     continue
-                i = int(np.argmax((faces.xyxy[:, 2] - faces.xyxy[:, 0]) * (faces.xyxy[:, 3] - faces.xyxy[:, 1])))
-                chips.append(align_face(img, faces.landmarks[i], size=self.image_size, template=tpl))
+                xyxy = faces.xyxy
+                i = int(np.argmax((xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1])))
+                lms = faces.landmarks[i]
+                chips.append(align_face(img, lms, size=self.image_size, template=tpl))
                 labels.append(k)
                 self.report.ok += 1
 
     def describe(self) -> dict[str, Any]:
-        return {"arch": f"{self.backbone}-face{self.dim}", "loss": self.loss_name, "people": self.people,
-                "image_size": self.image_size}
+        return {
+            "arch": f"{self.backbone}-face{self.dim}",
+            "loss": self.loss_name,
+            "people": self.people,
+            "image_size": self.image_size,
+        }
 
     def build_model(self) -> nn.Module:
         from foveal.nn.losses import ArcFaceLoss, TripletLoss
@@ -181,14 +197,17 @@ class FaceRecipe:
         net = FaceEmbedNet(backbone, backbone.num_features, self.dim)
         loss: nn.Module = (
             ArcFaceLoss(self.dim, len(self.people), scale=32.0, margin=0.3)
-            if self.loss_name == "arcface" else TripletLoss(margin=0.2)
+            if self.loss_name == "arcface"
+            else TripletLoss(margin=0.2)
         )
         return FaceTrainModel(net, loss)
 
     def train_loader(self) -> Any:
         # BatchNorm needs 2+ samples per batch: drop a last batch of one
         drop = len(self.train_set) % self.batch_size == 1
-        return torch.utils.data.DataLoader(self.train_set, batch_size=self.batch_size, shuffle=True, drop_last=drop)
+        return torch.utils.data.DataLoader(
+            self.train_set, batch_size=self.batch_size, shuffle=True, drop_last=drop
+        )
 
     def val_loader(self) -> Any:
         return torch.utils.data.DataLoader(self.val_set, batch_size=self.batch_size, shuffle=False)
@@ -217,21 +236,37 @@ class FaceRecipe:
             return {"verification_auc": float("nan"), "verification_accuracy": float("nan")}
         m = verification_metrics(d, same)
         self.threshold = float(m["best_threshold"])
-        return {"verification_auc": float(m["auc"]), "verification_accuracy": float(m["best_accuracy"]),
-                "threshold": self.threshold}
+        return {
+            "verification_auc": float(m["auc"]),
+            "verification_accuracy": float(m["best_accuracy"]),
+            "threshold": self.threshold,
+        }
 
     def export(self, model: nn.Module, run_dir: Path) -> Path:
-        from foveal.runtime.export import export_onnx
-
         bare = model.module if hasattr(model, "module") else model
-        net = _Normalized(bare.embedder).eval()
         out = Path(run_dir) / "face_embedder.onnx"
-        sample = torch.zeros(2, 3, self.image_size, self.image_size)
         threshold = self.threshold if np.isfinite(self.threshold) and self.threshold > 0 else 0.5
-        export_onnx(
-            net, sample, out, dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
-            metadata={"task": "face_embed", "name": f"{self.backbone}-face{self.dim}", "dim": self.dim,
-                      "input_size": self.image_size, "metric": "cosine", "threshold": threshold,
-                      "people": self.people, "loss": self.loss_name},
+        export_trained_embedder(
+            NormalizedEmbedder(bare.embedder).eval(),
+            out,
+            name=f"{self.backbone}-face{self.dim}",
+            dim=self.dim,
+            image_size=self.image_size,
+            threshold=threshold,
+            extra={"people": self.people, "loss": self.loss_name},
         )
         return out
+
+
+def train_face_embedder(
+    data: str | os.PathLike, config: TrainConfig | None = None, **options: Any
+) -> Any:
+    """``foveal train faces DATA``: fine-tune a face embedder (``options``: :class:`FaceRecipe`'s)
+    on the training engine; photos without a usable face are listed on stdout and skipped.
+    Returns the engine's ``FitResult`` (its ``export_path`` runs with ``--embedder``)."""
+    from foveal.train import Trainer
+
+    recipe = FaceRecipe(data, **options)
+    if recipe.report.bad:
+        print(recipe.report.summary())
+    return Trainer(recipe, config or TrainConfig()).fit()  # type: ignore[arg-type]

@@ -1,0 +1,330 @@
+"""The face predictors: :class:`FaceDetector` (task ``faces``), :class:`FaceRecognizer` (detector +
+embedder) and :class:`FaceIdentifier` (task ``identify``: recogniser + gallery). All three take
+every source and thresholds as call options, and one instance serves many threads.
+
+>>> from foveal.tasks import TASKS
+>>> det = TASKS["faces"].load()                                      # doctest: +SKIP
+>>> det("group.jpg", conf=0.5).xyxy.shape                            # doctest: +SKIP
+(3, 4)
+>>> [len(f) for f in det("photos/")]                                 # doctest: +SKIP
+[3, 0, 1]
+
+Boxes are in original-image pixels and landmarks in the order of :class:`foveal.results.Faces`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from typing import Any
+
+import cv2
+import numpy as np
+
+from foveal.errors import ConfigError, FovealError, ModelFileError
+from foveal.gallery import Gallery
+from foveal.io import ImageSource, describe_source
+from foveal.ops import nms
+from foveal.results import Faces
+from foveal.tasks.faces.decode import decode_centerface, decode_yunet
+from foveal.tasks.faces.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
+from foveal.tasks.faces.export import face_detector_onnx
+from foveal.tasks.predictor import NetworkPredictor, Predictor
+
+DEFAULT_DETECTOR = "yunet.2023mar"
+
+
+@dataclass(frozen=True)
+class FaceOptions:
+    """Call options of :class:`FaceDetector`.
+
+    Attributes:
+        conf: minimum face score (0..1).
+        nms_iou: IoU above which a lower-scored overlapping face is dropped.
+        min_size: faces whose box is smaller than this (pixels, shorter side) are dropped.
+    """
+
+    conf: float = 0.6
+    nms_iou: float = 0.3
+    min_size: float = 0.0
+
+
+@dataclass(frozen=True)
+class DetectorParams:
+    """The ``face_detect`` parameters of a model's metadata."""
+
+    decoder: str = ""
+
+
+class FaceDetector(NetworkPredictor[Faces]):
+    """A face detector with 5 landmarks (``yunet.2023mar`` or ``centerface.wider``).
+
+    Args:
+        model: zoo name of a ``face_detect`` model.
+        max_side: CenterFace only: the longer image side is scaled to at most this many pixels
+            (YuNet's network is fixed at 640x640; images are letterboxed into it).
+        weights: an explicit weights file instead of the zoo's.
+        threads: ONNX Runtime intra-op threads.
+    """
+
+    task = "faces"
+    model_tasks = frozenset({"face_detect"})
+    default_model = DEFAULT_DETECTOR
+    Options = FaceOptions
+    onnx_file = staticmethod(face_detector_onnx)
+
+    def __init__(
+        self,
+        model: str | os.PathLike | None = None,
+        *,
+        max_side: int = 960,
+        weights: str | os.PathLike | None = None,
+        threads: int | None = None,
+    ) -> None:
+        if max_side < 32:
+            raise ConfigError(f"max_side must be at least 32, got {max_side}")
+        super().__init__(model, weights=weights, threads=threads)
+        self.decoder = self.meta.params_as(DetectorParams).decoder
+        if self.decoder not in ("yunet", "centerface"):
+            raise ModelFileError(f"{self.name}: unknown face decoder {self.decoder!r}")
+        self.max_side = int(max_side)
+        self.input_size = self.meta.preprocess.input_size
+        self.output_names = self.model.runner.output_names
+
+    def check_options(self, options: FaceOptions) -> FaceOptions:
+        if not 0.0 <= options.conf <= 1.0:
+            raise ConfigError(f"conf must be in [0, 1], got {options.conf}")
+        if not 0.0 < options.nms_iou <= 1.0:
+            raise ConfigError(f"nms_iou must be in (0, 1], got {options.nms_iou}")
+        return options
+
+    def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, tuple[float, int, int]]:
+        h, w = image.shape[:2]
+        if self.decoder == "yunet":  # fixed network size, letterboxed to the top-left, BGR 0..255
+            th, tw = self.input_size
+            scale = min(tw / w, th / h)
+            nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+            interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+            canvas = np.zeros((th, tw, 3), np.uint8)
+            canvas[:nh, :nw] = cv2.resize(image, (nw, nh), interpolation=interp)
+            return canvas[..., ::-1].transpose(2, 0, 1).astype(np.float32), (scale, h, w)
+        # CenterFace: fully convolutional, sides padded to multiples of 32, RGB 0..255
+        scale = min(1.0, self.max_side / max(h, w))
+        nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+        pw, ph = -(-nw // 32) * 32, -(-nh // 32) * 32
+        canvas = np.zeros((ph, pw, 3), np.uint8)
+        canvas[:nh, :nw] = (
+            image if scale == 1.0 else cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA)
+        )
+        return canvas.transpose(2, 0, 1).astype(np.float32), (scale, h, w)
+
+    def postprocess(
+        self, outputs: list[np.ndarray], context: tuple[float, int, int], options: FaceOptions
+    ) -> Faces:
+        scale, h, w = context
+        if self.decoder == "yunet":
+            outs = dict(zip(self.output_names, outputs, strict=True))
+            boxes, scores, lms = decode_yunet(outs, options.conf, self.input_size)
+        else:
+            boxes, scores, lms = decode_centerface(*outputs, options.conf)
+        boxes, lms = (boxes / scale).astype(np.float32), lms / scale
+        if len(boxes):
+            keep = nms(boxes, scores, options.nms_iou)
+            boxes, scores, lms = boxes[keep], scores[keep], lms[keep]
+            boxes[:, 0::2] = boxes[:, 0::2].clip(0, w)
+            boxes[:, 1::2] = boxes[:, 1::2].clip(0, h)
+            if options.min_size > 0:
+                side = np.minimum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+                ok = side >= options.min_size
+                boxes, scores, lms = boxes[ok], scores[ok], lms[ok]
+        if not len(boxes):
+            return Faces.empty(model=self.name)
+        return Faces(xyxy=boxes, scores=scores, landmarks=lms, model=self.name)
+
+
+class NoFaceError(FovealError, ValueError):
+    """An image that had to contain a face has none."""
+
+
+class ManyFacesError(FovealError, ValueError):
+    """An image that had to contain one face has several, and no choice was made."""
+
+
+@dataclass(frozen=True)
+class RecognizeOptions:
+    """Call options of :class:`FaceRecognizer`.
+
+    Attributes:
+        conf: face detection score threshold.
+        min_face: faces smaller than this (pixels, shorter box side) are not embedded: a
+            descriptor of a 10-pixel face is noise. 0 keeps every face.
+    """
+
+    conf: float = 0.6
+    min_face: float = 20.0
+
+
+class FaceRecognizer(Predictor[Faces]):
+    """A face detector and an embedder working together: faces with ``embeddings`` filled.
+
+    Args:
+        detector: a :class:`FaceDetector` or a zoo name (``yunet.2023mar``, ``centerface.wider``).
+        embedder: an :class:`~foveal.tasks.faces.embed.Embedder`, or a zoo name / foveal
+            ``face_embed`` ``.onnx`` file / run folder.
+    """
+
+    task = "faces"
+    Options = RecognizeOptions
+
+    def __init__(
+        self,
+        detector: FaceDetector | str = DEFAULT_DETECTOR,
+        embedder: Embedder | str | os.PathLike = DEFAULT_EMBEDDER,
+    ) -> None:
+        self.detector = detector if isinstance(detector, FaceDetector) else FaceDetector(detector)
+        self.embedder: Embedder = (
+            embedder if isinstance(embedder, Embedder) else load_embedder(embedder)  # type: ignore[arg-type]
+        )
+        self.name = self.detector.name
+
+    def check_options(self, options: RecognizeOptions) -> RecognizeOptions:
+        self.detector.options(conf=options.conf)
+        if options.min_face < 0:
+            raise ConfigError(f"min_face must be >= 0, got {options.min_face}")
+        return options
+
+    def prepare(self, image: np.ndarray) -> tuple[np.ndarray, Any]:
+        return image, self.detector.prepare(image)
+
+    def run(self, prepared: list[tuple[np.ndarray, Any]], options: RecognizeOptions) -> list[Faces]:
+        det_options = self.detector.options(conf=options.conf)
+        found = self.detector.run([p for _, p in prepared], det_options)
+        out = []
+        for (image, _), faces in zip(prepared, found, strict=True):
+            if options.min_face and len(faces):
+                xyxy = faces.xyxy
+                side = np.minimum(xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1])
+                faces = faces[side >= options.min_face]
+            out.append(replace(faces, embeddings=self.embedder.embed(image, faces)))
+        return out
+
+    def embed_one(
+        self, image: ImageSource, *, choose: str | int | None = None, **options: Any
+    ) -> tuple[Faces, np.ndarray]:
+        """The single face of an image (for enrolment / verification) and its embedding.
+
+        Args:
+            choose: ``None`` (exactly one face required), ``"largest"`` (the biggest box) or an
+                index into the faces sorted left to right.
+            options: call options (``conf``, ``min_face``).
+
+        Raises:
+            NoFaceError: no face found.
+            ManyFacesError: several faces and no ``choose``.
+        """
+        opts = self.options(**options)
+        name = describe_source(image)
+        faces = self.predict(image, **options)
+        if not len(faces):
+            raise NoFaceError(
+                f"{name}: no face found (detector {self.detector.name}, conf {opts.conf}, "
+                f"faces of at least {opts.min_face:g} px); use a photo where the face is visible "
+                "and not tiny, or lower the confidence"
+            )
+        faces = faces[np.argsort(faces.xyxy[:, 0], kind="stable")]
+        if choose is None:
+            if len(faces) > 1:
+                boxes = ", ".join(
+                    f"#{i}: {[round(float(v)) for v in b]}" for i, b in enumerate(faces.xyxy)
+                )
+                raise ManyFacesError(
+                    f"{name}: {len(faces)} faces found ({boxes}, left to right); expected one. "
+                    "Choose with --largest (the biggest face) or --index N"
+                )
+            idx = 0
+        elif choose == "largest":
+            area = (faces.xyxy[:, 2] - faces.xyxy[:, 0]) * (faces.xyxy[:, 3] - faces.xyxy[:, 1])
+            idx = int(np.argmax(area))
+        else:
+            idx = int(choose)
+            if not 0 <= idx < len(faces):
+                raise ConfigError(
+                    f"{name}: face index {idx} out of range; the image has {len(faces)} face(s) "
+                    f"(0..{len(faces) - 1})"
+                )
+        one = faces[idx]
+        assert one.embeddings is not None
+        return one, one.embeddings[0]
+
+
+def match_threshold(embedder: Embedder, threshold: float | None) -> float:
+    """``threshold``, or the embedder's when ``None``; it must be a positive distance."""
+    t = embedder.threshold if threshold is None else float(threshold)
+    if not np.isfinite(t) or t <= 0:
+        raise ConfigError(f"threshold must be a positive distance, got {threshold}")
+    return t
+
+
+def name_faces(faces: Faces, gallery: Gallery, embedder: Embedder, threshold: float) -> Faces:
+    """``faces`` (with embeddings) with ``names`` (or ``"unknown"``) and ``distances`` filled."""
+    assert faces.embeddings is not None
+    names, dists = gallery.match(
+        faces.embeddings, threshold=threshold, embedder=embedder.name, metric=embedder.metric
+    )
+    return replace(faces, names=names, distances=dists)
+
+
+@dataclass(frozen=True)
+class IdentifyOptions:
+    """Call options of :class:`FaceIdentifier`.
+
+    Attributes:
+        threshold: match distance (default: the embedder's, 0.6 Euclidean for dlib's ResNet).
+        conf: face detection score threshold.
+    """
+
+    threshold: float | None = None
+    conf: float = 0.6
+
+
+class FaceIdentifier(Predictor[Faces]):
+    """Every face named from a gallery of enrolled people (``"unknown"`` when nobody is closer
+    than the threshold). Enrolments made after it was created, by any process, are seen.
+
+    Args:
+        gallery: a :class:`~foveal.gallery.Gallery` or its database file (default
+            ``$FOVEAL_HOME/faces.db``).
+        detector: a face detector zoo name (default ``yunet.2023mar``).
+        embedder: a face embedder (default ``dlib_resnet.v1``).
+    """
+
+    task = "identify"
+    Options = IdentifyOptions
+
+    def __init__(
+        self,
+        gallery: Gallery | str | os.PathLike | None = None,
+        *,
+        detector: FaceDetector | str | None = None,
+        embedder: Embedder | str | os.PathLike | None = None,
+    ) -> None:
+        self.recognizer = FaceRecognizer(
+            detector if detector is not None else DEFAULT_DETECTOR,
+            embedder if embedder is not None else DEFAULT_EMBEDDER,
+        )
+        self.gallery = gallery if isinstance(gallery, Gallery) else Gallery(gallery)
+        self.name = self.recognizer.name
+
+    def check_options(self, options: IdentifyOptions) -> IdentifyOptions:
+        match_threshold(self.recognizer.embedder, options.threshold)
+        self.recognizer.options(conf=options.conf)
+        return options
+
+    def prepare(self, image: np.ndarray) -> Any:
+        return self.recognizer.prepare(image)
+
+    def run(self, prepared: list[Any], options: IdentifyOptions) -> list[Faces]:
+        embedder = self.recognizer.embedder
+        t = match_threshold(embedder, options.threshold)
+        found = self.recognizer.run(prepared, self.recognizer.options(conf=options.conf))
+        return [name_faces(f, self.gallery, embedder, t) for f in found]

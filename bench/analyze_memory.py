@@ -142,7 +142,8 @@ def main() -> int:
         rate_loop = loop_classify(paths[: args.subset])
 
     print(
-        f"\npeak RSS of `foveal analyze` (classify, batch 8, decoding threads) by records written, {os.cpu_count()} CPUs"
+        "\npeak RSS of `foveal analyze` (classify, batch 8, decoding threads) by records written, "
+        f"{os.cpu_count()} CPUs"
     )
     for k in marks:
         print(f"  at image {k:>5}: {peaks[k]:7.1f} MB")
@@ -150,7 +151,8 @@ def main() -> int:
     verdict = "PASS" if growth <= 50 else "FAIL"
     print(f"  growth from image 100 to {marks[-1]}: {growth:+.1f} MB (limit 50 MB): {verdict}")
     print(
-        f"\nthroughput on {args.subset} images (model loading excluded){'':4}img/s   vs one-at-a-time loop"
+        f"\nthroughput on {args.subset} images (model loading excluded){'':4}img/s   vs "
+        "one-at-a-time loop"
     )
     rows = [
         ("foveal analyze, batch 8 + thread pool", rate_sub_batched),

@@ -3,7 +3,8 @@
     python bench/detect_data_speed.py [--data ../shared/data/detection/bccd/BCCD]
 
 1. reading the VOC annotations: foveal.data.detection.load_detection vs an xml.etree loop;
-2. COCO mAP: foveal's DetectionMetric vs pycocotools called directly (same predictions, same numbers);
+2. COCO mAP: foveal's DetectionMetric vs pycocotools called directly (same predictions, same
+   numbers);
 3. training input: TorchDetectionDataset (letterbox, no augmentation) vs a bare cv2 letterbox loop;
    plus the augmented pipeline's throughput (mosaic 0.5, scale, flip, HSV) for context.
 """
@@ -73,7 +74,8 @@ def main() -> None:
     t_bare, n = best(lambda: bare_read(root))
     assert n == ds.num_boxes
     print(
-        f"{'read VOC annotations (364 xml, 4888 boxes)':<44} {t_ours * 1e3:>8.1f}ms {t_bare * 1e3:>8.1f}ms {t_ours / t_bare:>7.2f}"
+        f"{'read VOC annotations (364 xml, 4888 boxes)':<44} {t_ours * 1e3:>8.1f}ms "
+        f"{t_bare * 1e3:>8.1f}ms {t_ours / t_bare:>7.2f}"
     )
 
     test = ds.subset("test")
@@ -135,8 +137,8 @@ def main() -> None:
     t_ours, m_ours = best(ours)
     t_bare, m_bare = best(bare)
     print(
-        f"{'COCO mAP, 72 images (mAP ' + f'{m_ours:.4f} vs {m_bare:.4f})':<44} {t_ours * 1e3:>8.1f}ms "
-        f"{t_bare * 1e3:>8.1f}ms {t_ours / t_bare:>7.2f}"
+        f"{'COCO mAP, 72 images (mAP ' + f'{m_ours:.4f} vs {m_bare:.4f})':<44} {t_ours * 1e3:>8.1f}"
+        f"ms {t_bare * 1e3:>8.1f}ms {t_ours / t_bare:>7.2f}"
     )
 
     val = ds.subset("val")
@@ -164,8 +166,8 @@ def main() -> None:
     t_ours, _ = best(ours_load)
     t_bare, _ = best(bare_load)
     print(
-        f"{'letterboxed tensors, 87 images (img/s)':<44} {len(val) / t_ours:>10.1f} {len(val) / t_bare:>10.1f} "
-        f"{t_ours / t_bare:>7.2f}"
+        f"{'letterboxed tensors, 87 images (img/s)':<44} {len(val) / t_ours:>10.1f} "
+        f"{len(val) / t_bare:>10.1f} {t_ours / t_bare:>7.2f}"
     )
     aug = TorchDetectionDataset(val, size=416, augment=Augment(mosaic=0.5), seed=0)
     t_aug, _ = best(lambda: [aug[i] for i in range(len(aug))], repeat=1)

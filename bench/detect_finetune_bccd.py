@@ -1,11 +1,13 @@
-"""Fine-tune yolox_nano.coco on BCCD (blood cells: RBC, WBC, Platelets) on this CPU and report test mAP.
+"""Fine-tune yolox_nano.coco on BCCD (blood cells: RBC, WBC, Platelets) on this CPU and report test
+mAP.
 
-Trains on the ``train`` split (205 images) with foveal's training engine (``foveal.train.Trainer``, the
-same path as ``foveal train detect``), selects the best epoch on the ``val`` split, then evaluates that
-model on the ``test`` split (72 images) with COCO mAP (pycocotools). Targets: mAP@.5 >= 0.85 and
-mAP@[.5:.95] >= 0.55. Prints wall time.
+Trains on the ``train`` split (205 images) with foveal's training engine (``foveal.train.Trainer``,
+the same path as ``foveal train detect``), selects the best epoch on the ``val`` split, then
+evaluates that model on the ``test`` split (72 images) with COCO mAP (pycocotools). Targets: mAP@.5
+>= 0.85 and mAP@[.5:.95] >= 0.55. Prints wall time.
 
-    python bench/detect_finetune_bccd.py [--epochs 10] [--input-size 416] [--batch-size 8] [--threads 1]
+    python bench/detect_finetune_bccd.py [--epochs 10] [--input-size 416] [--batch-size 8] \
+        [--threads 1]
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ os.environ.setdefault("FOVEAL_OFFLINE", "1")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--input-size", type=int, default=416)
     parser.add_argument("--batch-size", type=int, default=8)
@@ -76,8 +78,9 @@ def main() -> int:
         f"mAP@[.5:.95] = {scores['map50_95']:.3f} (target 0.55)"
     )
     print(
-        f"wall time: training {t_train / 60:.1f} min, total {wall / 60:.1f} min on {os.cpu_count()} CPUs, "
-        f"{args.threads} torch thread(s), {args.epochs} epochs at {args.input_size}px, batch {args.batch_size}"
+        f"wall time: training {t_train / 60:.1f} min, total {wall / 60:.1f} min on "
+        f"{os.cpu_count()} CPUs, {args.threads} torch thread(s), {args.epochs} epochs at "
+        f"{args.input_size}px, batch {args.batch_size}"
     )
     print(
         "verdict:", "MET" if scores["map50"] >= 0.85 and scores["map50_95"] >= 0.55 else "NOT MET"

@@ -1,16 +1,16 @@
 """Detection speed, side by side in one run, on the same images.
 
 1. foveal end to end (``Detector.predict`` on an RGB array: letterbox + ONNX Runtime + decode + NMS)
-   vs a bare ``onnxruntime.InferenceSession.run`` on the same, already letterboxed tensor (same model
-   file, same thread count). The difference is foveal's pipeline overhead (target <= 15 %).
+   vs a bare ``onnxruntime.InferenceSession.run`` on the same, already letterboxed tensor (same
+   model file, same thread count). The difference is foveal's pipeline overhead (target <= 15 %).
 2. For context: foveal's PyTorch backend, and Ultralytics YOLOv8n / YOLO11n ``predict`` built from
-   their yaml files with RANDOM weights (speed only; nothing is downloaded), if ultralytics is installed
-   (``pip install --no-deps ultralytics``, see requirements/bench.txt).
+   their yaml files with RANDOM weights (speed only; nothing is downloaded), if ultralytics is
+   installed (``pip install --no-deps ultralytics``, see requirements/bench.txt).
 
-Measurements are interleaved (one image through every contender, then the next, alternating the order)
-so that load from other processes hits all contenders alike. Overhead is reported three ways (median
-of medians, median of per-image paired ratios — the verdict —, best run per image) plus the share of
-foveal's own steps (letterbox, decode + NMS) measured alone.
+Measurements are interleaved (one image through every contender, then the next, alternating the
+order) so that load from other processes hits all contenders alike. Overhead is reported three ways
+(median of medians, median of per-image paired ratios — the verdict —, best run per image) plus the
+share of foveal's own steps (letterbox, decode + NMS) measured alone.
 
     python bench/detect_speed.py [--repeats 5] [--threads N] [--no-ultralytics]
 """
@@ -143,7 +143,8 @@ def main() -> int:
                     )
         except Exception as exc:  # noqa: BLE001 - report, never fail the benchmark for the context peer
             notes.append(
-                f"ultralytics could not run offline here ({type(exc).__name__}: {exc}); peer rows omitted"
+                f"ultralytics could not run offline here ({type(exc).__name__}: {exc}); peer rows "
+                "omitted"
             )
 
     everything = {**contenders, **{k: v for k, v in parts.items()}}
@@ -163,15 +164,18 @@ def main() -> int:
     base = med["bare onnxruntime session.run"]
     width = max(len(n) for n in med)
     print(
-        f"{'contender':<{width}}  {'median ms':>9}  {'min ms':>7}  {'p90 ms':>7}  {'median vs bare ORT':>18}"
+        f"{'contender':<{width}}  {'median ms':>9}  {'min ms':>7}  {'p90 ms':>7}  "
+        f"{'median vs bare ORT':>18}"
     )
     for name in everything:
         p90 = float(np.percentile(times[name], 90))
         print(
-            f"{name:<{width}}  {med[name]:9.2f}  {best[name]:7.2f}  {p90:7.2f}  {med[name] / base:17.2f}x"
+            f"{name:<{width}}  {med[name]:9.2f}  {best[name]:7.2f}  {p90:7.2f}  "
+            f"{med[name] / base:17.2f}x"
         )
     overhead = (med["foveal detect (onnx, end to end)"] / base - 1.0) * 100.0
-    # best-of-repeats per image, summed over images (timeit-style: the least disturbed run of each image)
+    # best-of-repeats per image, summed over images (timeit-style: the least disturbed run of each
+    # image)
     reps = args.repeats
 
     def per_image_best(name: str) -> float:
@@ -194,15 +198,17 @@ def main() -> int:
     print()
     print(
         f"foveal pipeline overhead vs bare ONNX Runtime: {overhead:+.1f}% (median of medians), "
-        f"{statistics.median(paired) * 100:+.1f}% (median of {len(paired)} paired runs over {n} images), "
-        f"{overhead_min:+.1f}% (best run per image, summed); target <= 15%"
+        f"{statistics.median(paired) * 100:+.1f}% (median of {len(paired)} paired runs over {n} "
+        f"images), {overhead_min:+.1f}% (best run per image, summed); target <= 15%"
     )
     comp = (med["  foveal letterbox only"] + med["  foveal decode + NMS only"]) / base * 100.0
     print(
-        f"foveal's own steps (letterbox + decode/NMS medians) are {comp:.1f}% of bare ONNX Runtime inference"
+        f"foveal's own steps (letterbox + decode/NMS medians) are {comp:.1f}% of bare ONNX Runtime "
+        "inference"
     )
-    # Verdict on the paired estimator: each foveal run is compared with the bare run made right next to
-    # it on the same image (alternating which goes first), so load from other processes cancels best.
+    # Verdict on the paired estimator: each foveal run is compared with the bare run made right next
+    # to it on the same image (alternating which goes first), so load from other processes cancels
+    # best.
     paired_pct = statistics.median(paired) * 100
     print("verdict (median of paired runs):", "MET" if paired_pct <= 15.0 else "NOT MET")
     for note in notes:

@@ -56,10 +56,12 @@ def main() -> None:
             np.float32
         )
         print(
-            f"{len(faces):,} faces of {n_people:,} people enrolled in {t_enrol:.2f} s (one transaction)"
+            f"{len(faces):,} faces of {n_people:,} people enrolled in {t_enrol:.2f} s (one "
+            "transaction)"
         )
         print(
-            f"{'backend':8s} {'match() median ms':>18s} {'p95 ms':>8s} {'index only ms':>14s} {'correct':>8s}"
+            f"{'backend':8s} {'match() median ms':>18s} {'p95 ms':>8s} {'index only ms':>14s} "
+            f"{'correct':>8s}"
         )
         for backend in ("numpy", "faiss"):
             with Gallery(db, index=backend) as g:
@@ -77,8 +79,9 @@ def main() -> None:
                     index.search(queries[i : i + 1], k=1)
                     raw.append((time.perf_counter() - t) * 1000)
                 print(
-                    f"{backend:8s} {statistics.median(times):18.3f} {np.percentile(times, 95):8.3f} "
-                    f"{statistics.median(raw):14.3f} {ok:>4d}/{args.queries}"
+                    f"{backend:8s} {statistics.median(times):18.3f} "
+                    f"{np.percentile(times, 95):8.3f} {statistics.median(raw):14.3f} {ok:>4d}/"
+                    f"{args.queries}"
                 )
         print("target: < 5 ms per identification (search part) with 10,000 faces")
 

@@ -1,4 +1,5 @@
-"""foveal vs face_recognition: detect + align + embed per image, and identification, on the same images.
+"""foveal vs face_recognition: detect + align + embed per image, and identification, on the same
+images.
 
     python bench/faces_speed.py [--repeat N]
 
@@ -74,7 +75,7 @@ def _largest(boxes: list[tuple[int, int, int, int]]) -> int:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--repeat", type=int, default=1, help="timed passes over the images (default 1)"
     )
@@ -119,25 +120,29 @@ def main() -> None:
         f"(foveal: ONNX Runtime, {default_threads()} thread(s); face_recognition: dlib, 1 thread)"
     )
     print(
-        f"{'image':32s} {'px':>10s} {'foveal':>8s} {'faces':>5s} {'face_rec':>9s} {'faces':>5s} {'ratio':>6s}"
+        f"{'image':32s} {'px':>10s} {'foveal':>8s} {'faces':>5s} {'face_rec':>9s} {'faces':>5s} "
+        f"{'ratio':>6s}"
     )
     sum_o = sum_t = 0.0
     for p, img in images.items():
         o, t = statistics.median(t_ours[p]), statistics.median(t_theirs[p])
         sum_o, sum_t = sum_o + o, sum_t + t
         print(
-            f"{p.parent.name + '/' + p.name:32s} {img.shape[1]}x{img.shape[0]:<5d} {o:8.3f} {len(out_ours[p][0]):5d} "
-            f"{t:9.3f} {len(out_theirs[p][0]):5d} {t / o:6.1f}x"
+            f"{p.parent.name + '/' + p.name:32s} {img.shape[1]}x{img.shape[0]:<5d} {o:8.3f} "
+            f"{len(out_ours[p][0]):5d} {t:9.3f} {len(out_theirs[p][0]):5d} {t / o:6.1f}x"
         )
     n = len(images)
     print(
-        f"{'MEAN per image':32s} {'':10s} {sum_o / n:8.3f} {'':5s} {sum_t / n:9.3f} {'':5s} {sum_t / sum_o:6.1f}x"
+        f"{'MEAN per image':32s} {'':10s} {sum_o / n:8.3f} {'':5s} {sum_t / n:9.3f} {'':5s} "
+        f"{sum_t / sum_o:6.1f}x"
     )
     print(
-        f"=> foveal detect+align+embed is {sum_t / sum_o:.1f}x faster than face_recognition (target >= 3x)"
+        f"=> foveal detect+align+embed is {sum_t / sum_o:.1f}x faster than face_recognition "
+        "(target >= 3x)"
     )
 
-    # identification with the same threshold: enrol train/ (largest face of each photo), identify test/
+    # identification with the same threshold: enrol train/ (largest face of each photo), identify
+    # test/
     def enrol(get):
         names, vecs = [], []
         for person, p in train:
@@ -181,8 +186,8 @@ def main() -> None:
             theirs_res = results
     for p in test:
         print(
-            f"{p.name:24s} {','.join(EXPECTED[p.name]):36s} {','.join(ours_res[p.name]) or '-':36s} "
-            f"{','.join(theirs_res[p.name]) or '-':36s}"
+            f"{p.name:24s} {','.join(EXPECTED[p.name]):36s} "
+            f"{','.join(ours_res[p.name]) or '-':36s} {','.join(theirs_res[p.name]) or '-':36s}"
         )
     print(
         f"images fully correct: foveal {score['foveal']}/{len(test)}, face_recognition "

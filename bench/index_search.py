@@ -1,12 +1,13 @@
-"""`index search` over 100,000 stored embeddings: foveal's index (exact numpy, FAISS IVF) vs plain FAISS.
+"""`index search` over 100,000 stored embeddings: foveal's index (exact numpy, FAISS IVF) vs plain
+FAISS.
 
     python bench/index_search.py                 # 100,000 x 1280 (MobileNetV2-sized) vectors
     python bench/index_search.py --n 20000 --dim 512
 
 The vectors are synthetic but shaped like image embeddings (unit vectors around 2,000 "concepts");
 queries are perturbed copies of stored vectors. The index lives in a temporary folder (SQLite + the
-vector cache) and is opened fresh, as `foveal index search` does. Times are per query (one query at a
-time, k=10), median of many; recall@10 is against exact search.
+vector cache) and is opened fresh, as `foveal index search` does. Times are per query (one query at
+a time, k=10), median of many; recall@10 is against exact search.
 """
 
 from __future__ import annotations
@@ -126,19 +127,23 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     print(
-        f"vector cache built from SQLite once: {cache_s:.1f} s; reopened (memory-mapped): {open_ms:.1f} ms"
+        f"vector cache built from SQLite once: {cache_s:.1f} s; reopened (memory-mapped): "
+        f"{open_ms:.1f} ms"
     )
     print(f"FAISS IVF index built once: {faiss_build_s:.1f} s (saved next to the database)")
     print()
     print(f"{'per query, k=10':<44}{'foveal':>10}{'plain FAISS':>14}{'ratio':>8}")
     print(
-        f"{'exact (foveal numpy / FAISS IndexFlatIP)':<44}{exact_ms:>8.1f}ms{peer_flat_ms:>12.1f}ms{exact_ms / peer_flat_ms:>8.2f}"
+        f"{'exact (foveal numpy / FAISS IndexFlatIP)':<44}{exact_ms:>8.1f}ms{peer_flat_ms:>12.1f}ms"
+        f"{exact_ms / peer_flat_ms:>8.2f}"
     )
     print(
-        f"{'FAISS IVF, nprobe=' + str(args.nprobe):<44}{ivf_ms:>8.1f}ms{peer_ivf_ms:>12.1f}ms{ivf_ms / peer_ivf_ms:>8.2f}"
+        f"{'FAISS IVF, nprobe=' + str(args.nprobe):<44}{ivf_ms:>8.1f}ms{peer_ivf_ms:>12.1f}ms"
+        f"{ivf_ms / peer_ivf_ms:>8.2f}"
     )
     print(
-        f"IVF recall@10 vs exact: {recall:.3f}; exact top-1 finds the perturbed copy's source: {found:.0%}"
+        f"IVF recall@10 vs exact: {recall:.3f}; exact top-1 finds the perturbed copy's source: "
+        f"{found:.0%}"
     )
     best = min(exact_ms, ivf_ms)
     print(f"target < 20 ms per query: {'met' if best < 20 else 'NOT met'} (best {best:.1f} ms)")

@@ -5,7 +5,8 @@ CER of the full pipeline (PP-OCRv6 detector + this CRNN as recognizer) on photot
 PP-OCRv6's own recognizer on the same page.
 Target (issue 5): CER <= 3% on held-out synthetic lines.
 
-    python bench/ocr_crnn_train.py [--epochs 44] [--train-size 4096] [--threads 1] [--run-dir runs/ocr_crnn]
+    python bench/ocr_crnn_train.py [--epochs 44] [--train-size 4096] [--threads 1] \
+        [--run-dir runs/ocr_crnn]
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ def main() -> int:
     minutes = (time.perf_counter() - t0) / 60
     cpu_minutes = (time.process_time() - c0) / 60
 
-    # a second held-out set, from a seed neither training nor validation used, read by the exported ONNX
+    # a second held-out set, from a seed neither training nor validation used, read by the exported
+    # ONNX
     import random
 
     import numpy as np
@@ -105,26 +107,32 @@ def main() -> int:
     ppocr = TextReader().predict(PAGES / "phototest.tif").text
 
     print(
-        f"\nCRNN (MobileNetV2-{args.width_mult:g} stem + {args.layers}x BiLSTM-{args.hidden} + CTC), {params:.2f} M params"
+        f"\nCRNN (MobileNetV2-{args.width_mult:g} stem + {args.layers}x BiLSTM-{args.hidden} + "
+        f"CTC), {params:.2f} M params"
     )
     print(
         f"training: {result.epochs_run} epochs x {args.train_size} fresh synthetic lines, "
-        f"{minutes:.1f} min wall, {cpu_minutes:.1f} min CPU, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
+        f"{minutes:.1f} min wall, {cpu_minutes:.1f} min CPU, {os.cpu_count()} CPUs, load "
+        f"{os.getloadavg()[0]:.1f}"
     )
     print(f"{'':<38}{'CER':>8}{'line acc':>10}")
     print(
-        f"{'held-out synthetic (val, best epoch)':<38}{result.final['cer']:>8.2%}{result.final['line_accuracy']:>10.2%}"
+        f"{'held-out synthetic (val, best epoch)':<38}{result.final['cer']:>8.2%}"
+        f"{result.final['line_accuracy']:>10.2%}"
     )
     print(
-        f"{'held-out synthetic (1000 new lines)':<38}{test_metrics['cer']:>8.2%}{test_metrics['line_accuracy']:>10.2%}"
+        f"{'held-out synthetic (1000 new lines)':<38}{test_metrics['cer']:>8.2%}"
+        f"{test_metrics['line_accuracy']:>10.2%}"
     )
     print(
-        f"{'  ... read one line at a time':<38}{single_metrics['cer']:>8.2%}{single_metrics['line_accuracy']:>10.2%}"
+        f"{'  ... read one line at a time':<38}{single_metrics['cer']:>8.2%}"
+        f"{single_metrics['line_accuracy']:>10.2%}"
     )
     print(f"{'phototest.tif, PP-OCRv6 det + CRNN':<38}{cer(ours, gold):>8.2%}")
     print(f"{'phototest.tif, PP-OCRv6 det + rec':<38}{cer(ppocr, gold):>8.2%}")
     print(
-        f"target CER <= 3% on held-out synthetic: {'MET' if test_metrics['cer'] <= 0.03 else 'NOT MET'}"
+        "target CER <= 3% on held-out synthetic: "
+        f"{'MET' if test_metrics['cer'] <= 0.03 else 'NOT MET'}"
     )
     print("\nCRNN reading of phototest.tif:\n" + ours)
     return 0

@@ -1,4 +1,5 @@
-"""OCR speed and accuracy: foveal vs RapidOCR's own pipeline (same PP-OCRv6 small ONNX models) vs Tesseract.
+"""OCR speed and accuracy: foveal vs RapidOCR's own pipeline (same PP-OCRv6 small ONNX models) vs
+Tesseract.
 
 Same images, same run, side by side: tesseract's test scans in ../shared/data/ocr/pages (phototest
 and its three rotated copies, scored against phototest.gold.txt; eurotext against eurotext.txt).
@@ -138,7 +139,8 @@ def main() -> int:
         print(row)
     print("\ntotals over all pages")
     print(
-        f"{'engine':<12}{'wall s':>9}{'cpu s':>9}{'CER':>8}{'WER':>8}{'wall vs foveal':>16}{'cpu vs foveal':>15}"
+        f"{'engine':<12}{'wall s':>9}{'cpu s':>9}{'CER':>8}{'WER':>8}{'wall vs foveal':>16}"
+        f"{'cpu vs foveal':>15}"
     )
     f = totals["foveal"]
     for e in names:
@@ -157,7 +159,8 @@ def main() -> int:
     cer_ok = f[0] / f[1] <= totals["rapidocr"][0] / totals["rapidocr"][1]
     print(
         f"target foveal >= 1.5x faster than rapidocr at equal or lower CER: "
-        f"{speedup:.2f}x, CER {'<=' if cer_ok else '>'} -> {'MET' if speedup >= 1.5 and cer_ok else 'NOT MET'}"
+        f"{speedup:.2f}x, CER {'<=' if cer_ok else '>'} -> "
+        f"{'MET' if speedup >= 1.5 and cer_ok else 'NOT MET'}"
     )
     return 0
 

@@ -1,4 +1,5 @@
-"""Behaviour unchanged? Classification and detection figures of two foveal source trees, side by side.
+"""Behaviour unchanged? Classification and detection figures of two foveal source trees, side by
+side.
 
 Measures, with the code of each tree:
 - classification: MobileNetV2 (ImageNet) on the 245 ant/bee photos of the PyTorch tutorial

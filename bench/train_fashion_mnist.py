@@ -2,11 +2,13 @@
 network trained from scratch on the same budget (same images, epochs, schedule), on this CPU.
 
 Data: the Debian package ``dataset-fashion-mnist`` (60k train / 10k test), written as an ImageFolder
-with ``foveal data fashion-mnist``. Test accuracy is measured on the full 10k test set with the exported
-ONNX model (``foveal eval classify``).
+with ``foveal data fashion-mnist``. Test accuracy is measured on the full 10k test set with the
+exported ONNX model (``foveal eval classify``).
 
-    nice -n 10 python bench/train_fashion_mnist.py                    # defaults: ~12-15 min on 2 idle cores
-    python bench/train_fashion_mnist.py --per-class 200 --epochs 1    # a quick look
+    # defaults: ~12-15 min on 2 idle cores
+    nice -n 10 python bench/train_fashion_mnist.py
+    # a quick look
+    python bench/train_fashion_mnist.py --per-class 200 --epochs 1
 """
 
 from __future__ import annotations
@@ -113,15 +115,16 @@ def main() -> int:
             "run_dir": str(run_dir),
         }
         print(
-            f"{side}: test top-1 {rep['top1']:.4f} on {rep['images']} images, training {train_s:.0f}s",
+            f"{side}: test top-1 {rep['top1']:.4f} on {rep['images']} images, training "
+            f"{train_s:.0f}s",
             flush=True,
         )
 
     print()
     print(
-        f"Fashion-MNIST, MobileNetV2 at {args.size}x{args.size}px, {args.per_class} train images/class "
-        f"({args.per_class * 10}), {args.epochs} epoch(s), batch {args.batch_size}, {threads} thread(s), "
-        f"augment={args.augment}"
+        f"Fashion-MNIST, MobileNetV2 at {args.size}x{args.size}px, {args.per_class} train "
+        f"images/class ({args.per_class * 10}), {args.epochs} epoch(s), batch {args.batch_size}, "
+        f"{threads} thread(s), augment={args.augment}"
     )
     print(f"{'':<22}{'test top-1':>12}{'train wall':>12}{'eval wall':>11}")
     for side, r in results.items():

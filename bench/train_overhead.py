@@ -1,13 +1,14 @@
-"""Engine overhead: training images/s of foveal's Trainer vs a plain hand-written PyTorch loop on the
-same model (MobileNetV2, pretrained, new 10-class head), the same data (Fashion-MNIST images through the
-same ImageFolder dataset, transforms and DataLoader), the same optimiser (AdamW) and batch size.
+"""Engine overhead: training images/s of foveal's Trainer vs a plain hand-written PyTorch loop on
+the same model (MobileNetV2, pretrained, new 10-class head), the same data (Fashion-MNIST images
+through the same ImageFolder dataset, transforms and DataLoader), the same optimiser (AdamW) and
+batch size.
 
 The Trainer side is the whole ``fit()`` (seeding, schedule, progress bar, metric logging, per-epoch
-evaluation of a 10-image validation folder, atomic checkpoints, metrics.csv and plots; the ONNX export
-at the end is left out, it is a one-off). Runs alternate (loop, trainer, loop, trainer ...) and the best
-of each is kept. On a shared machine wall-clock rates swing with other people's load, so the rates are
-also given per second of this process's CPU time (``time.process_time``; one thread, no DataLoader
-workers, so on an idle machine both agree).
+evaluation of a 10-image validation folder, atomic checkpoints, metrics.csv and plots; the ONNX
+export at the end is left out, it is a one-off). Runs alternate (loop, trainer, loop, trainer ...)
+and the best of each is kept. On a shared machine wall-clock rates swing with other people's load,
+so the rates are also given per second of this process's CPU time (``time.process_time``; one
+thread, no DataLoader workers, so on an idle machine both agree).
 
     nice -n 10 python bench/train_overhead.py            # about 5-8 minutes
 """
@@ -122,15 +123,17 @@ def main() -> int:
     shutil.rmtree(work, ignore_errors=True)
     print()
     print(
-        f"MobileNetV2 {args.size}px, batch {args.batch_size}, {n_images // args.epochs} images x {args.epochs} "
-        f"epochs, {args.threads} thread(s), best of {args.rounds}; Trainer = whole fit() (per-epoch "
-        "evaluation, checkpoints, csv, plots, final report; no ONNX export)"
+        f"MobileNetV2 {args.size}px, batch {args.batch_size}, {n_images // args.epochs} images x "
+        f"{args.epochs} epochs, {args.threads} thread(s), best of {args.rounds}; Trainer = whole "
+        "fit() "
+        "(per-epoch evaluation, checkpoints, csv, plots, final report; no ONNX export)"
     )
     print(f"{'':<22}{'img/s (wall)':>14}{'img per CPU-s':>15}")
     print(f"{'plain PyTorch loop':<22}{max(loop_w):>14.1f}{max(loop_c):>15.1f}")
     print(f"{'foveal Trainer':<22}{max(tr_w):>14.1f}{max(tr_c):>15.1f}")
     print(
-        f"{'ratio':<22}{max(tr_w) / max(loop_w):>14.3f}{max(tr_c) / max(loop_c):>15.3f}   (target >= 0.9)"
+        f"{'ratio':<22}{max(tr_w) / max(loop_w):>14.3f}{max(tr_c) / max(loop_c):>15.3f}"
+        "   (target >= 0.9)"
     )
     return 0
 

@@ -1,4 +1,5 @@
-"""Exceptions raised by foveal. Every message says what was received, what was expected, and how to fix it."""
+"""Exceptions raised by foveal. Every message says what was received, what was expected, and how to
+fix it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ class FovealError(Exception):
 
 
 class ImageError(FovealError, ValueError):
-    """An image could not be read or decoded (corrupt, truncated, empty, not an image, too large)."""
+    """An image could not be read or decoded (corrupt, truncated, empty, not an image, too
+    large)."""
 
     def __init__(self, message: str, source: str | None = None) -> None:
         super().__init__(message)

@@ -47,7 +47,8 @@ TEXT_LINES = (
 def render_text_image(
     path: str | Path, lines: tuple[str, ...] = TEXT_LINES, *, size: int = 40
 ) -> Path:
-    """Render ``lines`` in black DejaVu Sans on white and save it as a PNG (a page foveal makes itself).
+    """Render ``lines`` in black DejaVu Sans on white and save it as a PNG (a page foveal makes
+    itself).
 
     >>> render_text_image("page.png")                          # doctest: +SKIP
     PosixPath('page.png')

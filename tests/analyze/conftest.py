@@ -10,7 +10,8 @@ import pytest
 
 @pytest.fixture(scope="session")
 def photo_dir(photos: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """chelsea, coffee, rocket, astronaut copied into one folder (read-only originals stay untouched)."""
+    """chelsea, coffee, rocket, astronaut copied into one folder (read-only originals stay
+    untouched)."""
     d = tmp_path_factory.mktemp("photos")
     for p in photos.values():
         shutil.copy(p, d / p.name)

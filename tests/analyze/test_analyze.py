@@ -1,4 +1,5 @@
-"""foveal analyze with the classify task: records, bad files, resume, video, CSV/HTML/annotations."""
+"""foveal analyze with the classify task: records, bad files, resume, video,
+CSV/HTML/annotations."""
 
 from __future__ import annotations
 

@@ -44,7 +44,8 @@ def test_all_tasks_on_photos_and_a_rendered_page(
     astro, cat, page = recs["astronaut"], recs["chelsea"], recs["page"]
     for rec in recs.values():
         assert all("error" not in rec[t] for t in ("classify", "detect", "faces", "ocr")), rec
-    # The astronaut photo (Eileen Collins): one person, one face where OpenCV's Haar cascade finds it.
+    # The astronaut photo (Eileen Collins): one person, one face where OpenCV's Haar cascade finds
+    # it.
     import cv2
 
     haar = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")

@@ -23,7 +23,10 @@ def foveal(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def test_import_is_cheap() -> None:
-    code = "import sys, foveal; print(sorted(m for m in ('torch','onnxruntime','cv2','torchvision') if m in sys.modules))"
+    code = (
+        "import sys, foveal; print(sorted(m for m in ('torch','onnxruntime','cv2','torchvision') "
+        "if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

@@ -1,4 +1,5 @@
-"""`foveal data check` on an ImageFolder (not a detection layout) checks it as classification data."""
+"""`foveal data check` on an ImageFolder (not a detection layout) checks it as classification
+data."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Detection dataset readers/writers on the real BCCD data (Pascal VOC), with independent golden counts."""
+"""Detection dataset readers/writers on the real BCCD data (Pascal VOC), with independent golden
+counts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""ImageFolder scanning, stratified splits, checks and the Fashion-MNIST converter (real Debian data)."""
+"""ImageFolder scanning, stratified splits, checks and the Fashion-MNIST converter (real Debian
+data)."""
 
 from __future__ import annotations
 

@@ -35,7 +35,8 @@ def gt(boxes, ids) -> DetectionImage:
 
 
 def noisy_predictions(bccd: Path, seed: int = 0) -> tuple[dict, list[dict], list[str]]:
-    """Ground truth straight from the XML, and jittered/missing/spurious predictions, as COCO dicts."""
+    """Ground truth straight from the XML, and jittered/missing/spurious predictions, as COCO
+    dicts."""
     rng = np.random.default_rng(seed)
     stems = (bccd / "ImageSets" / "Main" / "test.txt").read_text().split()
     images, anns, dets = [], [], []

@@ -1,4 +1,5 @@
-"""foveal's own PyTorch YOLOX: backbone contract, official ONNX weights loaded, same boxes as ONNX Runtime."""
+"""foveal's own PyTorch YOLOX: backbone contract, official ONNX weights loaded, same boxes as ONNX
+Runtime."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""SimOTA assignment and YOLOX losses: hand-checkable cases, gradients, and a real fine-tuning loop."""
+"""SimOTA assignment and YOLOX losses: hand-checkable cases, gradients, and a real fine-tuning
+loop."""
 
 from __future__ import annotations
 

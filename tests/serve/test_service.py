@@ -159,7 +159,10 @@ def test_bad_uploads_get_4xx_json(client: httpx.Client, photos: dict[str, Path])
 
 def test_malformed_multipart_gets_400(client: httpx.Client) -> None:
     headers = {"content-type": "multipart/form-data; boundary=XyZ"}
-    broken = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\nabc'  # no end
+    broken = (
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; '
+        b'filename="a.png"\r\n\r\nabc'
+    )  # no end
     r = client.post("/v1/classify", content=broken, headers=headers)
     assert 400 <= r.status_code < 500 and r.json()["status"] == r.status_code
     r = client.post(

@@ -1,4 +1,5 @@
-"""foveal train classify / eval classify / explain on real images (Fashion-MNIST from Debian, skimage photos)."""
+"""foveal train classify / eval classify / explain on real images (Fashion-MNIST from Debian,
+skimage photos)."""
 
 from __future__ import annotations
 

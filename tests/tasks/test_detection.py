@@ -1,4 +1,5 @@
-"""Detection with the pretrained YOLOX-Nano: real photos, golden decode+NMS, empty and bad inputs."""
+"""Detection with the pretrained YOLOX-Nano: real photos, golden decode+NMS, empty and bad
+inputs."""
 
 from __future__ import annotations
 

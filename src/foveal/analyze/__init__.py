@@ -1,7 +1,9 @@
 """``foveal analyze``: every task over many images and videos, streaming, resumable.
 
 >>> from foveal.analyze import AnalyzeConfig, run_analyze
->>> run_analyze(AnalyzeConfig(inputs=["photos/"], tasks="all", out="out", html=True))  # doctest: +SKIP
+>>> run_analyze(  # doctest: +SKIP
+...     AnalyzeConfig(inputs=["photos/"], tasks="all", out="out", html=True)
+... )
 
 Modules: :mod:`~foveal.analyze.tasks` (task name -> verb), :mod:`~foveal.analyze.sources` (files,
 folders, videos), :mod:`~foveal.analyze.pipeline` (decode in threads, batch, run),

@@ -1,4 +1,5 @@
-"""Draw a record's results on its image: object boxes, faces with landmarks, text polygons, top label.
+"""Draw a record's results on its image: object boxes, faces with landmarks, text polygons, top
+label.
 
 >>> from foveal.analyze.draw import annotate
 >>> pil = annotate(image, record)          # doctest: +SKIP

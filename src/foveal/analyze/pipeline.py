@@ -2,7 +2,9 @@
 
 >>> from foveal.analyze.pipeline import analyze_items
 >>> from foveal.analyze.sources import iter_items
->>> for item, image, record in analyze_items(iter_items(["cat.jpg"]), ["classify"]):  # doctest: +SKIP
+>>> for item, image, record in analyze_items(  # doctest: +SKIP
+...     iter_items(["cat.jpg"]), ["classify"]
+... ):
 ...     print(record["classify"]["top"][0]["name"])
 tabby
 

@@ -11,7 +11,9 @@ existing cluster, where every node needs foveal installed and the inputs and OUT
 system. ``FOVEAL_*`` environment variables are passed to the workers.
 
 >>> from foveal.analyze.run import AnalyzeConfig, run_analyze
->>> run_analyze(AnalyzeConfig(inputs=["photos/"], tasks="classify", out="out", engine="ray"))  # doctest: +SKIP
+>>> run_analyze(  # doctest: +SKIP
+...     AnalyzeConfig(inputs=["photos/"], tasks="classify", out="out", engine="ray")
+... )
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from foveal.errors import ConfigError
 
 
 def iter_records(path: str | os.PathLike) -> Iterator[dict[str, Any]]:
-    """The records of a JSON lines file (a final partial line, from an interrupted run, is ignored)."""
+    """The records of a JSON lines file (a final partial line, from an interrupted run, is
+    ignored)."""
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             if not line.endswith("\n"):
@@ -51,7 +52,8 @@ def _repair_tail(path: Path) -> None:
 
 
 class JsonlWriter:
-    """Append records to a JSON lines file; with ``resume``, ``done`` holds the keys already there."""
+    """Append records to a JSON lines file; with ``resume``, ``done`` holds the keys already
+    there."""
 
     def __init__(
         self, path: str | os.PathLike, *, resume: bool = False, overwrite: bool = False
@@ -67,8 +69,8 @@ class JsonlWriter:
                 }
             elif not overwrite:
                 raise ConfigError(
-                    f"{self.path} already exists; pass --resume to continue that run, or --overwrite "
-                    "to start again"
+                    f"{self.path} already exists; pass --resume to continue that run, or "
+                    "--overwrite to start again"
                 )
         self._fh = open(self.path, "a" if resume else "w", encoding="utf-8")  # noqa: SIM115
 

@@ -29,8 +29,10 @@ from foveal.io import is_video_file, load_image
 
 CSS = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:6px;vertical-align:top;text-align:left}
-.sum{display:flex;flex-wrap:wrap;gap:1em}.card{border:1px solid #ccc;border-radius:8px;padding:.6em 1em;min-width:14em}
+table{border-collapse:collapse;width:100%}\
+td,th{border-bottom:1px solid #ddd;padding:6px;vertical-align:top;text-align:left}
+.sum{display:flex;flex-wrap:wrap;gap:1em}\
+.card{border:1px solid #ccc;border-radius:8px;padding:.6em 1em;min-width:14em}
 .err{color:#b00}img{max-width:320px}code{font-size:90%}
 """
 
@@ -139,8 +141,8 @@ def write_html(
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(
-                f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-                f"<style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
+                f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+                f"</title><style>{CSS}</style></head><body><h1>{html.escape(title)}</h1>"
             )
             fh.write(_summary_html(summary, max_rows))
             fh.write(

@@ -1,8 +1,10 @@
 """``foveal analyze`` as a function: inputs -> records.jsonl (+ CSV, annotated images, HTML, XMP).
 
 >>> from foveal.analyze.run import AnalyzeConfig, run_analyze
->>> stats = run_analyze(AnalyzeConfig(inputs=["photos/"], tasks="classify", out="out"))  # doctest: +SKIP
->>> stats["records"]                                                                     # doctest: +SKIP
+>>> stats = run_analyze(  # doctest: +SKIP
+...     AnalyzeConfig(inputs=["photos/"], tasks="classify", out="out")
+... )
+>>> stats["records"]  # doctest: +SKIP
 120
 
 Output folder layout: ``records.jsonl`` (local engine) or ``records/*.jsonl`` (Ray engine),
@@ -63,7 +65,8 @@ class AnalyzeConfig:
 
 
 def safe_name(source: str, frame: int | None = None, suffix: str | None = None) -> str:
-    """A flat, unique file name for a source path (and frame): ``photos/a.jpg`` -> ``photos__a.jpg``."""
+    """A flat, unique file name for a source path (and frame): ``photos/a.jpg`` ->
+    ``photos__a.jpg``."""
     p = os.path.relpath(os.path.abspath(source))
     if p.startswith(".."):
         p = os.path.abspath(source).lstrip(os.sep)
@@ -89,7 +92,8 @@ def run_analyze(cfg: AnalyzeConfig) -> dict[str, Any]:
     for name, reason in skipped.items():
         _log(f"foveal analyze: skipping task {name!r}: {reason}")
     _log(
-        f"foveal analyze: tasks {', '.join(tasks)} on {len(paths)} input file(s), engine {cfg.engine}"
+        f"foveal analyze: tasks {', '.join(tasks)} on {len(paths)} input file(s), engine "
+        f"{cfg.engine}"
     )
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -111,8 +115,8 @@ def run_analyze(cfg: AnalyzeConfig) -> dict[str, Any]:
         stats["html"] = str(write_html(record_files, out / "report.html", max_rows=cfg.html_rows))
     rate = stats["records"] / stats["seconds"] if stats["seconds"] else 0.0
     _log(
-        f"foveal analyze: {stats['records']} record(s) written ({stats.get('resumed', 0)} already done), "
-        f"{stats['bad']} unreadable, {stats['seconds']:.1f} s ({rate:.1f} img/s) -> {out}"
+        f"foveal analyze: {stats['records']} record(s) written ({stats.get('resumed', 0)} already "
+        f"done), {stats['bad']} unreadable, {stats['seconds']:.1f} s ({rate:.1f} img/s) -> {out}"
     )
     return stats
 

@@ -1,4 +1,5 @@
-"""What ``foveal analyze`` reads: image files, folders, glob patterns and video files (sampled frames).
+"""What ``foveal analyze`` reads: image files, folders, glob patterns and video files (sampled
+frames).
 
 >>> from foveal.analyze.sources import expand_inputs, iter_items
 >>> paths = expand_inputs(["photos/", "clip.mp4"])                 # doctest: +SKIP
@@ -48,7 +49,8 @@ def _wanted(p: Path) -> bool:
 def expand_inputs(inputs: Sequence[str | os.PathLike], *, recursive: bool = True) -> list[str]:
     """Files, folders and glob patterns -> file paths (folders: images and videos, sorted).
 
-    Files named explicitly are kept whatever their extension, so a bad file is reported, not dropped.
+    Files named explicitly are kept whatever their extension, so a bad file is reported, not
+    dropped.
 
     Raises:
         ImageError: an input matches nothing.
@@ -85,7 +87,8 @@ def _open_video(path: str):  # -> cv2.VideoCapture
 
 
 def video_info(path: str) -> tuple[float, int]:
-    """(frames per second, frame count) of a video; fps falls back to 25 when the file does not say."""
+    """(frames per second, frame count) of a video; fps falls back to 25 when the file does not
+    say."""
     import cv2
 
     cap = _open_video(path)
@@ -98,7 +101,8 @@ def video_info(path: str) -> tuple[float, int]:
 
 
 def video_frames(path: str, fps: float | None) -> Iterator[tuple[int, float, np.ndarray]]:
-    """Yield ``(frame index, time in s, RGB frame)``, about ``fps`` frames per second (all when None).
+    """Yield ``(frame index, time in s, RGB frame)``, about ``fps`` frames per second (all when
+    None).
 
     Frames are read in order (skipped ones are only grabbed, not decoded), so memory stays flat.
     """
@@ -157,7 +161,8 @@ def estimate_count(paths: Sequence[str], fps: float | None) -> int:
 
 
 def iter_items(paths: Iterable[str], fps: float | None = 1.0) -> Iterator[Item]:
-    """One :class:`Item` per image file and per sampled video frame (a video that fails carries ``error``)."""
+    """One :class:`Item` per image file and per sampled video frame (a video that fails carries
+    ``error``)."""
     for p in paths:
         if not is_video_file(p):
             yield Item(p)

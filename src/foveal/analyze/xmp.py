@@ -37,7 +37,8 @@ class MetadataError(FovealError):
 
 
 def keywords(record: dict[str, Any]) -> list[str]:
-    """Keywords for a record: top class, object names, ``face`` and known names (unique, in order)."""
+    """Keywords for a record: top class, object names, ``face`` and known names (unique, in
+    order)."""
     words: list[str] = []
     top = (record.get("classify") or {}).get("top") or []
     if top:
@@ -82,19 +83,23 @@ def build_xmp(record: dict[str, Any]) -> bytes:
         for f in faces:
             x1, y1, x2, y2 = f["box"]
             area = (
-                f'<mwg-rs:Area stArea:x="{(x1 + x2) / 2 / w:.6f}" stArea:y="{(y1 + y2) / 2 / h:.6f}"'
-                f' stArea:w="{(x2 - x1) / w:.6f}" stArea:h="{(y2 - y1) / h:.6f}" stArea:unit="normalized"/>'
+                f'<mwg-rs:Area stArea:x="{(x1 + x2) / 2 / w:.6f}"'
+                f' stArea:y="{(y1 + y2) / 2 / h:.6f}"'
+                f' stArea:w="{(x2 - x1) / w:.6f}" stArea:h="{(y2 - y1) / h:.6f}"'
+                ' stArea:unit="normalized"/>'
             )
             name = f.get("name")
             named = (
                 f"<mwg-rs:Name>{escape(name)}</mwg-rs:Name>" if name and name != "unknown" else ""
             )
             regions.append(
-                f'<rdf:li rdf:parseType="Resource"><mwg-rs:Type>Face</mwg-rs:Type>{named}{area}</rdf:li>'
+                f'<rdf:li rdf:parseType="Resource"><mwg-rs:Type>Face</mwg-rs:Type>{named}{area}'
+                "</rdf:li>"
             )
         parts.append(
             '<mwg-rs:Regions rdf:parseType="Resource">'
-            f'<mwg-rs:AppliedToDimensions stDim:w={quoteattr(str(w))} stDim:h={quoteattr(str(h))} stDim:unit="pixel"/>'
+            f"<mwg-rs:AppliedToDimensions stDim:w={quoteattr(str(w))} stDim:h={quoteattr(str(h))} "
+            'stDim:unit="pixel"/>'
             "<mwg-rs:RegionList><rdf:Bag>"
             + "".join(regions)
             + "</rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions>"
@@ -153,7 +158,8 @@ def _png_chunk(kind: bytes, body: bytes) -> bytes:
 
 
 def embed_png(data: bytes, packet: bytes) -> bytes:
-    """PNG bytes with ``packet`` in an ``iTXt`` XMP chunk before the image data (an existing one is replaced)."""
+    """PNG bytes with ``packet`` in an ``iTXt`` XMP chunk before the image data (an existing one is
+    replaced)."""
     if data[:8] != PNG_SIGNATURE:
         raise MetadataError("not a PNG file (bad signature)")
     out = [PNG_SIGNATURE]
@@ -196,8 +202,8 @@ def write_metadata(
 ) -> Path:
     """Write ``source`` with the record's XMP to ``target`` (may equal ``source`` to tag in place).
 
-    Returns the file that holds the XMP: ``target`` for JPEG and PNG, ``target + '.xmp'`` (a sidecar,
-    with ``target`` an unchanged copy) for other formats.
+    Returns the file that holds the XMP: ``target`` for JPEG and PNG, ``target + '.xmp'`` (a
+    sidecar, with ``target`` an unchanged copy) for other formats.
     """
     source, target = Path(source), Path(target)
     data = source.read_bytes()

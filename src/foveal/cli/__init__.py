@@ -19,7 +19,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="foveal",
-        description="Deep learning for computer vision: classify, detect, faces, OCR — offline, on a CPU.",
+        description=(
+            "Deep learning for computer vision: classify, detect, faces, OCR — offline, on a CPU."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"foveal {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -1,5 +1,6 @@
 """Options of the one training engine (:class:`foveal.train.TrainConfig`), shared by every
-``foveal train`` action, their translation into a ``TrainConfig``, and the summary printed after a run."""
+``foveal train`` action, their translation into a ``TrainConfig``, and the summary printed after a
+run."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import argparse
 
 
 def add_engine_options(p: argparse.ArgumentParser, *, epochs: int = 10) -> None:
-    """The options of :class:`foveal.train.TrainConfig` (shared by every ``foveal train`` action)."""
+    """The options of :class:`foveal.train.TrainConfig` (shared by every ``foveal train``
+    action)."""
     g = p.add_argument_group("training engine")
     g.add_argument("--epochs", type=int, default=epochs, help="(default %(default)s)")
     g.add_argument("--lr", type=float, help="peak learning rate (default depends on the task/mode)")
@@ -67,7 +69,8 @@ def print_fit_summary(
     result: object, args: argparse.Namespace, *, scores: str, files: str, use: str
 ) -> None:
     """After ``Trainer.fit``: the result as JSON (``--json``) or three lines (best epoch and its
-    ``scores``, the run folder with its ``files``, the command to ``use`` it); only on rank 0 under DDP."""
+    ``scores``, the run folder with its ``files``, the command to ``use`` it); only on rank 0 under
+    DDP."""
     import json
     import os
 

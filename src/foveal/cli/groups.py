@@ -1,4 +1,5 @@
-"""Shared sub-command groups (``train``, ``eval``, ``data`` ...) that several command modules extend."""
+"""Shared sub-command groups (``train``, ``eval``, ``data`` ...) that several command modules
+extend."""
 
 from __future__ import annotations
 

@@ -17,7 +17,8 @@ def progress(iterable: Any, *, total: int | None, desc: str, enabled: bool = Tru
 
 
 def write_jsonl(record: dict[str, Any], out: TextIO | None = None) -> None:
-    """One JSON object per line on ``out`` (default: the current ``sys.stdout``, looked up at call time)."""
+    """One JSON object per line on ``out`` (default: the current ``sys.stdout``, looked up at call
+    time)."""
     out = sys.stdout if out is None else out
     out.write(json.dumps(record, ensure_ascii=False) + "\n")
     out.flush()

@@ -9,7 +9,8 @@ Problems (any of them makes ``ok`` false and ``foveal data check`` exit with 1):
 
 * ``corrupt_label``: a label file that cannot be parsed (bad XML/JSON, a malformed YOLO line);
 * ``missing_label``: a split list names an annotation file that does not exist;
-* ``missing_image`` / ``unreadable_image``: an image file is absent, empty (0 bytes) or not an image;
+* ``missing_image`` / ``unreadable_image``: an image file is absent, empty (0 bytes) or not an
+  image;
 * ``size_mismatch``: the label file's width/height differ from the image's;
 * ``box_outside``: a box reaches outside the image (``x1 < 0``, ``x2 > width`` ...);
 * ``zero_area``: a box with ``x2 <= x1`` or ``y2 <= y1``;
@@ -155,7 +156,8 @@ def check_detection_path(
     split: str | None = None,
     verify_images: bool = True,
 ) -> CheckReport:
-    """Read ``path`` leniently and check it. Raises :class:`DatasetError` only when it cannot be read at all."""
+    """Read ``path`` leniently and check it. Raises :class:`DatasetError` only when it cannot be
+    read at all."""
     ds = load_detection(path, format, classes=classes, split=split, strict=False)
     return check_detection(ds, verify_images=verify_images)
 

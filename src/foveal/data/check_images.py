@@ -55,7 +55,8 @@ class CheckReport:
             total = sum(counts.values())
             lines.append(
                 f"  {split}: {len(counts)} classes, {total} images "
-                f"(fewest {min(counts.values(), default=0)}, most {max(counts.values(), default=0)} per class)"
+                f"(fewest {min(counts.values(), default=0)}, most "
+                f"{max(counts.values(), default=0)} per class)"
             )
         lines += [f"  problem: {p}" for p in self.problems]
         lines.append("  OK" if self.ok else f"  {len(self.problems)} problem(s)")
@@ -135,7 +136,8 @@ def split_imagefolder(
     seed: int = 0,
     mode: str = "copy",
 ) -> dict[str, int]:
-    """Write ``out/train``, ``out/val`` (and ``out/test``) with a stratified, seeded split of ``src``.
+    """Write ``out/train``, ``out/val`` (and ``out/test``) with a stratified, seeded split of
+    ``src``.
 
     ``mode``: ``copy``, ``hardlink`` or ``symlink``. Existing files in ``out`` are an error.
     """

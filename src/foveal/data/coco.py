@@ -3,8 +3,8 @@
 >>> from foveal.data.coco import read_coco
 >>> ds = read_coco("coco_dir", split="val")             # doctest: +SKIP
 
-A path may be one ``.json`` file or a folder holding ``annotations/*.json`` (or ``*.json``). The split
-name comes from the file name (``instances_val.json`` and ``val.json`` are split ``val``;
+A path may be one ``.json`` file or a folder holding ``annotations/*.json`` (or ``*.json``). The
+split name comes from the file name (``instances_val.json`` and ``val.json`` are split ``val``;
 ``instances.json`` has no split). Images are looked for, in order, in ``images/{split}/``,
 ``{split}/``, ``images/`` next to the ``annotations`` folder, then beside the json file.
 Class ids are the categories in ascending ``id`` order; ``iscrowd`` boxes become ``difficult``.
@@ -221,7 +221,8 @@ def read_coco(
 def to_coco_dict(
     ds: DetectionDataset, images: list[DetectionImage] | None = None
 ) -> dict[str, Any]:
-    """COCO JSON for ``images`` (default: all of ``ds``), image ids 1..N unless they are unique ints."""
+    """COCO JSON for ``images`` (default: all of ``ds``), image ids 1..N unless they are unique
+    ints."""
     images = ds.images if images is None else images
     ids = [im.id for im in images]
     keep_ids = all(isinstance(i, (int, np.integer)) for i in ids) and len(set(ids)) == len(ids)
@@ -255,7 +256,8 @@ def to_coco_dict(
 
 
 def write_coco(ds: DetectionDataset, out: Path, *, images: str = "copy") -> Path:
-    """Write ``annotations/instances_{split}.json`` (``instances.json`` without splits) and ``images/{split}/``."""
+    """Write ``annotations/instances_{split}.json`` (``instances.json`` without splits) and
+    ``images/{split}/``."""
     unique_names(ds.images, split_dirs=True)
     by_split: dict[str | None, list[DetectionImage]] = {}
     for im in ds.images:

@@ -57,7 +57,8 @@ class ImageDataset:
     Args:
         samples: ``(path, class index)`` pairs.
         transform: RGB ``uint8`` array -> tensor.
-        images: decoded images aligned with ``samples`` (the cache), or None to read files each time.
+        images: decoded images aligned with ``samples`` (the cache), or None to read files each
+            time.
     """
 
     def __init__(

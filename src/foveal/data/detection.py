@@ -1,10 +1,11 @@
-"""Object-detection datasets: one in-memory representation, read from and written to COCO, YOLO and VOC.
+"""Object-detection datasets: one in-memory representation, read from and written to COCO, YOLO and
+VOC.
 
 A :class:`DetectionDataset` is a list of :class:`DetectionImage` records (image path, size, split,
 boxes ``xyxy`` in float pixels, class ids) plus the class names. Boxes use foveal's one convention
 (see :mod:`foveal.results`): continuous pixel coordinates, ``(x1, y1)`` top-left, ``(x2, y2)``
-bottom-right. Pascal VOC coordinates are read as they are written (no 1-based shift), as most tools do,
-so conversions round-trip exactly.
+bottom-right. Pascal VOC coordinates are read as they are written (no 1-based shift), as most tools
+do, so conversions round-trip exactly.
 
 >>> from foveal.data.detection import load_detection, save_detection
 >>> ds = load_detection("BCCD")  # the format is sniffed  # doctest: +SKIP
@@ -15,7 +16,8 @@ so conversions round-trip exactly.
 Readers are strict by default: a corrupt label file, an unknown class or a duplicate id raises
 :class:`DatasetError` naming the file. With ``strict=False`` they record a :class:`Problem` in
 ``dataset.problems`` and carry on (this is what ``foveal data check`` uses). Boxes outside the image
-or with zero area are kept as they are by readers and reported by :func:`foveal.data.check.check_detection`.
+or with zero area are kept as they are by readers and reported by
+:func:`foveal.data.check.check_detection`.
 
 ``difficult`` marks boxes to ignore in evaluation (VOC ``difficult``, COCO ``iscrowd``).
 """
@@ -58,7 +60,7 @@ __all__ = [
 FORMATS = ("voc", "coco", "yolo")
 
 
-# ----------------------------------------------------------------------------------------------- dispatch
+# ----------------------------------------------------------------------------------------- dispatch
 
 
 def sniff_format(path: str | os.PathLike) -> str:
@@ -80,8 +82,8 @@ def sniff_format(path: str | os.PathLike) -> str:
         if p.suffix.lower() in (".yaml", ".yml"):
             return "yolo"
         raise DatasetError(
-            f"{p} is a {p.suffix or 'extension-less'} file; expected a COCO .json, a YOLO data .yaml, "
-            "or a dataset folder"
+            f"{p} is a {p.suffix or 'extension-less'} file; expected a COCO .json, a YOLO data "
+            ".yaml, or a dataset folder"
         )
     if (p / "Annotations").is_dir():
         return "voc"
@@ -136,7 +138,8 @@ def load_detection(
 def save_detection(
     ds: DetectionDataset, dst: str | os.PathLike, format: str, *, images: str = "copy"
 ) -> Path:
-    """Write ``ds`` in ``format`` under folder ``dst``; ``images`` is ``copy``, ``link`` or ``none``.
+    """Write ``ds`` in ``format`` under folder ``dst``; ``images`` is ``copy``, ``link`` or
+    ``none``.
 
     Returns the dataset's main path (the folder for VOC/COCO, ``data.yaml`` for YOLO).
     """
@@ -186,7 +189,8 @@ def remap_classes(
 
 
 def fix_boxes(ds: DetectionDataset) -> tuple[DetectionDataset, int, int]:
-    """Clip boxes to their image and drop boxes with zero area. Returns ``(dataset, clipped, dropped)``."""
+    """Clip boxes to their image and drop boxes with zero area. Returns ``(dataset, clipped,
+    dropped)``."""
     clipped = dropped = 0
     images = []
     for im in ds.images:

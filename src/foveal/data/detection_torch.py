@@ -5,28 +5,35 @@ It reads a :class:`~foveal.data.detection.DetectionDataset`, or any sequence of 
 
 Each item is ``(image, target)``:
 
-* ``image``: float32 tensor ``(3, S, S)``; by default as YOLOX expects it: BGR, values 0-255, no mean/std,
-  the image scaled to fit ``S`` and placed at the top-left corner, the rest filled with 114;
+* ``image``: float32 tensor ``(3, S, S)``; by default as YOLOX expects it: BGR, values 0-255, no
+  mean/std, the image scaled to fit ``S`` and placed at the top-left corner, the rest filled with
+  114;
 * ``target``: a dict with ``boxes`` (N, 4) float32 ``xyxy`` in the pixels of that ``S x S`` input,
-  ``labels`` (N,) int64, ``image_id`` (the index), ``orig_size`` ``(h, w)`` and ``ratio`` (the letterbox
-  scale, so ``boxes / ratio`` are original pixels when no augmentation is applied).
+  ``labels`` (N,) int64, ``image_id`` (the index), ``orig_size`` ``(h, w)`` and ``ratio`` (the
+  letterbox scale, so ``boxes / ratio`` are original pixels when no augmentation is applied).
 
 Training augmentation (``Augment``; all optional): mosaic of four images, scale jitter with a random
-translation, horizontal flip and HSV colour jitter. After augmentation boxes are clipped to the input and
-boxes narrower or shorter than ``min_box`` pixels are dropped (so zero-area labels never reach the loss).
+translation, horizontal flip and HSV colour jitter. After augmentation boxes are clipped to the
+input and boxes narrower or shorter than ``min_box`` pixels are dropped (so zero-area labels never
+reach the loss).
 
 >>> from foveal.data.detection import load_detection
 >>> from foveal.data.detection_torch import Augment, TorchDetectionDataset, collate
 >>> ds = load_detection("BCCD", split="train")                                     # doctest: +SKIP
->>> train = TorchDetectionDataset(ds, size=416, augment=Augment(mosaic=0.5), seed=0)  # doctest: +SKIP
->>> loader = torch.utils.data.DataLoader(train, batch_size=8, shuffle=True, collate_fn=collate)  # doctest: +SKIP
+>>> train = TorchDetectionDataset(  # doctest: +SKIP
+...     ds, size=416, augment=Augment(mosaic=0.5), seed=0
+... )
+>>> loader = torch.utils.data.DataLoader(  # doctest: +SKIP
+...     train, batch_size=8, shuffle=True, collate_fn=collate
+... )
 >>> images, targets = next(iter(loader))                                           # doctest: +SKIP
 >>> images.shape, targets[0]["boxes"].shape                                        # doctest: +SKIP
 (torch.Size([8, 3, 416, 416]), torch.Size([13, 4]))
 
-With ``seed`` set, item ``i`` of epoch ``e`` (see :meth:`TorchDetectionDataset.set_epoch`) is the same in
-every run and in every DataLoader worker. Without it the draws come from PyTorch's random generator,
-so a seeded training run (``foveal.train`` seeds every epoch and worker) is reproducible too.
+With ``seed`` set, item ``i`` of epoch ``e`` (see :meth:`TorchDetectionDataset.set_epoch`) is the
+same in every run and in every DataLoader worker. Without it the draws come from PyTorch's random
+generator, so a seeded training run (``foveal.train`` seeds every epoch and worker) is reproducible
+too.
 """
 
 from __future__ import annotations
@@ -50,9 +57,11 @@ class Augment:
     Attributes:
         mosaic: probability of a 4-image mosaic (0 disables it).
         scale: range of the random scale factor applied on top of the letterbox scale.
-        translate: random shift as a fraction of the input size (the scaled image may leave the frame).
+        translate: random shift as a fraction of the input size (the scaled image may leave the
+            frame).
         flip: probability of a horizontal flip.
-        hsv: gains of the random hue, saturation and value jitter (YOLOX: 0.015, 0.7, 0.4); 0 disables.
+        hsv: gains of the random hue, saturation and value jitter (YOLOX: 0.015, 0.7, 0.4); 0
+            disables.
     """
 
     mosaic: float = 0.0
@@ -75,7 +84,8 @@ class Augment:
 def _place(
     img: np.ndarray, boxes: np.ndarray, ratio: float, ox: int, oy: int, size: int, pad: int
 ) -> tuple[np.ndarray, float, np.ndarray]:
-    """Resize by ``ratio``, paste at offset (ox, oy) (may be negative) on a ``size`` square; move boxes."""
+    """Resize by ``ratio``, paste at offset (ox, oy) (may be negative) on a ``size`` square; move
+    boxes."""
     import cv2
 
     h, w = img.shape[:2]
@@ -117,7 +127,8 @@ def _hsv(
 
 
 class TorchDetectionDataset(Dataset):
-    """Letterboxed images and box targets for training and evaluating detectors (see the module docs).
+    """Letterboxed images and box targets for training and evaluating detectors (see the module
+    docs).
 
     Args:
         dataset: the images and boxes (e.g. ``load_detection(path, split="train")``, or records
@@ -127,7 +138,8 @@ class TorchDetectionDataset(Dataset):
         channel_order: ``"BGR"`` (YOLOX) or ``"RGB"``.
         scale: multiply pixel values by this (1.0 keeps 0-255; 1/255 gives 0-1).
         pad: letterbox fill value.
-        min_box: boxes smaller than this many pixels in width or height (after augmentation) are dropped.
+        min_box: boxes smaller than this many pixels in width or height (after augmentation) are
+            dropped.
         seed: makes augmentation reproducible per (epoch, index).
     """
 
@@ -232,7 +244,8 @@ class TorchDetectionDataset(Dataset):
             tile, _, b = _place(np.ascontiguousarray(img), boxes, r, 0, 0, s, self.pad)
             tw, th = max(1, int(img.shape[1] * r)), max(1, int(img.shape[0] * r))
             tile = tile[:th, :tw]
-            # corner of the tile that touches the mosaic centre: bottom-right, bottom-left, top-right, top-left
+            # corner of the tile that touches the mosaic centre: bottom-right, bottom-left,
+            # top-right, top-left
             x0 = xc - tw if k in (0, 2) else xc
             y0 = yc - th if k in (0, 1) else yc
             bx0, by0 = max(x0, 0), max(y0, 0)
@@ -287,7 +300,8 @@ def collate(batch: list[tuple[Any, dict[str, Any]]]) -> tuple[Any, list[dict[str
 
 
 def padded_targets(targets: list[dict[str, Any]], max_boxes: int = 120) -> Any:
-    """YOLOX-style labels: a ``(B, max_boxes, 5)`` tensor of ``class, cx, cy, w, h`` (pixels), zero-padded.
+    """YOLOX-style labels: a ``(B, max_boxes, 5)`` tensor of ``class, cx, cy, w, h`` (pixels),
+    zero-padded.
 
     Raises:
         ConfigError: an image has more than ``max_boxes`` boxes.

@@ -62,7 +62,8 @@ def load(split: str, source: str | os.PathLike = DEBIAN_DIR) -> tuple[np.ndarray
     if not (src / img_file).is_file():
         raise ConfigError(
             f"Fashion-MNIST files are not in {src} (looked for {img_file}); install them with "
-            "'apt-get install dataset-fashion-mnist' or pass --source with the folder holding the IDX files"
+            "'apt-get install dataset-fashion-mnist' or pass --source with the folder holding the "
+            "IDX files"
         )
     images, labels = read_idx(src / img_file), read_idx(src / lab_file)
     if len(images) != len(labels):

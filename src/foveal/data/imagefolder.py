@@ -1,4 +1,5 @@
-"""ImageFolder trees: ``ROOT/<class>/*.jpg``, optionally split as ``ROOT/{train,val,test}/<class>/*.jpg``.
+"""ImageFolder trees: ``ROOT/<class>/*.jpg``, optionally split as
+``ROOT/{train,val,test}/<class>/*.jpg``.
 
 >>> from foveal.data.imagefolder import load_splits
 >>> splits = load_splits("flowers/", val_fraction=0.2, seed=0)        # doctest: +SKIP
@@ -22,7 +23,8 @@ SPLIT_NAMES = {"train": ("train",), "val": ("val", "valid", "validation"), "test
 
 @dataclass
 class ImageFolder:
-    """One class-per-folder tree: ``classes`` (sorted folder names) and ``(path, class index)`` samples."""
+    """One class-per-folder tree: ``classes`` (sorted folder names) and ``(path, class index)``
+    samples."""
 
     root: Path
     classes: list[str]
@@ -65,8 +67,10 @@ def scan(
     """Scan ``root/<class>/**`` for image files (by extension; decoding is checked elsewhere).
 
     Args:
-        classes: expected class names (e.g. those of the training split); other folders are an error.
-        allow_empty: accept class folders without images (``foveal data check-images`` reports them).
+        classes: expected class names (e.g. those of the training split); other folders are an
+            error.
+        allow_empty: accept class folders without images (``foveal data check-images`` reports
+            them).
 
     Raises:
         ConfigError: missing folder, no class folders, images directly in ``root``, empty classes.
@@ -81,7 +85,8 @@ def scan(
     if not dirs:
         hint = f" ({len(loose)} images lie directly in it)" if loose else ""
         raise ConfigError(
-            f"{base} has no class folders{hint}; expected one sub-folder per class, e.g. {base}/cat/1.jpg, {base}/dog/2.jpg"
+            f"{base} has no class folders{hint}; expected one sub-folder per class, e.g. {base}"
+            f"/cat/1.jpg, {base}/dog/2.jpg"
         )
     if loose:
         raise ConfigError(
@@ -108,7 +113,8 @@ def scan(
     ]
     if empty and not allow_empty:
         raise ConfigError(
-            f"class folder(s) without images in {base}: {', '.join(empty)}; add images or remove the folder(s)"
+            f"class folder(s) without images in {base}: {', '.join(empty)}; add images or remove "
+            "the folder(s)"
         )
     return folder
 
@@ -116,8 +122,8 @@ def scan(
 def stratified_split(
     samples: list[tuple[Path, int]], fraction: float, *, seed: int = 0
 ) -> tuple[list[tuple[Path, int]], list[tuple[Path, int]]]:
-    """Split ``samples`` into (kept, held out) with ``fraction`` of every class held out (at least one
-    image per class when the class has two or more)."""
+    """Split ``samples`` into (kept, held out) with ``fraction`` of every class held out (at least
+    one image per class when the class has two or more)."""
     if not 0 < fraction < 1:
         raise ConfigError(f"the validation fraction must be between 0 and 1, got {fraction}")
     by_class: dict[int, list[tuple[Path, int]]] = {}
@@ -160,8 +166,8 @@ def load_splits(
     """Train and validation samples of an ImageFolder dataset.
 
     ``root/train`` (+ ``root/val``) are used when present; otherwise ``val_fraction`` of each class
-    of ``root/train`` (or of ``root`` itself) is held out, stratified and seeded. ``root/test`` is kept
-    apart for ``foveal eval classify``.
+    of ``root/train`` (or of ``root`` itself) is held out, stratified and seeded. ``root/test`` is
+    kept apart for ``foveal eval classify``.
 
     Raises:
         ConfigError: fewer than two classes, empty classes, ``num_classes`` not matching, a class
@@ -174,12 +180,14 @@ def load_splits(
     classes = train.classes
     if len(classes) < 2:
         raise ConfigError(
-            f"{train_root} has a single class ({classes[0]}); a classifier needs at least two class folders"
+            f"{train_root} has a single class ({classes[0]}); a classifier needs at least two "
+            "class folders"
         )
     if num_classes is not None and num_classes != len(classes):
         raise ConfigError(
             f"--num-classes is {num_classes}, but {train_root} has {len(classes)} class folders "
-            f"({', '.join(classes[:12])}{' ...' if len(classes) > 12 else ''}); fix the option or the folders"
+            f"({', '.join(classes[:12])}{' ...' if len(classes) > 12 else ''}); fix the option or "
+            "the folders"
         )
     test = scan(dirs["test"], classes=classes, allow_empty=True).samples if "test" in dirs else []
     if "val" in dirs:
@@ -196,8 +204,8 @@ def load_splits(
     single = [c for c, n in zip(classes, train.counts(), strict=True) if n < 2]
     if single:
         raise ConfigError(
-            f"class(es) {', '.join(single)} in {train_root} have a single image: too few to hold one out for "
-            "validation; add images, or give a val/ folder"
+            f"class(es) {', '.join(single)} in {train_root} have a single image: too few to hold "
+            "one out for validation; add images, or give a val/ folder"
         )
     kept, held = stratified_split(train.samples, val_fraction, seed=seed)
     return Splits(

@@ -1,4 +1,5 @@
-"""Training augmentation presets and the evaluation transform (identical to inference preprocessing)."""
+"""Training augmentation presets and the evaluation transform (identical to inference
+preprocessing)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def eval_transform(pp: Preprocess) -> Callable[[np.ndarray], Any]:
 def train_transform(
     preset: str, pp: Preprocess, *, hflip: bool = True
 ) -> Callable[[np.ndarray], Any]:
-    """The augmentation ``preset`` (see :data:`PRESETS`) ending in the same tensor layout as inference."""
+    """The augmentation ``preset`` (see :data:`PRESETS`) ending in the same tensor layout as
+    inference."""
     if preset not in PRESETS:
         raise ConfigError(f"unknown augmentation {preset!r}; choose one of {', '.join(PRESETS)}")
     if preset == "none":

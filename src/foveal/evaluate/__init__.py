@@ -1,1 +1,2 @@
-"""Evaluation: metrics for every task (classification accuracy, detection mAP, ...), reports and plots."""
+"""Evaluation: metrics for every task (classification accuracy, detection mAP, ...), reports and
+plots."""

@@ -48,7 +48,8 @@ class DetectionScores:
         map50, map75: AP at IoU 0.5 and 0.75.
         per_class: name -> ``{"ap", "ap50", "ap75", "gt", "predictions"}`` (AP ``None`` for a class
             without ground truth).
-        stats: pycocotools' 12 summary numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs, ARm, ARl).
+        stats: pycocotools' 12 summary numbers (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100,
+            ARs, ARm, ARl).
         precision: pycocotools' precision array ``[T=10, R=101, K, A=4, M=3]``.
     """
 
@@ -89,7 +90,8 @@ class DetectionScores:
             return "  n/a" if v is None or math.isnan(v) else f"{v:.4f}"
 
         lines = [
-            f"images {self.num_images}, ground-truth boxes {self.num_gt}, predictions {self.num_predictions}",
+            f"images {self.num_images}, ground-truth boxes {self.num_gt}, predictions "
+            f"{self.num_predictions}",
             f"mAP@[.5:.95] {f(self.map)}   mAP@.5 {f(self.map50)}   mAP@.75 {f(self.map75)}",
             f"{'class':<20} {'AP':>7} {'AP50':>7} {'AP75':>7} {'gt':>6} {'preds':>7}",
         ]
@@ -151,7 +153,8 @@ class DetectionScores:
 
 
 class DetectionMetric:
-    """Accumulate predictions and ground truth image by image; ``compute()`` runs pycocotools' COCOeval.
+    """Accumulate predictions and ground truth image by image; ``compute()`` runs pycocotools'
+    COCOeval.
 
     Args:
         classes: the dataset's class names (ground-truth class ids index this list).
@@ -183,8 +186,8 @@ class DetectionMetric:
 
         ``target`` is a :class:`~foveal.data.detection.DetectionImage`, a ``Detections`` (matched by
         name), or a dict with ``boxes`` (N, 4) and ``labels`` (N,) arrays or tensors (what
-        :class:`foveal.data.detection_torch.TorchDetectionDataset` yields; boxes in the same pixel space
-        as the predictions).
+        :class:`foveal.data.detection_torch.TorchDetectionDataset` yields; boxes in the same pixel
+        space as the predictions).
         """
         if not isinstance(pred, Detections):
             raise ConfigError(
@@ -353,8 +356,10 @@ def match_classes(dataset_classes: Sequence[str], model_classes: Sequence[str] |
     if not common:
         shown = ", ".join(list(model_classes)[:8]) + (", ..." if len(model_classes) > 8 else "")
         raise ConfigError(
-            f"the model's classes ({shown}) share no name with the dataset's ({', '.join(dataset_classes)}); "
-            "evaluate a model trained on this dataset (foveal train detect DATA ...), or rename the classes"
+            f"the model's classes ({shown}) share no name with the dataset's ("
+            f"{', '.join(dataset_classes)}); "
+            "evaluate a model trained on this dataset (foveal train detect DATA ...), or rename "
+            "the classes"
         )
     return [c for c in dataset_classes if c not in common]
 

@@ -48,7 +48,8 @@ def default_max_pixels() -> int:
             return int(env)
         except ValueError as exc:
             raise ImageError(
-                f"FOVEAL_MAX_PIXELS={env!r} is not a whole number; set it to a pixel count such as 200000000"
+                f"FOVEAL_MAX_PIXELS={env!r} is not a whole number; set it to a pixel count such as "
+                "200000000"
             ) from exc
     return DEFAULT_MAX_PIXELS
 
@@ -72,7 +73,8 @@ def load_image(source: ImageSource, *, max_pixels: int | None = None) -> np.ndar
     Args:
         source: a file path, encoded bytes, a numpy array (HxW, HxWx1, HxWx3 RGB, HxWx4 RGBA;
             uint8, uint16 or float in [0, 1]) or a PIL image.
-        max_pixels: refuse images larger than this many pixels (default 100 MP or ``FOVEAL_MAX_PIXELS``).
+        max_pixels: refuse images larger than this many pixels (default 100 MP or
+            ``FOVEAL_MAX_PIXELS``).
 
     Raises:
         ImageError: the source is unreadable, not an image, or too large.
@@ -197,7 +199,8 @@ def _from_array(arr: np.ndarray, limit: int) -> np.ndarray:
         arr = arr[..., 0]
     if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
         raise ImageError(
-            f"got an array of shape {arr.shape}; expected (H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA",
+            f"got an array of shape {arr.shape}; expected (H, W), (H, W, 1), (H, W, 3) RGB "
+            "or (H, W, 4) RGBA",
             name,
         )
     _check_size((arr.shape[1], arr.shape[0]), limit, name)

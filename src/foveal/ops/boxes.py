@@ -1,7 +1,7 @@
 """Boxes in ``xyxy`` pixels: pairwise IoU and greedy non-maximum suppression (numpy).
 
-``cv2.dnn.NMSBoxes`` and ``torchvision.ops.nms`` give the same indices (a test checks torchvision's);
-this version needs neither and keeps float64 precision for large coordinates.
+``cv2.dnn.NMSBoxes`` and ``torchvision.ops.nms`` give the same indices (a test checks
+torchvision's); this version needs neither and keeps float64 precision for large coordinates.
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import numpy as np
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Pairwise IoU of ``xyxy`` boxes: ``(N, 4) x (M, 4) -> (N, M)``; 0 where the union is empty.
 
-    >>> box_iou(np.array([[0, 0, 10, 10]]), np.array([[5, 0, 15, 10], [20, 20, 30, 30]])).round(3).tolist()
+    >>> box_iou(
+    ...     np.array([[0, 0, 10, 10]]), np.array([[5, 0, 15, 10], [20, 20, 30, 30]])
+    ... ).round(3).tolist()
     [[0.333, 0.0]]
     """
     a = np.asarray(a, np.float64).reshape(-1, 4)

@@ -10,7 +10,8 @@ from foveal.errors import ImageError
 def letterbox(
     image: np.ndarray, size: tuple[int, int] = (416, 416), *, pad: int = 114, bgr: bool = True
 ) -> tuple[np.ndarray, float]:
-    """Resize an RGB ``uint8`` image to fit ``size`` (h, w) keeping its aspect ratio, top-left aligned.
+    """Resize an RGB ``uint8`` image to fit ``size`` (h, w) keeping its aspect ratio, top-left
+    aligned.
 
     Returns ``(tensor, ratio)``: a float32 ``(3, h, w)`` array (BGR 0-255 when ``bgr``) padded with
     ``pad``, and the scale ``ratio`` so that ``input_xy = original_xy * ratio``.

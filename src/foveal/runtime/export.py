@@ -1,4 +1,5 @@
-"""ONNX export with a checker pass, a numeric parity check against PyTorch, and embedded metadata."""
+"""ONNX export with a checker pass, a numeric parity check against PyTorch, and embedded
+metadata."""
 
 from __future__ import annotations
 
@@ -26,7 +27,10 @@ class ExportReport:
     opset: int
 
     def __str__(self) -> str:
-        return f"{self.path}: opset {self.opset}, max |onnx - torch| = {self.max_abs_diff:.2e} (<= {self.atol:g})"
+        return (
+            f"{self.path}: opset {self.opset}, max |onnx - torch| = {self.max_abs_diff:.2e} "
+            f"(<= {self.atol:g})"
+        )
 
 
 def export_onnx(

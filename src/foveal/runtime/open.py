@@ -113,8 +113,8 @@ def open_model(
         meta = runner.meta()
         if meta is None:
             raise ModelFileError(
-                f"{path} has no foveal metadata, so its task, labels and preprocessing are unknown; "
-                "use a file written by 'foveal export' or 'foveal train'"
+                f"{path} has no foveal metadata, so its task, labels and preprocessing are "
+                "unknown; use a file written by 'foveal export' or 'foveal train'"
             )
         if meta.task not in tasks:
             raise ModelFileError(f"{path} is a {meta.task} model; expected a {wanted} model")

@@ -8,7 +8,8 @@ import numpy as np
 
 
 class TorchModel:
-    """Wrap an ``nn.Module`` so ``run(x)`` takes and returns numpy arrays, in eval + inference mode."""
+    """Wrap an ``nn.Module`` so ``run(x)`` takes and returns numpy arrays, in eval + inference
+    mode."""
 
     def __init__(self, module: Any, *, device: str = "cpu", threads: int | None = None) -> None:
         import torch

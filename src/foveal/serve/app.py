@@ -61,7 +61,8 @@ class ServeSettings:
 
 
 class Engine:
-    """Runs tasks in a bounded thread pool; each predictor loads once (first use), then is shared."""
+    """Runs tasks in a bounded thread pool; each predictor loads once (first use), then is
+    shared."""
 
     def __init__(self, settings: ServeSettings) -> None:
         self.settings = settings

@@ -6,8 +6,9 @@ every task: every source (array, path, bytes, PIL, list, folder, glob, video fra
 decoding threads, batching, skip-and-report, and options as call arguments validated by the task's
 ``Options`` dataclass. A predictor keeps no per-call state, so one instance serves many threads.
 
-Single-network tasks derive from :class:`NetworkPredictor` and write ``preprocess`` / ``postprocess``;
-composite tasks (faces, OCR) derive from :class:`Predictor` and compose other predictors.
+Single-network tasks derive from :class:`NetworkPredictor` and write ``preprocess`` /
+``postprocess``; composite tasks (faces, OCR) derive from :class:`Predictor` and compose other
+predictors.
 
 >>> from foveal.tasks import TASKS
 >>> clf = TASKS["classify"].load()                               # doctest: +SKIP
@@ -111,7 +112,8 @@ class Predictor(ABC, Generic[R]):
 
         Images are decoded and prepared in ``workers`` threads while the network runs on batches
         of ``batch_size``; memory stays flat on any number of inputs. Unreadable inputs are
-        skipped and added to ``report`` (or raise without one). Videos give every ``every``-th frame.
+        skipped and added to ``report`` (or raise without one). Videos give every ``every``-th
+        frame.
         """
         opts = self.options(**options)
         size = int(batch_size or self.batch_size)

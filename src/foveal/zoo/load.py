@@ -12,7 +12,8 @@ from foveal.zoo.resolve import resolve_weights
 
 
 def load_state_dict(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a state dict without unpickling arbitrary objects (``.pth``/``.pt`` or ``.safetensors``)."""
+    """Read a state dict without unpickling arbitrary objects (``.pth``/``.pt`` or
+    ``.safetensors``)."""
     p = Path(path)
     if p.suffix == ".safetensors":
         from safetensors.torch import load_file
@@ -47,7 +48,8 @@ def load_model(
     spec = get(name) if isinstance(name, str) else name
     net = spec.build(**kwargs)
     if pretrained and spec.extra.get("load_weights"):
-        # weights that are not a state dict (e.g. an ONNX file): the entry names its own loader(net, path)
+        # weights that are not a state dict (e.g. an ONNX file): the entry names its own loader(net,
+        # path)
         from foveal.zoo.registry import load_callable
 
         return load_callable(spec.extra["load_weights"])(net, resolve_weights(spec, weights)).eval()
@@ -60,7 +62,8 @@ def load_model(
             sd = load_callable(convert)(sd)
         head = ("classifier.", "_fc.", "head.fc.")
         if "num_classes" in kwargs:
-            # a new head for another number of classes: keep the backbone, leave the head freshly initialised
+            # a new head for another number of classes: keep the backbone, leave the head freshly
+            # initialised
             own = net.state_dict()
             sd = {
                 k: v
@@ -71,6 +74,7 @@ def load_model(
         head_only = all(k.startswith(head) for k in missing + unexpected)
         if (missing or unexpected) and not (head_only and "num_classes" in kwargs):
             raise FovealError(
-                f"weights for {spec.name} do not fit the network: missing {missing[:5]}, unexpected {unexpected[:5]}"
+                f"weights for {spec.name} do not fit the network: missing {missing[:5]}, "
+                f"unexpected {unexpected[:5]}"
             )
     return net.eval()

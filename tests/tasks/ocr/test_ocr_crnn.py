@@ -1,4 +1,5 @@
-"""foveal's CRNN recognizer: shapes, a few training steps (the loss falls), ONNX export, use in the pipeline."""
+"""foveal's CRNN recognizer: shapes, a few training steps (the loss falls), ONNX export, use in the
+pipeline."""
 
 from __future__ import annotations
 

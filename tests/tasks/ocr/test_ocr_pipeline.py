@@ -160,7 +160,8 @@ def test_small_body_text_under_a_big_title_is_not_lost(reader) -> None:
 
 
 def test_one_reader_shared_by_two_threads_reads_like_serial(reader, pages) -> None:
-    """No per-call state: concurrent reads (with different options) give each call its own result."""
+    """No per-call state: concurrent reads (with different options) give each call its own
+    result."""
     from concurrent.futures import ThreadPoolExecutor
 
     calls = [

@@ -24,9 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     cv = data.add_parser(
         "convert",
         help="convert a detection dataset between Pascal VOC, COCO JSON and YOLO txt",
-        description="Read a detection dataset and write it in another format (images are copied, or "
-        "hard-linked with --images link). Boxes are written as they are; --fix clips boxes to the "
-        "image and drops boxes with zero area.",
+        description=(
+            "Read a detection dataset and write it in another format (images are copied, or "
+            "hard-linked with --images link). Boxes are written as they are; --fix clips boxes to "
+            "the image and drops boxes with zero area."
+        ),
         epilog="example: foveal data convert BCCD bccd_yolo --from voc --to yolo",
     )
     cv.add_argument("src", help="dataset folder, COCO .json file or YOLO data .yaml")
@@ -57,10 +59,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     name = "check" if "check" not in data.choices else "check-detect"
     ck = data.add_parser(
         name,
-        help="validate a detection dataset (VOC, COCO, YOLO): missing images, bad boxes, unknown classes",
-        description="Check a detection dataset: corrupt label files, missing or unreadable images, size "
-        "mismatches, boxes outside the image or with zero area, unknown classes, duplicate ids and "
-        "images in two splits. Exit status 0: clean; 1: problems found.",
+        help=(
+            "validate a detection dataset (VOC, COCO, YOLO): missing images, bad boxes, unknown "
+            "classes"
+        ),
+        description=(
+            "Check a detection dataset: corrupt label files, missing or unreadable images, size "
+            "mismatches, boxes outside the image or with zero area, unknown classes, duplicate ids "
+            "and images in two splits. Exit status 0: clean; 1: problems found."
+        ),
         epilog="example: foveal data check BCCD --json > report.json",
     )
     ck.add_argument("data", help="dataset folder, COCO .json file or YOLO data .yaml")
@@ -135,7 +142,8 @@ def _convert(args: argparse.Namespace) -> int:
     if boxes and not args.fix:
         kinds = ", ".join(f"{k}={v}" for k, v in boxes.items())
         print(
-            f"warning: copied as they are: {kinds} (see `foveal data check`; --fix clips/drops them)",
+            f"warning: copied as they are: {kinds} (see `foveal data check`; --fix clips/drops "
+            "them)",
             file=sys.stderr,
         )
     return 0

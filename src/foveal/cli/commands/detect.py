@@ -1,4 +1,5 @@
-"""foveal detect IMAGE|DIR|GLOB|VIDEO ... — object detection (COCO classes, or your own trained model)."""
+"""foveal detect IMAGE|DIR|GLOB|VIDEO ... — object detection (COCO classes, or your own trained
+model)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Detect objects in images, folders, glob patterns or video files (.mp4, .avi, ...). "
             "Unreadable files are reported and skipped."
         ),
-        epilog="example: foveal detect street.jpg clips/walk.mp4 --classes person,car --save annotated/ --json",
+        epilog=(
+            "example: foveal detect street.jpg clips/walk.mp4 --classes person,car "
+            "--save annotated/ --json"
+        ),
     )
     p.add_argument("inputs", nargs="+", help="image files, folders, glob patterns or video files")
     p.add_argument(

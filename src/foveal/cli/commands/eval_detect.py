@@ -23,7 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = ev.add_parser(
         "detect",
         help="COCO mAP@[.5:.95], mAP@.5 and per-class AP of a detector on a VOC/COCO/YOLO dataset",
-        description="Run a detector on every image of a labelled dataset and score it with pycocotools.",
+        description=(
+            "Run a detector on every image of a labelled dataset and score it with pycocotools."
+        ),
         epilog="example: foveal eval detect BCCD --model runs/bccd --split test --plot pr.png",
     )
     p.add_argument("data", help="dataset folder, COCO .json file or YOLO data .yaml")

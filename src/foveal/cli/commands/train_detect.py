@@ -1,4 +1,5 @@
-"""foveal train detect DATA — fine-tune a pretrained YOLOX detector on your boxes (COCO, YOLO or VOC)."""
+"""foveal train detect DATA — fine-tune a pretrained YOLOX detector on your boxes (COCO, YOLO or
+VOC)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "detect",
         help="fine-tune an object detector (YOLOX) on a COCO / YOLO / VOC dataset",
         description=(
-            "Fine-tune a zoo detector on DATA (COCO JSON, YOLO txt + data yaml, or Pascal VOC; the format is "
-            "detected). Picks the best epoch on validation mAP@[.5:.95]; the run folder gets model.onnx, "
-            "usable with 'foveal detect --model RUN_DIR'."
+            "Fine-tune a zoo detector on DATA (COCO JSON, YOLO txt + data yaml, or Pascal VOC; the "
+            "format is detected). Picks the best epoch on validation mAP@[.5:.95]; the run folder "
+            "gets model.onnx, usable with 'foveal detect --model RUN_DIR'."
         ),
-        epilog="example: foveal train detect BCCD/ --model yolox_nano.coco --epochs 30 --val-split test",
+        epilog=(
+            "example: foveal train detect BCCD/ --model yolox_nano.coco --epochs 30 "
+            "--val-split test"
+        ),
     )
     p.add_argument("data", help="dataset folder or file (COCO JSON, YOLO data yaml, VOC root)")
     p.add_argument("--model", default="yolox_nano.coco", help="zoo detector to start from")

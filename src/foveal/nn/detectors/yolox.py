@@ -1,4 +1,5 @@
-"""YOLOX (Ge et al., 2021): backbone + PAFPN + decoupled anchor-free head, and loading the official ONNX weights.
+"""YOLOX (Ge et al., 2021): backbone + PAFPN + decoupled anchor-free head, and loading the official
+ONNX weights.
 
 >>> net = yolox_nano()                                           # random weights, 80 classes
 >>> net(torch.zeros(1, 3, 416, 416)).shape
@@ -7,8 +8,8 @@ torch.Size([1, 3549, 85])
 ``load_onnx_weights(net, "yolox_nano.onnx")`` copies the weights of Megvii's released ONNX file
 (Conv+BN fused) into the network: each fused convolution's weight goes to ``conv.weight`` and its
 bias to the following BatchNorm's ``bias``, with that BatchNorm set to identity (weight 1, running
-mean 0, running variance ``1 - eps``), so that outputs match the ONNX file exactly and the network can
-still be trained.
+mean 0, running variance ``1 - eps``), so that outputs match the ONNX file exactly and the network
+can still be trained.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from foveal.nn.necks.pafpn import PAFPN
 
 
 class YOLOX(nn.Module):
-    """A YOLOX detector. ``forward(x)`` returns ``(B, A, 5 + C)`` with sigmoid scores (the ONNX layout);
+    """A YOLOX detector. ``forward(x)`` returns ``(B, A, 5 + C)`` with sigmoid scores (the ONNX
+    layout);
     ``forward(x, logits=True)`` (or ``forward_logits``) the same before the sigmoid, for training.
 
     ``freeze_bn = True`` keeps every BatchNorm in eval mode (running statistics, no updates) even in
@@ -76,8 +78,8 @@ def yolox(
     out_indices: Sequence[int] = (2, 3, 4),
 ) -> YOLOX:
     """Build a YOLOX. ``backbone=None`` uses CSPDarknet scaled by ``depth``/``width``; a name
-    (``"mobilenet_v2"``, ``"efficientnet_lite0"``) or module uses that backbone's stride 8/16/32 stages
-    (``out_indices``), projected to YOLOX's neck channels."""
+    (``"mobilenet_v2"``, ``"efficientnet_lite0"``) or module uses that backbone's stride 8/16/32
+    stages (``out_indices``), projected to YOLOX's neck channels."""
     neck_channels = (int(256 * width), int(512 * width), int(1024 * width))
     if backbone is None:
         body: nn.Module = CSPDarknet(depth=depth, width=width, depthwise=depthwise)
@@ -100,7 +102,8 @@ def yolox(
 
 
 def yolox_nano(*, num_classes: int = 80, backbone: str | nn.Module | None = None) -> YOLOX:
-    """YOLOX-Nano: depth 0.33, width 0.25, depthwise-separable convs (0.91 M parameters with 80 classes)."""
+    """YOLOX-Nano: depth 0.33, width 0.25, depthwise-separable convs (0.91 M parameters with 80
+    classes)."""
     return yolox(num_classes=num_classes, depth=0.33, width=0.25, depthwise=True, backbone=backbone)
 
 
@@ -129,11 +132,12 @@ def _convs_in_call_order(net: nn.Module, input_size: tuple[int, int]) -> list[nn
 def load_onnx_weights(
     net: nn.Module, path: str | os.PathLike, *, input_size: tuple[int, int] = (64, 64)
 ) -> nn.Module:
-    """Copy the convolutions of a YOLOX ONNX file (Conv+BN fused, as exported by Megvii) into ``net``.
+    """Copy the convolutions of a YOLOX ONNX file (Conv+BN fused, as exported by Megvii) into
+    ``net``.
 
-    Convolutions are matched in execution order (the ONNX graph is a trace of the same forward pass),
-    and every shape and group count is checked. A conv followed by BatchNorm gets the fused weight,
-    and the BatchNorm becomes identity plus the fused bias.
+    Convolutions are matched in execution order (the ONNX graph is a trace of the same forward
+    pass), and every shape and group count is checked. A conv followed by BatchNorm gets the fused
+    weight, and the BatchNorm becomes identity plus the fused bias.
 
     Raises:
         FovealError: the file's convolutions do not fit the network.
@@ -147,7 +151,8 @@ def load_onnx_weights(
     ours = _convs_in_call_order(net, input_size)
     if len(ours) != len(onnx_convs):
         raise FovealError(
-            f"{Path(path).name} has {len(onnx_convs)} convolutions, the network {len(ours)}: not the same architecture"
+            f"{Path(path).name} has {len(onnx_convs)} convolutions, the network {len(ours)}: not "
+            "the same architecture"
         )
     bn_of = {m.conv: m.bn for m in net.modules() if isinstance(m, ConvBNAct)}
     with torch.no_grad():
@@ -166,8 +171,9 @@ def load_onnx_weights(
                 ) from exc
             if tuple(w.shape) != tuple(mod.weight.shape) or group != mod.groups:
                 raise FovealError(
-                    f"{Path(path).name}: conv {k} ({node.name or node.output[0]}) has weight {tuple(w.shape)} groups {group}; "
-                    f"the network expects {tuple(mod.weight.shape)} groups {mod.groups}"
+                    f"{Path(path).name}: conv {k} ({node.name or node.output[0]}) has weight "
+                    f"{tuple(w.shape)} groups {group}; the network expects "
+                    f"{tuple(mod.weight.shape)} groups {mod.groups}"
                 )
             mod.weight.copy_(w)
             bias = b if b is not None else torch.zeros(w.shape[0])
@@ -187,7 +193,8 @@ def load_onnx_weights(
 
 
 def load_pretrained(spec: Any, *, weights: str | os.PathLike | None = None, **kwargs: Any) -> YOLOX:
-    """Build a zoo detector's network and load its weights: the ONNX file (fused) or a PyTorch state dict."""
+    """Build a zoo detector's network and load its weights: the ONNX file (fused) or a PyTorch state
+    dict."""
     from foveal.zoo.resolve import resolve_weights
 
     net = spec.build(**kwargs)

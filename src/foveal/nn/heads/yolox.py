@@ -1,9 +1,9 @@
 """YOLOX's decoupled, anchor-free detection head.
 
-Per level: a 1x1 stem, then two parallel branches of two 3x3 convs; the classification branch predicts
-``C`` class logits, the regression branch predicts 4 box offsets (``dx, dy, log w, log h`` relative
-to the cell, in units of the stride) and 1 objectness logit. One prediction per grid cell ("anchor
-point"), no anchor boxes.
+Per level: a 1x1 stem, then two parallel branches of two 3x3 convs; the classification branch
+predicts ``C`` class logits, the regression branch predicts 4 box offsets (``dx, dy, log w, log h``
+relative to the cell, in units of the stride) and 1 objectness logit. One prediction per grid cell
+("anchor point"), no anchor boxes.
 
 Output layout (both methods): ``(B, A, 4 + 1 + C)`` with ``A`` all cells of all levels, row-major
 level by level — the same layout as the official ONNX export.
@@ -70,7 +70,8 @@ class YOLOXHead(nn.Module):
             nn.init.constant_(m.bias, bias)
 
     def reset_classes(self, num_classes: int, prior_prob: float = 0.01) -> None:
-        """Replace the class predictors (fine-tuning on a new label set); everything else is kept."""
+        """Replace the class predictors (fine-tuning on a new label set); everything else is
+        kept."""
         self.num_classes = int(num_classes)
         bias = -math.log((1 - prior_prob) / prior_prob)
         new = []
@@ -94,6 +95,7 @@ class YOLOXHead(nn.Module):
         return torch.cat(outs, dim=2).permute(0, 2, 1)
 
     def forward(self, feats: Sequence[torch.Tensor]) -> torch.Tensor:
-        """Inference output ``(B, A, 5 + C)``: box offsets, then objectness and class probabilities."""
+        """Inference output ``(B, A, 5 + C)``: box offsets, then objectness and class
+        probabilities."""
         raw = self.forward_logits(feats)
         return torch.cat((raw[..., :4], raw[..., 4:].sigmoid()), dim=-1)

@@ -2,18 +2,22 @@
 
 For each image, SimOTA picks the positive anchor points of every ground-truth box:
 
-1. candidates: points whose centre is inside the box, or within ``center_radius`` strides of its centre;
-2. cost of (box, point) = class cost (BCE of ``sqrt(sigmoid(cls) * sigmoid(obj))`` against the box's class)
-   ``+ 3 x`` IoU cost (``-log IoU``) ``+ 1e5`` if the point is not both inside the box *and* near its centre;
-3. dynamic k per box = ``max(1, int(sum of its 10 best IoUs))``; its ``k`` cheapest points become positives;
+1. candidates: points whose centre is inside the box, or within ``center_radius`` strides of its
+   centre;
+2. cost of (box, point) = class cost (BCE of ``sqrt(sigmoid(cls) * sigmoid(obj))`` against the box's
+   class) ``+ 3 x`` IoU cost (``-log IoU``) ``+ 1e5`` if the point is not both inside the box *and*
+   near its centre;
+3. dynamic k per box = ``max(1, int(sum of its 10 best IoUs))``; its ``k`` cheapest points become
+   positives;
 4. a point claimed by several boxes goes to the cheapest one.
 
-Losses, normalised by the number of positives: ``5 x`` IoU loss (``1 - IoU^2``) on positive boxes, BCE
-objectness on all points (target 1 for positives), BCE classification on positives with IoU-aware
-targets (one-hot x IoU of the prediction with its box).
+Losses, normalised by the number of positives: ``5 x`` IoU loss (``1 - IoU^2``) on positive boxes,
+BCE objectness on all points (target 1 for positives), BCE classification on positives with
+IoU-aware targets (one-hot x IoU of the prediction with its box).
 
 >>> logits = torch.zeros(1, 3549, 5 + 3)
->>> targets = [torch.tensor([[0, 100.0, 100.0, 200.0, 220.0]])]      # class, x1, y1, x2, y2 (input pixels)
+>>> # class, x1, y1, x2, y2 (input pixels)
+>>> targets = [torch.tensor([[0, 100.0, 100.0, 200.0, 220.0]])]
 >>> out = yolox_loss(logits, targets, input_size=(416, 416))
 >>> sorted(out)
 ['loss', 'loss_cls', 'loss_iou', 'loss_obj', 'num_fg']
@@ -30,7 +34,8 @@ import torch.nn.functional as F
 def anchor_points(
     input_size: tuple[int, int], strides: Sequence[int], device: torch.device | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Cell offsets ``(A, 2)`` (x, y) and strides ``(A,)`` of every anchor point, same order as the head's output."""
+    """Cell offsets ``(A, 2)`` (x, y) and strides ``(A,)`` of every anchor point, same order as the
+    head's output."""
     grids, steps = [], []
     for s in strides:
         hs, ws = input_size[0] // s, input_size[1] // s
@@ -155,12 +160,14 @@ def yolox_loss(
         input_size: ``(h, w)`` of the network input.
 
     Returns:
-        ``{"loss": total (tensor), "loss_iou", "loss_obj", "loss_cls", "num_fg"}`` (floats, for logging).
+        ``{"loss": total (tensor), "loss_iou", "loss_obj", "loss_cls", "num_fg"}`` (floats, for
+        logging).
     """
     grid, stride = anchor_points(input_size, strides, logits.device)
     if logits.shape[1] != len(grid):
         raise ValueError(
-            f"logits have {logits.shape[1]} anchor points; {input_size} with strides {tuple(strides)} has {len(grid)}"
+            f"logits have {logits.shape[1]} anchor points; {input_size} with strides "
+            f"{tuple(strides)} has {len(grid)}"
         )
     boxes = decode_cxcywh(logits[..., :4].float(), grid, stride)  # (B, A, 4)
     obj = logits[..., 4].float()

@@ -1,11 +1,16 @@
 """PAFPN (Path Aggregation Feature Pyramid): top-down then bottom-up fusion of three feature levels.
 
-This is the YOLOX neck. Inputs are the stride 8 / 16 / 32 maps ``(c3, c4, c5)``; outputs have the same
-channels and strides. Any backbone works: when its channels differ from ``channels``, 1x1 projections
-are added first (e.g. MobileNetV2's 32 / 96 / 1280 to 64 / 128 / 256).
+This is the YOLOX neck. Inputs are the stride 8 / 16 / 32 maps ``(c3, c4, c5)``; outputs have the
+same channels and strides. Any backbone works: when its channels differ from ``channels``, 1x1
+projections are added first (e.g. MobileNetV2's 32 / 96 / 1280 to 64 / 128 / 256).
 
 >>> neck = PAFPN((64, 128, 256), depth=0.33, depthwise=True)
->>> [o.shape[1] for o in neck([torch.zeros(1, 64, 8, 8), torch.zeros(1, 128, 4, 4), torch.zeros(1, 256, 2, 2)])]
+>>> [
+...     o.shape[1]
+...     for o in neck(
+...         [torch.zeros(1, 64, 8, 8), torch.zeros(1, 128, 4, 4), torch.zeros(1, 256, 2, 2)]
+...     )
+... ]
 [64, 128, 256]
 """
 

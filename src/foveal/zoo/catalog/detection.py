@@ -30,7 +30,9 @@ register(
         ),
         labels="foveal.zoo.labels.coco:coco80",
         metrics={"coco_map_50_95": 25.8, "params_m": 0.91, "gflops": 1.08},
-        description="YOLOX-Nano (Megvii), COCO 80 classes, 416x416, anchor-free; ONNX with Conv+BN fused",
+        description=(
+            "YOLOX-Nano (Megvii), COCO 80 classes, 416x416, anchor-free; ONNX with Conv+BN fused"
+        ),
         extra={
             "pad": 114,
             "strides": (8, 16, 32),

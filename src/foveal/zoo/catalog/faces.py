@@ -84,7 +84,9 @@ register(
             channel_order="RGB",
         ),
         metrics={"lfw_accuracy": 99.38, "embedding_dim": 128, "threshold_euclidean": 0.6},
-        description="dlib's ResNet-29 face descriptor: 150x150 aligned chip -> 128-d, Euclidean distance",
+        description=(
+            "dlib's ResNet-29 face descriptor: 150x150 aligned chip -> 128-d, Euclidean distance"
+        ),
         extra={"embedder": "dlib", "dim": 128, "metric": "euclidean", "threshold": 0.6},
     )
 )

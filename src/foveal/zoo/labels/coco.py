@@ -1,4 +1,5 @@
-"""COCO label names (the 80 detection classes, in the contiguous order detectors are trained with)."""
+"""COCO label names (the 80 detection classes, in the contiguous order detectors are trained
+with)."""
 
 from __future__ import annotations
 

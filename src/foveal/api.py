@@ -103,15 +103,22 @@ def detect(
         model: a zoo name (default ``yolox_nano.coco``), a foveal detection ``.onnx`` file or a
             ``foveal train detect`` run folder.
         conf: minimum score (default 0.25); iou: NMS overlap threshold (default 0.45).
-        classes: keep only these class names (e.g. ``["person", "car"]``); unknown names are an error.
+        classes: keep only these class names (e.g. ``["person", "car"]``); unknown names are
+            an error.
 
     >>> d = foveal.detect("street.jpg", classes=["person"])   # doctest: +SKIP
     >>> len(d), d.names[:1]                                    # doctest: +SKIP
     (3, ['person'])
     """
     return run(
-        "detect", source, stream=stream, model=_model(model), backend=backend,
-        conf=conf, iou=iou, classes=classes,
+        "detect",
+        source,
+        stream=stream,
+        model=_model(model),
+        backend=backend,
+        conf=conf,
+        iou=iou,
+        classes=classes,
     )
 
 
@@ -151,12 +158,18 @@ def identify(
         gallery: the gallery database (default ``$FOVEAL_HOME/faces.db``, filled with
             ``foveal faces enroll NAME PHOTOS...``).
 
-    >>> [(f["name"], f["distance"]) for f in foveal.identify("party.jpg").to_dict()["faces"]]  # doctest: +SKIP
+    >>> faces = foveal.identify("party.jpg").to_dict()["faces"]       # doctest: +SKIP
+    >>> [(f["name"], f["distance"]) for f in faces]                 # doctest: +SKIP
     [('ada', 0.38), ('unknown', 0.74)]
     """
     return run(
-        "identify", source, stream=stream, gallery=_model(gallery), threshold=threshold,
-        detector=detector, embedder=embedder,
+        "identify",
+        source,
+        stream=stream,
+        gallery=_model(gallery),
+        threshold=threshold,
+        detector=detector,
+        embedder=embedder,
     )
 
 

@@ -33,7 +33,8 @@ def test_hog_dim_and_orientation():
     assert hog.dim == 7 * 7 * 4 * 9  # Dalal-Triggs layout: 7x7 blocks of 2x2 cells, 9 bins
     vert = hog.extract(stripes(8, vertical=True))[0].reshape(-1, 9)
     horiz = hog.extract(stripes(8, vertical=False))[0].reshape(-1, 9)
-    # vertical stripes have horizontal gradients (0 degrees): bin 0; horizontal stripes: 90 degrees, bin 4
+    # vertical stripes have horizontal gradients (0 degrees): bin 0;
+    # horizontal stripes: 90 degrees, bin 4
     assert np.bincount(vert.argmax(axis=1), minlength=9).argmax() == 0
     assert np.bincount(horiz.argmax(axis=1), minlength=9).argmax() == 4
     with pytest.raises(ConfigError):
@@ -42,7 +43,9 @@ def test_hog_dim_and_orientation():
 
 def test_gabor_picks_orientation_and_wavelength():
     gab = Gabor(size=(64, 64), orientations=4, wavelengths=(4.0, 8.0, 16.0), grid=1)
-    f = gab.extract(stripes(8, vertical=True))[0].reshape(3, 4, 2)  # wavelength x orientation x (mean, std)
+    f = gab.extract(stripes(8, vertical=True))[0].reshape(
+        3, 4, 2
+    )  # wavelength x orientation x (mean, std)
     lam, theta = np.unravel_index(f[..., 0].argmax(), (3, 4))
     assert (lam, theta) == (1, 0)  # wavelength 8, theta 0 (a wave along x)
     f = gab.extract(stripes(8, vertical=False))[0].reshape(3, 4, 2)

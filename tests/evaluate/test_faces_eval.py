@@ -11,9 +11,16 @@ from foveal.evaluate.faces import detection_ap, read_dlib_xml, verification_metr
 
 
 def test_detection_ap_by_hand():
-    gt = [np.array([[0, 0, 10, 10], [20, 20, 30, 30]], np.float32), np.array([[0, 0, 10, 10]], np.float32)]
-    # image 0: a hit (0.9), a false positive (0.8), a duplicate of the hit (0.3); image 1: a hit (0.7)
-    boxes = [np.array([[0, 0, 10, 10], [50, 50, 60, 60], [1, 1, 10, 10]], np.float32), np.array([[0, 0, 10, 11]], np.float32)]
+    gt = [
+        np.array([[0, 0, 10, 10], [20, 20, 30, 30]], np.float32),
+        np.array([[0, 0, 10, 10]], np.float32),
+    ]
+    # image 0: a hit (0.9), a false positive (0.8), a duplicate of the hit (0.3);
+    # image 1: a hit (0.7)
+    boxes = [
+        np.array([[0, 0, 10, 10], [50, 50, 60, 60], [1, 1, 10, 10]], np.float32),
+        np.array([[0, 0, 10, 11]], np.float32),
+    ]
     scores = [np.array([0.9, 0.8, 0.3]), np.array([0.7])]
     r = detection_ap(boxes, scores, gt)
     # ranked: TP(0.9) FP(0.8) TP(0.7) FP(0.3); 3 gt. precision at recall 1/3 = 1, at 2/3 = 2/3

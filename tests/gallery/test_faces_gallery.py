@@ -1,4 +1,5 @@
-"""The SQLite face gallery: enrol/match/remove, duplicates, concurrency across processes, crash safety."""
+"""The SQLite face gallery: enrol/match/remove, duplicates, concurrency across processes,
+crash safety."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ def test_enroll_match_list_remove(tmp_path):
         assert len(g) == 0 and g.embedder is None
         assert g.match(people, threshold=0.6)[0] == ["unknown"] * 3  # empty gallery
         for i, name in enumerate(["ada", "bob", "cy"]):
-            g.enroll(name, people[i] + _vecs(2, 10 + i) * 0.1, embedder="e", sources=["a.jpg", "b.jpg"])
+            g.enroll(
+                name, people[i] + _vecs(2, 10 + i) * 0.1, embedder="e", sources=["a.jpg", "b.jpg"]
+            )
         assert [p.name for p in g.people()] == ["ada", "bob", "cy"] and len(g) == 6
         assert g.embedder == {"name": "e", "dim": DIM, "metric": "euclidean"}
         queries = np.vstack([people[1], people[2] + 0.01, _vecs(1, 99) * 5])
@@ -69,7 +72,9 @@ def _writer(path: str, name: str, n: int, seed: int) -> None:
     g = Gallery(path)
     rng = np.random.default_rng(seed)
     for i in range(n):
-        g.enroll(name if i % 2 else "shared", rng.normal(size=(1, DIM)).astype(np.float32), embedder="e")
+        g.enroll(
+            name if i % 2 else "shared", rng.normal(size=(1, DIM)).astype(np.float32), embedder="e"
+        )
     g.close()
 
 
@@ -141,7 +146,7 @@ def test_index_backends_agree_and_ten_thousand_faces(tmp_path):
     with Gallery(tmp_path / "big.db") as g:
         with g.transaction():
             for k in range(100):
-                g.enroll(f"person{k:03d}", base[k * 100:(k + 1) * 100], embedder="e")
+                g.enroll(f"person{k:03d}", base[k * 100 : (k + 1) * 100], embedder="e")
         names, dists = g.match(q, threshold=0.6, embedder="e")
         assert names == ["person000", "person000", "person099"]
 

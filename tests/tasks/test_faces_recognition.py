@@ -70,7 +70,11 @@ def test_identify_test_folder_with_centerface(people, tmp_path):
 
 def _check_test_folder(rec, gallery, people):
     assert {p.name: p.faces for p in gallery.people()} == {
-        "alex_lacamoire": 1, "biden": 2, "kit_harington": 2, "obama": 2, "rose_leslie": 2
+        "alex_lacamoire": 1,
+        "biden": 2,
+        "kit_harington": 2,
+        "obama": 2,
+        "rose_leslie": 2,
     }
     for name, expected in EXPECTED.items():
         faces = identify_faces(rec, gallery, people / "test" / name)
@@ -88,7 +92,9 @@ def test_api_identify_default_gallery(people, rec):
     faces = foveal.identify(people / "test/obama_and_biden.jpg")
     assert Counter(faces.names) == Counter(["obama", "biden", "unknown"])
     d = faces.to_dict()
-    assert {f["name"] for f in d["faces"]} == {"obama", "biden", "unknown"} and "distance" in d["faces"][0]
+    assert {f["name"] for f in d["faces"]} == {"obama", "biden", "unknown"} and "distance" in d[
+        "faces"
+    ][0]
 
 
 def test_api_identify_sees_later_enrolments(people, rec, tmp_path):
@@ -110,7 +116,8 @@ def test_api_identify_sees_later_enrolments(people, rec, tmp_path):
 
 
 def test_embedder_files_need_foveal_face_metadata(tmp_path, shared, people):
-    """--embedder takes foveal face_embed models only: a foreign ONNX file is refused in one line."""
+    """--embedder takes foveal face_embed models only: a foreign ONNX file is refused in one
+    line."""
     from foveal.cli import main
     from foveal.errors import ModelFileError
     from foveal.tasks.faces import OnnxEmbedder
@@ -119,8 +126,19 @@ def test_embedder_files_need_foveal_face_metadata(tmp_path, shared, people):
     with pytest.raises(ModelFileError, match="no foveal metadata") as err:
         OnnxEmbedder(foreign)
     assert "\n" not in str(err.value)
-    assert main(["faces", "verify", str(people / "obama.jpg"), str(people / "obama3.jpg"),
-                 "--embedder", str(foreign)]) == 2
+    assert (
+        main(
+            [
+                "faces",
+                "verify",
+                str(people / "obama.jpg"),
+                str(people / "obama3.jpg"),
+                "--embedder",
+                str(foreign),
+            ]
+        )
+        == 2
+    )
 
 
 def test_enrol_errors(rec, people, photos, tmp_path):
@@ -152,7 +170,9 @@ def test_bad_inputs_grayscale_tiny_huge_partial(rec, gallery, people):
     assert identify_faces(rec, gallery, gray).names == ["obama"]
     tiny = cv2.resize(img, (img.shape[1] // 30, img.shape[0] // 30), interpolation=cv2.INTER_AREA)
     assert len(identify_faces(rec, gallery, tiny)) == 0  # faces under 20 px are not embedded
-    huge = cv2.resize(img, (img.shape[1] * 4, img.shape[0] * 4), interpolation=cv2.INTER_LINEAR)  # 24 MP
+    huge = cv2.resize(
+        img, (img.shape[1] * 4, img.shape[0] * 4), interpolation=cv2.INTER_LINEAR
+    )  # 24 MP
     assert identify_faces(rec, gallery, huge).names == ["obama"]
     assert identify_faces(rec, gallery, people / "32bit.png").names == ["obama"]  # RGBA PNG
     partial = identify_faces(rec, gallery, people / "obama_partial_face.jpg")
@@ -160,13 +180,16 @@ def test_bad_inputs_grayscale_tiny_huge_partial(rec, gallery, people):
 
 
 def test_alignment_matches_dlibs_own_chip(rec, people):
-    """dlib's pipeline (its 5-point shape predictor + get_face_chip) is the reference: the descriptor
+    """dlib's pipeline (its 5-point shape predictor + get_face_chip) is the reference: the
+    descriptor
     of foveal's chip must stay far inside the same-person threshold of the descriptor of dlib's."""
     import dlib
 
     from foveal.tasks.faces.embed import packaged_path
 
-    sp = dlib.shape_predictor(str(packaged_path("face-recognition-models", "shape_predictor_5_face_landmarks.dat")))
+    sp = dlib.shape_predictor(
+        str(packaged_path("face-recognition-models", "shape_predictor_5_face_landmarks.dat"))
+    )
     net = dlib.face_recognition_model_v1(
         str(packaged_path("face-recognition-models", "dlib_face_recognition_resnet_model_v1.dat"))
     )
@@ -187,27 +210,66 @@ def test_cli_round_trip(people, tmp_path, capsys):
 
     db = str(tmp_path / "cli.db")
     assert main(["faces", "enroll", "obama", str(people / "train/obama"), "--gallery", db]) == 0
-    assert main(["faces", "enroll", "biden", str(people / "train/biden/biden2.jpg"), "--gallery", db]) == 2
-    assert main(["faces", "enroll", "biden", str(people / "train/biden/biden2.jpg"), "--largest", "--gallery", db]) == 0
-    assert main(["faces", "enroll", "biden", str(people / "biden.jpg"), "--new", "--gallery", db]) == 2
+    assert (
+        main(["faces", "enroll", "biden", str(people / "train/biden/biden2.jpg"), "--gallery", db])
+        == 2
+    )
+    assert (
+        main(
+            [
+                "faces",
+                "enroll",
+                "biden",
+                str(people / "train/biden/biden2.jpg"),
+                "--largest",
+                "--gallery",
+                db,
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["faces", "enroll", "biden", str(people / "biden.jpg"), "--new", "--gallery", db]) == 2
+    )
     capsys.readouterr()
     assert main(["faces", "list", "--json", "--gallery", db]) == 0
     listing = json.loads(capsys.readouterr().out)
     assert {p["name"]: p["faces"] for p in listing["people"]} == {"obama": 2, "biden": 1}
-    assert main(["faces", "identify", str(people / "test/obama_and_biden.jpg"), "--json", "--gallery", db]) == 0
+    assert (
+        main(
+            [
+                "faces",
+                "identify",
+                str(people / "test/obama_and_biden.jpg"),
+                "--json",
+                "--gallery",
+                db,
+            ]
+        )
+        == 0
+    )
     rec_out = json.loads(capsys.readouterr().out)
     assert sorted(f["name"] for f in rec_out["faces"]) == ["biden", "obama", "unknown"]
-    assert main(["faces", "verify", str(people / "obama.jpg"), str(people / "obama3.jpg"), "--json"]) == 0
+    assert (
+        main(["faces", "verify", str(people / "obama.jpg"), str(people / "obama3.jpg"), "--json"])
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["same"] is True
     assert main(["faces", "remove", "obama", "--gallery", db]) == 0
     assert main(["faces", "remove", "obama", "--gallery", db]) == 2
-    assert main(["faces", "cluster", str(people / "train/obama"), str(people / "biden.jpg"), "--json"]) == 0
-    clusters = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert (
+        main(["faces", "cluster", str(people / "train/obama"), str(people / "biden.jpg"), "--json"])
+        == 0
+    )
+    clusters = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")
+    ]
     assert [len(c["faces"]) for c in clusters] == [2, 1]
 
 
 def test_onnx_conversion_matches_dlib(rec, people):
-    """The default embedder runs dlib's weights converted to ONNX: descriptors must equal dlib's own."""
+    """The default embedder runs dlib's weights converted to ONNX: descriptors must equal
+    dlib's own."""
     import dlib
 
     from foveal.tasks.faces import DlibEmbedder
@@ -220,7 +282,9 @@ def test_onnx_conversion_matches_dlib(rec, people):
         chips += rec.embedder.chips(img, rec.detector(img))
     assert len(chips) == 3
     ours = rec.embedder.embed_chips(chips)
-    theirs = np.asarray([np.asarray(v) for v in ref._net.compute_face_descriptor(chips)], np.float32)
+    theirs = np.asarray(
+        [np.asarray(v) for v in ref._net.compute_face_descriptor(chips)], np.float32
+    )
     assert isinstance(ref._net, dlib.face_recognition_model_v1)
     np.testing.assert_allclose(ours, theirs, atol=1e-4)
     # the converted file carries its metadata: as --embedder FILE.onnx it embeds the same way
@@ -228,7 +292,11 @@ def test_onnx_conversion_matches_dlib(rec, people):
 
     as_file = OnnxEmbedder(rec.embedder.path)
     assert (as_file.name, as_file.metric, as_file.size, as_file.threshold) == (
-        "dlib_resnet.v1", "euclidean", 150, 0.6)
+        "dlib_resnet.v1",
+        "euclidean",
+        150,
+        0.6,
+    )
     np.testing.assert_array_equal(as_file.embed_chips(chips), ours)
 
 

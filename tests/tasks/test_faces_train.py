@@ -22,7 +22,9 @@ def one_thread():
 
 def test_recipe_trains_exports_and_embeds(shared, tmp_path, one_thread):
     torch.manual_seed(0)
-    recipe = FaceRecipe(shared / "data/faces/people/train", batch_size=8, image_size=64, pretrained=False, dim=32)
+    recipe = FaceRecipe(
+        shared / "data/faces/people/train", batch_size=8, image_size=64, pretrained=False, dim=32
+    )
     assert recipe.report.ok == 9 and len(recipe.people) == 5
     model = recipe.build_model()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
@@ -68,8 +70,12 @@ def test_recipe_refuses_bad_folders(tmp_path):
 def test_train_faces_on_the_engine(shared, tmp_path, one_thread):
     from foveal.train import TrainConfig, Trainer
 
-    recipe = FaceRecipe(shared / "data/faces/people/train", batch_size=8, image_size=64, pretrained=False, dim=16)
-    result = Trainer(recipe, TrainConfig(epochs=1, run_dir=str(tmp_path / "run"), progress=False)).fit()
+    recipe = FaceRecipe(
+        shared / "data/faces/people/train", batch_size=8, image_size=64, pretrained=False, dim=16
+    )
+    result = Trainer(
+        recipe, TrainConfig(epochs=1, run_dir=str(tmp_path / "run"), progress=False)
+    ).fit()
     assert result.export_path is not None and result.export_path.is_file()
     emb = OnnxEmbedder(result.export_path)
     assert emb.dim == 16 and 0 < emb.threshold <= 2

@@ -31,7 +31,8 @@ class TaskSpec:
         predictor: ``"module:Class"`` of its :class:`~foveal.tasks.predictor.Predictor`.
         result: ``"module:Class"`` of its result type (a :mod:`foveal.results` dataclass).
         help: one line for ``--help``, the service's task list and docs.
-        default_model: the zoo model used when none is given (``None``: the task has no model option).
+        default_model: the zoo model used when none is given (``None``: the task has no model
+            option).
         verb: the :mod:`foveal.api` function that runs it.
         init_options: constructor keywords users may set (``model``, ``gallery`` ...); every other
             option is a call option of the predictor's ``Options``.
@@ -141,36 +142,57 @@ def all_tasks() -> list[str]:
 
 for _spec in (
     TaskSpec(
-        "classify", "foveal.tasks.classify.predict:Classifier", "foveal.results:Classification",
-        "ImageNet classes (top-k with probabilities)", "mobilenet_v2.imagenet", "classify",
+        "classify",
+        "foveal.tasks.classify.predict:Classifier",
+        "foveal.results:Classification",
+        "ImageNet classes (top-k with probabilities)",
+        "mobilenet_v2.imagenet",
+        "classify",
         init_options=("model", "backend"),
         train="foveal.tasks.classify.train:train_classifier",
         evaluate="foveal.evaluate.classification:evaluate_classifier",
         export="foveal.tasks.classify.export:export_classifier",
     ),
     TaskSpec(
-        "detect", "foveal.tasks.detect.predict:Detector", "foveal.results:Detections",
-        "objects: COCO boxes with class names", "yolox_nano.coco", "detect",
+        "detect",
+        "foveal.tasks.detect.predict:Detector",
+        "foveal.results:Detections",
+        "objects: COCO boxes with class names",
+        "yolox_nano.coco",
+        "detect",
         init_options=("model", "backend"),
         train="foveal.tasks.detect.train:train_detector",
         evaluate="foveal.tasks.detect.evaluate:evaluate_detector",
         export="foveal.tasks.detect.export:export_detector",
     ),
     TaskSpec(
-        "faces", "foveal.tasks.faces.predict:FaceDetector", "foveal.results:Faces",
-        "face boxes with 5 landmarks", "yunet.2023mar", "detect_faces",
+        "faces",
+        "foveal.tasks.faces.predict:FaceDetector",
+        "foveal.results:Faces",
+        "face boxes with 5 landmarks",
+        "yunet.2023mar",
+        "detect_faces",
         train="foveal.tasks.faces.train:train_face_embedder",
         evaluate="foveal.evaluate.faces:evaluate_faces",
         export="foveal.tasks.faces.export:export_face_embedder",
     ),
     TaskSpec(
-        "identify", "foveal.tasks.faces.predict:FaceIdentifier", "foveal.results:Faces",
-        "faces named from the enrolled gallery", None, "identify",
-        init_options=("gallery", "detector", "embedder"), in_all=False,
+        "identify",
+        "foveal.tasks.faces.predict:FaceIdentifier",
+        "foveal.results:Faces",
+        "faces named from the enrolled gallery",
+        None,
+        "identify",
+        init_options=("gallery", "detector", "embedder"),
+        in_all=False,
     ),
     TaskSpec(
-        "ocr", "foveal.tasks.ocr.predict:TextReader", "foveal.results:TextLines",
-        "text lines with polygons, in reading order", "ppocr_rec.v6_small", "read_text",
+        "ocr",
+        "foveal.tasks.ocr.predict:TextReader",
+        "foveal.results:TextLines",
+        "text lines with polygons, in reading order",
+        "ppocr_rec.v6_small",
+        "read_text",
         train="foveal.tasks.ocr.train:train_recognizer",
         evaluate="foveal.evaluate.ocr:evaluate_ocr",
         export="foveal.tasks.ocr.export:export_recognizer",

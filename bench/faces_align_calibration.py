@@ -56,7 +56,7 @@ def main() -> None:
         dists, frames = [], []
         for f in files:
             img = load_image(f)
-            faces = det.detect(img)
+            faces = det(img)
             rects = hog(img, 1)
             for i in range(len(faces)):
                 x1, y1, x2, y2 = faces.xyxy[i]

@@ -39,9 +39,35 @@ def photos() -> dict[str, Path]:
     return sample_photos()
 
 
+@pytest.fixture(scope="session")
+def doctest_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The files the docstring examples name: ``cat.jpg`` (scikit-image's chelsea), ``coffee.png``,
+    ``astronaut.jpg`` and ``page.png`` (three lines of text rendered here)."""
+    from PIL import Image
+
+    from foveal.samples import render_text_image, sample_photos
+
+    folder = tmp_path_factory.mktemp("doctest_files")
+    photos = sample_photos()
+    Image.open(photos["chelsea"]).convert("RGB").save(folder / "cat.jpg", quality=95)
+    Image.open(photos["coffee"]).convert("RGB").save(folder / "coffee.png")
+    Image.open(photos["astronaut"]).convert("RGB").save(folder / "astronaut.jpg", quality=95)
+    render_text_image(folder / "page.png")
+    return folder
+
+
 @pytest.fixture(autouse=True)
-def _doctest_names(doctest_namespace: dict[str, Any]) -> None:
+def _doctest_names(request: pytest.FixtureRequest, doctest_namespace: dict[str, Any]) -> None:
+    """Docstring examples run in a fresh folder holding :func:`doctest_files`, with ``np`` and
+    ``foveal`` imported."""
+    from _pytest.doctest import DoctestItem
+
     import foveal
 
     doctest_namespace["np"] = np
     doctest_namespace["foveal"] = foveal
+    if isinstance(request.node, DoctestItem):
+        here = request.getfixturevalue("tmp_path")
+        for f in request.getfixturevalue("doctest_files").iterdir():
+            (here / f.name).symlink_to(f)
+        request.getfixturevalue("monkeypatch").chdir(here)

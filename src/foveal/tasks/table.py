@@ -14,6 +14,7 @@ Entries are plain strings until used, so importing foveal stays cheap.
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -88,16 +89,24 @@ class TaskSpec:
 
         Predictors keep no per-call state, so one instance serves every thread.
         """
-        key = (self.name, tuple(sorted((k, str(v)) for k, v in init.items() if v is not None)))
+        # files and folders by absolute path: "runs/x" names another folder after a chdir
+        init = {k: _absolute(v) for k, v in init.items() if v is not None}
+        key = (self.name, tuple(sorted((k, str(v)) for k, v in init.items())))
         with _LOCK:
             found = _PREDICTORS.get(key)
             if found is None:
-                found = self.predictor_class()(**{k: v for k, v in init.items() if v is not None})
+                found = self.predictor_class()(**init)
                 _PREDICTORS[key] = found
             return found
 
     def is_loaded(self) -> bool:
         return any(k[0] == self.name for k in _PREDICTORS)
+
+
+def _absolute(value: Any) -> Any:
+    if isinstance(value, (str, os.PathLike)) and os.path.exists(value):
+        return os.path.abspath(value)
+    return value
 
 
 TASKS: dict[str, TaskSpec] = {}

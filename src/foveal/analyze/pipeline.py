@@ -8,9 +8,10 @@
 ...     print(record["classify"]["top"][0]["name"])
 tabby
 
-A record is ``{"source", ["frame", "time"], "width", "height", TASK: result dict ...}``, or
-``{"source", ["frame"], "error"}`` for an input that could not be read. A task that fails on one
-image records ``{TASK: {"error": ...}}`` and the others still run.
+A record is ``{"source", "path", "fingerprint", ["frame", "time"], "width", "height", TASK: result
+dict ...}``, or ``{"source", "path", "fingerprint", ["frame"], "error"}`` for an input that could
+not be read (corrupt, or an ``OSError`` such as a permission error: listed and skipped, never an
+abort). A task that fails on one image records ``{TASK: {"error": ...}}`` and the others still run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from foveal.analyze.sources import Item
+from foveal.analyze.sources import Item, fingerprint, record_key
 from foveal.analyze.tasks import TaskRunner, load_runners
 from foveal.errors import FovealError, ImageError
 from foveal.io import BatchReport, load_image
@@ -30,11 +31,25 @@ TaskOptions = dict[str, dict[str, Any]]
 
 
 def base_record(item: Item) -> dict[str, Any]:
-    rec: dict[str, Any] = {"source": item.source}
+    """``{"source": as typed, "path": resolved, "fingerprint": "SIZE:MTIME_NS", ["frame",
+    "time"]}``: what every record starts with (``path`` and ``fingerprint`` let a resumed run
+    recognise it from any working directory, see :class:`foveal.analyze.records.ResumeIndex`)."""
+    rec: dict[str, Any] = {"source": item.source, "path": record_key(item.source, None)[0]}
+    fp = fingerprint(item.source)
+    if fp is not None:
+        rec["fingerprint"] = fp
     if item.frame is not None:
         rec["frame"] = item.frame
         rec["time"] = item.time
     return rec
+
+
+def error_text(exc: BaseException, source: str) -> str:
+    """One line for an input that failed: foveal's own message, or what the system said (a
+    permission error, a folder named like an image, ...) with the file name."""
+    if isinstance(exc, OSError) and not isinstance(exc, FovealError):
+        return f"{source} could not be read: {exc.strerror or exc}"
+    return str(exc)
 
 
 def prepare_all(runners: list[TaskRunner], image: np.ndarray) -> dict[str, Any]:
@@ -111,13 +126,13 @@ def analyze_items(
         for it, res in chunk:
             rec = base_record(it)
             if isinstance(res, BaseException):
-                if not isinstance(res, FovealError):
+                if not isinstance(res, (FovealError, OSError)):
                     raise res
+                rec["error"] = error_text(res, it.source)
                 if report is not None:
                     report.add_bad(
-                        it.source if it.frame is None else f"{it.source}#{it.frame}", res
+                        it.source if it.frame is None else f"{it.source}#{it.frame}", rec["error"]
                     )
-                rec["error"] = str(res)
                 yield it, None, rec
                 continue
             image, task_rec = by_id[id(it)]

@@ -22,11 +22,14 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from foveal.errors import ConfigError
+
+if TYPE_CHECKING:
+    from foveal.analyze.records import ResumeIndex
 
 
 class _Analyzer:
@@ -38,7 +41,7 @@ class _Analyzer:
         self.tasks, self.opts, self.max_pixels = tasks, opts, max_pixels
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        from foveal.analyze.pipeline import analyze_images, base_record
+        from foveal.analyze.pipeline import analyze_images, base_record, error_text
         from foveal.analyze.sources import Item
         from foveal.errors import FovealError
         from foveal.io import load_image
@@ -68,18 +71,18 @@ class _Analyzer:
             )
             rec = base_record(item)
             if isinstance(img, BaseException):
-                if not isinstance(img, FovealError):
+                if not isinstance(img, (FovealError, OSError)):
                     raise img
-                rec["error"] = str(img)
+                rec["error"] = error_text(img, item.source)
             else:
                 rec.update(next(results))
             out.append(json.dumps(rec, ensure_ascii=False))
         return {"record": np.array(out, dtype=object)}
 
 
-def _expand(fps: float | None, done: set[tuple[str, int | None]]) -> Any:
+def _expand(fps: float | None, done: ResumeIndex) -> Any:
     def expand(row: dict[str, Any]) -> list[dict[str, Any]]:
-        from foveal.analyze.sources import record_key, video_frames
+        from foveal.analyze.sources import video_frames
         from foveal.errors import ImageError
         from foveal.io import is_video_file
 
@@ -94,11 +97,11 @@ def _expand(fps: float | None, done: set[tuple[str, int | None]]) -> Any:
             "error": "",
         }
         if not is_video_file(src):
-            return [] if record_key(src, None) in done else [blank]
+            return [] if done.holds(src, None) else [blank]
         out = []
         try:
             for index, t, rgb in video_frames(src, fps):
-                if record_key(src, index) not in done:
+                if not done.holds(src, index):
                     out.append(
                         {
                             **blank,
@@ -142,8 +145,7 @@ def run_ray(cfg: Any, paths: list[str], tasks: list[str]) -> dict[str, Any]:
     import ray
     from ray.data import ActorPoolStrategy
 
-    from foveal.analyze.records import CsvWriter, iter_records
-    from foveal.analyze.sources import record_key
+    from foveal.analyze.records import CsvWriter, ResumeIndex, iter_records, resume_index
 
     if cfg.annotate or cfg.write_metadata:
         raise ConfigError(
@@ -151,9 +153,9 @@ def run_ray(cfg: Any, paths: list[str], tasks: list[str]) -> dict[str, Any]:
         )
     folder = (Path(cfg.out) / "records").resolve()
     existing = record_files(folder)
-    done: set[tuple[str, int | None]] = set()
+    done = ResumeIndex()
     if existing and cfg.resume:
-        done = {record_key(r["source"], r.get("frame")) for f in existing for r in iter_records(f)}
+        done = resume_index(existing)
     elif existing and cfg.overwrite:
         shutil.rmtree(folder)
     elif existing:
@@ -161,7 +163,7 @@ def run_ray(cfg: Any, paths: list[str], tasks: list[str]) -> dict[str, Any]:
             f"{folder} already holds records; pass --resume to continue, or --overwrite"
         )
     folder.mkdir(parents=True, exist_ok=True)
-    todo = [p for p in paths if record_key(p, None) not in done]
+    todo = [p for p in paths if not done.holds(p, None)]
 
     env = {k: v for k, v in os.environ.items() if k.startswith("FOVEAL_")}
     started_here = False

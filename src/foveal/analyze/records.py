@@ -1,7 +1,7 @@
 """Record files: JSON lines written one flushed line at a time (so a run can resume), and CSV.
 
 >>> with JsonlWriter("out/records.jsonl", resume=True) as w:      # doctest: +SKIP
-...     if ("cat.jpg", None) not in w.done: w.write({"source": "cat.jpg", ...})
+...     if not w.done.holds("cat.jpg", None): w.write({"source": "cat.jpg", ...})
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from foveal.analyze.sources import record_key
+from foveal.analyze.sources import fingerprint, record_key
 from foveal.errors import ConfigError
 
 
@@ -51,22 +51,87 @@ def _repair_tail(path: Path) -> None:
         fh.truncate(0)
 
 
+class ResumeIndex:
+    """The inputs a records file holds already, so that a resumed run skips them.
+
+    A record is recognised by the resolved path of its file (its ``path`` field, written by
+    :func:`foveal.analyze.pipeline.base_record`) and frame, from any working directory; a file
+    moved or renamed with its folder since (the recorded path is gone) by its name and
+    :func:`~foveal.analyze.sources.fingerprint`. A record from an older version, which has only
+    the path as typed, matches every input whose path ends with that path (without its leading
+    ``./`` and ``../``).
+
+    >>> index = ResumeIndex()
+    >>> index.add({"source": "../photos/a.jpg"})
+    >>> index.holds("/elsewhere/photos/a.jpg", None), index.holds("/elsewhere/b/a.jpg", None)
+    (True, False)
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.keys: set[tuple[str, int | None]] = set()
+        self.moved: set[tuple[str, str, int | None]] = set()
+        self.tails: set[tuple[tuple[str, ...], int | None]] = set()
+
+    def add(self, record: dict[str, Any]) -> None:
+        self.count += 1
+        frame = record.get("frame")
+        path = record.get("path")
+        source = str(record.get("source", ""))
+        if path:
+            self.keys.add((path, frame))
+            if record.get("fingerprint") and not os.path.exists(path):
+                self.moved.add((os.path.basename(path), record["fingerprint"], frame))
+        elif os.path.isabs(source):
+            self.keys.add(record_key(source, frame))
+        else:
+            parts = tuple(x for x in Path(source).parts if x not in (".", ".."))
+            if parts:
+                self.tails.add((parts, frame))
+
+    def holds(self, source: str, frame: int | None) -> bool:
+        """Whether the input ``source`` (as typed now) and ``frame`` has a record already."""
+        key = record_key(source, frame)
+        if key in self.keys:
+            return True
+        if self.moved:
+            fp = fingerprint(source)
+            if fp and (os.path.basename(key[0]), fp, frame) in self.moved:
+                return True
+        if self.tails:
+            for full in {key[0], os.path.abspath(source)}:
+                parts = Path(full).parts
+                if any((parts[i:], frame) in self.tails for i in range(len(parts))):
+                    return True
+        return False
+
+    def __len__(self) -> int:
+        return self.count
+
+
+def resume_index(files: Iterable[str | os.PathLike]) -> ResumeIndex:
+    """The :class:`ResumeIndex` of the records in ``files``."""
+    index = ResumeIndex()
+    for f in files:
+        for rec in iter_records(f):
+            index.add(rec)
+    return index
+
+
 class JsonlWriter:
-    """Append records to a JSON lines file; with ``resume``, ``done`` holds the keys already
-    there."""
+    """Append records to a JSON lines file; with ``resume``, ``done`` is the
+    :class:`ResumeIndex` of the records already there."""
 
     def __init__(
         self, path: str | os.PathLike, *, resume: bool = False, overwrite: bool = False
     ) -> None:
         self.path = Path(path)
-        self.done: set[tuple[str, int | None]] = set()
+        self.done = ResumeIndex()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > 0:
             if resume:
                 _repair_tail(self.path)
-                self.done = {
-                    record_key(r["source"], r.get("frame")) for r in iter_records(self.path)
-                }
+                self.done = resume_index([self.path])
             elif not overwrite:
                 raise ConfigError(
                     f"{self.path} already exists; pass --resume to continue that run, or "

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,13 +82,63 @@ def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
+def check_out_folder(out: Path) -> None:
+    """Make sure the output folder can be written, before any work starts: create it and write a
+    temporary file in it.
+
+    Raises:
+        ConfigError: ``out`` is a file, is under a file, or cannot be created or written.
+    """
+    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocker == out:
+        raise ConfigError(
+            f"--out {out} is a file, not a folder; pass a folder (created if missing)"
+        )
+    if blocker is not None:
+        raise ConfigError(
+            f"--out {out} cannot be created: {blocker} is a file, not a folder; pass another folder"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".foveal-write-check-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ConfigError(
+            f"--out {out} is not a folder foveal can write to ({exc.strerror or exc}); pass a "
+            "folder you can write to"
+        ) from None
+    for name in ("records.jsonl", "records.csv", "report.html"):
+        f = out / name
+        if f.is_dir() or (f.exists() and not os.access(f, os.W_OK)):
+            raise ConfigError(
+                f"{f} exists and cannot be written ({'a folder' if f.is_dir() else 'read-only'}); "
+                "remove it or pass another --out"
+            )
+
+
+def output_exclusions(out: Path, inputs: list[str]) -> list[Path]:
+    """Folders a run must not read as input: the whole output folder, or only what foveal writes
+    into it (``annotated/``, ``tagged/``, ``records/``) when an input folder is in it or is it."""
+    real = Path(os.path.realpath(out))
+    generated = [out / "annotated", out / "tagged", out / "records"]
+    for text in inputs:
+        folder = Path(os.path.realpath(text))
+        if folder.is_dir() and (folder == real or real in folder.parents):
+            return generated
+    return [out]
+
+
 def run_analyze(cfg: AnalyzeConfig) -> dict[str, Any]:
     """Run the analysis; returns counts and timings (also printed to stderr)."""
     from foveal.analyze.sources import expand_inputs
     from foveal.analyze.tasks import resolve_tasks
 
     cfg.check()
-    paths = expand_inputs(cfg.inputs)
+    out = Path(cfg.out)
+    inputs = [os.fspath(i) for i in cfg.inputs]
+    paths = expand_inputs(inputs, exclude=output_exclusions(out, inputs))
+    check_out_folder(out)
     tasks, skipped = resolve_tasks(cfg.tasks, cfg.options)
     for name, reason in skipped.items():
         _log(f"foveal analyze: skipping task {name!r}: {reason}")
@@ -95,8 +146,6 @@ def run_analyze(cfg: AnalyzeConfig) -> dict[str, Any]:
         f"foveal analyze: tasks {', '.join(tasks)} on {len(paths)} input file(s), engine "
         f"{cfg.engine}"
     )
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     if cfg.engine == "ray":
         from foveal.analyze.ray_engine import run_ray
@@ -106,6 +155,7 @@ def run_analyze(cfg: AnalyzeConfig) -> dict[str, Any]:
     else:
         stats = _run_local(cfg, paths, tasks, out)
         record_files = [out / "records.jsonl"]
+    stats["inputs"] = len(paths)
     stats["tasks"] = tasks
     stats["skipped_tasks"] = skipped
     stats["seconds"] = round(time.perf_counter() - t0, 3)
@@ -116,7 +166,8 @@ def run_analyze(cfg: AnalyzeConfig) -> dict[str, Any]:
     rate = stats["records"] / stats["seconds"] if stats["seconds"] else 0.0
     _log(
         f"foveal analyze: {stats['records']} record(s) written ({stats.get('resumed', 0)} already "
-        f"done), {stats['bad']} unreadable, {stats['seconds']:.1f} s ({rate:.1f} img/s) -> {out}"
+        f"done), {stats['bad']} unreadable, {stats.get('untagged', 0)} without metadata, "
+        f"{stats['seconds']:.1f} s ({rate:.1f} img/s) -> {out}"
     )
     return stats
 
@@ -136,7 +187,7 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
     done = writer.done
     report = BatchReport()
     total = estimate_count(paths, cfg.fps)
-    items = (it for it in iter_items(paths, cfg.fps) if it.key not in done)
+    items = (it for it in iter_items(paths, cfg.fps) if not done.holds(it.source, it.frame))
     stream = analyze_items(
         items,
         tasks,
@@ -148,6 +199,7 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
     )
     n = 0
     tagged = 0
+    untagged: list[tuple[str, str]] = []
     bar = progress(stream, total=max(0, total - len(done)), desc="analyze", enabled=cfg.progress)
     try:
         for item, image, rec in bar:
@@ -162,7 +214,8 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
                     rec["metadata"] = str(write_metadata(item.source, rec, target))
                     tagged += 1
                 except (FovealError, OSError) as exc:
-                    rec["metadata_error"] = str(exc)
+                    rec["metadata_error"] = _metadata_error(exc, target)
+                    untagged.append((item.source, rec["metadata_error"]))
             writer.write(rec)
             if csv is not None:
                 csv.write(rec)
@@ -173,10 +226,18 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
             csv.close()
     for bad in report.bad:
         _log(f"foveal analyze: skipped {bad.source}: {bad.error}")
+    for source, error in untagged:
+        _log(f"foveal analyze: metadata not written for {source}: {error}")
     return {
         "records": n,
         "ok": report.ok,
         "bad": len(report.bad),
         "resumed": len(done),
         "tagged": tagged,
+        "untagged": len(untagged),
     }
+
+
+def _metadata_error(exc: Exception, target: str | Path) -> str:
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return f"could not write XMP metadata to {target}: {reason}"

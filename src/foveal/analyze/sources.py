@@ -37,38 +37,80 @@ class Item:
 
 
 def record_key(source: str, frame: int | None) -> tuple[str, int | None]:
-    """The identity of a record, used to resume: (absolute path, frame or None)."""
-    return os.path.abspath(source), frame
+    """The identity of a record, used to resume: (resolved absolute path, frame or None).
+
+    The same file typed as ``a.jpg``, ``./a.jpg``, ``../photos/a.jpg`` or through a symlink, from
+    any working directory, has one key.
+    """
+    return os.path.realpath(source), frame
 
 
-def _wanted(p: Path) -> bool:
-    ext = p.suffix.lower()
+def fingerprint(source: str) -> str | None:
+    """A cheap content identity of a file, ``"SIZE:MTIME_NS"`` (None if it cannot be read).
+
+    A file moved or renamed with its folder keeps it, so a resumed run recognises its records.
+    """
+    try:
+        st = os.stat(source)
+    except OSError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def _wanted(name: str) -> bool:
+    ext = os.path.splitext(name)[1].lower()
     return ext in IMAGE_EXTENSIONS or ext in VIDEO_EXTENSIONS
 
 
-def expand_inputs(inputs: Sequence[str | os.PathLike], *, recursive: bool = True) -> list[str]:
+def _inside(path: str, folders: Sequence[str]) -> bool:
+    real = os.path.realpath(path)
+    return any(real == f or real.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
+
+
+def _walk(folder: str, recursive: bool, skip: Sequence[str]) -> list[str]:
+    """Image and video files of a folder, sorted; folders in ``skip`` (resolved) are not entered
+    and symlinked folders are not followed (no loops)."""
+    found: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if recursive and not _inside(os.path.join(root, d), skip)]
+        found.extend(
+            os.path.join(root, f)
+            for f in files
+            if _wanted(f) and os.path.isfile(os.path.join(root, f))
+        )
+    return sorted(found)
+
+
+def expand_inputs(
+    inputs: Sequence[str | os.PathLike],
+    *,
+    recursive: bool = True,
+    exclude: Sequence[str | os.PathLike] = (),
+) -> list[str]:
     """Files, folders and glob patterns -> file paths (folders: images and videos, sorted).
 
     Files named explicitly are kept whatever their extension, so a bad file is reported, not
-    dropped.
+    dropped. Folders and glob patterns never yield files under a folder of ``exclude`` (the
+    output folder of the run, so a run does not read what an earlier run wrote).
 
     Raises:
         ImageError: an input matches nothing.
     """
+    skip = [os.path.realpath(e) for e in exclude]
     out: list[str] = []
     for item in inputs:
         text = os.fspath(item)
         path = Path(text)
         if path.is_dir():
-            walker = path.rglob("*") if recursive else path.glob("*")
-            out.extend(sorted(str(p) for p in walker if p.is_file() and _wanted(p)))
+            if not _inside(text, skip):
+                out.extend(_walk(str(path), recursive, skip))
         elif path.is_file():
             out.append(text)
         elif any(ch in text for ch in "*?["):
             matches = sorted(p for p in glob.glob(text, recursive=True) if Path(p).is_file())
             if not matches:
                 raise ImageError(f"the pattern {text!r} matches no file", text)
-            out.extend(matches)
+            out.extend(p for p in matches if not _inside(p, skip))
         else:
             raise ImageError(f"{text}: no such file or folder", text)
     return out

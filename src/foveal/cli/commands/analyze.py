@@ -203,4 +203,4 @@ def run(args: argparse.Namespace) -> int:
         num_cpus=args.num_cpus,
     )
     stats = run_analyze(cfg)
-    return 1 if stats["bad"] else 0
+    return 1 if stats["bad"] or stats.get("untagged") else 0

@@ -24,6 +24,8 @@ from typing import Any
 
 from foveal.errors import ConfigError
 
+OUTPUT_FILES = ("records.jsonl", "records.csv", "report.html")
+
 
 @dataclass
 class AnalyzeConfig:
@@ -108,7 +110,7 @@ def check_out_folder(out: Path) -> None:
             f"--out {out} is not a folder foveal can write to ({exc.strerror or exc}); pass a "
             "folder you can write to"
         ) from None
-    for name in ("records.jsonl", "records.csv", "report.html"):
+    for name in OUTPUT_FILES:
         f = out / name
         if f.is_dir() or (f.exists() and not os.access(f, os.W_OK)):
             raise ConfigError(
@@ -118,12 +120,15 @@ def check_out_folder(out: Path) -> None:
 
 
 def output_exclusions(out: Path, inputs: list[str]) -> list[Path]:
-    """Folders a run must not read as input: the whole output folder, or only what foveal writes
-    into it (``annotated/``, ``tagged/``, ``records/``) when an input folder is in it or is it."""
+    """What a run must not read as input: the whole output folder, or only what foveal writes into
+    it (``annotated/``, ``tagged/``, ``records/``, ``OUTPUT_FILES``) when an input folder (or the
+    folder a glob pattern starts from) is in it or is it."""
     real = Path(os.path.realpath(out))
-    generated = [out / "annotated", out / "tagged", out / "records"]
+    generated = [out / name for name in ("annotated", "tagged", "records", *OUTPUT_FILES)]
     for text in inputs:
-        folder = Path(os.path.realpath(text))
+        parts = Path(text).parts
+        plain = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), None)
+        folder = Path(os.path.realpath(Path(*parts[:plain]) if plain else text))
         if folder.is_dir() and (folder == real or real in folder.parents):
             return generated
     return [out]

@@ -90,8 +90,9 @@ def expand_inputs(
     """Files, folders and glob patterns -> file paths (folders: images and videos, sorted).
 
     Files named explicitly are kept whatever their extension, so a bad file is reported, not
-    dropped. Folders and glob patterns never yield files under a folder of ``exclude`` (the
-    output folder of the run, so a run does not read what an earlier run wrote).
+    dropped. Folders and glob patterns never yield a file of ``exclude`` or a file under a
+    folder of ``exclude`` (the outputs of the run, so a run does not read what an earlier run
+    wrote).
 
     Raises:
         ImageError: an input matches nothing.

@@ -133,6 +133,10 @@ def test_out_inside_the_input_folder_is_never_read_back(
     assert _analyze(f"{src}/**/*.*", "--out", out, "--resume") == 0
     assert "on 4 input file(s)" in capsys.readouterr().err
     assert len(_records(out / "records.jsonl")) == 4
+    # Naming an output folder as the input is an error, not a silent empty run.
+    assert _analyze(out / "annotated", "--out", out, "--resume") == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert "holds outputs of this run (--out), which are never read as input" in line
 
 
 # -- impossible --out ----------------------------------------------------------------------------

@@ -96,6 +96,7 @@ def expand_inputs(
 
     Raises:
         ImageError: an input matches nothing.
+        ConfigError: an input folder is one of ``exclude`` or inside one.
     """
     skip = [os.path.realpath(e) for e in exclude]
     out: list[str] = []
@@ -103,8 +104,12 @@ def expand_inputs(
         text = os.fspath(item)
         path = Path(text)
         if path.is_dir():
-            if not _inside(text, skip):
-                out.extend(_walk(str(path), recursive, skip))
+            if _inside(text, skip):
+                raise ConfigError(
+                    f"{text} holds outputs of this run (--out), which are never read as input; "
+                    "pass another input folder or another --out"
+                )
+            out.extend(_walk(str(path), recursive, skip))
         elif path.is_file():
             out.append(text)
         elif any(ch in text for ch in "*?["):

@@ -135,7 +135,7 @@ def detect_faces(
 
     Args:
         model: ``"yunet.2023mar"`` (default, fast) or ``"centerface.wider"``.
-        conf: minimum face score in [0, 1] (default 0.6).
+        conf: minimum face score in [0, 1] (default: the detector's, 0.8 YuNet, 0.6 CenterFace).
 
     >>> faces = foveal.detect_faces("astronaut.jpg")
     >>> faces.xyxy.shape, faces.landmarks.shape

@@ -29,32 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from foveal.errors import FovealError
 from foveal.gallery.index import ExactIndex, build_index
+from foveal.gallery.schema import GalleryError, check_gallery_schema, create_schema, parse_dim
 
 UNKNOWN = "unknown"
-SCHEMA_VERSION = "1"
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS people (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL UNIQUE,
-    created REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS faces (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
-    embedding BLOB NOT NULL,
-    source TEXT,
-    created REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS faces_person ON faces(person_id);
-"""
-
-
-class GalleryError(FovealError, ValueError):
-    """A gallery operation was refused (unknown person, duplicate name, wrong embedder ...)."""
 
 
 def default_gallery_path() -> Path:
@@ -103,19 +81,31 @@ class Gallery:
             self._db = sqlite3.connect(
                 str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False
             )
+        except sqlite3.Error as exc:
+            raise GalleryError(
+                f"{self.path}: cannot open the gallery ({exc}); expected a readable, writable "
+                "database file: check the path and its permissions, or use another --gallery"
+            ) from exc
+        try:
+            self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            # read-only checks first: another program's database is refused before any write
+            kind = check_gallery_schema(self._db, self.path)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-            with self.transaction():
-                for stmt in filter(str.strip, _SCHEMA.split(";")):
-                    self._db.execute(stmt)
-                self._db.execute(
-                    "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,)
-                )
-                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('revision', '0')")
+            if kind == "new":
+                with self.transaction():
+                    if check_gallery_schema(self._db, self.path) == "new":  # not made meanwhile
+                        create_schema(self._db)
+        except GalleryError:
+            self._db.close()
+            raise
         except sqlite3.DatabaseError as exc:
-            raise GalleryError(f"{self.path} is not a foveal gallery (SQLite said: {exc})") from exc
+            self._db.close()
+            raise GalleryError(
+                f"{self.path} is not a foveal gallery (SQLite said: {exc}); give a gallery file "
+                "made by foveal, or a new file, with --gallery PATH"
+            ) from exc
 
     # -- transactions ----------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -163,11 +153,14 @@ class Gallery:
         name = self._meta("embedder")
         if name is None:
             return None
-        return {
-            "name": name,
-            "dim": int(self._meta("dim") or 0),
-            "metric": self._meta("metric") or "euclidean",
-        }
+        metric = self._meta("metric") or "euclidean"
+        if metric not in ("euclidean", "cosine"):
+            raise GalleryError(
+                f"{self.path}: the gallery's metadata says metric={metric!r}; expected "
+                "'euclidean' or 'cosine'. The gallery is damaged: enrol again into a new file "
+                "(--gallery NEW.db)"
+            )
+        return {"name": name, "dim": parse_dim(self._meta("dim"), self.path), "metric": metric}
 
     def _check_embedder(self, embedder: str | None, dim: int, metric: str, *, write: bool) -> None:
         have = self.embedder
@@ -314,7 +307,20 @@ class Gallery:
         dim = info["dim"] if info else 0
         if not rows:
             return np.zeros((0, dim), np.float32), []
-        vecs = np.frombuffer(b"".join(r[0] for r in rows), np.float32).reshape(len(rows), -1)
+        if info is None:
+            raise GalleryError(
+                f"{self.path} holds {len(rows)} face(s) but no embedder metadata; expected both. "
+                "The gallery is damaged: enrol again into a new file (--gallery NEW.db)"
+            )
+        for blob, name in rows:
+            if not isinstance(blob, bytes) or len(blob) != 4 * dim:
+                size = f"{len(blob)}-byte" if isinstance(blob, bytes) else type(blob).__name__
+                raise GalleryError(
+                    f"{self.path}: a face of {name!r} has a {size} embedding; expected {dim} "
+                    f"float32 values ({4 * dim} bytes). The gallery is damaged: remove that "
+                    f"person ('foveal faces remove {name}') and enrol them again"
+                )
+        vecs = np.frombuffer(b"".join(r[0] for r in rows), np.float32).reshape(len(rows), dim)
         return vecs.copy(), [r[1] for r in rows]
 
     def _index(self) -> tuple[ExactIndex, list[str]]:

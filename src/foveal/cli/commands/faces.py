@@ -9,6 +9,7 @@ from typing import Any
 
 EPILOG = """examples:
   foveal faces enroll ada photos/ada/*.jpg          # one face per photo (else --largest/--index N)
+  foveal faces identify party.jpg                   # #1 ada (0.312), #2 unknown (0.804)
   foveal faces identify party.jpg --json            # names or "unknown", with distances
   foveal faces verify a.jpg b.jpg                   # same person? distance vs threshold
   foveal faces cluster unsorted_photos/             # group unknown faces by person
@@ -28,7 +29,10 @@ def _common(p: argparse.ArgumentParser, *, gallery: bool = True, models: bool = 
             "--embedder", default="dlib_resnet.v1", help="zoo name or ArcFace-style .onnx file"
         )
         p.add_argument(
-            "--conf", type=float, default=0.6, help="face detection score threshold (default 0.6)"
+            "--conf",
+            type=float,
+            help="face detection score threshold (default: the detector's, 0.8 for YuNet, "
+            "0.6 for CenterFace)",
         )
     p.add_argument("--json", action="store_true", help="JSON output")
 
@@ -41,7 +45,9 @@ def _choice(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--index",
         type=int,
-        help="if a photo has several faces, take face N (left to right, from 0)",
+        metavar="N",
+        help="if a photo has several faces, take face #N (numbered from 1, best score first, "
+        "as errors and 'faces identify' list them)",
     )
 
 
@@ -122,7 +128,19 @@ def _gallery(args: argparse.Namespace) -> Any:
 
 
 def _choose(args: argparse.Namespace) -> str | int | None:
-    return "largest" if args.largest else args.index
+    """--largest, or --index N (face #N, from 1) as the 0-based index the API takes."""
+    from foveal.errors import ConfigError
+
+    if args.largest:
+        return "largest"
+    if args.index is None:
+        return None
+    if args.index < 1:
+        raise ConfigError(
+            f"--index {args.index}: faces are numbered from 1 (#1 has the best score); "
+            "pass --index 1 or higher"
+        )
+    return args.index - 1
 
 
 def _detect(args: argparse.Namespace) -> int:
@@ -202,7 +220,8 @@ def _identify(args: argparse.Namespace) -> int:
             else:
                 dists = faces.distances if faces.distances is not None else []
                 who = ", ".join(
-                    f"{n} ({d:.3f})" for n, d in zip(faces.names or [], dists, strict=True)
+                    f"#{i} {n} ({d:.3f})"
+                    for i, (n, d) in enumerate(zip(faces.names or [], dists, strict=True), 1)
                 )
                 print(f"{item.name}: {who or 'no face'}", flush=True)
     report_bad(report, as_json=args.json)

@@ -32,6 +32,7 @@ from foveal.tasks.faces.predict import (
     FaceRecognizer,
     ManyFacesError,
     NoFaceError,
+    face_list,
 )
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "dlib_template",
     "enroll_images",
     "export_face_embedder",
+    "face_list",
     "identify_faces",
     "load_embedder",
     "similarity_transform",

@@ -39,12 +39,13 @@ class FaceOptions:
     """Call options of :class:`FaceDetector`.
 
     Attributes:
-        conf: minimum face score (0..1).
+        conf: minimum face score (0..1); default: the detector's own, chosen from measured
+            precision and recall (0.8 for YuNet, 0.6 for CenterFace; docs/faces.md).
         nms_iou: IoU above which a lower-scored overlapping face is dropped.
         min_size: faces whose box is smaller than this (pixels, shorter side) are dropped.
     """
 
-    conf: float = 0.6
+    conf: float | None = None
     nms_iou: float = 0.3
     min_size: float = 0.0
 
@@ -54,6 +55,7 @@ class DetectorParams:
     """The ``face_detect`` parameters of a model's metadata."""
 
     decoder: str = ""
+    conf: float = 0.6
 
 
 class FaceDetector(NetworkPredictor[Faces]):
@@ -84,14 +86,22 @@ class FaceDetector(NetworkPredictor[Faces]):
         if max_side < 32:
             raise ConfigError(f"max_side must be at least 32, got {max_side}")
         super().__init__(model, weights=weights, threads=threads)
-        self.decoder = self.meta.params_as(DetectorParams).decoder
+        params = self.meta.params_as(DetectorParams)
+        self.decoder = params.decoder
         if self.decoder not in ("yunet", "centerface"):
             raise ModelFileError(f"{self.name}: unknown face decoder {self.decoder!r}")
+        if not 0.0 <= float(params.conf) <= 1.0:
+            raise ModelFileError(
+                f"{self.name}: default conf {params.conf!r} in its metadata is not in [0, 1]"
+            )
+        self.default_conf = float(params.conf)
         self.max_side = int(max_side)
         self.input_size = self.meta.preprocess.input_size
         self.output_names = self.model.runner.output_names
 
     def check_options(self, options: FaceOptions) -> FaceOptions:
+        if options.conf is None:
+            options = replace(options, conf=self.default_conf)
         if not 0.0 <= options.conf <= 1.0:
             raise ConfigError(f"conf must be in [0, 1], got {options.conf}")
         if not 0.0 < options.nms_iou <= 1.0:
@@ -122,11 +132,12 @@ class FaceDetector(NetworkPredictor[Faces]):
         self, outputs: list[np.ndarray], context: tuple[float, int, int], options: FaceOptions
     ) -> Faces:
         scale, h, w = context
+        conf = self.default_conf if options.conf is None else options.conf
         if self.decoder == "yunet":
             outs = dict(zip(self.output_names, outputs, strict=True))
-            boxes, scores, lms = decode_yunet(outs, options.conf, self.input_size)
+            boxes, scores, lms = decode_yunet(outs, conf, self.input_size)
         else:
-            boxes, scores, lms = decode_centerface(*outputs, options.conf)
+            boxes, scores, lms = decode_centerface(*outputs, conf)
         boxes, lms = (boxes / scale).astype(np.float32), lms / scale
         if len(boxes):
             keep = nms(boxes, scores, options.nms_iou)
@@ -155,12 +166,12 @@ class RecognizeOptions:
     """Call options of :class:`FaceRecognizer`.
 
     Attributes:
-        conf: face detection score threshold.
+        conf: face detection score threshold (default: the detector's).
         min_face: faces smaller than this (pixels, shorter box side) are not embedded: a
             descriptor of a 10-pixel face is noise. 0 keeps every face.
     """
 
-    conf: float = 0.6
+    conf: float | None = None
     min_face: float = 20.0
 
 
@@ -188,10 +199,10 @@ class FaceRecognizer(Predictor[Faces]):
         self.name = self.detector.name
 
     def check_options(self, options: RecognizeOptions) -> RecognizeOptions:
-        self.detector.options(conf=options.conf)
+        conf = self.detector.options(conf=options.conf).conf
         if options.min_face < 0:
             raise ConfigError(f"min_face must be >= 0, got {options.min_face}")
-        return options
+        return replace(options, conf=conf)
 
     def prepare(self, image: np.ndarray) -> tuple[np.ndarray, Any]:
         return image, self.detector.prepare(image)
@@ -213,9 +224,12 @@ class FaceRecognizer(Predictor[Faces]):
     ) -> tuple[Faces, np.ndarray]:
         """The single face of an image (for enrolment / verification) and its embedding.
 
+        Faces are numbered as :meth:`predict` and identification list them, best score first:
+        face #1 is ``choose=0``.
+
         Args:
             choose: ``None`` (exactly one face required), ``"largest"`` (the biggest box) or an
-                index into the faces sorted left to right.
+                index into the faces, best score first (0 for face #1).
             options: call options (``conf``, ``min_face``).
 
         Raises:
@@ -231,15 +245,11 @@ class FaceRecognizer(Predictor[Faces]):
                 f"faces of at least {opts.min_face:g} px); use a photo where the face is visible "
                 "and not tiny, or lower the confidence"
             )
-        faces = faces[np.argsort(faces.xyxy[:, 0], kind="stable")]
         if choose is None:
             if len(faces) > 1:
-                boxes = ", ".join(
-                    f"#{i}: {[round(float(v)) for v in b]}" for i, b in enumerate(faces.xyxy)
-                )
                 raise ManyFacesError(
-                    f"{name}: {len(faces)} faces found ({boxes}, left to right); expected one. "
-                    "Choose with --largest (the biggest face) or --index N"
+                    f"{name}: {len(faces)} faces found ({face_list(faces)}); expected one. "
+                    "Choose with --largest (the biggest face) or --index N (face #N)"
                 )
             idx = 0
         elif choose == "largest":
@@ -249,12 +259,21 @@ class FaceRecognizer(Predictor[Faces]):
             idx = int(choose)
             if not 0 <= idx < len(faces):
                 raise ConfigError(
-                    f"{name}: face index {idx} out of range; the image has {len(faces)} face(s) "
-                    f"(0..{len(faces) - 1})"
+                    f"{name}: there is no face #{idx + 1}; the image has {len(faces)} face(s) "
+                    f"({face_list(faces)})"
                 )
         one = faces[idx]
         assert one.embeddings is not None
         return one, one.embeddings[0]
+
+
+def face_list(faces: Faces) -> str:
+    """``#1 [x1, y1, x2, y2] 0.94, #2 ...``: faces numbered from 1 in their order (best score
+    first), as enrolment errors and ``foveal faces identify`` show them."""
+    return ", ".join(
+        f"#{i} {[round(float(v)) for v in b]} {float(s):.2f}"
+        for i, (b, s) in enumerate(zip(faces.xyxy, faces.scores, strict=True), 1)
+    )
 
 
 def match_threshold(embedder: Embedder, threshold: float | None) -> float:
@@ -280,11 +299,11 @@ class IdentifyOptions:
 
     Attributes:
         threshold: match distance (default: the embedder's, 0.6 Euclidean for dlib's ResNet).
-        conf: face detection score threshold.
+        conf: face detection score threshold (default: the detector's).
     """
 
     threshold: float | None = None
-    conf: float = 0.6
+    conf: float | None = None
 
 
 class FaceIdentifier(Predictor[Faces]):
@@ -317,8 +336,7 @@ class FaceIdentifier(Predictor[Faces]):
 
     def check_options(self, options: IdentifyOptions) -> IdentifyOptions:
         match_threshold(self.recognizer.embedder, options.threshold)
-        self.recognizer.options(conf=options.conf)
-        return options
+        return replace(options, conf=self.recognizer.options(conf=options.conf).conf)
 
     def prepare(self, image: np.ndarray) -> Any:
         return self.recognizer.prepare(image)

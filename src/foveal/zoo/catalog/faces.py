@@ -32,7 +32,8 @@ register(
             "params_m": 0.075,
         },
         description="YuNet (libfacedetection), 640x640 letterboxed, boxes + 5 landmarks",
-        extra={"decoder": "yunet"},
+        # conf: the score threshold measured by bench/faces_detector_pr.py (docs/faces.md)
+        extra={"decoder": "yunet", "conf": 0.8},
     )
 )
 
@@ -58,7 +59,7 @@ register(
             channel_order="RGB",
         ),
         description="CenterFace (anchor-free, stride 4), any input size padded to multiples of 32",
-        extra={"decoder": "centerface"},
+        extra={"decoder": "centerface", "conf": 0.6},
     )
 )
 

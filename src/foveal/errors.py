@@ -10,11 +10,18 @@ class FovealError(Exception):
 
 class ImageError(FovealError, ValueError):
     """An image could not be read or decoded (corrupt, truncated, empty, not an image, too
-    large)."""
+    large).
 
-    def __init__(self, message: str, source: str | None = None) -> None:
+    Attributes:
+        source: the input's name (a path, ``"<123 bytes>"`` ...), if known.
+        too_large: ``True`` when the input was refused for its size (over the pixel limit, a
+            decompression bomb): the HTTP service answers 413 for those, 422 for the others.
+    """
+
+    def __init__(self, message: str, source: str | None = None, *, too_large: bool = False) -> None:
         super().__init__(message)
         self.source = source
+        self.too_large = too_large
 
 
 class WeightsNotFoundError(FovealError, FileNotFoundError):

@@ -18,7 +18,13 @@ import numpy as np
 from PIL import Image
 
 from foveal.errors import ImageError
-from foveal.io.image import IMAGE_EXTENSIONS, ImageSource, describe_source, load_image
+from foveal.io.image import (
+    IMAGE_EXTENSIONS,
+    ImageSource,
+    describe_source,
+    load_image,
+    read_error,
+)
 from foveal.io.pdf import is_pdf, render_pdf
 from foveal.io.video import is_video_file, iter_video
 
@@ -47,27 +53,38 @@ def expand_sources(
     videos and PDFs too).
 
     Raises:
-        ImageError: an input matches nothing.
+        ImageError: an input matches nothing, or the system cannot read it (the reason is said).
     """
     if isinstance(inputs, (str, os.PathLike)):
         inputs = [inputs]
-    keep = _is_media if media else is_image_file
     found: list[Path] = []
     for item in inputs:
         text = os.fspath(item)
-        path = Path(text)
-        if path.is_dir():
-            pattern = "**/*" if recursive else "*"
-            found.extend(sorted(p for p in path.glob(pattern) if p.is_file() and keep(p)))
-        elif path.is_file():
-            found.append(path)
-        elif any(ch in text for ch in "*?["):
-            matches = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
-            if not matches:
-                raise ImageError(f"the pattern {text!r} matches no file", text)
-            found.extend(matches)
-        else:
-            raise ImageError(f"{text}: no such file or folder", text)
+        try:
+            found.extend(_expand_one(text, recursive=recursive, media=media))
+        except OSError as exc:
+            raise read_error(text, exc) from exc
+    return found
+
+
+def _expand_one(text: str, *, recursive: bool, media: bool) -> list[Path]:
+    keep = _is_media if media else is_image_file
+    path = Path(text)
+    found: list[Path] = []
+    if path.is_dir():
+        with os.scandir(path):  # an unreadable folder is an error, not an empty one
+            pass
+        pattern = "**/*" if recursive else "*"
+        found.extend(sorted(p for p in path.glob(pattern) if p.is_file() and keep(p)))
+    elif path.exists():  # named explicitly: kept, so that load_image says what is wrong with it
+        found.append(path)
+    elif any(ch in text for ch in "*?["):
+        matches = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+        if not matches:
+            raise ImageError(f"the pattern {text!r} matches no file", text)
+        found.extend(matches)
+    else:
+        raise ImageError(f"{text}: no such file or folder", text)
     return found
 
 
@@ -103,10 +120,15 @@ def is_single_source(source: object) -> bool:
         return True
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        if path.is_dir() or is_video_file(path) or is_pdf(path):
+        if is_video_file(path) or is_pdf(path):
             return False
         text = os.fspath(source)
-        return path.exists() or not any(ch in text for ch in "*?[")
+        try:
+            if path.is_dir():
+                return False
+            return path.exists() or not any(ch in text for ch in "*?[")
+        except OSError:  # unreadable: one input, which load_image reports
+            return True
     return False
 
 
@@ -154,6 +176,10 @@ def _expand_file(
         else:
             for page, rgb in render_pdf(path, dpi=dpi):
                 yield Item(rgb, f"{name}#page={page}", path, page)
+    except OSError as exc:
+        if report is None:
+            raise read_error(name, exc) from exc
+        report.add_bad(name, read_error(name, exc))
     except ImageError as exc:
         if report is None:
             raise
@@ -170,6 +196,16 @@ class BadItem:
     def to_dict(self) -> dict[str, str]:
         return {"source": self.source, "error": self.error}
 
+    def describe(self) -> str:
+        """``source: error``, or the error alone when it already starts with the source's name.
+
+        >>> BadItem("a.jpg", "a.jpg is empty (0 bytes)").describe()
+        'a.jpg is empty (0 bytes)'
+        >>> BadItem("<3 bytes>", "not an image").describe()
+        '<3 bytes>: not an image'
+        """
+        return self.error if self.error.startswith(self.source) else f"{self.source}: {self.error}"
+
 
 @dataclass
 class BatchReport:
@@ -184,7 +220,7 @@ class BatchReport:
 
     def summary(self) -> str:
         lines = [f"{self.ok} image(s) processed, {len(self.bad)} skipped"]
-        lines += [f"  skipped {b.source}: {b.error}" for b in self.bad]
+        lines += [f"  skipped {b.describe()}" for b in self.bad]
         return "\n".join(lines)
 
 
@@ -205,7 +241,7 @@ def iter_images(
     for src in sources:
         try:
             img = load_image(src, max_pixels=max_pixels)
-        except (ImageError, OSError) as exc:
+        except ImageError as exc:
             if report is None:
                 raise
             report.add_bad(src, exc)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from foveal.errors import ConfigError, ImageError
+from foveal.io.image import read_error
 
 VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
@@ -37,6 +38,14 @@ def iter_video(path: str | os.PathLike, *, every: int = 1) -> Iterator[tuple[int
         raise ImageError(f"{p}: no such video file", str(p))
     if every < 1:
         raise ConfigError(f"every must be at least 1, got {every}")
+    try:
+        with open(p, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise read_error(str(p), exc) from exc
+    # FFmpeg's own messages ("moov atom not found" ...) would be a second, cryptic line on stderr:
+    # foveal says what is wrong with the file itself.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     cap = cv2.VideoCapture(str(p))
     try:
         if not cap.isOpened():

@@ -20,12 +20,22 @@ def default_workers() -> int:
 
 
 def map_ordered(
-    fn: Callable[[T], R], items: Iterable[T], *, workers: int | None = None, prefetch: int = 32
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    workers: int | None = None,
+    prefetch: int = 32,
+    size_of: Callable[[T], int] | None = None,
+    max_bytes: int = 256 << 20,
 ) -> Iterator[tuple[T, R | BaseException]]:
     """Yield ``(item, fn(item))`` in input order, computing up to ``prefetch`` ahead in threads.
 
     Exceptions are yielded in place of results, so one bad item never stops the stream. Memory stays
-    bounded whatever the number of items.
+    bounded whatever the number of items: with ``size_of`` (bytes an item holds, such as a decoded
+    PDF page), no more items are taken ahead once the waiting ones hold ``max_bytes``.
+
+    >>> [r for _, r in map_ordered(lambda x: x * 2, range(5), workers=2, prefetch=2)]
+    [0, 2, 4, 6, 8]
     """
     workers = workers or default_workers()
     if workers <= 1:
@@ -35,14 +45,20 @@ def map_ordered(
             except Exception as exc:  # noqa: BLE001
                 yield it, exc
         return
-    pending: deque[tuple[T, Future[R]]] = deque()
+    pending: deque[tuple[T, Future[R], int]] = deque()
+    held = 0
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for it in items:
-            pending.append((it, pool.submit(fn, it)))
-            if len(pending) >= prefetch:
-                yield _resolve(*pending.popleft())
+            size = size_of(it) if size_of is not None else 0
+            pending.append((it, pool.submit(fn, it), size))
+            held += size
+            while pending and (len(pending) >= prefetch or held >= max_bytes):
+                first, fut, first_size = pending.popleft()
+                held -= first_size
+                yield _resolve(first, fut)
         while pending:
-            yield _resolve(*pending.popleft())
+            first, fut, _ = pending.popleft()
+            yield _resolve(first, fut)
 
 
 def _resolve(item: T, fut: Future[R]) -> tuple[T, R | BaseException]:

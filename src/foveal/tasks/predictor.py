@@ -120,7 +120,9 @@ class Predictor(ABC, Generic[R]):
         if size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
         items = iter_sources(sources, every=every, report=report)
-        prepared = map_ordered(lambda it: self.prepare(it.load()), items, workers=workers)
+        prepared = map_ordered(
+            lambda it: self.prepare(it.load()), items, workers=workers, size_of=_held_bytes
+        )
         for chunk in chunked(_skip_bad(prepared, report), size):
             results = self.run([p for _, p in chunk], opts)
             yield from zip([it for it, _ in chunk], results, strict=True)
@@ -236,6 +238,11 @@ def _skip_bad(
         if report is not None:
             report.ok += 1
         yield item, res
+
+
+def _held_bytes(item: Item) -> int:
+    """Memory an item holds before it is prepared (decoded video frames and PDF pages)."""
+    return item.source.nbytes if isinstance(item.source, np.ndarray) else 0
 
 
 def _short(obj: object) -> str:

@@ -1,7 +1,7 @@
 """Real sample photos that install offline with scikit-image, and the README's main job.
 
 >>> from foveal.samples import sample_photos
->>> sorted(sample_photos())                                 # doctest: +SKIP
+>>> sorted(sample_photos())
 ['astronaut', 'chelsea', 'coffee', 'rocket']
 
 ``python -m foveal.samples`` runs ``foveal analyze`` on them and on a page of text it renders.
@@ -50,8 +50,8 @@ def render_text_image(
     """Render ``lines`` in black DejaVu Sans on white and save it as a PNG (a page foveal makes
     itself).
 
-    >>> render_text_image("page.png")                          # doctest: +SKIP
-    PosixPath('page.png')
+    >>> render_text_image("hello.png", ("Hello world",))
+    PosixPath('hello.png')
     """
     from PIL import Image, ImageDraw
 

@@ -1,7 +1,10 @@
 """Record files: JSON lines written one flushed line at a time (so a run can resume), and CSV.
 
->>> with JsonlWriter("out/records.jsonl", resume=True) as w:      # doctest: +SKIP
-...     if not w.done.holds("cat.jpg", None): w.write({"source": "cat.jpg", ...})
+>>> for run in range(2):  # the second run finds cat.jpg done and skips it
+...     with JsonlWriter("out/records.jsonl", resume=True) as w:
+...         if not w.done.holds("cat.jpg", None): w.write({"source": "cat.jpg"})
+>>> list(iter_records("out/records.jsonl"))
+[{'source': 'cat.jpg'}]
 """
 
 from __future__ import annotations

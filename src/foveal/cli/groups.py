@@ -14,8 +14,12 @@ def group(sub: argparse._SubParsersAction, name: str, help: str) -> argparse._Su
     The groups are remembered on ``sub`` itself (not by ``id(sub)``: a parser built later can get
     the id of a freed one, and would then be handed that old parser's groups).
 
-    >>> train = group(sub, "train", "train or fine-tune a model")     # doctest: +SKIP
-    >>> p = train.add_parser("detect", help="...")                     # doctest: +SKIP
+    >>> import argparse
+    >>> sub = argparse.ArgumentParser(prog="foveal").add_subparsers()
+    >>> train = group(sub, "train", "train or fine-tune a model")
+    >>> p = train.add_parser("detect", help="...")
+    >>> group(sub, "train", "the second call returns the same group") is train
+    True
     """
     groups: dict[str, argparse._SubParsersAction] = sub.__dict__.setdefault(_ATTR, {})
     if name not in groups:

@@ -1,8 +1,12 @@
 """Save and load feature tables: ``.parquet`` (path + vector columns) or ``.npy`` (+
 ``.meta.json``).
 
->>> save_features("features.parquet", ["a.jpg"], vectors, extractor.describe())   # doctest: +SKIP
->>> paths, vectors, meta = load_features("features.parquet")                      # doctest: +SKIP
+>>> vectors = np.eye(2, 3, dtype=np.float32)  # one row per image
+>>> save_features("features.parquet", ["a.jpg", "b.jpg"], vectors, {"name": "hog", "dim": 3})
+[PosixPath('features.parquet')]
+>>> paths, vectors, meta = load_features("features.parquet")
+>>> paths, vectors.shape, meta["extractor"]["name"]
+(['a.jpg', 'b.jpg'], (2, 3), 'hog')
 
 Writes are atomic: a temporary file in the same folder is renamed over the target.
 """

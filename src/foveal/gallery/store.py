@@ -1,10 +1,13 @@
 """The face gallery: an embedded SQLite database (WAL) of people and their face embeddings.
 
 >>> from foveal.gallery import Gallery
->>> g = Gallery("faces.db")                                          # doctest: +SKIP
->>> g.enroll("ada", vectors, embedder="dlib_resnet.v1")              # doctest: +SKIP
->>> g.match(query_vectors, threshold=0.6)                            # doctest: +SKIP
-(['ada', 'unknown'], array([0.31, 0.74], dtype=float32))
+>>> g = Gallery("faces.db")
+>>> ada = np.full((1, 128), 0.05, np.float32)  # 128-d face embeddings (dlib's size)
+>>> g.enroll("ada", ada, embedder="dlib_resnet.v1").faces
+1
+>>> names, distances = g.match(np.vstack([ada + 0.01, ada + 0.1]), threshold=0.6)
+>>> names, distances.round(2)
+(['ada', 'unknown'], array([0.11, 1.13], dtype=float32))
 
 Every change is one SQLite transaction (``BEGIN IMMEDIATE``): a crash or a kill in the middle of an
 enrolment leaves the database as it was before, and concurrent writers (threads or processes)
@@ -112,8 +115,11 @@ class Gallery:
     def transaction(self) -> Iterator[Gallery]:
         """One atomic write transaction (nested calls join the outer one).
 
-        >>> with g.transaction():                  # doctest: +SKIP
-        ...     g.enroll("a", va); g.enroll("b", vb)
+        >>> g = Gallery("faces.db")
+        >>> with g.transaction():  # both people, or (on an error) neither
+        ...     _ = g.enroll("a", np.zeros(128)); _ = g.enroll("b", np.ones(128))
+        >>> [p.name for p in g.people()]
+        ['a', 'b']
         """
         with self._lock:
             if self._depth:

@@ -1,7 +1,10 @@
 """Atomic file writes: a reader never sees a half-written file, and a crash leaves the old one.
 
 >>> from foveal.utils.files import atomic_write_text
->>> atomic_write_text("run/config.json", "{}")              # doctest: +SKIP
+>>> atomic_write_text("run/config.json", "{}")
+PosixPath('run/config.json')
+>>> Path("run/config.json").read_text()
+'{}'
 
 New files get the permissions ``open()`` would give them (``0o666`` minus the umask), not the
 ``0o600`` of a bare ``mkstemp``; a replaced file keeps its permissions.
@@ -30,8 +33,10 @@ def atomic_path(
     """Yield a temporary path beside ``target``; when the block succeeds it is renamed over
     ``target``.
 
-    >>> with atomic_path("model.onnx") as tmp:                 # doctest: +SKIP
-    ...     tmp.write_bytes(data)
+    >>> with atomic_path("model.onnx") as tmp:
+    ...     _ = tmp.write_bytes(b"data")
+    >>> Path("model.onnx").read_bytes(), list(Path(".").glob(".model.onnx.*"))  # no temp left
+    (b'data', [])
     """
     out = Path(target)
     out.parent.mkdir(parents=True, exist_ok=True)

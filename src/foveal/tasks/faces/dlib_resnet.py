@@ -19,8 +19,10 @@ The ``.dat`` format is dlib's serialisation: integers as a length byte (high bit
 little-endian bytes, floats as (mantissa, exponent) integer pairs, tensors as a version, 4 sizes and
 raw little-endian float32 data; layers are written from the input to the output.
 
->>> net = load_dlib_resnet("dlib_face_recognition_resnet_model_v1.dat")     # doctest: +SKIP
->>> net(torch.zeros(1, 3, 150, 150)).shape                                  # doctest: +SKIP
+>>> import torch
+>>> path = foveal.zoo.resolve_weights(foveal.zoo.get("dlib_resnet.v1"))  # the .dat file
+>>> net = build_torch_model(read_dlib_resnet(path))
+>>> net(torch.zeros(1, 3, 150, 150)).shape
 torch.Size([1, 128])
 """
 

@@ -6,8 +6,8 @@ vertically, so a line of height 32 becomes a sequence of width/4 feature columns
 convolution folds the remaining height, BiLSTM layers read the sequence both ways, and a linear
 layer scores each column over the character set plus the CTC blank (index 0).
 
->>> net = CRNN(num_classes=96)                         # doctest: +SKIP
->>> net(torch.zeros(2, 1, 32, 200)).shape              # doctest: +SKIP
+>>> net = CRNN(num_classes=96)
+>>> net(torch.zeros(2, 1, 32, 200)).shape
 torch.Size([2, 50, 96])
 """
 

@@ -5,9 +5,11 @@ into batches of similar widths (little padding), run, and decoded greedily: best
 step, repeats merged, blanks dropped. The confidence of a line is the mean probability of its
 characters.
 
->>> rec = TextRecognizer()                               # doctest: +SKIP
->>> rec([crop_bgr])                                       # doctest: +SKIP
-[('The quick brown dog', 0.998)]
+>>> import cv2
+>>> rec = TextRecognizer()
+>>> crop_bgr = cv2.imread("page.png")[20:70]  # the first line of the page
+>>> [(text, round(conf, 2)) for text, conf in rec([crop_bgr])]
+[('foveal reads text offline', 1.0)]
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 Used to train and test recognizers: :func:`render_page` draws paragraphs on a page,
 :class:`SyntheticLines` yields random text-line images with noise, blur and skew.
 
->>> img = render_page(["Hello world"], font_size=32)       # doctest: +SKIP
->>> img.shape                                               # doctest: +SKIP
-(112, 264, 3)
+>>> img = render_page(["Hello world"], font_size=32)
+>>> img.shape
+(128, 259, 3)
 """
 
 from __future__ import annotations

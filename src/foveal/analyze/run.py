@@ -230,7 +230,7 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
         if csv is not None:
             csv.close()
     for bad in report.bad:
-        _log(f"foveal analyze: skipped {bad.source}: {bad.error}")
+        _log(f"foveal analyze: skipped {bad.describe()}")
     for source, error in untagged:
         _log(f"foveal analyze: metadata not written for {source}: {error}")
     return {

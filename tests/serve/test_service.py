@@ -49,7 +49,7 @@ def test_health_page_and_openapi(server: str) -> None:
     docs = httpx.get(server + "/docs")
     assert docs.status_code == 200 and "/docs/assets/swagger-ui-bundle.js" in docs.text
     assert "http://" not in docs.text and "https://" not in docs.text  # nothing from a CDN
-    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"):
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"):
         r = httpx.get(f"{server}/docs/assets/{asset}")
         assert r.status_code == 200 and len(r.content) > 500, asset
     assert httpx.get(server + "/docs/assets/..%2F__init__.py").status_code == 404

@@ -1,18 +1,19 @@
-"""``/docs``: the Swagger UI, served from this machine (the ``swagger-ui-bundle`` package), so the
-page works offline and makes no request to another host.
+"""``/docs``: the Swagger UI, served from this machine (the files the ``fastapi-offline`` package
+ships), so the page works offline and makes no request to another host.
 
 >>> sorted(ASSETS)
-['favicon-32x32.png', 'swagger-ui-bundle.js', 'swagger-ui.css']
+['favicon.png', 'swagger-ui-bundle.js', 'swagger-ui.css']
 """
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
 
 ASSETS = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
     "swagger-ui.css": "text/css; charset=utf-8",
-    "favicon-32x32.png": "image/png",
+    "favicon.png": "image/png",
 }
 """The files the page loads, with their content types."""
 
@@ -25,7 +26,6 @@ def add_docs(app: Any, title: str) -> None:
     ``docs_url=None``."""
     from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.responses import HTMLResponse, Response
-    from swagger_ui_bundle import swagger_ui_path
 
     from foveal.serve.limits import ApiError
 
@@ -36,7 +36,7 @@ def add_docs(app: Any, title: str) -> None:
             title=f"{title} - API",
             swagger_js_url=f"{PREFIX}/swagger-ui-bundle.js",
             swagger_css_url=f"{PREFIX}/swagger-ui.css",
-            swagger_favicon_url=f"{PREFIX}/favicon-32x32.png",
+            swagger_favicon_url=f"{PREFIX}/favicon.png",
             swagger_ui_parameters={"validatorUrl": None},
         )
 
@@ -45,7 +45,7 @@ def add_docs(app: Any, title: str) -> None:
         if name not in ASSETS:
             raise ApiError(404, f"no file {name!r} here; /docs loads {', '.join(ASSETS)}")
         if name not in _CACHE:
-            _CACHE[name] = swagger_ui_path.joinpath(name).read_bytes()
+            _CACHE[name] = resources.files("fastapi_offline").joinpath("static", name).read_bytes()
         return Response(
             _CACHE[name],
             media_type=ASSETS[name],

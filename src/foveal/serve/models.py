@@ -119,7 +119,7 @@ class ServedModels:
                 raise ApiError(
                     501,
                     f"this service serves no model for {spec.name}; start it with "
-                    f"'foveal serve --models NAME' naming a {zoo_task(spec)} model "
+                    f"'foveal serve --models NAME' naming a model of task {zoo_task(spec)} "
                     "('foveal models list')",
                 )
             return None if name == spec.default_model else self.by_name[name]

@@ -257,6 +257,25 @@ def test_same_origin_requests_are_served(service: str) -> None:
     assert r.status_code == 200
 
 
+@pytest.mark.parametrize(
+    "models,words",
+    [
+        ("no-such.model", "--models no-such.model: no model named"),
+        ("/nonexistent/x.onnx", "no such model file"),
+        ("/etc", "expected a zoo name"),
+        (",", "--models is empty"),
+    ],
+)
+def test_serve_refuses_bad_models_at_start(
+    models: str, words: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from foveal.cli import main
+
+    assert main(["serve", "--port", "1", "--models", models]) == 2
+    err = capsys.readouterr().err.strip()
+    assert words in err and "\n" not in err, err
+
+
 def _requests(url: str) -> list[tuple[str, Callable[[httpx.Client], httpx.Response], set[int]]]:
     """(kind, request, acceptable statuses): valid ones must be 200, hostile ones 4xx."""
     small, tiny = _png(96, 64), _png(32, 32, (10, 200, 10))

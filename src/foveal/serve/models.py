@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from foveal.errors import ConfigError
+from foveal.errors import ConfigError, UnknownModelError
 from foveal.runtime.open import local_onnx
 from foveal.serve.limits import ApiError
 from foveal.tasks import TASKS, TaskSpec
@@ -157,9 +157,14 @@ def _entry(entry: str) -> tuple[str, str]:
     path = Path(entry)
     file = local_onnx(path)
     if file is None and not (path.exists() or os.sep in entry):
-        get(entry)  # an unknown zoo name: UnknownModelError naming the zoo
+        try:
+            get(entry)
+        except UnknownModelError as exc:
+            raise ConfigError(f"--models {entry}: {exc}") from None
         return entry, entry
-    if file is None or not file.is_file():
+    if file is not None and not file.is_file():
+        raise ConfigError(f"--models {entry}: no such model file; check the path")
+    if file is None:
         raise ConfigError(
             f"--models {entry}: expected a zoo name, a foveal .onnx file or a run folder holding "
             "model.onnx; 'foveal models list' shows the zoo"

@@ -46,7 +46,14 @@ def test_health_page_and_openapi(server: str) -> None:
         "/v1/analyze",
     ):
         assert "post" in spec["paths"][path]
-    assert httpx.get(server + "/docs").status_code == 200
+    docs = httpx.get(server + "/docs")
+    assert docs.status_code == 200 and "/docs/assets/swagger-ui-bundle.js" in docs.text
+    assert "http://" not in docs.text and "https://" not in docs.text  # nothing from a CDN
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"):
+        r = httpx.get(f"{server}/docs/assets/{asset}")
+        assert r.status_code == 200 and len(r.content) > 500, asset
+    assert httpx.get(server + "/docs/assets/..%2F__init__.py").status_code == 404
+    assert httpx.get(server + "/redoc").status_code == 404
 
 
 def test_models_lists_tasks(client: httpx.Client) -> None:
@@ -55,7 +62,15 @@ def test_models_lists_tasks(client: httpx.Client) -> None:
     assert set(tasks) == {"classify", "detect", "faces", "identify", "ocr"}
     assert tasks["classify"]["available"] is True and tasks["classify"]["options"]["top_k"] == 5
     assert tasks["detect"]["in_all"] is True and tasks["identify"]["in_all"] is False
-    assert "mobilenet_v2.imagenet" in [m["name"] for m in body["zoo"]]
+    served = {m["name"]: m["task"] for m in body["models"]}  # the zoo defaults, nothing else
+    assert served == {
+        "mobilenet_v2.imagenet": "classify",
+        "yolox_nano.coco": "detect",
+        "yunet.2023mar": "face_detect",
+        "ppocr_rec.v6_small": "ocr_rec",
+    }
+    assert tasks["classify"]["models"] == ["mobilenet_v2.imagenet"]
+    assert tasks["classify"]["default_model"] == "mobilenet_v2.imagenet"
     assert body["limits"]["max_pixels"] == 4_000_000
 
 
@@ -153,7 +168,8 @@ def test_bad_uploads_get_4xx_json(client: httpx.Client, photos: dict[str, Path])
             "/v1/classify", files={"file": ("x.png", _png(8, 8))}, data={"model": "nope.x"}
         ),
         422,
-        "nope.x",
+        "does not serve that model",
+        "mobilenet_v2.imagenet",
     )
 
 

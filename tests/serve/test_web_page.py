@@ -75,3 +75,32 @@ def test_upload_shows_overlay_and_results(
     assert shapes >= 1
     changed = sum(a != b for a, b in zip(before, after, strict=True))
     assert changed > 1000  # the label banner was drawn over the image's bottom-left corner
+
+
+def test_docs_page_works_offline(server: str) -> None:
+    """/docs renders the API from this service's own files: no request leaves the machine."""
+    from playwright.sync_api import sync_playwright
+
+    outside: list[str] = []
+
+    def route(r: object) -> None:
+        url = r.request.url  # type: ignore[attr-defined]
+        if url.startswith(server + "/"):
+            r.continue_()  # type: ignore[attr-defined]
+        else:
+            outside.append(url)
+            r.abort()  # type: ignore[attr-defined]
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page()
+            page.route("**/*", route)
+            page.goto(server + "/docs")
+            page.wait_for_selector(".opblock", timeout=60_000)
+            operations = page.locator(".opblock").count()
+            title = page.inner_text(".title")
+        finally:
+            browser.close()
+    assert outside == []
+    assert operations >= 8 and title.startswith("foveal"), (operations, title)

@@ -143,7 +143,7 @@ def test_the_task_is_served(brightness: TaskSpec) -> None:
 
     from foveal.serve.app import create_app
 
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(), base_url="http://localhost") as client:
         tasks = {t["name"]: t for t in client.get("/v1/models").json()["tasks"]}
         assert tasks["brightness"]["options"] == {"threshold": 0.5}
         assert tasks["brightness"]["available"] is True
@@ -175,7 +175,7 @@ def test_the_service_analyses_each_request_once(counted: TaskSpec) -> None:
 
     from foveal.serve.app import create_app
 
-    with TestClient(create_app()) as client:
+    with TestClient(create_app(), base_url="http://localhost") as client:
         for _ in range(3):
             assert client.post("/v1/counted", files={"file": ("g.png", _png(9))}).status_code == 200
     assert CountingBrightness.seen == [1, 1, 1]  # the first request too

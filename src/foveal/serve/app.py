@@ -7,8 +7,12 @@
 Every response is JSON. A request gets ``{"width", "height", TASK: result}`` (the record format of
 ``foveal analyze``); an error gets ``{"error": message, "status": code}`` with a 4xx code for
 anything the client can fix (too large, not an image, truncated, malformed form, bad token, bad
-option), 501 for a task whose predictor cannot be loaded here, 504 when inference takes longer
-than the timeout.
+option, a model that is not served), 501 for a task whose predictor cannot be loaded here, 504
+when inference takes longer than the timeout. No answer holds a path of the server.
+
+Safe by default: only the models allowed at start are served (``ServeSettings.models``), only
+requests naming an allowed ``Host`` are answered and cross-site requests are refused
+(:mod:`foveal.serve.guard`), ``/docs`` loads nothing from another host.
 
 The tasks, their endpoints (``POST /v1/TASK``) and their form fields come from
 :data:`foveal.tasks.TASKS`: a registered task is served without a change here.
@@ -19,113 +23,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import io
-import os
 import secrets
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import numpy as np
 from fastapi import Depends, FastAPI, File, Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from foveal.errors import ConfigError, FovealError, ImageError
+from foveal.errors import ConfigError, FovealError
+from foveal.serve.docs import add_docs
+from foveal.serve.engine import Engine, ServeSettings
+from foveal.serve.guard import RequestGuard
 from foveal.serve.limits import ApiError, BodyLimit
+from foveal.serve.models import ServedModels
 from foveal.tasks import TASKS, TaskSpec
-
-DEFAULT_MAX_BYTES = 20 * 1024 * 1024
-DEFAULT_MAX_PIXELS = 40_000_000
-
-
-@dataclass
-class ServeSettings:
-    """Service limits and options (``foveal serve --help``)."""
-
-    token: str | None = None
-    max_bytes: int = DEFAULT_MAX_BYTES
-    max_pixels: int = DEFAULT_MAX_PIXELS
-    timeout_s: float = 30.0
-    workers: int = 2
-    preload: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_env(cls, **kw: Any) -> ServeSettings:
-        """Settings with the token from ``FOVEAL_API_TOKEN`` unless given."""
-        if kw.get("token") is None:
-            kw["token"] = os.environ.get("FOVEAL_API_TOKEN") or None
-        return cls(**kw)
-
-
-class Engine:
-    """Runs tasks in a bounded thread pool; each predictor loads once (first use), then is
-    shared."""
-
-    def __init__(self, settings: ServeSettings) -> None:
-        self.settings = settings
-        self.pool = ThreadPoolExecutor(
-            max_workers=max(1, settings.workers), thread_name_prefix="foveal-serve"
-        )
-
-    def decode(self, data: bytes) -> np.ndarray:
-        from PIL import Image, UnidentifiedImageError
-
-        from foveal.io import load_image
-
-        if not data:
-            raise ApiError(
-                400, "the uploaded file is empty (0 bytes); expected an image (JPEG, PNG, ...)"
-            )
-        try:
-            with Image.open(io.BytesIO(data)) as im:
-                w, h = im.size
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise ApiError(
-                415,
-                "the upload is not an image foveal can read (JPEG, PNG, TIFF, BMP, GIF, WebP)",
-            ) from exc
-        if w * h > self.settings.max_pixels:
-            raise ApiError(
-                413,
-                f"the image is {w}x{h} = {w * h:,} pixels, over this service's "
-                f"limit of {self.settings.max_pixels:,}; send a smaller image",
-            )
-        try:
-            return load_image(data, max_pixels=self.settings.max_pixels)
-        except ImageError as exc:
-            raise ApiError(400, str(exc).replace(f"<{len(data)} bytes>", "the upload")) from exc
-
-    def _run(
-        self, data: bytes, tasks: list[str], opts: dict[str, dict[str, Any]]
-    ) -> dict[str, Any]:
-        from foveal.analyze.pipeline import analyze_images
-        from foveal.analyze.tasks import load_runners
-
-        image = self.decode(data)
-        try:
-            runners = load_runners(tasks, opts)  # each predictor loads once, under the table's lock
-        except ConfigError as exc:
-            raise ApiError(422, str(exc)) from exc
-        rec = analyze_images([image], runners)[0]  # each request is analysed once
-        for t in tasks:
-            if "error" in rec[t]:
-                raise ApiError(422, f"{t}: {rec[t]['error']}")
-        return rec
-
-    async def run(
-        self, data: bytes, tasks: list[str], opts: dict[str, dict[str, Any]]
-    ) -> dict[str, Any]:
-        loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(self.pool, self._run, data, tasks, opts)
-        try:
-            return await asyncio.wait_for(fut, self.settings.timeout_s)
-        except TimeoutError:
-            raise ApiError(
-                504, f"the request took longer than the {self.settings.timeout_s:g} s limit"
-            ) from None
 
 
 def _page() -> str:
@@ -143,8 +56,9 @@ def http_options(spec: TaskSpec) -> dict[str, Any]:
     return {k: v for k, v in spec.options().items() if k == "model" or k not in spec.init_options}
 
 
-def task_info(spec: TaskSpec) -> dict[str, Any]:
-    """One entry of ``/v1/models``: the task, whether its code imports, its options."""
+def task_info(spec: TaskSpec, served: ServedModels) -> dict[str, Any]:
+    """One entry of ``/v1/models``: the task, whether its code imports, its options, the models
+    a request may name and the one it gets without naming one."""
     info: dict[str, Any] = {
         "name": spec.name,
         "verb": spec.verb,
@@ -153,6 +67,9 @@ def task_info(spec: TaskSpec) -> dict[str, Any]:
         "in_all": spec.in_all,
         "loaded": spec.is_loaded(),
     }
+    if "model" in spec.init_options:
+        info["default_model"] = served.default_for(spec)
+        info["models"] = served.for_task(spec)
     try:
         info["options"] = http_options(spec)
         info["available"] = True
@@ -161,9 +78,9 @@ def task_info(spec: TaskSpec) -> dict[str, Any]:
     return info
 
 
-def task_endpoint(spec: TaskSpec, handle: Any, upload: Any) -> Any:
+def task_endpoint(spec: TaskSpec, handle: Any, upload: Any, served: ServedModels) -> Any:
     """``POST /v1/TASK``: the image as ``file``, the task's options as form fields (text, coerced
-    by the types of the task's ``Options``; a bad value is a 422)."""
+    by the types of the task's ``Options``; a bad value, or a model not served, is a 422)."""
     from foveal.analyze.tasks import coerce_options
 
     try:
@@ -176,7 +93,7 @@ def task_endpoint(spec: TaskSpec, handle: Any, upload: Any) -> Any:
             opts = coerce_options(spec, fields)
         except ConfigError as exc:
             raise ApiError(422, str(exc)) from exc
-        return await handle(file, [spec.name], {spec.name: opts})
+        return await handle(file, [spec.name], {spec.name: served_options(spec, served, opts)})
 
     params = [
         inspect.Parameter(
@@ -194,21 +111,53 @@ def task_endpoint(spec: TaskSpec, handle: Any, upload: Any) -> Any:
     return endpoint
 
 
+def served_options(
+    spec: TaskSpec, served: ServedModels, opts: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A request's options with ``model`` replaced by what the loader gets (ApiError 422 for a
+    model that is not served; no ``model`` for the task's default)."""
+    opts = dict(opts or {})
+    model = served.resolve(spec, opts.pop("model", None))
+    return opts if model is None else {**opts, "model": model}
+
+
 def create_app(settings: ServeSettings | None = None) -> Any:
-    """The FastAPI application (wrapped in the body-size limit)."""
+    """The FastAPI application, wrapped in the Host/cross-site guard and the body-size limit.
+
+    Raises:
+        ConfigError: a ``settings.models`` entry that is neither a zoo name nor a model file.
+    """
     from foveal import __version__
-    from foveal.analyze.tasks import TaskUnavailableError, check_task, parse_tasks, resolve_tasks
+    from foveal.analyze.tasks import TaskUnavailableError, check_task, parse_tasks
+    from foveal.tasks import all_tasks
 
     settings = settings or ServeSettings.from_env()
+    served = ServedModels.from_list(settings.models)
     engine = Engine(settings)
+
+    def default_options(names: list[str]) -> dict[str, dict[str, Any]]:
+        return {t: served_options(TASKS[t], served) for t in names}
+
+    def runnable_tasks() -> list[str]:
+        """The tasks of ``tasks=all`` whose served model loads here."""
+        names = [t for t in all_tasks() if served.serves(TASKS[t])]
+        opts = default_options(names)
+        reasons = {t: check_task(t, opts[t]) for t in names}
+        ok = [t for t, reason in reasons.items() if reason is None]
+        if not ok:
+            raise TaskUnavailableError(
+                "no task can run here: " + "; ".join(f"{k}: {v}" for k, v in reasons.items())
+            )
+        return ok
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> Any:
         loop = asyncio.get_running_loop()
         for t in settings.preload:  # load these models before the first request
-            reason = await loop.run_in_executor(engine.pool, check_task, t, None)
+            opts = default_options([t])[t]
+            reason = await loop.run_in_executor(engine.pool, check_task, t, opts)
             if reason:
-                raise TaskUnavailableError(f"--preload {t}: {reason}")
+                raise TaskUnavailableError(f"--preload {t}: {served.redact(reason)}")
         yield
         engine.pool.shutdown(wait=False, cancel_futures=True)
 
@@ -218,11 +167,15 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         version=__version__,
         description="Computer vision over HTTP: " + ", ".join(TASKS) + ". Send an image as "
         "multipart field `file`. With a token set, send `Authorization: Bearer TOKEN`.",
+        docs_url=None,
+        redoc_url=None,
     )
+    add_docs(app, "foveal")
     app.state.engine = engine
     app.state.settings = settings
 
     def err(status: int, message: str) -> JSONResponse:
+        message = served.redact(message)  # no path of this machine in any answer
         return JSONResponse({"error": message, "status": status}, status_code=status)
 
     @app.exception_handler(ApiError)
@@ -289,13 +242,15 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         dependencies=guarded,
     )
     async def models() -> dict[str, Any]:
-        from foveal.zoo import get, list_models
+        from foveal.zoo import get
 
         return {
-            "tasks": [task_info(spec) for spec in TASKS.values()],
-            "zoo": [
-                {"name": n, "task": get(n).task, "licence": get(n).weights.licence}
-                for n in list_models()
+            "tasks": [task_info(spec, served) for spec in TASKS.values()],
+            "models": [
+                {"name": n, "task": "file"}
+                if served.is_file(n)
+                else {"name": n, "task": get(n).task, "licence": get(n).weights.licence}
+                for n in served.names()
             ],
             "limits": {
                 "max_bytes": settings.max_bytes,
@@ -316,13 +271,16 @@ def create_app(settings: ServeSettings | None = None) -> Any:
     ) -> dict[str, Any]:
         if tasks.strip() == "all":
             loop = asyncio.get_running_loop()
-            names, _ = await loop.run_in_executor(engine.pool, resolve_tasks, "all", None)
+            names = await loop.run_in_executor(engine.pool, runnable_tasks)
         else:
             names = parse_tasks(tasks)
-        return await handle(file, names, {"classify": {"top_k": top_k}})
+        opts = default_options(names)
+        if "classify" in opts:
+            opts["classify"]["top_k"] = top_k
+        return await handle(file, names, opts)
 
     for spec in TASKS.values():
-        endpoint = task_endpoint(spec, handle, upload)
+        endpoint = task_endpoint(spec, handle, upload, served)
         for path in (f"/v1/{spec.name}", ALIASES.get(spec.name)):
             if path is not None:
                 app.add_api_route(
@@ -334,4 +292,4 @@ def create_app(settings: ServeSettings | None = None) -> Any:
                     name=f"{spec.name} {path}",
                 )
 
-    return BodyLimit(app, settings.max_bytes)
+    return RequestGuard(BodyLimit(app, settings.max_bytes), settings.allowed_hosts)

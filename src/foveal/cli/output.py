@@ -3,10 +3,10 @@
 Outputs are checked before any work starts, so a run that cannot write its results fails in a
 second with one line instead of after the last image:
 
->>> check_writable_dir("README.md/annotated", option="--save")
+>>> check_writable_dir("cat.jpg/annotated", option="--save")
 Traceback (most recent call last):
 ...
-foveal.errors.ConfigError: --save README.md/annotated: README.md is a file, not a folder; choose \
+foveal.errors.ConfigError: --save cat.jpg/annotated: cat.jpg is a file, not a folder; choose \
 another place for the output
 """
 

@@ -62,7 +62,8 @@ def not_a_model(model: str | os.PathLike) -> ModelFileError:
     if path.is_dir():
         return ModelFileError(f"{path} is a folder without model.onnx, not a run folder; {fix}")
     if not path.exists():
-        return ModelFileError(f"{path}: no such model file; {fix}")
+        what = "" if path.suffix.lower() in MODEL_FILE_SUFFIXES else " or run folder"
+        return ModelFileError(f"{path}: no such model file{what}; {fix}")
     if path.suffix.lower() in MODEL_FILE_SUFFIXES:
         return ModelFileError(
             f"{path} is a {path.suffix} weights file; it runs as part of a zoo model or a run "
@@ -134,6 +135,7 @@ def open_model(
     """
     check_backend(backend)
     wanted = " or ".join(sorted(tasks))
+    a_wanted = ("an " if wanted[:1] in "aeiou" else "a ") + wanted
     path = local_onnx(model)
     if path is None and looks_like_path(model):
         raise not_a_model(model)
@@ -150,12 +152,12 @@ def open_model(
                 "unknown; use a file written by 'foveal export' or 'foveal train'"
             )
         if meta.task not in tasks:
-            raise ModelFileError(f"{path} is a {meta.task} model; expected a {wanted} model")
+            raise ModelFileError(f"{path} is a {meta.task} model; expected {a_wanted} model")
         return OpenedModel(runner, meta, None, path)
     spec = get(os.fspath(model))
     if spec.task not in tasks:
         raise ConfigError(
-            f"{spec.name} is a {spec.task} model, not a {wanted} model; see 'foveal models list'"
+            f"{spec.name} is a {spec.task} model, not {a_wanted} model; see 'foveal models list'"
         )
     if backend == "torch":
         if build_torch is None:

@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from foveal.cli.output import check_writable_dir, check_writable_file, require_inputs, skip_line
     from foveal.errors import ConfigError, FovealError
     from foveal.io import expand_sources
+    from foveal.runtime.open import looks_like_path, not_a_model
     from foveal.tasks.classify.explain import explain, load_torch_classifier
 
     if not 0 <= args.alpha <= 1:
@@ -51,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         check_writable_file(out, option="--out")
     else:
         check_writable_dir(out, option="--out")
+    if looks_like_path(args.model) and not Path(args.model).exists():
+        raise not_a_model(args.model)
     loaded = load_torch_classifier(args.model)
     bad = 0
     for f in files:

@@ -59,7 +59,7 @@ def test_classify_human_output_and_errors(photos: dict[str, Path]) -> None:
     assert res.returncode == 2 and "unrecognized arguments: --colour" in res.stderr
 
 
-def test_models_list_info_and_export(tmp_path: Path) -> None:
+def test_models_list_info_and_export(tmp_path: Path, photos: dict[str, Path]) -> None:
     res = foveal("models", "list")
     assert res.returncode == 0 and "mobilenet_v2.imagenet" in res.stdout and "package" in res.stdout
     info = json.loads(foveal("models", "info", "efficientnet_lite0.imagenet").stdout)
@@ -77,8 +77,11 @@ def test_models_list_info_and_export(tmp_path: Path) -> None:
     out = tmp_path / "m.onnx"
     res = foveal("export", "mobilenet_v2.imagenet", "-o", str(out))
     assert res.returncode == 0 and out.is_file() and "max |onnx - torch|" in res.stdout
+    res = foveal("classify", str(photos["coffee"]), "--model", str(out), "--top-k", "1")
+    assert res.returncode == 0 and "espresso" in res.stdout, res.stderr  # the export runs
     res = foveal("classify", str(Path(__file__).parent), "--model", str(out))
-    assert res.returncode == 0  # a folder without images: nothing to do, no error
+    assert res.returncode == 1  # a folder without images: nothing to do, said in one line
+    assert res.stderr.startswith("foveal: error: no images in ") and res.stderr.count("\n") == 1
 
 
 def test_models_pull_finds_packaged_weights_offline(tmp_path: Path) -> None:

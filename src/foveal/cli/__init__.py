@@ -8,16 +8,35 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Sequence
+from typing import Any
+
+PARSER_KEY = "foveal_parser"
+"""The namespace attribute naming the innermost parser that read the command line."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+class Parser(argparse.ArgumentParser):
+    """An argument parser that takes no abbreviated options (``--top`` is not ``--top-k``) and
+    records itself in the namespace, so a usage error shows the sub-command's usage.
+
+    Sub-parsers are made by ``add_subparsers().add_parser`` with the parent's class, so every
+    parser of the command line is one of these.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+        self.set_defaults(**{PARSER_KEY: self})
+
+
+def build_parser() -> Parser:
     from foveal import __version__
     from foveal.cli import commands
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="foveal",
         description=(
             "Deep learning for computer vision: classify, detect, faces, OCR — offline, on a CPU."
@@ -32,19 +51,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; an unknown option is reported with the usage of the sub-command it was
+    given to (argparse itself would show the top-level usage)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        owner = getattr(args, PARSER_KEY, parser)
+        owner.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from foveal.errors import FovealError
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows here, not in the flush at interpreter exit
+        return status
     except FovealError as exc:
         print(f"foveal: error: {exc}", file=sys.stderr)
-        return 2
+        return int(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         print("foveal: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return closed_stdout()
+
+
+def closed_stdout() -> int:
+    """The reader of stdout went away (``foveal classify d/ --json | head -1``): stop quietly.
+
+    As Python's documentation of SIGPIPE recommends, stdout is pointed at ``os.devnull`` so the
+    flush at interpreter exit does not raise again. Exit status 141 (128 + SIGPIPE), like a
+    command killed by the signal.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout without a descriptor (tests)
+        pass
+    return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

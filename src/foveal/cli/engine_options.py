@@ -41,9 +41,28 @@ def add_engine_options(p: argparse.ArgumentParser, *, epochs: int = 10) -> None:
     g.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
+def check_run_dir(args: argparse.Namespace) -> None:
+    """Before any data is read: the run folder can be written, and a run to resume has a readable
+    ``config.json``."""
+    from pathlib import Path
+
+    from foveal.cli.output import check_writable_dir
+    from foveal.train.config import read_run_config
+
+    if not args.run_dir:
+        check_writable_dir("runs", option="the default run folder")
+        return
+    run_dir = check_writable_dir(args.run_dir, option="--run-dir")
+    saved = run_dir / "config.json"
+    if args.resume and (run_dir / "checkpoints" / "last.pt").is_file() and Path(saved).exists():
+        read_run_config(saved)
+
+
 def engine_config(args: argparse.Namespace, lr: float) -> object:
+    """The :class:`~foveal.train.TrainConfig` of the options, once :func:`check_run_dir` passed."""
     from foveal.train import TrainConfig
 
+    check_run_dir(args)
     return TrainConfig(
         epochs=args.epochs,
         lr=args.lr if args.lr is not None else lr,

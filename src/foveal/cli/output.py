@@ -1,10 +1,31 @@
-"""Shared helpers for commands: JSON lines, progress bars, bad-input reports."""
+"""Shared helpers for commands: JSON lines, progress bars, bad-input reports, output checks.
+
+Outputs are checked before any work starts, so a run that cannot write its results fails in a
+second with one line instead of after the last image:
+
+>>> check_writable_dir("cat.jpg/annotated", option="--save")
+Traceback (most recent call last):
+...
+foveal.errors.ConfigError: --save cat.jpg/annotated: cat.jpg is a file, not a folder; choose \
+another place for the output
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
+
+from foveal.errors import ConfigError, FovealError
+
+
+class NoInputsError(FovealError):
+    """The inputs name no image at all (an empty folder): nothing was done, exit status 1."""
+
+    exit_code = 1
 
 
 def progress(iterable: Any, *, total: int | None, desc: str, enabled: bool = True) -> Any:
@@ -24,10 +45,85 @@ def write_jsonl(record: dict[str, Any], out: TextIO | None = None) -> None:
     out.flush()
 
 
+def skip_line(source: str, error: str) -> str:
+    """The line that reports a skipped input; the file is named once, even when the error names it.
+
+    >>> skip_line("d/x.jpg", "d/x.jpg is corrupt or truncated")
+    'skipped d/x.jpg is corrupt or truncated'
+    >>> skip_line("d/x.jpg", "d/x.jpg: permission denied")
+    'skipped d/x.jpg: permission denied'
+    >>> skip_line("d/x.jpg", "not an image")
+    'skipped d/x.jpg: not an image'
+    """
+    if error.startswith(source) and error[len(source) : len(source) + 1] in (" ", ":"):
+        return f"skipped {error}"
+    return f"skipped {source}: {error}"
+
+
 def report_bad(report: Any, *, as_json: bool) -> None:
     """Print the skipped inputs to stderr (one JSON line each with ``--json``)."""
     for bad in report.bad:
         if as_json:
             print(json.dumps({"skipped": bad.source, "error": bad.error}), file=sys.stderr)
         else:
-            print(f"skipped {bad.source}: {bad.error}", file=sys.stderr)
+            print(skip_line(bad.source, bad.error), file=sys.stderr)
+
+
+def require_inputs(found: Sequence[object], inputs: Sequence[str], what: str = "images") -> None:
+    """Raise :class:`NoInputsError` when the inputs (folders, globs) gave no file at all."""
+    if not found:
+        where = ", ".join(os.fspath(i) for i in inputs)
+        raise NoInputsError(
+            f"no {what} in {where}; give image files, or folders that hold some "
+            "(.jpg, .png, .webp, ...)"
+        )
+
+
+def _writable_parent(start: Path, path: Path, option: str) -> None:
+    """The nearest existing folder at or above ``start`` must be a folder this process may create
+    files in (``path``, the output as given, is named in the error)."""
+    here = start
+    while not os.path.lexists(here):
+        if here.parent == here:
+            break
+        here = here.parent
+    shown = os.fspath(here) or "."
+    if not here.is_dir():
+        what = "a broken link" if here.is_symlink() and not here.exists() else "a file"
+        raise ConfigError(
+            f"{option} {path}: {shown} is {what}, not a folder; choose another place for the output"
+        )
+    if not os.access(here, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{option} {path}: the folder {shown} is not writable (permission denied or a "
+            "read-only file system); choose a folder you can write to"
+        )
+
+
+def check_writable_dir(path: str | os.PathLike, *, option: str) -> Path:
+    """``path`` as an output folder that exists and is writable or can be created; creates
+    nothing.
+
+    Raises:
+        ConfigError: ``path`` or a folder above it is a file, or the nearest existing folder is
+            not writable.
+    """
+    p = Path(path)
+    _writable_parent(p, p, option)
+    return p
+
+
+def check_writable_file(path: str | os.PathLike, *, option: str) -> Path:
+    """``path`` as an output file that can be written (created or replaced); creates nothing.
+
+    Raises:
+        ConfigError: ``path`` is a folder, or its folder cannot be created or written (files are
+            written next to their destination and renamed over it, so the folder is what counts).
+    """
+    p = Path(path)
+    if p.is_dir():
+        raise ConfigError(f"{option} {p} is a folder; give the name of the file to write")
+    if os.fspath(path).endswith(("/", os.sep)):
+        raise ConfigError(f"{option} {os.fspath(path)} ends with '/'; give a file name")
+    _writable_parent(p.parent, p, option)
+    return p

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from foveal.errors import FovealError, ModelFileError
+from foveal.zoo.load import first_line
 from foveal.zoo.meta import ModelMeta
 
 
@@ -43,7 +44,7 @@ class OnnxModel:
 
         self.path = Path(path)
         if not self.path.is_file():
-            raise FovealError(f"ONNX file {self.path} does not exist")
+            raise ModelFileError(f"{self.path}: no such ONNX file")
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or default_threads()
         opts.inter_op_num_threads = 1
@@ -59,9 +60,8 @@ class OnnxModel:
                 providers=list(providers or ["CPUExecutionProvider"]),
             )
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelFileError(
-                f"{self.path} is not an ONNX model ONNX Runtime can load ({first}); "
+                f"{self.path} is not an ONNX model ONNX Runtime can load ({first_line(exc)}); "
                 "give a file written by 'foveal export' or 'foveal train'"
             ) from exc
         self.input_names = [i.name for i in self.session.get_inputs()]
@@ -86,7 +86,15 @@ class OnnxModel:
                 f"{self.path.name} takes {len(self.input_names)} input(s), got {len(inputs)}"
             )
         feed = {n: np.ascontiguousarray(x) for n, x in zip(self.input_names, inputs, strict=True)}
-        return self.session.run(list(outputs) if outputs else None, feed)
+        try:
+            return self.session.run(list(outputs) if outputs else None, feed)
+        except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
+            shapes = ", ".join(str(list(x.shape)) for x in inputs)
+            raise ModelFileError(
+                f"{self.path} failed on input(s) of shape {shapes} ({first_line(exc)}); its "
+                "metadata does not fit its network: use a file written by 'foveal export' or "
+                "'foveal train'"
+            ) from exc
 
 
 META_KEY = "foveal"

@@ -3,6 +3,10 @@
 
 >>> local_onnx("mobilenet_v2.imagenet") is None
 True
+>>> looks_like_path("mobilenet_v2.imagenet"), looks_like_path("missing.onnx")
+(False, True)
+>>> looks_like_path("runs/classify/1"), looks_like_path("weights.pth")
+(True, True)
 """
 
 from __future__ import annotations
@@ -33,6 +37,39 @@ def check_backend(backend: str) -> str:
     if backend not in BACKENDS:
         raise ConfigError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     return backend
+
+
+MODEL_FILE_SUFFIXES = (".onnx", ".pt", ".pth", ".safetensors", ".bin", ".ckpt")
+"""Suffixes that make a ``model`` argument a file name, never a zoo name."""
+
+
+def looks_like_path(model: str | os.PathLike) -> bool:
+    """Whether ``model`` names a file or folder rather than a zoo entry: it exists, holds a path
+    separator, or ends with a model file suffix (zoo names are ``arch.tag``)."""
+    text = os.fspath(model)
+    seps = [s for s in (os.sep, os.altsep, "/") if s]
+    return (
+        Path(text).exists()
+        or any(s in text for s in seps)
+        or text.lower().endswith(MODEL_FILE_SUFFIXES)
+    )
+
+
+def not_a_model(model: str | os.PathLike) -> ModelFileError:
+    """The error for a ``model`` path that is not an ONNX file or a run folder holding one."""
+    path = Path(model)
+    fix = "give a zoo name ('foveal models list'), a foveal .onnx file or a training run folder"
+    if path.is_dir():
+        return ModelFileError(f"{path} is a folder without model.onnx, not a run folder; {fix}")
+    if not path.exists():
+        what = "" if path.suffix.lower() in MODEL_FILE_SUFFIXES else " or run folder"
+        return ModelFileError(f"{path}: no such model file{what}; {fix}")
+    if path.suffix.lower() in MODEL_FILE_SUFFIXES:
+        return ModelFileError(
+            f"{path} is a {path.suffix} weights file; it runs as part of a zoo model or a run "
+            f"folder, not alone: {fix}"
+        )
+    return ModelFileError(f"{path} is not a model file (expected .onnx); {fix}")
 
 
 def local_onnx(model: str | os.PathLike) -> Path | None:
@@ -98,15 +135,13 @@ def open_model(
     """
     check_backend(backend)
     wanted = " or ".join(sorted(tasks))
+    a_wanted = ("an " if wanted[:1] in "aeiou" else "a ") + wanted
     path = local_onnx(model)
-    if path is None and (Path(model).is_dir() or os.sep in os.fspath(model)):
-        raise ModelFileError(
-            f"{os.fspath(model)}: expected a zoo name, a foveal .onnx file or a run folder holding "
-            "model.onnx; 'foveal models list' shows the zoo"
-        )
+    if path is None and looks_like_path(model):
+        raise not_a_model(model)
     if path is not None:
         if not path.is_file():
-            raise ModelFileError(f"{path}: no such model file")
+            raise not_a_model(path)
         if backend != "onnx":
             raise ConfigError(f"{path} is an ONNX file; it runs with backend='onnx' only")
         runner = OnnxModel(path, threads=threads)
@@ -117,12 +152,12 @@ def open_model(
                 "unknown; use a file written by 'foveal export' or 'foveal train'"
             )
         if meta.task not in tasks:
-            raise ModelFileError(f"{path} is a {meta.task} model; expected a {wanted} model")
+            raise ModelFileError(f"{path} is a {meta.task} model; expected {a_wanted} model")
         return OpenedModel(runner, meta, None, path)
     spec = get(os.fspath(model))
     if spec.task not in tasks:
         raise ConfigError(
-            f"{spec.name} is a {spec.task} model, not a {wanted} model; see 'foveal models list'"
+            f"{spec.name} is a {spec.task} model, not {a_wanted} model; see 'foveal models list'"
         )
     if backend == "torch":
         if build_torch is None:

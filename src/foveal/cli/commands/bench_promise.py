@@ -67,8 +67,10 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foveal.bench.promise import TASKS, Settings, format_table, run, save
+    from foveal.cli.output import check_writable_dir
     from foveal.errors import ConfigError
 
+    check_writable_dir(args.out, option="--out")
     tasks = tuple(t.strip() for t in args.tasks.split(",") if t.strip())
     unknown = [t for t in tasks if t not in TASKS]
     if unknown or not tasks:

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.cli.output import progress, report_bad, write_jsonl
+    from foveal.cli.output import progress, report_bad, require_inputs, write_jsonl
     from foveal.errors import ConfigError
     from foveal.io import BatchReport, expand_sources
     from foveal.tasks import TASKS
@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
     files = expand_sources(args.inputs)
+    require_inputs(files, args.inputs)
     clf = TASKS["classify"].load(model=args.model, backend=args.backend)
     report = BatchReport()
     stream = clf.predict_batch(files, top_k=args.top_k, batch_size=args.batch_size, report=report)

@@ -96,12 +96,12 @@ def _classes(spec: str | None) -> list[str] | None:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
+    from foveal.cli.output import check_writable_dir
     from foveal.data.check import check_detection
     from foveal.data.detection import DatasetError, fix_boxes, load_detection, save_detection
 
-    dst = Path(args.dst)
+    dst = check_writable_dir(args.dst, option="DST")
     if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
         raise DatasetError(
             f"{dst} already exists and is not an empty folder; choose a new output folder"
@@ -111,7 +111,7 @@ def _convert(args: argparse.Namespace) -> int:
         ds = load_detection(args.src, fmt, split=args.split, classes=_classes(args.classes))
     except DatasetError as exc:
         raise DatasetError(
-            f"{exc}\n(run `foveal data check {args.src}` for every problem at once)"
+            f"{exc} (run `foveal data check {args.src}` for every problem at once)"
         ) from exc
     boxes = check_detection(ds, verify_images=False).counts()
     clipped = dropped = 0

@@ -55,8 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_split(args: argparse.Namespace) -> int:
+    from foveal.cli.output import check_writable_dir
     from foveal.data.check_images import split_imagefolder
 
+    check_writable_dir(args.out, option="OUT")
     counts = split_imagefolder(
         args.src, args.out, val=args.val, test=args.test, seed=args.seed, mode=args.mode
     )
@@ -75,8 +77,10 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_fashion(args: argparse.Namespace) -> int:
+    from foveal.cli.output import check_writable_dir
     from foveal.data.fashion_mnist import to_imagefolder
 
+    check_writable_dir(args.out, option="OUT")
     counts = to_imagefolder(args.out, source=args.source, limit_per_class=args.limit_per_class)
     print(", ".join(f"{k}: {v} images" for k, v in counts.items()) + f" -> {args.out}")
     return 0

@@ -123,18 +123,19 @@ class _VideoSink:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.cli.output import progress, report_bad
+    from foveal.cli.output import check_writable_dir, progress, report_bad, require_inputs
     from foveal.errors import ConfigError
-    from foveal.io import BatchReport, is_video_file
+    from foveal.io import BatchReport, expand_sources, is_video_file
     from foveal.tasks import get_task
     from foveal.viz import annotate
 
     if args.every < 1:
         raise ConfigError(f"--every must be at least 1, got {args.every}")
+    out_dir = check_writable_dir(args.save, option="--save") if args.save else None
+    require_inputs(expand_sources(args.inputs, media=True), args.inputs, "images or videos")
     det = get_task("detect").load(model=args.model, backend=args.backend)
     # thresholds and class names are checked (and names resolved) before any input is read
     opts = det.options(conf=args.conf, iou=args.iou, classes=args.classes, max_det=args.max_det)
-    out_dir = Path(args.save) if args.save else None
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     sink = _VideoSink(out_dir, args.every) if out_dir is not None else None

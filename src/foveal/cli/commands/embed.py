@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from foveal.cli.output import progress, report_bad
+    from foveal.cli.output import check_writable_file, progress, report_bad, require_inputs
     from foveal.errors import ConfigError, FovealError
     from foveal.features import get_extractor
     from foveal.features.store import check_format, save_features
@@ -45,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
     check_format(args.out)
+    check_writable_file(args.out, option="--out")
     files = expand_sources(args.inputs)
+    require_inputs(files, args.inputs)
     extractor = get_extractor(args.extractor)
     if extractor.needs_fit:
         fit_on = fit_images(files)

@@ -29,9 +29,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
 
+    from foveal.cli.output import check_writable_dir, skip_line
     from foveal.evaluate.classification import evaluate_classifier, format_report
 
+    if args.out:
+        check_writable_dir(args.out, option="--out")
     m = evaluate_classifier(
         args.model,
         args.data,
@@ -46,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{m['model']} on {m['data']}")
         print(format_report(m))
         for bad in m["skipped"]:
-            print(f"skipped {bad['source']}: {bad['error']}")
+            print(skip_line(bad["source"], bad["error"]), file=sys.stderr)
         if args.out:
             files = m["files"]
             print(f"report: {files['json']}, confusion matrix: {files['confusion_matrix']}")

@@ -67,7 +67,7 @@ def _default_split(splits: dict[str, int]) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.cli.output import progress, report_bad
+    from foveal.cli.output import check_writable_file, progress, report_bad
     from foveal.data.detection import load_detection
     from foveal.errors import ConfigError
     from foveal.evaluate.detection import match_classes
@@ -80,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.max_dets < 1:
         raise ConfigError(f"--max-dets must be at least 1, got {args.max_dets}")
+    if args.plot:
+        check_writable_file(args.plot, option="--plot")
     fmt = None if args.format == "auto" else args.format
     ds = load_detection(args.data, fmt)
     split = args.split or _default_split(ds.splits)

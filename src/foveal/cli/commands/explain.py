@@ -30,20 +30,30 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
     from pathlib import Path
 
+    from foveal.cli.output import check_writable_dir, check_writable_file, require_inputs, skip_line
     from foveal.errors import ConfigError, FovealError
     from foveal.io import expand_sources
+    from foveal.runtime.open import looks_like_path, not_a_model
     from foveal.tasks.classify.explain import explain, load_torch_classifier
 
     if not 0 <= args.alpha <= 1:
         raise ConfigError(f"--alpha must be within 0..1, got {args.alpha}")
     files = expand_sources(args.inputs)
+    require_inputs(files, args.inputs)
     out = Path(args.out)
     if out.suffix.lower() == ".png" and len(files) > 1:
         raise ConfigError(
             f"--out {out} is one PNG file but {len(files)} images were given; pass a folder"
         )
+    if out.suffix.lower() == ".png":
+        check_writable_file(out, option="--out")
+    else:
+        check_writable_dir(out, option="--out")
+    if looks_like_path(args.model) and not Path(args.model).exists():
+        raise not_a_model(args.model)
     loaded = load_torch_classifier(args.model)
     bad = 0
     for f in files:
@@ -54,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
             if isinstance(exc, ConfigError):
                 raise
             bad += 1
-            print(f"skipped {f}: {exc}")
+            print(skip_line(str(f), str(exc)), file=sys.stderr)
             continue
         if args.json:
             print(json.dumps({"source": str(f), **res.to_dict()}))

@@ -37,10 +37,12 @@ def exporter_task(zoo_task: str) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from foveal.cli.output import check_writable_file
     from foveal.errors import ConfigError
     from foveal.tasks import TASKS
     from foveal.zoo import all_specs, get, load_callable
 
+    check_writable_file(args.output, option="-o")
     spec = get(args.model)
     task = exporter_task(spec.task)
     if task is None:

@@ -78,8 +78,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _open(args: argparse.Namespace, *, create: bool):
+    from foveal.cli.output import check_writable_dir
     from foveal.features.index import ImageIndex
 
+    if create:
+        check_writable_dir(args.index, option="--index")
     extractor = args.extractor
     if create and extractor is None:
         from pathlib import Path
@@ -111,10 +114,13 @@ def _update(index, inputs, args) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from foveal.cli.output import require_inputs
     from foveal.errors import ConfigError
+    from foveal.io import expand_sources
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
+    require_inputs(expand_sources(args.inputs), args.inputs)
     with _open(args, create=True) as index:
         return _update(index, args.inputs, args)
 

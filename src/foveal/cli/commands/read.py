@@ -40,9 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
-    from foveal.cli.output import report_bad, write_jsonl
+    from foveal.cli.output import check_writable_dir, report_bad, require_inputs, write_jsonl
     from foveal.errors import ConfigError, FovealError
     from foveal.io import BatchReport, expand_sources, is_pdf, iter_sources
     from foveal.tasks.ocr import TextReader
@@ -52,9 +50,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--min-score must be between 0 and 1, got {args.min_score}")
     if not 10 <= args.dpi <= 1200:
         raise ConfigError(f"--dpi must be between 10 and 1200, got {args.dpi}")
+    save = check_writable_dir(args.save, option="--save") if args.save else None
     files = expand_sources(args.inputs, media=True)
+    require_inputs(files, args.inputs, "images or PDFs")
     reader = TextReader(args.rec, cls=None if args.no_cls else DEFAULT_CLS)
-    save = Path(args.save) if args.save else None
     if save:
         save.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
@@ -80,8 +79,6 @@ def run(args: argparse.Namespace) -> int:
         except FovealError as exc:
             report.add_bad(path, exc)
     report_bad(report, as_json=args.json)
-    if not files:
-        print("no images or PDFs found", file=sys.stderr)
     return 1 if report.bad else 0
 
 

@@ -71,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from foveal.data.detection_torch import Augment
     from foveal.tasks.detect.train import DetectionRecipe, train_detector
 
+    config = engine_config(args, 1e-3)  # options and the run folder, before the data is read
     ds = load_detection(args.data)
     train, val = ds.subset(args.train_split), ds.subset(args.val_split)
     augment = None if args.no_augment else Augment(mosaic=args.mosaic)
@@ -86,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         augment=augment,
         freeze_bn=False if args.train_bn else None,
     )
-    result = train_detector(recipe, engine_config(args, 1e-3))
+    result = train_detector(recipe, config)
     f = result.final
     print_fit_summary(
         result,

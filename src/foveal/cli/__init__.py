@@ -61,11 +61,24 @@ def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argpar
     return args
 
 
+def one_line_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> str:
+    """Warnings on the command line: one line, without Python's file and source line.
+
+    >>> one_line_warning("page 1 rendered at 50 dpi", UserWarning, "x.py", 1)
+    'foveal: warning: page 1 rendered at 50 dpi\\n'
+    """
+    return f"foveal: warning: {message}\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import warnings
+
     from foveal.errors import FovealError
 
     parser = build_parser()
     args = parse(parser, argv)
+    previous = warnings.formatwarning
+    warnings.formatwarning = one_line_warning
     try:
         status = int(args.func(args) or 0)
         sys.stdout.flush()  # a closed pipe shows here, not in the flush at interpreter exit
@@ -78,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return closed_stdout()
+    finally:
+        warnings.formatwarning = previous
 
 
 def closed_stdout() -> int:

@@ -294,3 +294,41 @@ def test_default_thresholds_follow_the_measured_table(shared):
         assert r.people_fp_per_image == 0 and r.people_missed_per_image == 0, r
     old = rows[("yunet.2023mar", 0.6)]
     assert old.people_images_with_fp >= 1 and old.fp_per_image > 0
+
+
+def test_unreadable_gallery_says_permission_denied(tmp_path):
+    """A gallery this process may not read is named as such, not as "not a foveal gallery"."""
+    import os
+    import shutil
+    import subprocess
+
+    path = tmp_path / "faces.db"
+    Gallery(path).close()
+    path.chmod(0)
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # root reads anything: drop the capability that lets it
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "running as root: setpriv (util-linux) is needed to drop CAP_DAC_OVERRIDE"
+        caps = "-dac_override,-dac_read_search"
+        prefix = [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"]
+    code = (
+        "import sys\n"
+        "from foveal.gallery import Gallery, GalleryError\n"
+        "try:\n"
+        "    Gallery(sys.argv[1])\n"
+        "except GalleryError as exc:\n"
+        "    print(exc)\n"
+    )
+    try:
+        proc = subprocess.run(
+            [*prefix, sys.executable, "-c", code, str(path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        )
+    finally:
+        path.chmod(0o644)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert "cannot open the gallery" in proc.stdout and "permission" in proc.stdout
+    assert "not a foveal gallery" not in proc.stdout

@@ -105,6 +105,11 @@ class Gallery:
             raise
         except sqlite3.DatabaseError as exc:
             self._db.close()
+            if isinstance(exc, sqlite3.OperationalError) and not _accessible(self.path):
+                raise GalleryError(
+                    f"{self.path}: cannot open the gallery (permission denied); expected a "
+                    "readable, writable database file and folder: check their permissions"
+                ) from exc
             raise GalleryError(
                 f"{self.path} is not a foveal gallery (SQLite said: {exc}); give a gallery file "
                 "made by foveal, or a new file, with --gallery PATH"
@@ -393,3 +398,10 @@ class Gallery:
             raise GalleryError(
                 f"{self.path} is damaged: integrity_check={res!r}, {orphans} orphan face(s)"
             )
+
+
+def _accessible(path: Path) -> bool:
+    """Whether this process may read and write the gallery file (or create it in its folder)."""
+    if path.exists():
+        return os.access(path, os.R_OK | os.W_OK)
+    return os.access(path.parent, os.W_OK | os.X_OK)

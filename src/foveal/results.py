@@ -1,7 +1,8 @@
 """Results: small validated dataclasses of numpy arrays.
 
-Every result is data only (drawing lives in :mod:`foveal.viz`), validated on construction,
-filterable with a boolean mask or index array, and serialisable with ``to_dict()``/``to_json()``.
+Every result is data, validated on construction, filterable with a boolean mask or index array,
+and serialisable with ``to_dict()``/``to_json()``. Drawing lives in :mod:`foveal.viz`, imported
+only when a result's ``plot(image)`` (annotated RGB array) or ``save(path, image)`` is called.
 
 Box format, everywhere in foveal: ``xyxy`` = ``[x1, y1, x2, y2]`` in pixels of the *original*
 image, float32, with ``(x1, y1)`` the top-left corner and ``(x2, y2)`` the bottom-right corner in
@@ -19,7 +20,9 @@ continuous coordinates (a box covering pixel columns 0..9 has ``x1=0, x2=10``).
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,7 +49,7 @@ def _round(x: np.ndarray, nd: int = 4) -> Any:
 
 
 class _Filterable:
-    """Boolean-mask / index filtering over every per-item field."""
+    """What every result shares: filtering over every per-item field, JSON, plot and save."""
 
     def __getitem__(self, index: Any) -> Any:
         if isinstance(index, (int, np.integer)):
@@ -71,6 +74,20 @@ class _Filterable:
 
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), **kwargs)  # type: ignore[attr-defined]
+
+    def plot(self, image: Any, **options: Any) -> np.ndarray:
+        """``image`` (any source :func:`foveal.io.load_image` reads) with this result drawn on a
+        copy: an RGB ``uint8`` array. Options go to the drawer (see :mod:`foveal.viz`)."""
+        from foveal.viz import annotate
+
+        return annotate(image, self, **options)
+
+    def save(self, path: str | os.PathLike, image: Any, **options: Any) -> Path:
+        """Write ``image`` with this result drawn on it to ``path`` (format from the suffix,
+        written atomically); returns the path."""
+        from foveal.viz import save_annotated
+
+        return save_annotated(path, image, self, **options)
 
 
 def _item(**kw: Any) -> Any:

@@ -6,15 +6,19 @@ PIL image) and returns an RGB ``uint8`` array; the input is never modified.
 * :class:`~foveal.results.Classification`: the top-k labels and scores in a dark panel.
 * :class:`~foveal.results.Detections`: a box per object in its class's colour, ``name 0.87``.
 * :class:`~foveal.results.Faces`: boxes, the five landmarks as dots, and names from ``identify``.
-* :class:`~foveal.results.TextLines`: polygons with the recognised text above them.
+* :class:`~foveal.results.TextLines`: polygons with the recognised text above them (over them,
+  on a translucent box, where the page is too dense).
 
 Every result also has ``plot(image)`` (the annotated array) and ``save(path, image)`` (written
 atomically by :func:`save_annotated`).
 
 >>> import foveal
->>> faces = foveal.detect_faces("team.jpg")              # doctest: +SKIP
->>> drawn = foveal.viz.annotate("team.jpg", faces)       # doctest: +SKIP
->>> faces.save("team-faces.jpg", "team.jpg")             # doctest: +SKIP
+>>> faces = foveal.detect_faces("astronaut.jpg")
+>>> drawn = foveal.viz.annotate("astronaut.jpg", faces)
+>>> drawn.shape, drawn.dtype
+((512, 512, 3), dtype('uint8'))
+>>> faces.save("astronaut-faces.png", "astronaut.jpg")
+PosixPath('astronaut-faces.png')
 
 One table maps a result class to its drawer (:data:`DRAWERS`); a new result type joins it with
 :func:`register_drawer`, and ``annotate`` finds it (or a drawer of a base class) from then on.

@@ -46,7 +46,7 @@ def draw_faces(
     for i in range(len(faces)):
         name = faces.names[i] if faces.names is not None else None
         color = face_color(name)
-        x1, y1, x2, y2 = (float(v) for v in faces.xyxy[i])
+        (x1, x2), (y1, y2) = sorted(faces.xyxy[i][0::2]), sorted(faces.xyxy[i][1::2])
         draw.rectangle((x1, y1, x2, y2), outline=color, width=style.line_width)
         if show_landmarks:
             # dots scale with the face so they stay visible but do not hide small faces

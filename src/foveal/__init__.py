@@ -42,4 +42,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return __all__
+    # submodules are listed (for completion) but kept out of __all__: `import *` stays cheap
+    return sorted(set(__all__) | _SUBMODULES)

@@ -67,6 +67,7 @@ def test_viz_reachable_after_import_foveal_and_imports_stay_cheap() -> None:
         "import sys, foveal, foveal.results\n"
         "heavy = [m for m in ('PIL', 'cv2', 'foveal.viz') if m in sys.modules]\n"
         "assert not heavy, heavy\n"
+        "assert 'viz' in dir(foveal) and 'viz' not in foveal.__all__\n"
         "assert callable(foveal.viz.annotate)\n"
         "print(foveal.viz.annotate.__module__)\n"
     )

@@ -122,5 +122,7 @@ def _pack(args: argparse.Namespace) -> int:
     width = max((len(p.model) for p in done), default=10)
     for p in done:
         print(f"{p.model:<{width}}  {p.action:<8}  {p.path}")
-    print(f"packed {len(done)} model(s) into {args.dir}; use them with FOVEAL_WEIGHTS_PATH={args.dir}")
+    print(
+        f"packed {len(done)} model(s) into {args.dir}; run them with FOVEAL_WEIGHTS_PATH={args.dir}"
+    )
     return 0

@@ -127,3 +127,13 @@ def test_inference_runs_offline_without_torch(foveal_cli, shared: Path) -> None:
     assert "#1 obama" in foveal_cli("faces", "identify", str(people / "test" / "obama1.jpg"))
     text = foveal_cli("read", str(data / "ocr" / "receipts" / "100.jpg"))
     assert "KUALA LUMPUR" in text and "SIMPLIFIED TAX INVOICE" in text
+
+
+def test_training_commands_name_the_train_extra(venv: Path, tmp_path: Path) -> None:
+    cmd = [str(venv / "bin" / "foveal"), "export", "mobilenet_v2.imagenet", "-o", "m.onnx"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=clean_env(), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "foveal: error: this command needs torch, which is not installed here; "
+        "pip install 'foveal[train]'\n"
+    )

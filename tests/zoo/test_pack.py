@@ -3,6 +3,7 @@ before (and instead of) the weights and an export; without PyTorch, one line say
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -117,3 +118,16 @@ def test_missing_weights_name_the_packed_file(home: Path, monkeypatch: pytest.Mo
     msg = str(err.value)
     assert "\n" not in msg
     assert packed_name(MOBILENET) in msg and "foveal models pack DIR" in msg
+
+
+def test_models_list_shows_packed_files(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    dest = tmp_path / "pack"
+    pack_models(dest, lambda spec: Classifier.export, [MOBILENET])
+    monkeypatch.setenv("FOVEAL_WEIGHTS_PATH", str(dest))
+    assert main(["models", "list", "--json"]) == 0
+
+    rows = {r["name"]: r["available"] for r in json.loads(capsys.readouterr().out)}
+    assert rows["mobilenet_v2.imagenet"] == f"packed ONNX in {dest}"
+    assert not rows["efficientnet_lite0.imagenet"].startswith("packed")

@@ -52,8 +52,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _where(spec) -> str:
+    from foveal.runtime.open import packed_onnx
     from foveal.zoo.resolve import candidates
 
+    packed = packed_onnx(spec)
+    if packed is not None:
+        return f"packed ONNX in {packed.parent}"
     for where, path in candidates(spec.weights):
         if path.is_file():
             return where

@@ -70,6 +70,41 @@ def one_line_warning(message: Any, category: Any, *args: Any, **kwargs: Any) -> 
     return f"foveal: warning: {message}\n"
 
 
+EXTRAS = {
+    "torch": "train",
+    "torchvision": "train",
+    "safetensors": "train",
+    "fastapi": "serve",
+    "uvicorn": "serve",
+    "ray": "scale",
+    "pyarrow": "scale",
+    "sklearn": "features",
+    "faiss": "features",
+    "skimage": "features",
+    "pycocotools": "detect",
+    "dlib": "faces",
+    "scipy": "faces",
+    "rapidocr": "ocr",
+    "shapely": "ocr",
+}
+"""The extra (``pip install 'foveal[EXTRA]'``) that installs a module only some commands import."""
+
+
+def missing_extra(exc: ModuleNotFoundError) -> str | None:
+    """The one-line error for a module of an extra that is not installed (``None``: another one).
+
+    >>> missing_extra(ModuleNotFoundError("No module named 'torch'", name="torch"))
+    "this command needs torch, which is not installed here; pip install 'foveal[train]'"
+    >>> missing_extra(ModuleNotFoundError("No module named 'x'", name="x")) is None
+    True
+    """
+    top = (exc.name or "").split(".")[0]
+    if top not in EXTRAS:
+        return None
+    fix = f"pip install 'foveal[{EXTRAS[top]}]'"
+    return f"this command needs {top}, which is not installed here; {fix}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import warnings
 
@@ -86,6 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FovealError as exc:
         print(f"foveal: error: {exc}", file=sys.stderr)
         return int(getattr(exc, "exit_code", 2))
+    except ModuleNotFoundError as exc:
+        line = missing_extra(exc)
+        if line is None:
+            raise
+        print(f"foveal: error: {line}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("foveal: interrupted", file=sys.stderr)
         return 130

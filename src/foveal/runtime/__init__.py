@@ -13,6 +13,8 @@ from foveal.runtime.open import (
     exported_onnx,
     local_onnx,
     open_model,
+    packed_name,
+    packed_onnx,
 )
 from foveal.runtime.torch import TorchModel
 
@@ -26,5 +28,7 @@ __all__ = [
     "exported_onnx",
     "local_onnx",
     "open_model",
+    "packed_name",
+    "packed_onnx",
     "read_meta",
 ]

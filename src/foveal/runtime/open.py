@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from foveal.errors import ConfigError, ModelFileError
+from foveal.errors import ConfigError, ModelFileError, WeightsNotFoundError
 from foveal.runtime.onnx import OnnxModel
 from foveal.runtime.torch import TorchModel
 from foveal.zoo.meta import ModelMeta
 from foveal.zoo.registry import ModelSpec, get
-from foveal.zoo.resolve import foveal_home, resolve_weights, sha256_file
+from foveal.zoo.resolve import foveal_home, resolve_weights, search_path, sha256_file
 
 BACKENDS = ("onnx", "torch")
 
@@ -94,17 +94,62 @@ class OpenedModel:
     """The ONNX file that runs, when the backend is ONNX Runtime."""
 
 
+PACK_HINT = (
+    "pip install 'foveal[train]' to export it, or run 'foveal models pack DIR' where torch is "
+    "installed and set FOVEAL_WEIGHTS_PATH=DIR"
+)
+"""How to get the ONNX file of a zoo model whose weights are not ONNX, without PyTorch."""
+
+
+def packed_name(spec: ModelSpec) -> str:
+    """The file name of a zoo model's inference ONNX as ``foveal models pack`` and the export
+    cache write it: the model's name and the start of its weights' sha256.
+
+    >>> from foveal.zoo import get
+    >>> packed_name(get("mobilenet_v2.imagenet"))
+    'mobilenet_v2.imagenet-b03531047f.onnx'
+    """
+    return f"{spec.name}-{spec.weights.sha256[:10]}.onnx"
+
+
+def packed_onnx(spec: ModelSpec) -> Path | None:
+    """The inference ONNX of a zoo model whose weights are not ONNX, already written: in a
+    ``FOVEAL_WEIGHTS_PATH`` folder (``foveal models pack DIR``) or the export cache
+    (``$FOVEAL_HOME/onnx``). ``None`` when there is none (or the weights are ONNX themselves)."""
+    if spec.weights.format == "onnx":
+        return None
+    for folder in [*search_path(), foveal_home() / "onnx"]:
+        path = folder / packed_name(spec)
+        if path.is_file():
+            return path
+    return None
+
+
 def exported_onnx(spec: ModelSpec, weights: Path, export: Exporter | None) -> Path:
-    """The zoo model as ONNX: the weights file itself when it is one, else an export cached under
-    ``$FOVEAL_HOME/onnx`` (written once, announced on stderr)."""
+    """The zoo model as ONNX: the weights file itself when it is one, a packed file
+    (:func:`packed_onnx`) of these weights, else an export cached under ``$FOVEAL_HOME/onnx``
+    (written once, announced on stderr; exporting needs PyTorch)."""
     if spec.weights.format == "onnx":
         return weights
-    out = foveal_home() / "onnx" / f"{spec.name}-{sha256_file(weights)[:10]}.onnx"
+    digest = sha256_file(weights)
+    packed = packed_onnx(spec) if digest == spec.weights.sha256 else None
+    if packed is not None:
+        return packed
+    out = foveal_home() / "onnx" / f"{spec.name}-{digest[:10]}.onnx"
     if not out.is_file():
         if export is None:
             raise ConfigError(f"{spec.name} has {spec.weights.format} weights and no ONNX export")
         print(f"foveal: exporting {spec.name} to ONNX once ({out})", file=sys.stderr)
-        export(spec, out, weights)
+        try:
+            export(spec, out, weights)
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("torch", "torchvision"):
+                raise
+            raise ConfigError(
+                f"{spec.name} has {spec.weights.format} weights ({weights.name}) and no ONNX file "
+                f"{packed_name(spec)}; exporting it needs PyTorch, which is not installed: "
+                f"{PACK_HINT}"
+            ) from None
     return out
 
 
@@ -163,6 +208,17 @@ def open_model(
         if build_torch is None:
             raise ConfigError(f"{spec.name} has no PyTorch implementation; use backend='onnx'")
         return OpenedModel(TorchModel(build_torch(spec, weights), threads=threads), spec.meta, spec)
-    wpath = resolve_weights(spec, weights)
+    packed = packed_onnx(spec) if weights is None and onnx_file is None else None
+    if packed is not None:
+        return OpenedModel(OnnxModel(packed, threads=threads), spec.meta, spec, packed)
+    try:
+        wpath = resolve_weights(spec, weights)
+    except WeightsNotFoundError as exc:
+        if spec.weights.format == "onnx" or weights is not None:
+            raise
+        raise WeightsNotFoundError(
+            f"{exc}; or use its inference file {packed_name(spec)} ('foveal models pack DIR' "
+            "writes it) from a FOVEAL_WEIGHTS_PATH folder"
+        ) from None
     file = onnx_file(spec, wpath) if onnx_file is not None else exported_onnx(spec, wpath, export)
     return OpenedModel(OnnxModel(file, threads=threads), spec.meta, spec, file)

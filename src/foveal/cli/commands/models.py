@@ -1,4 +1,4 @@
-"""foveal models list|info|pull|import — the model zoo."""
+"""foveal models list|info|pull|import|pack — the model zoo."""
 
 from __future__ import annotations
 
@@ -35,10 +35,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.add_argument("--name", help="the model it belongs to (default: found by sha256)")
     imp.set_defaults(func=_import)
 
+    pack = msub.add_parser(
+        "pack",
+        help="write every zoo model's inference file into DIR (needs PyTorch), for installs "
+        "without it: FOVEAL_WEIGHTS_PATH=DIR",
+    )
+    pack.add_argument("dir", help="the folder to write (created when missing)")
+    pack.add_argument(
+        "--model",
+        action="append",
+        dest="models",
+        metavar="NAME",
+        help="only this model (repeat for several; default: the whole zoo)",
+    )
+    pack.set_defaults(func=_pack)
+
 
 def _where(spec) -> str:
+    from foveal.runtime.open import packed_onnx
     from foveal.zoo.resolve import candidates
 
+    packed = packed_onnx(spec)
+    if packed is not None:
+        return f"packed ONNX in {packed.parent}"
     for where, path in candidates(spec.weights):
         if path.is_file():
             return where
@@ -80,4 +99,34 @@ def _import(args: argparse.Namespace) -> int:
 
     name, path = import_weights(args.file, args.name)
     print(f"imported {args.file} as {name}: {path}")
+    return 0
+
+
+EXPORTING_TASK = {"classify": "classify", "face_embed": "faces"}
+"""The task (of :data:`foveal.tasks.TASKS`) whose exporter writes a zoo model of this model task."""
+
+
+def _exporter(spec):
+    from foveal.tasks import TASKS
+    from foveal.zoo import load_callable
+
+    task = TASKS.get(EXPORTING_TASK.get(spec.task, ""))
+    if task is None or task.export is None:
+        return None
+    fn = load_callable(task.export)
+    return lambda s, out, weights: fn(s, out, weights=weights)
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from foveal.runtime.pack import pack_models
+    from foveal.zoo import get
+
+    specs = [get(n) for n in args.models] if args.models else None
+    done = pack_models(args.dir, _exporter, specs)
+    width = max((len(p.model) for p in done), default=10)
+    for p in done:
+        print(f"{p.model:<{width}}  {p.action:<8}  {p.path}")
+    print(
+        f"packed {len(done)} model(s) into {args.dir}; run them with FOVEAL_WEIGHTS_PATH={args.dir}"
+    )
     return 0

@@ -22,22 +22,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from foveal.errors import ConfigError, FovealError
+from foveal.utils.term import stderr_is_terminal
 
 
 class NoInputsError(FovealError):
     """The inputs name no image at all (an empty folder): nothing was done, exit status 1."""
 
     exit_code = 1
-
-
-def stderr_is_terminal() -> bool:
-    """Whether ``sys.stderr`` (looked up at call time) is a terminal: progress is shown only there,
-    never in log files or pipes."""
-    isatty = getattr(sys.stderr, "isatty", None)
-    try:
-        return bool(isatty and isatty())
-    except ValueError:  # a closed stream
-        return False
 
 
 def progress(

@@ -64,9 +64,20 @@ def test_video_frames_and_saved_clip(shared, tmp_path, capsys) -> None:
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["frame"] for r in records] == [0, 300, 600]
     assert all(r["detections"] for r in records)
+    import av
     import cv2
 
-    cap = cv2.VideoCapture(str(tmp_path / "vtest.mp4"))
+    saved = tmp_path / "vtest.mp4"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vtest.mp4"]  # no temporary file left
+    with av.open(str(saved)) as container:  # H.264 in yuv420p: what browsers play
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.pix_fmt == "yuv420p"
+        assert (stream.width, stream.height) == (768, 576)
+        assert abs(float(stream.average_rate) - 10.0 / 300) < 1e-3
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    assert len(frames) == 3
+    cap = cv2.VideoCapture(str(saved))  # OpenCV (and so foveal) reads it back too
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 3
     cap.release()
 

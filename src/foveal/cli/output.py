@@ -1,4 +1,5 @@
-"""Shared helpers for commands: JSON lines, progress bars, bad-input reports, output checks.
+"""Shared helpers for commands: JSON lines, progress bars, runtime options, bad-input reports,
+output checks.
 
 Outputs are checked before any work starts, so a run that cannot write its results fails in a
 second with one line instead of after the last image:
@@ -12,6 +13,7 @@ another place for the output
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from foveal.errors import ConfigError, FovealError
+from foveal.utils.term import stderr_is_terminal
 
 
 class NoInputsError(FovealError):
@@ -28,13 +31,67 @@ class NoInputsError(FovealError):
     exit_code = 1
 
 
-def progress(iterable: Any, *, total: int | None, desc: str, enabled: bool = True) -> Any:
-    """A tqdm progress bar on stderr (off when ``enabled`` is false or stderr is not a terminal)."""
+def progress(
+    iterable: Any, *, total: int | None, desc: str, enabled: bool = True, unit: str = "img"
+) -> Any:
+    """A tqdm progress bar on stderr, shown only when ``enabled`` and stderr is a terminal (a
+    pass-through iterator otherwise, so redirected output holds no bar).
+
+    >>> list(progress(iter([1, 2]), total=2, desc="test"))  # stderr is not a terminal here
+    [1, 2]
+    """
     from tqdm import tqdm
 
     return tqdm(
-        iterable, total=total, desc=desc, unit="img", file=sys.stderr, disable=not enabled or None
+        iterable,
+        total=total,
+        desc=desc,
+        unit=unit,
+        file=sys.stderr,
+        disable=not (enabled and stderr_is_terminal()),
+        dynamic_ncols=True,
     )
+
+
+def add_runtime_options(p: argparse.ArgumentParser) -> None:
+    """``--threads N`` and ``--device cpu|cuda|auto`` of every inference command."""
+    p.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        help="ONNX Runtime threads per network (default: $FOVEAL_THREADS, else every CPU)",
+    )
+    p.add_argument(
+        "--device",
+        choices=("cpu", "cuda", "auto"),
+        help="where networks run: cpu, cuda (ONNX Runtime's CUDA provider) or auto (cuda when "
+        "available, else cpu); default $FOVEAL_DEVICE, else cpu",
+    )
+
+
+def use_runtime_options(args: argparse.Namespace) -> None:
+    """Check ``--threads``/``--device`` and make them this process's defaults
+    (``FOVEAL_THREADS``/``FOVEAL_DEVICE``), so every network the command opens uses them.
+
+    Raises:
+        ConfigError: ``--threads`` below 1, or ``--device cuda`` where ONNX Runtime has no CUDA.
+    """
+    from foveal.runtime.onnx import providers_for
+
+    threads = getattr(args, "threads", None)
+    device = getattr(args, "device", None)
+    if threads is not None:
+        if threads < 1:
+            raise ConfigError(f"--threads must be at least 1, got {threads}")
+        os.environ["FOVEAL_THREADS"] = str(threads)
+    if device is not None:
+        if device == "cuda" and getattr(args, "backend", "onnx") == "torch":
+            raise ConfigError(
+                "--device cuda runs networks with ONNX Runtime; drop --backend torch or use "
+                "--device cpu"
+            )
+        providers_for(device)  # says in one line when CUDA is not in this ONNX Runtime
+        os.environ["FOVEAL_DEVICE"] = device
 
 
 def write_jsonl(record: dict[str, Any], out: TextIO | None = None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,9 @@ import numpy as np
 
 from foveal.errors import ConfigError
 from foveal.ops import box_iou
+
+Progress = Callable[[Iterable[Any], int, str], Iterable[Any]]
+"""``progress(items, total, description)``: wraps a stream of work (a progress bar)."""
 
 
 def read_dlib_xml(path: str | os.PathLike) -> list[tuple[Path, np.ndarray]]:
@@ -101,13 +104,22 @@ def detection_ap(
 
 
 def evaluate_detector(
-    detector: Any, xml: str | os.PathLike, *, iou: float = 0.5, **options: Any
+    detector: Any,
+    xml: str | os.PathLike,
+    *,
+    iou: float = 0.5,
+    progress: Progress | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
     """:func:`detection_ap` of a :class:`foveal.tasks.faces.FaceDetector` on a dlib XML data set;
-    ``options`` are the detector's call options (``conf`` ...)."""
+    ``options`` are the detector's call options (``conf`` ...); ``progress(items, total, desc)``
+    wraps the stream of results (a progress bar)."""
     items = read_dlib_xml(xml)
     conf = detector.options(**options).conf
-    preds = [faces for _, faces in detector.predict_batch([p for p, _ in items], **options)]
+    found = detector.predict_batch([p for p, _ in items], **options)
+    if progress is not None:
+        found = progress(found, len(items), f"eval faces {detector.name}")
+    preds = [faces for _, faces in found]
     out = detection_ap(
         [p.xyxy for p in preds], [p.scores for p in preds], [g for _, g in items], iou=iou
     )
@@ -159,7 +171,12 @@ def verification_metrics(
 
 
 def evaluate_verification(
-    rec: Any, folder: str | os.PathLike, *, threshold: float | None = None, **options: Any
+    rec: Any,
+    folder: str | os.PathLike,
+    *,
+    threshold: float | None = None,
+    progress: Progress | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
     """Verification on every pair of photos of a folder-per-person data set (largest face of each
     photo), with the accuracy at the embedder's threshold (or ``threshold``); ``options`` are the
@@ -173,12 +190,14 @@ def evaluate_verification(
         raise ConfigError(
             f"{root} needs one sub-folder per person (at least 2); found {len(people)}"
         )
+    photos = [(k, f) for k, person in enumerate(people) for f in expand_sources(person)]
+    if progress is not None:
+        photos = progress(photos, len(photos), "eval faces verification")
     vecs, labels = [], []
-    for k, person in enumerate(people):
-        for f in expand_sources(person):
-            _, v = rec.embed_one(f, choose="largest", **options)
-            vecs.append(v)
-            labels.append(k)
+    for k, f in photos:
+        _, v = rec.embed_one(f, choose="largest", **options)
+        vecs.append(v)
+        labels.append(k)
     v = np.stack(vecs)
     lab = np.asarray(labels)
     pairs = np.array(list(itertools.combinations(range(len(v)), 2)))
@@ -203,6 +222,7 @@ def evaluate_faces(
     conf: float = 0.6,
     iou: float = 0.5,
     threshold: float | None = None,
+    progress: Progress | None = None,
 ) -> list[dict[str, Any]]:
     """``foveal eval faces``: detection AP of each detector on a dlib XML file and/or verification
     (first detector + ``embedder``) on a folder per person; one result dict per evaluation, with
@@ -216,11 +236,14 @@ def evaluate_faces(
     out: list[dict[str, Any]] = []
     if detection:
         for name in detectors:
-            res = evaluate_detector(FaceDetector(name), detection, iou=iou, conf=conf)
+            det = FaceDetector(name)
+            res = evaluate_detector(det, detection, iou=iou, progress=progress, conf=conf)
             out.append({"task": "face_detection", **res})
     if verification:
         rec = FaceRecognizer(detectors[0], embedder)
-        res = evaluate_verification(rec, verification, threshold=threshold, conf=conf)
+        res = evaluate_verification(
+            rec, verification, threshold=threshold, progress=progress, conf=conf
+        )
         out.append(
             {"task": "face_verification", "detector": detectors[0], "embedder": embedder, **res}
         )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foveal.errors import FovealError, ModelFileError
+from foveal.errors import ConfigError, FovealError, ModelFileError
 from foveal.zoo.load import first_line
 from foveal.zoo.meta import ModelMeta
 
@@ -24,13 +24,49 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+DEVICES = ("cpu", "cuda", "auto")
+"""Where ONNX Runtime runs networks: ``cuda`` is its CUDAExecutionProvider, ``auto`` is CUDA when
+this ONNX Runtime build has it, else the CPU."""
+
+
+def providers_for(device: str | None = None) -> list[str]:
+    """ONNX Runtime execution providers for ``device`` (default: ``FOVEAL_DEVICE``, else ``cpu``).
+
+    >>> providers_for("cpu")
+    ['CPUExecutionProvider']
+    >>> providers_for("auto")[-1]
+    'CPUExecutionProvider'
+
+    Raises:
+        ConfigError: an unknown device, or ``cuda`` where this ONNX Runtime build has no CUDA.
+    """
+    import onnxruntime as ort
+
+    device = device or os.environ.get("FOVEAL_DEVICE") or "cpu"
+    if device not in DEVICES:
+        raise ConfigError(
+            f"device {device!r} is not known; choose one of {', '.join(DEVICES)} "
+            "(--device or FOVEAL_DEVICE)"
+        )
+    cuda = "CUDAExecutionProvider" in ort.get_available_providers()
+    if device == "cuda" and not cuda:
+        raise ConfigError(
+            f"device 'cuda' is not available in this ONNX Runtime build ({ort.__version__}, "
+            "CPU only); install onnxruntime-gpu for CUDA, or use --device cpu or auto"
+        )
+    if device == "cpu" or not cuda:
+        return ["CPUExecutionProvider"]
+    return ["CUDAExecutionProvider", "CPUExecutionProvider"]
+
+
 class OnnxModel:
     """An ONNX Runtime session with foveal's defaults (CPU, all cores, full graph optimisation).
 
     Args:
         path: the ``.onnx`` file.
         threads: intra-op threads (default: :func:`default_threads`).
-        providers: execution providers (default: CPU).
+        providers: execution providers (default: :func:`providers_for` ``FOVEAL_DEVICE``, CPU
+            when unset).
     """
 
     def __init__(
@@ -57,7 +93,7 @@ class OnnxModel:
             self.session = ort.InferenceSession(
                 str(self.path),
                 sess_options=opts,
-                providers=list(providers or ["CPUExecutionProvider"]),
+                providers=list(providers or providers_for()),
             )
         except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
             raise ModelFileError(

@@ -23,6 +23,7 @@ from foveal.train.plots import plot_history
 from foveal.train.recipe import check_recipe
 from foveal.train.runlog import next_run_dir, write_json, write_metrics_csv
 from foveal.train.seeding import derive_seed, rng_state, seed_everything, set_rng_state
+from foveal.utils.term import stderr_is_terminal
 
 PLOT_EVERY_S = 60.0
 
@@ -357,7 +358,8 @@ class Trainer:
             desc=f"epoch {epoch + 1}/{cfg.epochs}",
             unit="batch",
             file=sys.stderr,
-            disable=not (cfg.progress and rank == 0),
+            # on a terminal only: a log file gets the one line per epoch of _log, never bars
+            disable=not (cfg.progress and rank == 0 and stderr_is_terminal()),
             leave=False,
             dynamic_ncols=True,
             mininterval=0.5,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from foveal.cli.output import add_runtime_options
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -25,12 +27,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
     p.add_argument("--batch-size", type=int, default=8, help="images per network call (default 8)")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_runtime_options(p)
+    p.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.cli.output import progress, report_bad, require_inputs, write_jsonl
+    from foveal.cli.output import (
+        progress,
+        report_bad,
+        require_inputs,
+        use_runtime_options,
+        write_jsonl,
+    )
     from foveal.errors import ConfigError
     from foveal.io import BatchReport, expand_sources
     from foveal.tasks import TASKS
@@ -39,9 +50,10 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
+    use_runtime_options(args)
     files = expand_sources(args.inputs)
     require_inputs(files, args.inputs)
-    clf = TASKS["classify"].load(model=args.model, backend=args.backend)
+    clf = TASKS["classify"].load(model=args.model, backend=args.backend, threads=args.threads)
     report = BatchReport()
     stream = clf.predict_batch(files, top_k=args.top_k, batch_size=args.batch_size, report=report)
     bar = progress(stream, total=len(files), desc="classify", enabled=not args.no_progress)

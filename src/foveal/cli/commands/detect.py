@@ -7,6 +7,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from foveal.cli.output import add_runtime_options
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -39,7 +41,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="one JSON object per image / video frame (JSON lines)"
     )
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_runtime_options(p)
+    p.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
+    )
     p.set_defaults(func=run)
 
 
@@ -85,55 +90,73 @@ def _save_image(out_dir: Path, source: Path, image: Any, used: set[str]) -> None
 
 
 class _VideoSink:
-    """Annotated frames of one video at a time, written to ``DIR/<stem>.mp4`` (atomically: the
-    file appears once the video is complete)."""
+    """Annotated frames of one video at a time, written to ``DIR/<stem>.mp4`` in H.264 (atomically:
+    the file appears once the video is complete)."""
 
     def __init__(self, out_dir: Path, every: int) -> None:
         self.out_dir = out_dir
         self.every = every
         self.path: Path | None = None
         self.writer: Any = None
-        self.tmp: Path | None = None
 
     def write(self, path: Path, frame: Any) -> None:
-        import cv2
+        from foveal.io.video import VideoWriter, video_info
 
         if path != self.path:
             self.close()
             self.path = path
-            fps = (cv2.VideoCapture(str(path)).get(cv2.CAP_PROP_FPS) or 25.0) / self.every
-            self.tmp = self.out_dir / f".{path.stem}.part.mp4"
-            h, w = frame.shape[:2]
-            self.writer = cv2.VideoWriter(
-                str(self.tmp), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h)
-            )
-        self.writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+            fps, _ = video_info(path)
+            self.writer = VideoWriter(self.out_dir / f"{path.stem}.mp4", fps / self.every)
+        self.writer.write(frame)
 
     def close(self, *, keep: bool = True) -> None:
-        import os
-
         if self.writer is not None:
-            self.writer.release()
-            if self.path is not None and self.tmp is not None:
-                if keep:
-                    os.replace(self.tmp, self.out_dir / f"{self.path.stem}.mp4")
-                else:
-                    self.tmp.unlink(missing_ok=True)
-        self.path = self.writer = self.tmp = None
+            self.writer.close(keep=keep)
+        self.path = self.writer = None
+
+
+def _work(files: list[Path], every: int) -> tuple[int | None, str]:
+    """The progress bar's total and unit: images count one, videos their frames (``every``-th)."""
+    from foveal.io import is_video_file
+    from foveal.io.video import video_info
+
+    total, videos = 0, False
+    for f in files:
+        if is_video_file(f):
+            videos = True
+            frames = video_info(f)[1]
+            if not frames:  # a video whose header gives no count: the total is unknown
+                return None, "frame"
+            total += -(-frames // every)
+        else:
+            total += 1
+    return total, ("frame" if videos else "img")
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.cli.output import check_writable_dir, progress, report_bad, require_inputs
+    from foveal.cli.output import (
+        check_writable_dir,
+        progress,
+        report_bad,
+        require_inputs,
+        stderr_is_terminal,
+        use_runtime_options,
+    )
     from foveal.errors import ConfigError
     from foveal.io import BatchReport, expand_sources, is_video_file
+    from foveal.io.video import check_h264
     from foveal.tasks import get_task
     from foveal.viz import annotate
 
     if args.every < 1:
         raise ConfigError(f"--every must be at least 1, got {args.every}")
+    use_runtime_options(args)
     out_dir = check_writable_dir(args.save, option="--save") if args.save else None
-    require_inputs(expand_sources(args.inputs, media=True), args.inputs, "images or videos")
-    det = get_task("detect").load(model=args.model, backend=args.backend)
+    files = expand_sources(args.inputs, media=True)
+    require_inputs(files, args.inputs, "images or videos")
+    if out_dir is not None and any(is_video_file(f) for f in files):
+        check_h264(out_dir)
+    det = get_task("detect").load(model=args.model, backend=args.backend, threads=args.threads)
     # thresholds and class names are checked (and names resolved) before any input is read
     opts = det.options(conf=args.conf, iou=args.iou, classes=args.classes, max_det=args.max_det)
     if out_dir is not None:
@@ -151,9 +174,11 @@ def run(args: argparse.Namespace) -> int:
         max_det=opts.max_det,
     )
     ok = False
+    shown = not args.no_progress and stderr_is_terminal()
+    total, unit = _work(files, args.every) if shown else (None, "img")
     try:
         for item, result in progress(
-            stream, total=None, desc="detect", enabled=not args.no_progress
+            stream, total=total, desc="detect", unit=unit, enabled=not args.no_progress
         ):
             video = item.path is not None and is_video_file(item.path)
             if video:

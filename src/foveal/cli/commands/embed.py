@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from foveal.cli.output import add_runtime_options
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -27,7 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, help="output file: .parquet or .npy")
     p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_runtime_options(p)
+    p.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
+    )
     p.set_defaults(func=run)
 
 
@@ -36,7 +41,13 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from foveal.cli.output import check_writable_file, progress, report_bad, require_inputs
+    from foveal.cli.output import (
+        check_writable_file,
+        progress,
+        report_bad,
+        require_inputs,
+        use_runtime_options,
+    )
     from foveal.errors import ConfigError, FovealError
     from foveal.features import get_extractor
     from foveal.features.store import check_format, save_features
@@ -44,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
+    use_runtime_options(args)
     check_format(args.out)
     check_writable_file(args.out, option="--out")
     files = expand_sources(args.inputs)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from foveal.cli.groups import group
+from foveal.cli.output import add_runtime_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="folder for report.json, report.txt and confusion_matrix.png")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--no-progress", action="store_true")
+    add_runtime_options(p)
+    p.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
+    )
     p.set_defaults(func=run)
 
 
@@ -31,9 +35,15 @@ def run(args: argparse.Namespace) -> int:
     import json
     import sys
 
-    from foveal.cli.output import check_writable_dir, skip_line
+    from foveal.cli.output import (
+        check_writable_dir,
+        skip_line,
+        stderr_is_terminal,
+        use_runtime_options,
+    )
     from foveal.evaluate.classification import evaluate_classifier, format_report
 
+    use_runtime_options(args)
     if args.out:
         check_writable_dir(args.out, option="--out")
     m = evaluate_classifier(
@@ -42,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         split=args.split,
         out_dir=args.out,
         batch_size=args.batch_size,
-        progress=not args.no_progress,
+        progress=not args.no_progress and stderr_is_terminal(),
     )
     if args.json:
         print(json.dumps(m))

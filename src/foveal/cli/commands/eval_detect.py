@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from foveal.cli.groups import group
+from foveal.cli.output import add_runtime_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,7 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx", help="inference backend")
     p.add_argument("--plot", help="save precision-recall curves to this PNG")
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
-    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_runtime_options(p)
+    p.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
+    )
     p.set_defaults(func=run)
 
 
@@ -67,7 +71,12 @@ def _default_split(splits: dict[str, int]) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.cli.output import check_writable_file, progress, report_bad
+    from foveal.cli.output import (
+        check_writable_file,
+        progress,
+        report_bad,
+        use_runtime_options,
+    )
     from foveal.data.detection import load_detection
     from foveal.errors import ConfigError
     from foveal.evaluate.detection import match_classes
@@ -80,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.max_dets < 1:
         raise ConfigError(f"--max-dets must be at least 1, got {args.max_dets}")
+    use_runtime_options(args)
     if args.plot:
         check_writable_file(args.plot, option="--plot")
     fmt = None if args.format == "auto" else args.format

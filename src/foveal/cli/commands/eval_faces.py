@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     from foveal.cli.groups import group
+    from foveal.cli.output import add_runtime_options
 
     ev = group(sub, "eval", "evaluate models on labelled data")
     p = ev.add_parser(
@@ -35,12 +37,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--threshold", type=float, help="verification distance threshold (default: the embedder's)"
     )
     p.add_argument("--json", action="store_true")
+    add_runtime_options(p)
+    p.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.cli.output import write_jsonl
+    from foveal.cli.output import progress, use_runtime_options, write_jsonl
     from foveal.evaluate.faces import evaluate_faces
+
+    use_runtime_options(args)
+
+    def bar(items: Any, total: int, desc: str) -> Any:
+        return progress(items, total=total, desc=desc, enabled=not args.no_progress)
 
     names = [n.strip() for n in args.detectors.split(",") if n.strip()]
     results = evaluate_faces(
@@ -51,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         conf=args.conf,
         iou=args.iou,
         threshold=args.threshold,
+        progress=bar,
     )
     for res in results:
         if args.json:

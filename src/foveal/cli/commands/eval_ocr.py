@@ -7,6 +7,7 @@ import argparse
 
 def register(sub: argparse._SubParsersAction) -> None:
     from foveal.cli.groups import group
+    from foveal.cli.output import add_runtime_options
 
     ev = group(sub, "eval", "evaluate models on labelled data")
     p = ev.add_parser(
@@ -23,20 +24,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--rec", default=None, help="recognizer: zoo name, .onnx file or training run folder"
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_runtime_options(p)
+    p.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import json
 
+    from foveal.cli.output import progress, use_runtime_options
     from foveal.errors import ConfigError
     from foveal.evaluate.ocr import evaluate_ocr, pairs_from
     from foveal.tasks.ocr import TextReader
 
     if not args.inputs and not args.mapping:
         raise ConfigError("give images/folders to evaluate, or --mapping FILE")
+    use_runtime_options(args)
     pairs = pairs_from(args.inputs, args.mapping)
-    report = evaluate_ocr(TextReader(args.rec), pairs)
+    reader = TextReader(args.rec, threads=args.threads)
+    bar = progress(pairs, total=len(pairs), desc="eval ocr", enabled=not args.no_progress)
+    report = evaluate_ocr(reader, bar)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:

@@ -7,6 +7,8 @@ import argparse
 import sys
 from typing import Any
 
+from foveal.cli.output import add_runtime_options
+
 EPILOG = """examples:
   foveal faces enroll ada photos/ada/*.jpg          # one face per photo (else --largest/--index N)
   foveal faces identify party.jpg                   # #1 ada (0.312), #2 unknown (0.804)
@@ -34,7 +36,14 @@ def _common(p: argparse.ArgumentParser, *, gallery: bool = True, models: bool = 
             help="face detection score threshold (default: the detector's, 0.8 for YuNet, "
             "0.6 for CenterFace)",
         )
+        add_runtime_options(p)
     p.add_argument("--json", action="store_true", help="JSON output")
+
+
+def _progress_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
+    )
 
 
 def _choice(p: argparse.ArgumentParser) -> None:
@@ -64,6 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     d = fsub.add_parser("detect", help="face boxes and 5 landmarks")
     d.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
     _common(d, gallery=False)
+    _progress_option(d)
     d.set_defaults(func=_detect)
 
     e = fsub.add_parser("enroll", help="add a person's photos (one face each) to the gallery")
@@ -76,6 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="refuse if NAME is already enrolled (default: add faces to it)",
     )
     _common(e)
+    _progress_option(e)
     e.set_defaults(func=_enroll)
 
     i = fsub.add_parser("identify", help="name every face in images (1:N)")
@@ -84,6 +95,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--threshold", type=float, help="match distance (default: the embedder's, 0.6 for dlib)"
     )
     _common(i)
+    _progress_option(i)
     i.set_defaults(func=_identify)
 
     v = fsub.add_parser("verify", help="are two photos the same person? (1:1)")
@@ -112,13 +124,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     c.add_argument("--linkage", choices=("average", "complete", "single"), default="average")
     _common(c, gallery=False)
+    _progress_option(c)
     c.set_defaults(func=_cluster)
+
+
+def _detector(args: argparse.Namespace) -> Any:
+    """The face detector of ``--detector``, on ``--threads``/``--device`` (checked first)."""
+    from foveal.cli.output import use_runtime_options
+    from foveal.tasks.faces import FaceDetector
+
+    use_runtime_options(args)
+    return FaceDetector(args.detector, threads=args.threads)
 
 
 def _recognizer(args: argparse.Namespace) -> Any:
     from foveal.tasks.faces import FaceRecognizer
+    from foveal.tasks.faces.embed import load_embedder
 
-    return FaceRecognizer(args.detector, args.embedder)
+    detector = _detector(args)
+    return FaceRecognizer(detector, load_embedder(args.embedder, threads=args.threads))
+
+
+def _bar(args: argparse.Namespace, items: Any, total: int, desc: str) -> Any:
+    from foveal.cli.output import progress
+
+    return progress(items, total=total, desc=desc, enabled=not args.no_progress)
 
 
 def _gallery(args: argparse.Namespace) -> Any:
@@ -146,12 +176,12 @@ def _choose(args: argparse.Namespace) -> str | int | None:
 def _detect(args: argparse.Namespace) -> int:
     from foveal.cli.output import report_bad, write_jsonl
     from foveal.io import BatchReport, expand_sources
-    from foveal.tasks.faces import FaceDetector
 
-    det = FaceDetector(args.detector)
+    det = _detector(args)
     report = BatchReport()
     files = expand_sources(args.inputs, media=True)
-    for item, faces in det.predict_batch(files, report=report, conf=args.conf):
+    found = det.predict_batch(files, report=report, conf=args.conf)
+    for item, faces in _bar(args, found, len(files), "faces detect"):
         if args.json:
             write_jsonl({"source": item.name, **faces.to_dict()}, sys.stdout)
         else:
@@ -170,12 +200,13 @@ def _enroll(args: argparse.Namespace) -> int:
     from foveal.tasks.faces import enroll_images
 
     files = expand_sources(args.images)
+    rec = _recognizer(args)
     with _gallery(args) as g:
         person = enroll_images(
             g,
-            _recognizer(args),
+            rec,
             args.name,
-            files,
+            _bar(args, files, len(files), "faces enroll"),
             choose=_choose(args),
             new=args.new,
             conf=args.conf,
@@ -204,8 +235,9 @@ def _identify(args: argparse.Namespace) -> int:
     from foveal.tasks.faces import FaceIdentifier
 
     report = BatchReport()
+    rec = _recognizer(args)
     with _gallery(args) as g:
-        ident = FaceIdentifier(g, detector=args.detector, embedder=args.embedder)
+        ident = FaceIdentifier(g, detector=rec.detector, embedder=rec.embedder)
         if not len(g):
             print(
                 f"warning: the gallery {g.path} is empty; every face will be 'unknown' "
@@ -214,7 +246,7 @@ def _identify(args: argparse.Namespace) -> int:
             )
         files = expand_sources(args.inputs, media=True)
         found = ident.predict_batch(files, report=report, threshold=args.threshold, conf=args.conf)
-        for item, faces in found:
+        for item, faces in _bar(args, found, len(files), "faces identify"):
             if args.json:
                 write_jsonl({"source": item.name, **faces.to_dict()}, sys.stdout)
             else:
@@ -282,12 +314,14 @@ def _cluster(args: argparse.Namespace) -> int:
     from foveal.tasks.faces import cluster_images
 
     report = BatchReport()
+    files = expand_sources(args.inputs, media=True)
     clusters = cluster_images(
         _recognizer(args),
-        expand_sources(args.inputs, media=True),
+        files,
         threshold=args.threshold,
         linkage=args.linkage,
         report=report,
+        progress=lambda found: _bar(args, found, len(files), "faces cluster"),
         conf=args.conf,
     )
     for c in clusters:

@@ -15,6 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         sub, "index", "image search: build an embedding index, search it, find near-duplicates"
     )
 
+    from foveal.cli.output import add_runtime_options
+
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             "--index", default=DEFAULT_INDEX, help=f"the index folder (default ./{DEFAULT_INDEX})"
@@ -25,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             help="feature extractor (default: the index's own; mobilenet_v2.imagenet for a new "
             "index)",
         )
+        add_runtime_options(p)
 
     b = actions.add_parser(
         "build",
@@ -78,9 +81,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _open(args: argparse.Namespace, *, create: bool):
-    from foveal.cli.output import check_writable_dir
+    from foveal.cli.output import check_writable_dir, use_runtime_options
     from foveal.features.index import ImageIndex
 
+    use_runtime_options(args)
     if create:
         check_writable_dir(args.index, option="--index")
     extractor = args.extractor

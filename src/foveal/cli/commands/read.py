@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from foveal.cli.output import add_runtime_options
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -36,11 +38,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--dpi", type=float, default=200.0, help="PDF rendering resolution (default 200)"
     )
+    add_runtime_options(p)
+    p.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.cli.output import check_writable_dir, report_bad, require_inputs, write_jsonl
+    from foveal.cli.output import (
+        check_writable_dir,
+        progress,
+        report_bad,
+        require_inputs,
+        stderr_is_terminal,
+        use_runtime_options,
+        write_jsonl,
+    )
     from foveal.errors import ConfigError, FovealError
     from foveal.io import BatchReport, expand_sources, is_pdf, iter_sources
     from foveal.tasks.ocr import TextReader
@@ -50,14 +64,18 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--min-score must be between 0 and 1, got {args.min_score}")
     if not 10 <= args.dpi <= 1200:
         raise ConfigError(f"--dpi must be between 10 and 1200, got {args.dpi}")
+    use_runtime_options(args)
     save = check_writable_dir(args.save, option="--save") if args.save else None
     files = expand_sources(args.inputs, media=True)
     require_inputs(files, args.inputs, "images or PDFs")
-    reader = TextReader(args.rec, cls=None if args.no_cls else DEFAULT_CLS)
+    reader = TextReader(args.rec, cls=None if args.no_cls else DEFAULT_CLS, threads=args.threads)
     if save:
         save.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
     many = len(files) > 1
+    shown = not args.no_progress and stderr_is_terminal()
+    total, unit = _work(files) if shown else (None, "img")
+    bar = progress(None, total=total, desc="read", unit=unit, enabled=shown)
 
     for path in files:
         key = "page" if is_pdf(path) else "frame"
@@ -75,11 +93,45 @@ def run(args: argparse.Namespace) -> int:
                     if many or item.index is not None:
                         print(f"==> {item.name} <==")
                     print(lines.text, flush=True)
+                bar.update(1)
             report.ok += 1
         except FovealError as exc:
             report.add_bad(path, exc)
+    bar.close()
     report_bad(report, as_json=args.json)
     return 1 if report.bad else 0
+
+
+def _work(files: list[Path]) -> tuple[int | None, str]:
+    """The progress bar's total and unit: an image counts one, a PDF its pages, a video its frames
+    (a file that cannot be opened counts one: it is reported as skipped)."""
+    from foveal.io import is_pdf, is_video_file
+    from foveal.io.video import video_info
+
+    total, kinds = 0, set()
+    for f in files:
+        if is_pdf(f):
+            kinds.add("page")
+            total += _page_count(f)
+        elif is_video_file(f):
+            kinds.add("frame")
+            total += max(video_info(f)[1], 1)
+        else:
+            total += 1
+    return total, ("page" if "page" in kinds else "frame" if kinds else "img")
+
+
+def _page_count(path: Path) -> int:
+    import pypdfium2 as pdfium
+
+    try:
+        doc = pdfium.PdfDocument(str(path))
+    except Exception:  # noqa: BLE001 - pdfium raises PdfiumError; reading reports it
+        return 1
+    try:
+        return max(len(doc), 1)
+    finally:
+        doc.close()
 
 
 def _save(dest: Path, rgb: np.ndarray, lines: TextLines) -> None:

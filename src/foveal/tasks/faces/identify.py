@@ -13,7 +13,7 @@ Every function passes call options (``conf``, ``min_face``) on to the recogniser
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,14 +124,17 @@ def cluster_images(
     threshold: float | None = None,
     linkage: str = "average",
     report: BatchReport | None = None,
+    progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
     **options: Any,
 ) -> list[FaceCluster]:
     """Group every face found in ``sources`` (any sources: files, folders, globs, videos, PDFs)
-    by person, biggest group first. Unreadable inputs go into ``report``."""
+    by person, biggest group first. Unreadable inputs go into ``report``; ``progress`` wraps the
+    stream of ``(item, faces)`` (a progress bar)."""
     t = match_threshold(rec.embedder, threshold)
     vecs: list[np.ndarray] = []
     members: list[tuple[str, list[float]]] = []
-    for item, faces in rec.predict_batch(sources, report=report, **options):
+    found = rec.predict_batch(sources, report=report, **options)
+    for item, faces in progress(found) if progress is not None else found:
         assert faces.embeddings is not None
         for i in range(len(faces)):
             vecs.append(faces.embeddings[i])

@@ -72,6 +72,23 @@ class _Filterable:
                 kwargs[f.name] = value
         return type(self)(**kwargs)
 
+    def _check_where(self) -> None:
+        """Normalise ``source`` / ``index`` (shared by every result's ``__post_init__``)."""
+        source, index = self.source, self.index  # type: ignore[attr-defined]
+        if source is not None:
+            self.source = os.fspath(source)  # type: ignore[attr-defined]
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)) or index < 0:
+                raise ResultError(
+                    f"index is {index!r}; expected a frame (from 0) or page (from 1) number"
+                )
+            self.index = int(index)  # type: ignore[attr-defined]
+
+    def _where(self) -> dict[str, Any]:
+        """``source`` and ``index`` for ``to_dict()``, only those that are set."""
+        where = {"source": self.source, "index": self.index}  # type: ignore[attr-defined]
+        return {k: v for k, v in where.items() if v is not None}
+
     def to_json(self, **kwargs: Any) -> str:
         return json.dumps(self.to_dict(), **kwargs)  # type: ignore[attr-defined]
 
@@ -103,14 +120,19 @@ class Classification(_Filterable):
         scores: (k,) float32 probabilities (softmax), descending.
         names: k label names.
         model: the zoo name of the model that produced it.
+        source: the file the image came from (a video or PDF for frames and pages), if any.
+        index: the video frame (from 0) or PDF page (from 1) inside ``source``, if any.
     """
 
     class_ids: np.ndarray = _item()
     scores: np.ndarray = _item()
     names: list[str] = _item()
     model: str = ""
+    source: str | None = None
+    index: int | None = None
 
     def __post_init__(self) -> None:
+        self._check_where()
         self.class_ids = _as(self.class_ids, np.int64, (), "class_ids")
         self.scores = _as(self.scores, np.float32, (), "scores")
         self.names = [str(n) for n in self.names]
@@ -131,6 +153,7 @@ class Classification(_Filterable):
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self._where(),
             "model": self.model,
             "top": [
                 {"class_id": int(c), "name": n, "score": round(float(s), 6)}
@@ -148,6 +171,8 @@ class Detections(_Filterable):
         scores: (N,) float32 confidences in [0, 1].
         class_ids: (N,) int64 class indices.
         names: N class names.
+        source: the file the image came from (a video or PDF for frames and pages), if any.
+        index: the video frame (from 0) or PDF page (from 1) inside ``source``, if any.
     """
 
     xyxy: np.ndarray = _item()
@@ -155,8 +180,11 @@ class Detections(_Filterable):
     class_ids: np.ndarray = _item()
     names: list[str] = _item()
     model: str = ""
+    source: str | None = None
+    index: int | None = None
 
     def __post_init__(self) -> None:
+        self._check_where()
         self.xyxy = _as(self.xyxy, np.float32, (4,), "xyxy")
         self.scores = _as(self.scores, np.float32, (), "scores")
         self.class_ids = _as(self.class_ids, np.int64, (), "class_ids")
@@ -187,6 +215,7 @@ class Detections(_Filterable):
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self._where(),
             "model": self.model,
             "detections": [
                 {"box": _round(b, 2), "score": round(float(s), 6), "class_id": int(c), "name": n}
@@ -209,6 +238,8 @@ class Faces(_Filterable):
         embeddings: optional (N, D) float32 face embeddings.
         names: optional N identities (``"unknown"`` when no enrolled person is close enough).
         distances: optional (N,) float32 distance to the matched identity.
+        source: the file the image came from (a video or PDF for frames and pages), if any.
+        index: the video frame (from 0) or PDF page (from 1) inside ``source``, if any.
     """
 
     xyxy: np.ndarray = _item()
@@ -218,8 +249,11 @@ class Faces(_Filterable):
     names: list[str] | None = _item(default=None)
     distances: np.ndarray | None = _item(default=None)
     model: str = ""
+    source: str | None = None
+    index: int | None = None
 
     def __post_init__(self) -> None:
+        self._check_where()
         self.xyxy = _as(self.xyxy, np.float32, (4,), "xyxy")
         self.scores = _as(self.scores, np.float32, (), "scores")
         self.landmarks = _as(self.landmarks, np.float32, (5, 2), "landmarks")
@@ -264,7 +298,7 @@ class Faces(_Filterable):
             if self.distances is not None:
                 rec["distance"] = round(float(self.distances[i]), 6)
             out.append(rec)
-        return {"model": self.model, "faces": out}
+        return {**self._where(), "model": self.model, "faces": out}
 
 
 @dataclass
@@ -276,6 +310,8 @@ class TextLines(_Filterable):
         texts: N recognised strings.
         scores: (N,) float32 recognition confidences in [0, 1].
         paragraph_ids: (N,) int64 paragraph index of each line (lines of one paragraph share it).
+        source: the file the image came from (a video or PDF for frames and pages), if any.
+        index: the video frame (from 0) or PDF page (from 1) inside ``source``, if any.
     """
 
     polygons: np.ndarray = _item()
@@ -283,8 +319,11 @@ class TextLines(_Filterable):
     scores: np.ndarray = _item()
     paragraph_ids: np.ndarray | None = _item(default=None)
     model: str = ""
+    source: str | None = None
+    index: int | None = None
 
     def __post_init__(self) -> None:
+        self._check_where()
         self.polygons = _as(self.polygons, np.float32, (4, 2), "polygons")
         self.scores = _as(self.scores, np.float32, (), "scores")
         self.texts = [str(t) for t in self.texts]
@@ -319,6 +358,7 @@ class TextLines(_Filterable):
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self._where(),
             "model": self.model,
             "text": self.text,
             "lines": [

@@ -88,7 +88,8 @@ class Predictor(ABC, Generic[R]):
         )
 
     def predict(self, image: ImageSource, **options: Any) -> R:
-        """The result for one image (array, path, bytes or PIL image)."""
+        """The result for one image (array, path, bytes or PIL image); from a path, its
+        ``source`` is that path."""
         opts = self.options(**options)
         item = next(iter_sources(image)) if is_single_source(image) else None
         if item is None:
@@ -96,7 +97,7 @@ class Predictor(ABC, Generic[R]):
                 f"predict() takes one image; got {type(image).__name__} {_short(image)}. "
                 "Use predict_batch() or call the predictor for lists, folders, videos and PDFs"
             )
-        return self.run([self.prepare(item.load())], opts)[0]
+        return located(self.run([self.prepare(item.load())], opts)[0], item)
 
     def predict_batch(
         self,
@@ -113,7 +114,8 @@ class Predictor(ABC, Generic[R]):
         Images are decoded and prepared in ``workers`` threads while the network runs on batches
         of ``batch_size``; memory stays flat on any number of inputs. Unreadable inputs are
         skipped and added to ``report`` (or raise without one). Videos give every ``every``-th
-        frame.
+        frame. Results that have ``source`` / ``index`` fields carry the file each image came
+        from and its frame (from 0) or page (from 1) number (see :func:`located`).
         """
         opts = self.options(**options)
         size = int(batch_size or self.batch_size)
@@ -125,7 +127,8 @@ class Predictor(ABC, Generic[R]):
         )
         for chunk in chunked(_skip_bad(prepared, report), size):
             results = self.run([p for _, p in chunk], opts)
-            yield from zip([it for it, _ in chunk], results, strict=True)
+            for (item, _), result in zip(chunk, results, strict=True):
+                yield item, located(result, item)
 
     def __call__(self, source: Sources, *, stream: bool = False, **options: Any) -> Any:
         """One image -> one result; a list, folder, glob, video or PDF -> a list of results
@@ -210,6 +213,31 @@ class NetworkPredictor(Predictor[R]):
             for i, (_, ctx) in enumerate(group):
                 results.append(self.postprocess([o[i] for o in outputs], ctx, options))
         return results
+
+
+def located(result: R, item: Item) -> R:
+    """``result`` with the ``source`` (the file) and ``index`` (video frame from 0, PDF page from
+    1) of ``item``, for result types that have those fields; others come back unchanged. Images
+    given in memory (arrays, bytes, PIL images) have neither.
+
+    >>> from pathlib import Path
+    >>> from foveal.results import Classification
+    >>> frame = Item(None, "clip.mp4#12", Path("clip.mp4"), 12)
+    >>> r = located(Classification([0], [1.0], ["cat"]), frame)
+    >>> r.source, r.index
+    ('clip.mp4', 12)
+    """
+    if item.path is None and item.index is None:
+        return result
+    if not dataclasses.is_dataclass(result) or isinstance(result, type):
+        return result
+    names = {f.name for f in dataclasses.fields(result)}
+    where: dict[str, Any] = {}
+    if "source" in names and item.path is not None:
+        where["source"] = os.fspath(item.path)
+    if "index" in names and item.index is not None:
+        where["index"] = item.index
+    return dataclasses.replace(result, **where) if where else result
 
 
 def _batches(prepared: list[Any], max_batch: int | None) -> Iterator[list[Any]]:

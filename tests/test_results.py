@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -56,3 +58,36 @@ def test_classification_and_faces_and_text() -> None:
     )
     assert t.text == "Hello\nworld\n\nNext"
     assert t[t.scores > 0.75].text == "Hello\nworld"
+
+
+def test_source_and_index_travel_with_every_result_type() -> None:
+    made = [
+        Classification([3, 1], [0.7, 0.2], ["cat", "dog"], model="x"),
+        Detections(np.array([[0, 0, 4, 4], [1, 1, 9, 9]]), [0.9, 0.2], [0, 1], ["a", "b"]),
+        Faces(np.array([[0, 0, 4, 4], [1, 1, 9, 9]]), [0.9, 0.2], np.zeros((2, 5, 2))),
+        TextLines(np.zeros((2, 4, 2)), ["Hello", "world"], [0.9, 0.2]),
+    ]
+    for result in made:
+        kind = type(result).__name__
+        plain = result.to_dict()
+        assert "source" not in plain and "index" not in plain, kind
+        assert (result.source, result.index) == (None, None), kind
+        framed = replace(result, source=Path("clip.mp4"), index=np.int64(12))
+        assert (framed.source, framed.index) == ("clip.mp4", 12), kind
+        assert type(framed.index) is int, kind
+        rec = framed.to_dict()
+        assert (rec["source"], rec["index"]) == ("clip.mp4", 12), kind
+        assert {k: v for k, v in rec.items() if k not in ("source", "index")} == plain, kind
+        assert json.loads(framed.to_json())["index"] == 12, kind
+        # not per item: filtering (mask or indices) keeps them
+        kept = framed[framed.scores > 0.5]
+        assert len(kept) == 1 and (kept.source, kept.index) == ("clip.mp4", 12), kind
+        assert (framed[[1]].source, framed[[1]].index) == ("clip.mp4", 12), kind
+        only_page = replace(result, index=1).to_dict()
+        assert only_page["index"] == 1 and "source" not in only_page, kind
+
+
+def test_bad_index_is_refused_with_one_line() -> None:
+    for bad in (-1, 1.5, "3", True):
+        with pytest.raises(ResultError, match=r"^index is .*; expected a frame \(from 0\) or page"):
+            Classification([0], [1.0], ["cat"], index=bad)

@@ -223,3 +223,54 @@ def test_the_guide_holds_the_code_that_runs() -> None:
     blocks = re.findall(r"```python\n(.*?)```", guide, flags=re.S)
     code = (Path(__file__).parent / "brightness_task.py").read_text(encoding="utf-8")
     assert code in blocks
+
+
+def test_results_carry_their_source_and_frame_index(photos, tmp_path: Path) -> None:
+    import cv2
+
+    video = tmp_path / "clip.avi"
+    scene = cv2.cvtColor(foveal.load_image(photos["chelsea"]), cv2.COLOR_RGB2BGR)
+    h, w = scene.shape[:2]
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"MJPG"), 5, (w, h))
+    for _ in range(3):
+        writer.write(scene)
+    writer.release()
+    stream = foveal.detect(video, stream=True)
+    assert isinstance(stream, Iterator)
+    frames = list(stream)
+    assert [(d.source, d.index) for d in frames] == [(str(video), i) for i in range(3)]
+    assert all("cat" in d.names for d in frames)
+    rec = frames[2].to_dict()
+    assert (rec["source"], rec["index"]) == (str(video), 2) and rec["detections"]
+    # a list of paths: each result names its file, no index; filtering keeps the source
+    paths = [photos["chelsea"], photos["coffee"]]
+    listed = foveal.classify(paths)
+    assert [(c.source, c.index) for c in listed] == [(str(p), None) for p in paths]
+    assert listed[0][[0]].source == str(photos["chelsea"])
+    assert "index" not in listed[0].to_dict() and listed[1].to_dict()["source"] == str(paths[1])
+    # one image from a path names it; one image in memory has no source
+    assert foveal.detect(photos["chelsea"]).source == str(photos["chelsea"])
+    in_memory = foveal.detect(foveal.load_image(photos["chelsea"]))
+    assert in_memory.source is None and "source" not in in_memory.to_dict()
+
+
+def test_pdf_pages_carry_their_page_number(shared, tmp_path: Path) -> None:
+    scans = shared / "data" / "ocr" / "pages"
+    pdf = tmp_path / "scan.pdf"
+    first = Image.open(scans / "phototest.tif").convert("RGB")
+    blank = Image.fromarray(np.full((200, 300, 3), 255, np.uint8))
+    first.save(pdf, save_all=True, append_images=[blank, blank], resolution=200)
+    pages = foveal.read_text(pdf)
+    assert [(p.source, p.index) for p in pages] == [(str(pdf), n) for n in (1, 2, 3)]
+    assert "quick brown" in pages[0].text.lower() and len(pages[1]) == 0
+    assert [p.to_dict()["index"] for p in pages] == [1, 2, 3]
+
+
+def test_results_without_those_fields_come_back_unchanged(
+    brightness: TaskSpec, folder: Path
+) -> None:
+    """A task's own result type need not have ``source`` / ``index`` (the brightness task's has
+    neither): the base leaves such results as the task made them."""
+    results = foveal.run("brightness", folder)
+    assert all(type(r) is Brightness and not hasattr(r, "source") for r in results)
+    assert [r.to_dict() for r in results][0] == {"mean": 0.0, "bright": False}

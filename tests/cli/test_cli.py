@@ -84,6 +84,64 @@ def test_models_list_info_and_export(tmp_path: Path, photos: dict[str, Path]) ->
     assert res.stderr.startswith("foveal: error: no images in ") and res.stderr.count("\n") == 1
 
 
+def test_models_list_is_an_aligned_table_with_a_header(tmp_path: Path, shared: Path) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "yolox_nano.onnx").write_bytes((shared / "weights" / "yolox_nano.onnx").read_bytes())
+    env = {**os.environ, "FOVEAL_HOME": str(tmp_path / "h"), "FOVEAL_WEIGHTS_PATH": str(folder)}
+    env.pop("FOVEAL_OFFLINE", None)  # online: files with a URL download on first use
+    res = subprocess.run(
+        [sys.executable, "-m", "foveal", "models", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert res.returncode == 0 and res.stderr == "", res.stderr
+    lines = res.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "TASK", "LICENCE", "WHERE", "METRIC"]
+    starts = [lines[0].index(h) for h in ("TASK", "LICENCE", "WHERE", "METRIC")]
+    rows = {line.split()[0]: line for line in lines[1:]}
+    assert len(rows) == len(lines) - 1 >= 9
+    for line in lines[1:]:  # every column starts under its header
+        for col in starts:
+            assert line[col - 2 : col] == "  " and line[col] != " ", (line, col)
+    cell = {
+        n: [line[a:b].strip() for a, b in zip(starts, [*starts[1:], None], strict=True)]
+        for n, line in rows.items()
+    }
+    assert cell["yolox_nano.coco"] == ["detect", "Apache-2.0", "shared file", "COCO mAP 25.8"]
+    assert cell["mobilenet_v2.imagenet"] == [
+        "classify",
+        "BSD-3-Clause",
+        "package",
+        "ImageNet top-1 71.9 %",
+    ]
+    assert cell["yunet.2023mar"][1:3] == ["MIT / Apache-2.0", "download"]
+    assert cell["centerface.wider"][3] == "-"
+    as_json = json.loads(
+        subprocess.run(
+            [sys.executable, "-m", "foveal", "models", "list", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        ).stdout
+    )
+    by_name = {m["name"]: m for m in as_json}
+    assert by_name["yolox_nano.coco"]["available"] == f"FOVEAL_WEIGHTS_PATH folder {folder}"
+    assert by_name["yunet.2023mar"]["available"] == "missing (foveal models pull NAME)"
+    offline = subprocess.run(
+        [sys.executable, "-m", "foveal", "models", "list", "--task", "face_detect"],
+        capture_output=True,
+        text=True,
+        env={**env, "FOVEAL_OFFLINE": "1"},
+        timeout=120,
+    ).stdout.splitlines()
+    assert [line.split()[0] for line in offline] == ["NAME", "centerface.wider", "yunet.2023mar"]
+    assert offline[2].split()[5] == "missing"  # no download offline
+
+
 def test_models_pull_finds_packaged_weights_offline(tmp_path: Path) -> None:
     env_home = tmp_path / "h"
     res = subprocess.run(

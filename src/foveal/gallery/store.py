@@ -39,10 +39,12 @@ UNKNOWN = "unknown"
 
 
 def default_gallery_path() -> Path:
-    """``$FOVEAL_HOME/faces.db`` (``~/.cache/foveal/faces.db``)."""
-    from foveal.zoo.resolve import foveal_home
+    """``faces.db`` in the user-data folder: ``$FOVEAL_HOME/faces.db`` when ``FOVEAL_HOME`` is
+    set, else ``$XDG_DATA_HOME/foveal/faces.db`` (``~/.local/share/foveal/faces.db``); a gallery
+    left at the old place (``~/.cache/foveal/faces.db``) is moved there once."""
+    from foveal.zoo.resolve import data_file
 
-    return foveal_home() / "faces.db"
+    return data_file("faces.db")
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import shutil
 import sys
 import tempfile
 import urllib.request
@@ -16,15 +18,73 @@ from foveal.utils.files import atomic_copy, new_file_mode
 from foveal.zoo.registry import ModelSpec, WeightSpec
 
 
+def _xdg(var: str, default: str) -> Path:
+    """``$var`` when it is an absolute path (the XDG rule: relative ones are ignored), else
+    ``~/default``."""
+    value = os.environ.get(var, "")
+    return Path(value) if value and os.path.isabs(value) else Path.home() / default
+
+
 def foveal_home() -> Path:
-    """``$FOVEAL_HOME`` or ``~/.cache/foveal``."""
+    """Where foveal caches what it can fetch or rebuild (weights, exported ONNX files):
+    ``$FOVEAL_HOME``, else ``$XDG_CACHE_HOME/foveal`` (``~/.cache/foveal``)."""
     env = os.environ.get("FOVEAL_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "foveal"
+    return Path(env).expanduser() if env else _xdg("XDG_CACHE_HOME", ".cache") / "foveal"
 
 
 def cache_dir() -> Path:
-    """Where downloaded and imported weights live: ``$FOVEAL_HOME/weights``."""
+    """Where downloaded and imported weights live: ``foveal_home()/weights``."""
     return foveal_home() / "weights"
+
+
+def data_dir() -> Path:
+    """Where user data lives (the face gallery), kept out of the cache: ``$FOVEAL_HOME`` when
+    set (everything under it), else ``$XDG_DATA_HOME/foveal`` (``~/.local/share/foveal``)."""
+    env = os.environ.get("FOVEAL_HOME")
+    return Path(env).expanduser() if env else _xdg("XDG_DATA_HOME", ".local/share") / "foveal"
+
+
+LEGACY_HOME = Path(".cache") / "foveal"
+"""Where user data lived (under the home folder) before it moved to :func:`data_dir`."""
+
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+"""Files SQLite keeps beside a database; they move with it."""
+
+
+def data_file(name: str) -> Path:
+    """``data_dir()/name``; a file of that name left at the old place (``~/.cache/foveal``) is
+    moved there once, said in one line on stderr."""
+    new = data_dir() / name
+    if os.environ.get("FOVEAL_HOME"):
+        return new
+    old = Path.home() / LEGACY_HOME / name
+    if old.is_file() and not new.exists() and old.resolve() != new.resolve():
+        new.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in SQLITE_SIDECARS:
+            side = old.with_name(old.name + suffix)
+            if side.is_file():
+                _move(side, new.with_name(new.name + suffix))
+        _move(old, new)
+        print(f"foveal: moved {old} to {new} (user data is kept out of the cache)", file=sys.stderr)
+    return new
+
+
+def _move(src: Path, dst: Path) -> None:
+    """Rename ``src`` to ``dst``; across file systems, copy beside ``dst`` and rename."""
+    try:
+        os.replace(src, dst)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
+        os.close(fd)
+        try:
+            shutil.copy2(src, tmp)  # contents, permissions and times
+            os.replace(tmp, dst)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        src.unlink()
 
 
 def offline() -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,6 +65,59 @@ def _where(spec) -> str:
     return "missing (foveal models pull NAME)"
 
 
+HEADLINE_METRICS = (
+    ("imagenet_top1", "ImageNet top-1 {:.1f} %"),
+    ("coco_map_50_95", "COCO mAP {:.1f}"),
+    ("wider_hard_ap", "WIDER hard AP {:.3f}"),
+    ("lfw_accuracy", "LFW {:.2f} %"),
+)
+"""The published figure ``models list`` shows for a model, first one it has."""
+
+
+def _metric(spec) -> str:
+    for key, fmt in HEADLINE_METRICS:
+        if key in spec.metrics:
+            return fmt.format(spec.metrics[key])
+    return "-"
+
+
+def _where_short(spec) -> str:
+    """The WHERE column: package, shared file (FOVEAL_WEIGHTS_PATH), cache, packed ONNX,
+    download (fetched on first use; not with FOVEAL_OFFLINE=1) or missing."""
+    from foveal.runtime.open import packed_onnx
+    from foveal.zoo.resolve import cache_dir, candidates, offline, search_path
+
+    if packed_onnx(spec) is not None:
+        return "packed ONNX"
+    for _, path in candidates(spec.weights):
+        if path.is_file():
+            if path.parent == cache_dir():
+                return "cache"
+            return "shared file" if path.parent in search_path() else "package"
+    return "download" if spec.weights.url and not offline() else "missing"
+
+
+def _licence(spec) -> str:
+    """The licence names without their remarks: ``MIT (libfacedetection.train) / Apache-2.0
+    (OpenCV zoo)`` -> ``MIT / Apache-2.0``."""
+    return re.sub(r"\s*\([^)]*\)", "", spec.weights.licence).strip() or spec.weights.licence
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Rows under a header, each column as wide as its widest cell.
+
+    >>> print(table(("NAME", "TASK"), [("yolox_nano", "detect")]))
+    NAME        TASK
+    yolox_nano  detect
+    """
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]
+    return "\n".join(lines)
+
+
 def _list(args: argparse.Namespace) -> int:
     from foveal.zoo import get, list_models
 
@@ -71,9 +125,9 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([{**s.to_dict(), "available": _where(s)} for s in rows], indent=2))
         return 0
-    width = max((len(s.name) for s in rows), default=10)
-    for s in rows:
-        print(f"{s.name:<{width}}  {s.task:<12} {s.weights.licence:<36} {_where(s)}")
+    header = ("NAME", "TASK", "LICENCE", "WHERE", "METRIC")
+    cells = [(s.name, s.task, _licence(s), _where_short(s), _metric(s)) for s in rows]
+    print(table(header, cells))
     return 0
 
 

@@ -157,8 +157,8 @@ def identify(
     is closer than ``threshold``; default: the embedder's, 0.6 Euclidean for dlib's ResNet).
 
     Args:
-        gallery: the gallery database (default ``$FOVEAL_HOME/faces.db``, filled with
-            ``foveal faces enroll NAME PHOTOS...``).
+        gallery: the gallery database (default ``faces.db`` in the user-data folder, see
+            ``docs/install.md``), filled with ``foveal faces enroll NAME PHOTOS...``.
 
     >>> foveal.identify("astronaut.jpg", gallery="people.db").names   # nobody enrolled yet
     ['unknown']

@@ -15,12 +15,15 @@ EPILOG = """examples:
   foveal faces identify party.jpg --json            # names or "unknown", with distances
   foveal faces verify a.jpg b.jpg                   # same person? distance vs threshold
   foveal faces cluster unsorted_photos/             # group unknown faces by person
-The gallery is $FOVEAL_HOME/faces.db unless --gallery PATH is given."""
+The gallery is faces.db in the user-data folder ($FOVEAL_HOME, else $XDG_DATA_HOME/foveal)
+unless --gallery PATH is given."""
 
 
 def _common(p: argparse.ArgumentParser, *, gallery: bool = True, models: bool = True) -> None:
     if gallery:
-        p.add_argument("--gallery", help="gallery database file (default $FOVEAL_HOME/faces.db)")
+        p.add_argument(
+            "--gallery", help="gallery database file (default faces.db in the user-data folder)"
+        )
     if models:
         p.add_argument(
             "--detector",

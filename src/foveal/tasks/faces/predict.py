@@ -312,7 +312,7 @@ class FaceIdentifier(Predictor[Faces]):
 
     Args:
         gallery: a :class:`~foveal.gallery.Gallery` or its database file (default
-            ``$FOVEAL_HOME/faces.db``).
+            ``faces.db`` in the user-data folder, see ``docs/install.md``).
         detector: a face detector zoo name (default ``yunet.2023mar``).
         embedder: a face embedder (default ``dlib_resnet.v1``).
     """

@@ -172,6 +172,11 @@ def test_web_page_draws_every_result_type(stand_ins, photo_dir: Path) -> None:
                 "() => Array.from(document.getElementById('canvas').getContext('2d')"
                 ".getImageData(10, 150, 1, 1).data)"
             )
+            # the OCR line (5,5)-(200,30) is labelled with its text just below it, in blue
+            under = page.evaluate(
+                "() => Array.from(document.getElementById('canvas').getContext('2d')"
+                ".getImageData(5, 31, 100, 17).data)"
+            )
             keep = Path(__file__).resolve().parents[2] / "out"
             keep.mkdir(exist_ok=True)
             page.screenshot(path=str(keep / "web_page_all_results.png"), full_page=True)
@@ -182,6 +187,10 @@ def test_web_page_draws_every_result_type(stand_ins, photo_dir: Path) -> None:
     )
     assert shapes == 4  # person box, face box, text polygon, top label
     assert green[:3] == [0, 200, 80]
+    pixels = np.array(under).reshape(-1, 4)[:, :3]
+    blue = (np.abs(pixels - np.array([30, 120, 255])).sum(axis=1) < 30).mean()
+    white = (pixels.min(axis=1) > 200).mean()  # the text's glyphs
+    assert blue > 0.5 and white > 0.03, (blue, white)
 
 
 def test_html_report_rows_are_compact_and_labels_legible(

@@ -86,6 +86,11 @@ def test_many_epochs_ticks_are_whole(tmp_path: Path, monkeypatch) -> None:
     plots.plot_history(_history(25), tmp_path, "accuracy", num_classes=3)
     ticks = [t for t in figures[0].axes[0].get_xticks() if 1 <= t <= 25]
     assert ticks and all(float(t).is_integer() for t in ticks)
+    figures.clear()
+    plots.plot_history(_history(3), tmp_path, "accuracy", num_classes=3)
+    assert list(figures[0].axes[0].get_xticks()) == [1, 2, 3]
+    lo, hi = figures[0].axes[0].get_xlim()
+    assert lo <= 0.7 and hi >= 3.3  # the end markers are drawn whole, not cut by the frame
 
 
 def _inside(fig) -> None:

@@ -57,7 +57,7 @@ def _epoch_axis(ax: Any, epochs: list[int]) -> None:
     else:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     lo, hi = min(epochs), max(epochs)
-    pad = 0.5 if hi - lo < 2 else 0.03 * (hi - lo)
+    pad = 0.5 if hi == lo else max(0.3, 0.03 * (hi - lo))  # whole markers at both ends
     ax.set_xlim(lo - pad, hi + pad)
     ax.set_xlabel("epoch")
 

@@ -172,6 +172,11 @@ def test_web_page_draws_every_result_type(stand_ins, photo_dir: Path) -> None:
                 "() => Array.from(document.getElementById('canvas').getContext('2d')"
                 ".getImageData(10, 150, 1, 1).data)"
             )
+            # the OCR line (5,5)-(200,30) is labelled with its text just below it, in blue
+            under = page.evaluate(
+                "() => Array.from(document.getElementById('canvas').getContext('2d')"
+                ".getImageData(5, 31, 100, 17).data)"
+            )
             keep = Path(__file__).resolve().parents[2] / "out"
             keep.mkdir(exist_ok=True)
             page.screenshot(path=str(keep / "web_page_all_results.png"), full_page=True)
@@ -182,3 +187,59 @@ def test_web_page_draws_every_result_type(stand_ins, photo_dir: Path) -> None:
     )
     assert shapes == 4  # person box, face box, text polygon, top label
     assert green[:3] == [0, 200, 80]
+    pixels = np.array(under).reshape(-1, 4)[:, :3]
+    blue = (np.abs(pixels - np.array([30, 120, 255])).sum(axis=1) < 30).mean()
+    white = (pixels.min(axis=1) > 200).mean()  # the text's glyphs
+    assert blue > 0.5 and white > 0.03, (blue, white)
+
+
+def test_html_report_rows_are_compact_and_labels_legible(
+    stand_ins, photo_dir: Path, tmp_path: Path
+) -> None:
+    import base64
+    import io
+    import re
+
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    from foveal.analyze.report import THUMB
+
+    out = tmp_path / "out"
+    args = ["analyze", str(photo_dir), "--tasks", "all", "--out", str(out), "--no-progress"]
+    assert main([*args, "--html"]) == 0
+    page_html = (out / "report.html").read_text()
+    uris = re.findall(r"data:image/jpeg;base64,([A-Za-z0-9+/=]+)", page_html)
+    assert len(uris) == 4
+    thumb = Image.open(io.BytesIO(base64.b64decode(uris[0]))).convert("RGB")
+    assert max(thumb.size) == THUMB
+    # results are drawn at thumbnail size, so the top-class banner (bottom left, grey) keeps
+    # a 12 px font: at least 12 rows of it, not the 4-6 of a full-size drawing shrunk
+    rgb = np.asarray(thumb).astype(int)[-30:, :80]
+    banner_rows = ((np.abs(rgb - 60).sum(axis=2) < 45).sum(axis=1) >= 30).sum()
+    assert banner_rows >= 12, banner_rows
+
+    browser_args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=browser_args)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto((out / "report.html").resolve().as_uri())
+            rows = page.evaluate(
+                "() => [...document.querySelectorAll('tr')].slice(1)"
+                ".map((r) => r.getBoundingClientRect().height)"
+            )
+            sizes = page.evaluate(
+                "() => [...document.querySelectorAll('td, th, .card')]"
+                ".map((e) => parseFloat(getComputedStyle(e).fontSize))"
+            )
+            colours = page.evaluate(
+                "() => [...document.querySelectorAll('td, th')]"
+                ".map((e) => getComputedStyle(e).color)"
+            )
+            page.screenshot(path=str(tmp_path / "report.png"))
+        finally:
+            browser.close()
+    assert len(rows) == 4 and max(rows) <= THUMB + 12, rows  # one thumbnail high, no more
+    assert min(sizes) >= 13, sizes
+    assert set(colours) == {"rgb(17, 17, 17)"}  # near-black text on white or light grey

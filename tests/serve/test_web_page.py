@@ -104,3 +104,36 @@ def test_docs_page_works_offline(server: str) -> None:
             browser.close()
     assert outside == []
     assert operations >= 8 and title.startswith("foveal"), (operations, title)
+
+
+def test_large_image_fits_beside_the_results(server: str, photos: dict[str, Path], tmp_path: Path):
+    """A photo larger than the window is scaled to fit it, and the results panel stays beside it,
+    in view."""
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    big = tmp_path / "big.jpg"
+    Image.open(photos["coffee"]).resize((3000, 2400)).save(big, quality=85)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.goto(server + "/")
+            page.set_input_files("#file", str(big))
+            page.wait_for_function("document.getElementById('canvas').width === 3000")
+            canvas = page.evaluate(
+                "() => document.getElementById('canvas').getBoundingClientRect().toJSON()"
+            )
+            panel = page.evaluate(
+                "() => document.getElementById('panel').getBoundingClientRect().toJSON()"
+            )
+            overflow = page.evaluate(
+                "() => getComputedStyle(document.getElementById('panel')).overflowY"
+            )
+        finally:
+            browser.close()
+    assert canvas["width"] < 1200 and canvas["height"] <= 900, canvas  # scaled down to fit
+    assert abs(canvas["width"] / canvas["height"] - 3000 / 2400) < 0.01  # not distorted
+    assert panel["left"] >= canvas["right"], (panel, canvas)  # beside the image, not below it
+    assert panel["right"] <= 1200 and panel["top"] < 900, panel  # in view
+    assert overflow == "auto"  # long results scroll inside the panel

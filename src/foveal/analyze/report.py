@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from foveal.analyze.draw import annotate, thumbnail
 from foveal.analyze.records import iter_records
 from foveal.analyze.sources import read_frame
@@ -27,14 +29,20 @@ from foveal.analyze.xmp import default_mode
 from foveal.errors import FovealError
 from foveal.io import is_video_file, load_image
 
+THUMB = 200  # thumbnail size in pixels; results are drawn at this size, so labels stay legible
 CSS = """
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;width:100%}\
-td,th{border-bottom:1px solid #ddd;padding:6px;vertical-align:top;text-align:left}
-.sum{display:flex;flex-wrap:wrap;gap:1em}\
-.card{border:1px solid #ccc;border-radius:8px;padding:.6em 1em;min-width:14em}
-.err{color:#b00}img{max-width:320px}code{font-size:90%}
-"""
+body{font:15px/1.4 system-ui,sans-serif;margin:1.5em;color:#111;background:#fff}
+h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin:1em 0 .4em}
+table{border-collapse:collapse;width:100%;table-layout:auto}
+th{position:sticky;top:0;background:#f0f0f0;font-size:14px;color:#111;z-index:1}
+td,th{border-bottom:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
+tr:nth-child(even) td{background:#f8f8f8}
+td.img{width:1px;padding:3px}td.src{max-width:16em;overflow-wrap:anywhere;font-size:13px}
+td.task{min-width:8em}td pre{margin:0;white-space:pre-wrap;font-size:13px}
+.sum{display:flex;flex-wrap:wrap;gap:.6em}\
+.card{border:1px solid #bbb;border-radius:6px;padding:.4em .8em;min-width:11em;font-size:14px}
+.err{color:#a00}img{display:block;max-width:THUMBpx;max-height:THUMBpx}code{font-size:13px}
+""".replace("THUMB", str(THUMB))
 
 
 class Summary:
@@ -95,7 +103,7 @@ def _short(task: str, res: dict[str, Any]) -> str:
     if "error" in res:
         return f'<span class="err">{html.escape(res["error"])}</span>'
     if task == "classify":
-        return ", ".join(
+        return "<br>".join(
             f"{html.escape(t['name'])} {t['score']:.2f}" for t in res.get("top", [])[:3]
         )
     if task == "detect":
@@ -111,12 +119,33 @@ def _short(task: str, res: dict[str, Any]) -> str:
     return html.escape(str(res)[:200])
 
 
+GEOMETRY = ("box", "landmarks", "polygon", "keypoints")  # image coordinates in a record
+
+
+def scaled(value: Any, factor: float, key: str = "") -> Any:
+    """A copy of a record with every coordinate (boxes, landmarks, polygons, keypoints) times
+    ``factor``.
+
+    >>> scaled({"detect": {"detections": [{"box": [10, 20, 30, 40], "score": 0.5}]}}, 0.5)
+    {'detect': {'detections': [{'box': [5.0, 10.0, 15.0, 20.0], 'score': 0.5}]}}
+    """
+    if isinstance(value, dict):
+        return {k: scaled(v, factor, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scaled(v, factor, key) for v in value]
+    if key in GEOMETRY and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value * factor
+    return value
+
+
 def _thumb_uri(rec: dict[str, Any]) -> str:
     src = rec["source"]
     image = (
         read_frame(src, rec["frame"]) if "frame" in rec and is_video_file(src) else load_image(src)
     )
-    pil = thumbnail(annotate(image, rec))
+    small = thumbnail(image, THUMB)
+    factor = small.width / image.shape[1]
+    pil = annotate(np.asarray(small), scaled(rec, factor))
     buf = io.BytesIO()
     pil.save(buf, "JPEG", quality=80)
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
@@ -193,12 +222,15 @@ def _row(rec: dict[str, Any], tasks: list[str]) -> str:
     name = rec["source"] + (f" #{rec['frame']} ({rec['time']} s)" if "frame" in rec else "")
     if "error" in rec:
         return (
-            f"<tr><td></td><td><code>{html.escape(name)}</code></td>"
+            f"<tr><td class='img'></td><td class='src'><code>{html.escape(name)}</code></td>"
             f"<td colspan='{max(1, len(tasks))}' class='err'>{html.escape(rec['error'])}</td></tr>"
         )
     try:
         img = f"<img src='{_thumb_uri(rec)}' alt='{html.escape(name, quote=True)}'>"
     except (FovealError, OSError) as exc:
         img = f"<span class='err'>no thumbnail: {html.escape(str(exc))}</span>"
-    cells = "".join(f"<td>{_short(t, rec[t]) if t in rec else ''}</td>" for t in tasks)
-    return f"<tr><td>{img}</td><td><code>{html.escape(name)}</code></td>{cells}</tr>"
+    cells = "".join(f"<td class='task'>{_short(t, rec[t]) if t in rec else ''}</td>" for t in tasks)
+    return (
+        f"<tr><td class='img'>{img}</td><td class='src'><code>{html.escape(name)}</code></td>"
+        f"{cells}</tr>"
+    )

@@ -111,16 +111,13 @@ class DetectionScores:
 
     def plot_pr(self, path: str | os.PathLike, *, title: str | None = None) -> Path:
         """Save precision-recall curves (IoU 0.5, one per class, plus their mean) as a PNG."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
+        from foveal.train.plots import figure, save_png, wrap_title
 
         if self.precision is None:
             raise ConfigError("these scores have no precision array to plot (no ground truth?)")
-        out = Path(path)
         recall = np.linspace(0, 1, 101)
-        fig = Figure(figsize=(6.4, 4.8), dpi=100)
-        FigureCanvasAgg(fig)
-        ax = fig.add_subplot(1, 1, 1)
+        many = len(self.per_class) > 10
+        fig, ax = figure((8.4 if many else 6.4, 4.8))
         curves = []
         for k, name in enumerate(self.per_class):
             p = self.precision[0, :, k, 0, -1]
@@ -142,14 +139,16 @@ class DetectionScores:
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
-        ax.set_title(title or f"precision-recall at IoU 0.5 (mAP@[.5:.95] {self.map:.3f})")
-        ax.legend(loc="lower left", fontsize=8)
-        fig.tight_layout()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp.png")
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, out)
-        return out
+        ax.set_title(
+            wrap_title(title or f"precision-recall at IoU 0.5 (mAP@[.5:.95] {self.map:.3f})", fig)
+        )
+        if many:  # beside the axes, where it hides no curve
+            ax.legend(
+                loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, ncols=1 + len(curves) // 25
+            )
+        else:
+            ax.legend(loc="lower left", fontsize=8)
+        return save_png(fig, path, dpi=100)
 
 
 class DetectionMetric:

@@ -230,6 +230,9 @@ class Trainer:
         train_model = distributed.wrap(model, device)
         sign = 1.0 if recipe.mode == "max" else -1.0
         last_plot = time.perf_counter()
+        # class-count-aware plots (no top-5 curve for 5 classes or fewer), for recipes with classes
+        classes = getattr(recipe, "classes", None)
+        n_classes = len(classes) if classes else None
         for epoch in range(start, cfg.epochs):
             if stopped:
                 break
@@ -294,7 +297,7 @@ class Trainer:
                 # Plots cost ~1 s on a busy CPU: redraw at most every PLOT_EVERY_S seconds, and at
                 # the end.
                 if time.perf_counter() - last_plot >= PLOT_EVERY_S:
-                    plot_history(history, run_dir, recipe.main_metric)
+                    plot_history(history, run_dir, recipe.main_metric, num_classes=n_classes)
                     last_plot = time.perf_counter()
             self._log(rank, self._epoch_line(row, improved, stopped), always=True)
             distributed.barrier()
@@ -303,7 +306,7 @@ class Trainer:
             raise FovealError("training ended without a single evaluated epoch")
         export_path, extra = None, {}
         if rank == 0:
-            plot_history(history, run_dir, recipe.main_metric)
+            plot_history(history, run_dir, recipe.main_metric, num_classes=n_classes)
             best = ckpt_io.load(best_path)
             model.load_state_dict(best["model"])
             model.eval()

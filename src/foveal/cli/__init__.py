@@ -86,6 +86,10 @@ EXTRAS = {
     "scipy": "faces",
     "rapidocr": "ocr",
     "shapely": "ocr",
+    "lap": "track",
+    "ai_edge_litert": "landmarks",
+    "tflite2onnx": "landmarks",
+    "tflite": "landmarks",
 }
 """The extra (``pip install 'foveal[EXTRA]'``) that installs a module only some commands import."""
 

@@ -377,3 +377,81 @@ class TextLines(_Filterable):
                 )
             ],
         }
+
+
+@dataclass
+class Tracks(_Filterable):
+    """Tracked objects in one video frame: detections with an identity that lasts across frames.
+
+    Attributes:
+        xyxy: (N, 4) float32 boxes ``[x1, y1, x2, y2]`` in frame pixels.
+        scores: (N,) float32 detection confidences.
+        class_ids: (N,) int64 class indices.
+        names: N class names.
+        track_ids: (N,) int64 track IDs (from 1), unique within the frame, stable across frames.
+        trails: optional N arrays ``(K, 2)`` of recent box centres, oldest first (for drawing).
+        source: the video the frame came from, if any.
+        index: the frame number (from 0) inside ``source``, if any.
+
+    >>> t = Tracks(np.array([[0, 0, 10, 10]]), [0.9], [0], ["person"], track_ids=[7])
+    >>> t.to_dict()["tracks"]
+    [{'id': 7, 'box': [0.0, 0.0, 10.0, 10.0], 'score': 0.9, 'class_id': 0, 'name': 'person'}]
+    """
+
+    xyxy: np.ndarray = _item()
+    scores: np.ndarray = _item()
+    class_ids: np.ndarray = _item()
+    names: list[str] = _item()
+    track_ids: np.ndarray = _item(default_factory=lambda: np.zeros(0, np.int64))
+    trails: list[np.ndarray] | None = _item(default=None)
+    model: str = ""
+    source: str | None = None
+    index: int | None = None
+
+    def __post_init__(self) -> None:
+        self._check_where()
+        self.xyxy = _as(self.xyxy, np.float32, (4,), "xyxy")
+        self.scores = _as(self.scores, np.float32, (), "scores")
+        self.class_ids = _as(self.class_ids, np.int64, (), "class_ids")
+        self.track_ids = _as(self.track_ids, np.int64, (), "track_ids")
+        self.names = [str(n) for n in self.names]
+        n = len(self.xyxy)
+        sizes = (len(self.scores), len(self.class_ids), len(self.names), len(self.track_ids))
+        if sizes != (n, n, n, n):
+            raise ResultError(
+                f"xyxy ({n}), scores ({sizes[0]}), class_ids ({sizes[1]}), names ({sizes[2]}) "
+                f"and track_ids ({sizes[3]}) must have the same length"
+            )
+        if n and ((self.xyxy[:, 2] < self.xyxy[:, 0]) | (self.xyxy[:, 3] < self.xyxy[:, 1])).any():
+            raise ResultError("every box needs x2 >= x1 and y2 >= y1 (format xyxy)")
+        if len(np.unique(self.track_ids)) != n:
+            raise ResultError(f"track_ids {self.track_ids.tolist()} repeat an ID within one frame")
+        if self.trails is not None:
+            self.trails = [_as(t, np.float32, (2,), "trail") for t in self.trails]
+            if len(self.trails) != n:
+                raise ResultError(f"trails has {len(self.trails)} entries; expected {n}")
+
+    def __len__(self) -> int:
+        return len(self.xyxy)
+
+    @classmethod
+    def empty(cls, model: str = "") -> Tracks:
+        return cls(np.zeros((0, 4)), np.zeros(0), np.zeros(0), [], model=model)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self._where(),
+            "model": self.model,
+            "tracks": [
+                {
+                    "id": int(i),
+                    "box": _round(b, 2),
+                    "score": round(float(s), 6),
+                    "class_id": int(c),
+                    "name": n,
+                }
+                for i, b, s, c, n in zip(
+                    self.track_ids, self.xyxy, self.scores, self.class_ids, self.names, strict=True
+                )
+            ],
+        }

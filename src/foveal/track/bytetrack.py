@@ -14,7 +14,6 @@ Hungarian matching with ``lap.lapjv``.
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +136,8 @@ class ByteTracker:
         self.scores = np.zeros(0, np.float32)
         self.boxes = np.zeros((0, 4), np.float32)
         self.names: list[str] = []
-        self.trails: dict[int, deque[tuple[float, float]]] = {}
+        self.trail_buf = np.zeros((0, self.options.trail, 2), np.float32)  # newest last
+        self.trail_len = np.zeros(0, np.int64)
         self.model = ""
 
     def __len__(self) -> int:
@@ -195,24 +195,26 @@ class ByteTracker:
         # stage 1: confident boxes against every confirmed track, lost ones included
         pool = np.flatnonzero(confirmed)
         t1, d1 = self._match(pool, high, det, o.match_iou, fuse=True)
-        self._take(t1, d1, det)
         # stage 2: low-score boxes against tracks that were being tracked and are still unmatched
-        rest = np.setdiff1d(pool[self.state[pool] == TRACKED], t1)
-        rest = rest[self.last[rest] < self.frame]
+        taken = np.zeros(len(self.state), bool)
+        taken[t1] = True
+        rest = pool[(self.state[pool] == TRACKED) & ~taken[pool]]
         t2, d2 = self._match(rest, low, det, o.low_match_iou, fuse=False)
-        self._take(t2, d2, det)
-        unmatched = np.setdiff1d(rest, t2)
-        self.state[unmatched] = LOST
+        taken[t2] = True
         # new tracks not yet confirmed get the confident boxes left over
-        high_left = np.setdiff1d(high, d1)
+        free = np.ones(len(scores), bool)
+        free[d1] = False
+        high_left = high[free[high]]
         new = np.flatnonzero(~confirmed)
         t3, d3 = self._match(new, high_left, det, o.match_iou, fuse=True)
-        self._take(t3, d3, det)
+        taken[t3] = True
+        free[d3] = False
+        self._take(np.concatenate([t1, t2, t3]), np.concatenate([d1, d2, d3]), det)
+        self.state[rest[~taken[rest]]] = LOST
         drop = np.zeros(len(self.state), bool)
-        drop[np.setdiff1d(new, t3)] = True
+        drop[new[~taken[new]]] = True
         # birth: leftover confident boxes start new tracks
-        born = np.setdiff1d(high_left, d3)
-        born = born[scores[born] >= o.new_track_conf]
+        born = high[free[high] & (scores[high] >= o.new_track_conf)]
         # death: lost for longer than max_age
         drop |= (self.state == LOST) & (self.frame - self.last > o.max_age)
         self._drop(drop)
@@ -226,9 +228,8 @@ class ByteTracker:
     def _drop(self, drop: np.ndarray) -> None:
         if not drop.any():
             return
-        for i in self.ids[drop]:
-            self.trails.pop(int(i), None)
         keep = ~drop
+        self.trail_buf, self.trail_len = self.trail_buf[keep], self.trail_len[keep]
         self.mean, self.cov, self.state = self.mean[keep], self.cov[keep], self.state[keep]
         self.ids, self.hits, self.last = self.ids[keep], self.hits[keep], self.last[keep]
         self.class_ids, self.scores = self.class_ids[keep], self.scores[keep]
@@ -250,6 +251,10 @@ class ByteTracker:
         self.scores = np.concatenate([self.scores, det.scores[born]])
         self.boxes = np.concatenate([self.boxes, det.xyxy[born]])
         self.names += [det.names[i] for i in born.tolist()]
+        self.trail_buf = np.concatenate(
+            [self.trail_buf, np.zeros((n, self.options.trail, 2), np.float32)]
+        )
+        self.trail_len = np.concatenate([self.trail_len, np.zeros(n, np.int64)])
 
     def _output(self) -> Tracks:
         shown = np.flatnonzero((self.ids > 0) & (self.last == self.frame))
@@ -257,12 +262,14 @@ class ByteTracker:
         if self.options.smooth and len(shown):
             boxes = xyah_to_xyxy(self.mean[shown, :4]).astype(np.float32)
         trails: list[np.ndarray] | None = None
-        if self.options.trail:
-            trails = []
-            for t, b in zip(shown.tolist(), boxes, strict=True):
-                trail = self.trails.setdefault(int(self.ids[t]), deque(maxlen=self.options.trail))
-                trail.append(((b[0] + b[2]) / 2, (b[1] + b[3]) / 2))
-                trails.append(np.array(trail, np.float32))
+        size = self.options.trail
+        if size:
+            buf = self.trail_buf
+            buf[shown, :-1] = buf[shown, 1:]
+            buf[shown, -1] = (boxes[:, :2] + boxes[:, 2:]) / 2
+            self.trail_len[shown] = np.minimum(self.trail_len[shown] + 1, size)
+            recent = buf[shown]  # a copy: later frames shift the buffer in place
+            trails = [recent[i, size - k :] for i, k in enumerate(self.trail_len[shown].tolist())]
         return Tracks(
             xyxy=boxes,
             scores=self.scores[shown],

@@ -54,25 +54,22 @@ class BoxKalman:
     """
 
     def __init__(self, position_noise: float = 1 / 20, velocity_noise: float = 1 / 160) -> None:
-        self.pos = position_noise
-        self.vel = velocity_noise
         self.F = np.eye(8)
         self.F[:4, 4:] = np.eye(4)
-        self.H = np.eye(4, 8)
-
-    def _std4(self, h: np.ndarray, scale: float, aspect: float) -> np.ndarray:
-        """Per-row standard deviations ``[s*h, s*h, aspect, s*h]``: ``(N, 4)``."""
-        s = scale * h
-        return np.stack([s, s, np.full_like(h, aspect), s], axis=1)
+        p, v = position_noise, velocity_noise
+        # standard deviations = height * scale + constant (the aspect ratio's noise is fixed)
+        self.init_scale = np.array([2 * p, 2 * p, 0, 2 * p, 10 * v, 10 * v, 0, 10 * v])
+        self.init_const = np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
+        self.step_scale = np.array([p, p, 0, p, v, v, 0, v])
+        self.step_const = np.array([0, 0, 1e-2, 0, 0, 0, 1e-5, 0])
+        self.meas_scale = np.array([p, p, 0, p])
+        self.meas_const = np.array([0, 0, 1e-1, 0])
 
     def initiate(self, xyah: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """New tracks at measurements ``(N, 4)``: mean ``(N, 8)`` (zero velocity), cov ``(N, 8, 8)``."""
         z = np.asarray(xyah, np.float64).reshape(-1, 4)
         mean = np.concatenate([z, np.zeros_like(z)], axis=1)
-        h = z[:, 3]
-        std = np.concatenate(
-            [self._std4(h, 2 * self.pos, 1e-2), self._std4(h, 10 * self.vel, 1e-5)], axis=1
-        )
+        std = z[:, 3:4] * self.init_scale + self.init_const
         cov = np.zeros((len(z), 8, 8))
         idx = np.arange(8)
         cov[:, idx, idx] = std**2
@@ -82,10 +79,7 @@ class BoxKalman:
         """One step ahead for every row."""
         if not len(mean):
             return mean, cov
-        h = mean[:, 3]
-        std = np.concatenate(
-            [self._std4(h, self.pos, 1e-2), self._std4(h, self.vel, 1e-5)], axis=1
-        )
+        std = mean[:, 3:4] * self.step_scale + self.step_const
         mean = mean @ self.F.T
         cov = self.F @ cov @ self.F.T
         idx = np.arange(8)
@@ -98,8 +92,7 @@ class BoxKalman:
         """Correct every row with its measurement ``(N, 4)``."""
         if not len(mean):
             return mean, cov
-        h = mean[:, 3]
-        r = self._std4(h, self.pos, 1e-1) ** 2
+        r = (mean[:, 3:4] * self.meas_scale + self.meas_const) ** 2
         proj_cov = cov[:, :4, :4].copy()  # H P H^T, as H selects the first four
         idx = np.arange(4)
         proj_cov[:, idx, idx] += r

@@ -195,3 +195,41 @@ def read_text(
     Total due: 128.50 EUR
     """
     return run("ocr", source, stream=stream, model=_model(model))
+
+
+def track(
+    video: str | os.PathLike | list[str | os.PathLike],
+    *,
+    model: str | os.PathLike | None = None,
+    classes: str | list[str] | None = None,
+    conf: float | None = None,
+    stride: int = 1,
+    fps: float | None = None,
+    backend: str | None = None,
+    **track_options: Any,
+) -> Any:
+    """Detect and track objects in videos: yields one :class:`~foveal.results.Tracks` per
+    processed frame (boxes, scores, classes and track IDs that last across frames).
+
+    Args:
+        video: a video file, or many (list, folder, glob); a folder of images is one sequence.
+        model: any detector (default ``yolox_nano.coco``), as for :func:`detect`.
+        classes: keep only these class names; conf: minimum detection score (default: the
+            tracker's ``low_conf``, 0.1, as ByteTrack uses low-score boxes).
+        stride: process every ``stride``-th frame, or ``fps``: a target frame rate.
+        track_options: :class:`foveal.track.TrackOptions` fields (``max_age``, ``min_hits``,
+            ``high_conf`` ...).
+
+    >>> for tracks in foveal.track("clip.mp4", classes="person"):   # doctest: +SKIP
+    ...     print(tracks.index, tracks.track_ids.tolist())
+    0 [1, 2, 3]
+    """
+    from foveal.track import TrackOptions
+    from foveal.track.run import iter_tracks
+
+    options = TrackOptions(**track_options)
+    detector = get_task("detect").load(model=_model(model), backend=backend)
+    frames = iter_tracks(
+        detector, video, options=options, stride=stride, fps=fps, classes=classes, conf=conf
+    )
+    return (tracks for _, tracks in frames)

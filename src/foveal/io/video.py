@@ -87,6 +87,26 @@ def video_info(path: str | os.PathLike) -> tuple[float, int]:
     return (fps if fps > 0 else 25.0), max(count, 0)
 
 
+def video_step(path: str | os.PathLike, *, stride: int = 1, fps: float | None = None) -> int:
+    """How many frames to advance between processed frames: ``stride``, or with ``fps`` (a target
+    rate) the video's own rate divided by it, rounded (at least 1).
+
+    >>> video_step("clip.mp4", stride=3)
+    3
+
+    Raises:
+        ConfigError: ``stride`` below 1 or ``fps`` not positive.
+    """
+    if isinstance(stride, bool) or not isinstance(stride, int) or stride < 1:
+        raise ConfigError(f"stride is {stride!r}; expected a whole number of frames >= 1")
+    if fps is None:
+        return stride
+    if not fps > 0:
+        raise ConfigError(f"fps is {fps!r}; expected a positive frame rate, e.g. 10")
+    native, _ = video_info(path)
+    return max(1, round(native / fps))
+
+
 def check_h264(where: str | os.PathLike) -> None:
     """Raise when this PyAV build cannot encode H.264 (libx264): videos for ``where`` would not be
     written; checked before any work starts.
@@ -104,6 +124,25 @@ def check_h264(where: str | os.PathLike) -> None:
             f"(av {av.__version__}); reinstall the PyPI wheel, which includes it: "
             "pip install --force-reinstall av"
         )
+
+
+def video_codec(path: str | os.PathLike) -> str:
+    """The codec name of a video file's first video stream, read back with PyAV (``"h264"`` for
+    what :class:`VideoWriter` writes).
+
+    Raises:
+        ImageError: the file is missing or is not a video.
+    """
+    import av
+
+    p = Path(path)
+    try:
+        with av.open(str(p)) as container:
+            if not container.streams.video:
+                raise ImageError(f"{p} has no video stream", str(p))
+            return str(container.streams.video[0].codec_context.name)
+    except (OSError, av.error.FFmpegError) as exc:  # type: ignore[attr-defined]
+        raise ImageError(f"{p} could not be opened as a video: {exc}", str(p)) from exc
 
 
 class VideoWriter:

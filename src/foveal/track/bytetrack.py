@@ -69,7 +69,11 @@ lost track is kept)
     def __post_init__(self) -> None:
         for name in ("high_conf", "low_conf", "new_track_conf", "match_iou", "low_match_iou"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not 0 <= value <= 1
+            ):
                 raise ConfigError(f"{name} is {value!r}; expected a number between 0 and 1")
         if self.low_conf > self.high_conf:
             raise ConfigError(
@@ -165,9 +169,7 @@ class ByteTracker:
         if not len(tracks):
             return
         z = xyxy_to_xyah(det.xyxy[dets])
-        self.mean[tracks], self.cov[tracks] = self.kf.update(
-            self.mean[tracks], self.cov[tracks], z
-        )
+        self.mean[tracks], self.cov[tracks] = self.kf.update(self.mean[tracks], self.cov[tracks], z)
         was_tracked = (self.state[tracks] != LOST) & (self.last[tracks] == self.frame - 1)
         self.hits[tracks] = np.where(was_tracked, self.hits[tracks] + 1, 1)
         self.state[tracks] = TRACKED

@@ -40,9 +40,7 @@ def xyah_to_xyxy(xyah: np.ndarray) -> np.ndarray:
     s = np.asarray(xyah, np.float64).reshape(-1, 4)
     h = np.maximum(s[:, 3], 0.0)
     w = np.maximum(s[:, 2] * h, 0.0)
-    return np.stack(
-        [s[:, 0] - w / 2, s[:, 1] - h / 2, s[:, 0] + w / 2, s[:, 1] + h / 2], axis=1
-    )
+    return np.stack([s[:, 0] - w / 2, s[:, 1] - h / 2, s[:, 0] + w / 2, s[:, 1] + h / 2], axis=1)
 
 
 class BoxKalman:
@@ -66,7 +64,8 @@ class BoxKalman:
         self.meas_const = np.array([0, 0, 1e-1, 0])
 
     def initiate(self, xyah: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """New tracks at measurements ``(N, 4)``: mean ``(N, 8)`` (zero velocity), cov ``(N, 8, 8)``."""
+        """New tracks at measurements ``(N, 4)``: mean ``(N, 8)`` (zero velocity) and covariance
+        ``(N, 8, 8)``."""
         z = np.asarray(xyah, np.float64).reshape(-1, 4)
         mean = np.concatenate([z, np.zeros_like(z)], axis=1)
         std = z[:, 3:4] * self.init_scale + self.init_const

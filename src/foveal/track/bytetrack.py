@@ -44,8 +44,12 @@ class TrackOptions:
             output (birth); on the first frame of a video tracks are confirmed at once.
         max_age: frames a lost track is kept, predicted by its Kalman filter, so that it keeps its
             ID when seen again (death after that).
+        low_finds_lost: stage 2 also offers low-score boxes to lost tracks (an object that
+            stays partly hidden keeps its ID); the original ByteTrack offers them only to the
+            tracks seen in the previous frame.
         class_aware: match only detections of the track's class.
-        smooth: output the Kalman-filtered box instead of the detection's own box.
+        smooth: output the Kalman-filtered box (as the original ByteTrack does); ``False``:
+            the detection's own box.
         trail: centres kept per track for drawing trails (0: none).
 
     >>> TrackOptions(max_age=0)
@@ -62,8 +66,9 @@ lost track is kept)
     low_match_iou: float = 0.5
     min_hits: int = 2
     max_age: int = 30
+    low_finds_lost: bool = True
     class_aware: bool = True
-    smooth: bool = False
+    smooth: bool = True
     trail: int = 30
 
     def __post_init__(self) -> None:
@@ -197,10 +202,13 @@ class ByteTracker:
         # stage 1: confident boxes against every confirmed track, lost ones included
         pool = np.flatnonzero(confirmed)
         t1, d1 = self._match(pool, high, det, o.match_iou, fuse=True)
-        # stage 2: low-score boxes against tracks that were being tracked and are still unmatched
+        # stage 2: low-score boxes against the tracks still unmatched (lost ones too, by default)
         taken = np.zeros(len(self.state), bool)
         taken[t1] = True
-        rest = pool[(self.state[pool] == TRACKED) & ~taken[pool]]
+        seen = self.state[pool] == TRACKED
+        if o.low_finds_lost:
+            seen |= self.state[pool] == LOST
+        rest = pool[seen & ~taken[pool]]
         t2, d2 = self._match(rest, low, det, o.low_match_iou, fuse=False)
         taken[t2] = True
         # new tracks not yet confirmed get the confident boxes left over
@@ -212,7 +220,7 @@ class ByteTracker:
         taken[t3] = True
         free[d3] = False
         self._take(np.concatenate([t1, t2, t3]), np.concatenate([d1, d2, d3]), det)
-        self.state[rest[~taken[rest]]] = LOST
+        self.state[rest[~taken[rest]]] = LOST  # (lost ones stay lost)
         drop = np.zeros(len(self.state), bool)
         drop[new[~taken[new]]] = True
         # birth: leftover confident boxes start new tracks

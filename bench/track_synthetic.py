@@ -155,7 +155,7 @@ def frame_detections(dets: np.ndarray, f: int) -> tuple[np.ndarray, np.ndarray]:
 
 def run_foveal(dets: np.ndarray, frames: int) -> tuple[np.ndarray, float]:
     from foveal.results import Detections
-    from foveal.track import ByteTracker
+    from foveal.tracking import ByteTracker
 
     tracker = ByteTracker()
     rows, spent = [], 0.0

@@ -217,15 +217,15 @@ def track(
         classes: keep only these class names; conf: minimum detection score (default: the
             tracker's ``low_conf``, 0.1, as ByteTrack uses low-score boxes).
         stride: process every ``stride``-th frame, or ``fps``: a target frame rate.
-        track_options: :class:`foveal.track.TrackOptions` fields (``max_age``, ``min_hits``,
+        track_options: :class:`foveal.tracking.TrackOptions` fields (``max_age``, ``min_hits``,
             ``high_conf`` ...).
 
     >>> for tracks in foveal.track("clip.mp4", classes="person"):   # doctest: +SKIP
     ...     print(tracks.index, tracks.track_ids.tolist())
     0 [1, 2, 3]
     """
-    from foveal.track import TrackOptions
-    from foveal.track.run import iter_tracks
+    from foveal.tracking import TrackOptions
+    from foveal.tracking.run import iter_tracks
 
     options = TrackOptions(**track_options)
     detector = get_task("detect").load(model=_model(model), backend=backend)

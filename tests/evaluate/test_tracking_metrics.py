@@ -41,7 +41,11 @@ def test_equal_to_trackers_eval_on_a_noisy_sequence(tmp_path) -> None:
 
     rng = np.random.default_rng(1)
     gt = np.array(
-        [[f, i, 50 * i + 2 * f, 40 + 10 * i, 30, 60, 1, 1, 1] for f in range(1, 31) for i in range(1, 6)],
+        [
+            [f, i, 50 * i + 2 * f, 40 + 10 * i, 30, 60, 1, 1, 1]
+            for f in range(1, 31)
+            for i in range(1, 6)
+        ],
         float,
     )
     pred = gt.copy()

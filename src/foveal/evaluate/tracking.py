@@ -1,7 +1,7 @@
 """Multi-object tracking metrics: HOTA (with DetA, AssA, LocA), following TrackEval's definition,
 in numpy; MOTA, MOTP, IDF1 and ID switches with ``motmetrics``.
 
-Both sides are MOTChallenge arrays (:func:`foveal.track.read_mot`): rows ``frame, id, x, y, w, h,
+Both sides are MOTChallenge arrays (:func:`foveal.tracking.read_mot`): rows ``frame, id, x, y, w, h,
 score``.
 
 >>> import numpy as np

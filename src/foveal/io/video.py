@@ -43,9 +43,11 @@ def iter_video(path: str | os.PathLike, *, every: int = 1) -> Iterator[tuple[int
         raise ConfigError(f"every must be at least 1, got {every}")
     try:
         with open(p, "rb") as fh:
-            fh.read(1)
+            first = fh.read(1)
     except OSError as exc:
         raise read_error(str(p), exc) from exc
+    if not first:
+        raise ImageError(f"{p} is empty (0 bytes); expected a video file", str(p))
     # FFmpeg's own messages ("moov atom not found" ...) would be a second, cryptic line on stderr:
     # foveal says what is wrong with the file itself.
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from foveal.cli.output import write_jsonl
     from foveal.errors import ConfigError
     from foveal.evaluate.tracking import evaluate_tracking
-    from foveal.track import read_mot
+    from foveal.tracking import read_mot
 
     if not 0 < args.iou <= 1:
         raise ConfigError(f"--iou is {args.iou}; expected a number in (0, 1], e.g. 0.5")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -156,8 +155,8 @@ def run(args: argparse.Namespace) -> int:
     from foveal.io import BatchReport, expand_sources, is_video_file
     from foveal.io.video import VideoWriter, check_h264, video_info, video_step
     from foveal.tasks import get_task
-    from foveal.track import LineCounter, TrackOptions, mot_lines, parse_line
-    from foveal.track.run import iter_tracks, sequence_key
+    from foveal.tracking import LineCounter, TrackOptions, mot_lines, parse_line
+    from foveal.tracking.run import iter_tracks, sequence_key
     from foveal.utils.files import atomic_path
     from foveal.viz import annotate
 
@@ -253,6 +252,4 @@ def run(args: argparse.Namespace) -> int:
         finally:
             _finish(seq, as_json=args.json, keep=ok)
     report_bad(report, as_json=args.json)
-    if seq is None and report.bad:
-        print("foveal: error: no frame could be read from the inputs", file=sys.stderr)
     return 1 if report.bad else 0

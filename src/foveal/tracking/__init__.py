@@ -8,10 +8,10 @@
 The verb :func:`foveal.track` runs a detector and a tracker over videos.
 """
 
-from foveal.track.bytetrack import ByteTracker, TrackOptions, assign
-from foveal.track.counting import LineCounter, parse_line
-from foveal.track.kalman import BoxKalman
-from foveal.track.mot import MotFileError, mot_lines, read_mot
+from foveal.tracking.bytetrack import ByteTracker, TrackOptions, assign
+from foveal.tracking.counting import LineCounter, parse_line
+from foveal.tracking.kalman import BoxKalman
+from foveal.tracking.mot import MotFileError, mot_lines, read_mot
 
 __all__ = [
     "BoxKalman",

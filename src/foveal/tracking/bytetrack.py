@@ -22,7 +22,7 @@ import numpy as np
 from foveal.errors import ConfigError
 from foveal.ops.boxes import box_iou
 from foveal.results import Detections, Tracks
-from foveal.track.kalman import BoxKalman, xyah_to_xyxy, xyxy_to_xyah
+from foveal.tracking.kalman import BoxKalman, xyah_to_xyxy, xyxy_to_xyah
 
 NEW, TRACKED, LOST = 0, 1, 2
 _FORBIDDEN = 1e6  # cost of a pair that may never match (other class)

@@ -1,4 +1,4 @@
-"""foveal.track: the ByteTrack-style tracker, its Kalman filter, line counting and MOT files."""
+"""foveal.tracking: the ByteTrack-style tracker, its Kalman filter, line counting and MOT files."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 
 from foveal.errors import ConfigError
 from foveal.results import Detections, ResultError, Tracks
-from foveal.track import BoxKalman, ByteTracker, LineCounter, MotFileError, mot_lines, read_mot
-from foveal.track.kalman import xyah_to_xyxy, xyxy_to_xyah
+from foveal.tracking import BoxKalman, ByteTracker, LineCounter, MotFileError, mot_lines, read_mot
+from foveal.tracking.kalman import xyah_to_xyxy, xyxy_to_xyah
 from foveal.viz import annotate
 
 
@@ -139,7 +139,13 @@ def test_tracks_result_validates_filters_and_serialises() -> None:
     sure = t[t.scores > 0.5]
     assert sure.track_ids.tolist() == [3] and len(sure.trails) == 1
     rec = t.to_dict()["tracks"][1]
-    assert rec == {"id": 8, "box": [5.0, 5.0, 20.0, 30.0], "score": 0.4, "class_id": 2, "name": "car"}
+    assert rec == {
+        "id": 8,
+        "box": [5.0, 5.0, 20.0, 30.0],
+        "score": 0.4,
+        "class_id": 2,
+        "name": "car",
+    }
     with pytest.raises(ResultError, match="repeat an ID"):
         Tracks(np.zeros((2, 4)), [0.5, 0.5], [0, 0], ["a", "a"], track_ids=[1, 1])
     with pytest.raises(ResultError, match="track_ids \\(1\\)"):
@@ -178,7 +184,9 @@ def test_mot_lines_round_trip_and_bad_file(tmp_path) -> None:
     path = tmp_path / "pred.txt"
     path.write_text("\n".join(mot_lines(1, t) + mot_lines(2, t)) + "\n")
     rows = read_mot(path)
-    np.testing.assert_allclose(rows[:, :7], [[1, 4, 10, 20, 30, 60, 0.75], [2, 4, 10, 20, 30, 60, 0.75]])
+    np.testing.assert_allclose(
+        rows[:, :7], [[1, 4, 10, 20, 30, 60, 0.75], [2, 4, 10, 20, 30, 60, 0.75]]
+    )
     bad = tmp_path / "bad.txt"
     bad.write_text("1,1,10,20,30,40\n2,x,10\n")
     with pytest.raises(MotFileError, match="bad.txt:2: .* is not a MOTChallenge line"):

@@ -14,7 +14,7 @@ from typing import Any
 from foveal.io import BatchReport, Item, expand_sources, is_video_file
 from foveal.io.video import video_step
 from foveal.results import Tracks
-from foveal.track.bytetrack import ByteTracker, TrackOptions
+from foveal.tracking.bytetrack import ByteTracker, TrackOptions
 
 
 def sequence_key(item: Item) -> str:

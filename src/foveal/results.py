@@ -379,6 +379,11 @@ class TextLines(_Filterable):
         }
 
 
+def _is_points(arr: Any) -> bool:
+    """Already a ``(K, 2)`` float32 array (no conversion needed)."""
+    return isinstance(arr, np.ndarray) and arr.dtype == np.float32 and arr.shape[1:] == (2,)
+
+
 @dataclass
 class Tracks(_Filterable):
     """Tracked objects in one video frame: detections with an identity that lasts across frames.
@@ -427,7 +432,9 @@ class Tracks(_Filterable):
         if len(np.unique(self.track_ids)) != n:
             raise ResultError(f"track_ids {self.track_ids.tolist()} repeat an ID within one frame")
         if self.trails is not None:
-            self.trails = [_as(t, np.float32, (2,), "trail") for t in self.trails]
+            self.trails = [
+                t if _is_points(t) else _as(t, np.float32, (2,), "trail") for t in self.trails
+            ]
             if len(self.trails) != n:
                 raise ResultError(f"trails has {len(self.trails)} entries; expected {n}")
 

@@ -148,6 +148,7 @@ class ByteTracker:
         self.trail_buf = np.zeros((0, self.options.trail, 2), np.float32)  # newest last
         self.trail_len = np.zeros(0, np.int64)
         self.model = ""
+        self.predicted = np.zeros((0, 4))
 
     def __len__(self) -> int:
         """Tracks held: confirmed, new and lost."""
@@ -158,8 +159,7 @@ class ByteTracker:
     ) -> tuple[np.ndarray, np.ndarray]:
         if not len(tracks) or not len(dets):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        pred = xyah_to_xyxy(self.mean[tracks, :4])
-        sim = box_iou(pred, det.xyxy[dets])
+        sim = box_iou(self.predicted[tracks], det.xyxy[dets])
         if fuse:
             sim = sim * det.scores[dets][None, :]
         cost = 1.0 - sim
@@ -195,6 +195,7 @@ class ByteTracker:
             lost = self.state == LOST
             self.mean[lost, 7] = 0.0  # a lost box keeps its size
             self.mean, self.cov = self.kf.predict(self.mean, self.cov)
+        self.predicted = xyah_to_xyxy(self.mean[:, :4])  # every track's box in this frame
         scores = det.scores
         high = np.flatnonzero(scores >= o.high_conf)
         low = np.flatnonzero((scores >= o.low_conf) & (scores < o.high_conf))

@@ -87,6 +87,7 @@ EXTRAS = {
     "rapidocr": "ocr",
     "shapely": "ocr",
     "lap": "track",
+    "motmetrics": "track",
     "ai_edge_litert": "landmarks",
     "tflite2onnx": "landmarks",
     "tflite": "landmarks",

@@ -51,6 +51,7 @@ class AnalyzeConfig:
     engine: str = "local"
     address: str | None = None
     num_cpus: int | None = None
+    track: bool = False
 
     def check(self) -> None:
         if self.batch_size < 1:
@@ -65,6 +66,8 @@ class AnalyzeConfig:
             raise ConfigError("--resume and --overwrite contradict each other; pass one")
         if self.engine not in ("local", "ray"):
             raise ConfigError(f"--engine must be 'local' or 'ray', got {self.engine!r}")
+        if self.track and self.engine != "local":
+            raise ConfigError("--track needs the frames in order: use it with --engine local")
 
 
 def safe_name(source: str, frame: int | None = None, suffix: str | None = None) -> str:
@@ -137,9 +140,11 @@ def output_exclusions(out: Path, inputs: list[str]) -> list[Path]:
 def run_analyze(cfg: AnalyzeConfig) -> dict[str, Any]:
     """Run the analysis; returns counts and timings (also printed to stderr)."""
     from foveal.analyze.sources import expand_inputs
-    from foveal.analyze.tasks import resolve_tasks
+    from foveal.analyze.tasks import parse_tasks, resolve_tasks
 
     cfg.check()
+    if cfg.track and "detect" not in parse_tasks(cfg.tasks):
+        raise ConfigError("--track links the detect task's boxes: add detect to --tasks")
     out = Path(cfg.out)
     inputs = [os.fspath(i) for i in cfg.inputs]
     paths = expand_inputs(inputs, exclude=output_exclusions(out, inputs))
@@ -206,8 +211,15 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
     tagged = 0
     untagged: list[tuple[str, str]] = []
     bar = progress(stream, total=max(0, total - len(done)), desc="analyze", enabled=cfg.progress)
+    tracker = None
+    if cfg.track:
+        from foveal.analyze.tracking import RecordTracker
+
+        tracker = RecordTracker()
     try:
         for item, image, rec in bar:
+            if tracker is not None:
+                tracker.add(rec)
             if image is not None and cfg.annotate:
                 dest = out / "annotated" / safe_name(item.source, item.frame, ".jpg")
                 dest.parent.mkdir(parents=True, exist_ok=True)

@@ -47,6 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--all-frames", action="store_true", help="analyse every video frame (overrides --fps)"
     )
+    p.add_argument(
+        "--track",
+        action="store_true",
+        help="videos: link detect boxes into tracks (IDs in each frame's record; use a high "
+        "--fps or --all-frames)",
+    )
     p.add_argument("--batch-size", type=int, default=8, help="images per network call (default 8)")
     p.add_argument(
         "--workers", type=int, default=None, help="decoding threads (default: CPUs, at most 4)"
@@ -201,6 +207,7 @@ def run(args: argparse.Namespace) -> int:
         engine=args.engine,
         address=args.address,
         num_cpus=args.num_cpus,
+        track=args.track,
     )
     stats = run_analyze(cfg)
     return 1 if stats["bad"] or stats.get("untagged") else 0

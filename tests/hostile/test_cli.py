@@ -48,6 +48,8 @@ OUTPUT_CASES = {
     "train ocr --run-dir": ["train", "ocr", "--synthetic", "--run-dir", "{out}/run"],
     "train detect --run-dir": ["train", "detect", "{images}", "--run-dir", "{out}/run"],
     "data split OUT": ["data", "split", "{images}", "{out}/split"],
+    "track --out": ["track", "{images}", "--out", "{out}/tracked.mp4"],
+    "track --mot": ["track", "{images}", "--mot", "{out}/tracks.txt"],
 }
 
 

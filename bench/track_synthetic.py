@@ -1,7 +1,8 @@
 """Tracking acceptance on synthetic sequences with exact ground truth: foveal's ByteTracker vs
 Roboflow's ByteTrack (``trackers.ByteTrackTracker``, the ByteTrack that supervision's docs point
 to: supervision 0.31 itself no longer ships one) on the same detections, in the same run, with its
-defaults and with foveal's default thresholds.
+defaults and with foveal's default thresholds; and, as an ablation, foveal's tracker as the
+original ByteTrack (``low_finds_lost=False, smooth=False``).
 
 Each sequence: people cut from real frames of ``../shared/data/video/vtest.avi`` (boxes from
 foveal's detector, used only as textures) move over that video's own empty background (the
@@ -154,11 +155,11 @@ def frame_detections(dets: np.ndarray, f: int) -> tuple[np.ndarray, np.ndarray]:
     return xyxy.astype(np.float32), rows[:, 6].astype(np.float32)
 
 
-def run_foveal(dets: np.ndarray, frames: int) -> tuple[np.ndarray, float]:
+def run_foveal(dets: np.ndarray, frames: int, **options: bool) -> tuple[np.ndarray, float]:
     from foveal.results import Detections
     from foveal.tracking import ByteTracker
 
-    tracker = ByteTracker()
+    tracker = ByteTracker(**options)
     rows, spent = [], 0.0
     for f in range(1, frames + 1):
         xyxy, scores = frame_detections(dets, f)
@@ -189,6 +190,12 @@ def run_peer(dets: np.ndarray, frames: int, **settings: float) -> tuple[np.ndarr
             if tid >= 0:
                 rows.append([f, tid, b[0], b[1], b[2] - b[0], b[3] - b[1], s])
     return np.array(rows, np.float64), spent / frames * 1000
+
+
+def run_foveal_original(dets: np.ndarray, frames: int) -> tuple[np.ndarray, float]:
+    """Ablation: foveal with the original ByteTrack's stage 2 (low-score boxes only for tracks
+    seen in the previous frame) and the detections' own boxes."""
+    return run_foveal(dets, frames, low_finds_lost=False, smooth=False)
 
 
 def run_peer_matched(dets: np.ndarray, frames: int) -> tuple[np.ndarray, float]:
@@ -230,6 +237,7 @@ def main() -> None:
             ("foveal ByteTracker", run_foveal),
             ("trackers ByteTrack", run_peer),
             ("trackers, our thresholds", run_peer_matched),
+            ("foveal, as original BT", run_foveal_original),
         ):
             pred, ms = runner(seq["dets"], args.frames)
             h = hota(gt, pred)

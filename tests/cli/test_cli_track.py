@@ -81,6 +81,19 @@ def test_verb_yields_tracks_per_frame_at_a_target_fps(clip) -> None:
     assert all(np.all(t.class_ids == 0) for t in frames)
 
 
+def test_verb_tracks_a_folder_of_frames_as_one_sequence(clip, tmp_path) -> None:
+    from PIL import Image
+
+    for i, frame in iter_video(clip, every=2):
+        Image.fromarray(frame).save(tmp_path / f"frame{i:03d}.png")
+    frames = list(foveal.track(tmp_path, classes="person"))
+    assert len(frames) == 10 and frames[0].source.endswith("frame000.png")
+    # the same pixels as the video at stride 2: the same tracks (one tracker across the files)
+    video = list(foveal.track(clip, stride=2, classes="person"))
+    assert [t.track_ids.tolist() for t in frames] == [t.track_ids.tolist() for t in video]
+    assert max(Counter(i for t in frames for i in t.track_ids.tolist()).values()) == 10
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [
@@ -99,9 +112,11 @@ def test_bad_options_are_one_line(clip, capsys, extra, message) -> None:
 def test_corrupt_single_video_and_bad_mot_file(tmp_path, capsys) -> None:
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video at all" * 10)
-    assert main(["track", str(bad), "--no-progress"]) == 1
+    mot = tmp_path / "bad.txt"
+    assert main(["track", str(bad), "--mot", str(mot), "--no-progress"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "bad.mp4" in err[0]
+    assert list(tmp_path.iterdir()) == [bad]  # no MOT file, no temporary file left
     gt = tmp_path / "gt.txt"
     gt.write_text("1,1,10,10,5,5\nframe,id\n")
     assert main(["eval", "track", str(gt), str(gt)]) == 2

@@ -213,8 +213,6 @@ def run(args: argparse.Namespace) -> int:
     ok = False
     with ExitStack() as stack:  # the MOT file appears (atomically) only after a complete run
         mot = None
-        if mot_path is not None:
-            mot = stack.enter_context(open(stack.enter_context(atomic_path(mot_path)), "w"))
         try:
             bar = progress(
                 frames, total=total, desc="track", unit="frame", enabled=not args.no_progress
@@ -236,6 +234,8 @@ def run(args: argparse.Namespace) -> int:
                 if seq.counter is not None:
                     seq.counter.update(tracks)
                 frame_no = (item.index if item.index is not None else seq.frames - 1) + 1
+                if mot is None and mot_path is not None:  # opened at the first frame read
+                    mot = stack.enter_context(open(stack.enter_context(atomic_path(mot_path)), "w"))
                 if mot is not None:
                     for text in mot_lines(frame_no, tracks):
                         mot.write(text + "\n")

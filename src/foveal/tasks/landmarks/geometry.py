@@ -50,10 +50,33 @@ class Roi:
             w = h = max(w, h)
         return Roi(cx, cy, w * scale, h * scale, r)
 
+    def unrotated(self) -> tuple[float, float, float, float]:
+        """``xyxy`` of the rectangle without its rotation (what MediaPipe compares)."""
+        return (
+            self.cx - self.w / 2,
+            self.cy - self.h / 2,
+            self.cx + self.w / 2,
+            self.cy + self.h / 2,
+        )
+
     def box(self) -> np.ndarray:
         """The axis-aligned ``xyxy`` box around the rotated rectangle."""
         pts = cv2.boxPoints(((self.cx, self.cy), (self.w, self.h), math.degrees(self.rotation)))
         return np.array([*pts.min(0), *pts.max(0)], np.float32)
+
+
+def associate(rois: list[Roi], iou: float = 0.5) -> list[Roi]:
+    """MediaPipe's ``AssociationNormRectCalculator``: each ROI in turn replaces the ones before
+    it whose unrotated rectangles overlap it by more than ``iou`` (so one hand found twice,
+    or tracked and found again, is kept once: the later one)."""
+    kept: list[Roi] = []
+    for roi in rois:
+        if kept:
+            boxes = np.array([r.unrotated() for r in kept], np.float32)
+            overlap = box_iou(np.array([roi.unrotated()], np.float32), boxes)[0] > iou
+            kept = [r for r, o in zip(kept, overlap, strict=True) if not o]
+        kept.append(roi)
+    return kept
 
 
 def normalize_radians(angle: float) -> float:
@@ -113,10 +136,11 @@ def decode_detections(
     cx, cy = raw[:, 0] + anc[:, 0], raw[:, 1] + anc[:, 1]
     half = raw[:, 2:4] / 2
     xyxy = np.stack([cx - half[:, 0], cy - half[:, 1], cx + half[:, 0], cy + half[:, 1]], -1)
-    kps = raw[:, 4:].reshape(len(raw), (boxes.shape[1] - 4) // 2, 2) + anc[:, None, :]
+    k = (boxes.shape[1] - 4) // 2
+    kps = raw[:, 4:].reshape(len(raw), k, 2) + anc[:, None, :]
     return Candidates(
         letterbox.to_image(xyxy.reshape(-1, 2)).reshape(-1, 4),
-        letterbox.to_image(kps.reshape(-1, 2)).reshape(len(raw), -1, 2),
+        letterbox.to_image(kps.reshape(-1, 2)).reshape(len(raw), k, 2),
         scores[keep],
     )
 

@@ -14,14 +14,44 @@ model serialises calls, so one model object may serve many threads.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 from foveal.errors import ModelFileError
+from foveal.runtime.onnx import default_threads
 from foveal.zoo.load import first_line
+
+
+_QUIET_LOCK = threading.Lock()
+_ANNOUNCED = False
+
+
+@contextlib.contextmanager
+def _once_quiet() -> Iterator[None]:
+    """LiteRT prints ``INFO: Created TensorFlow Lite XNNPACK delegate for CPU.`` on the process's
+    stderr (file descriptor 2, from C++) when it creates its first interpreter, whatever the log
+    settings: the first creation runs with descriptor 2 pointed at ``/dev/null``."""
+    global _ANNOUNCED
+    with _QUIET_LOCK:
+        if _ANNOUNCED:
+            yield
+            return
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 2)
+                yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            _ANNOUNCED = True
 
 
 class TfliteModel:
@@ -29,8 +59,7 @@ class TfliteModel:
 
     Args:
         path: the ``.tflite`` file.
-        threads: interpreter threads (default 1: landmark networks are small, and callers run
-            several images in parallel threads).
+        threads: interpreter threads (default: ``$FOVEAL_THREADS``, else every CPU).
     """
 
     def __init__(self, path: str | os.PathLike, *, threads: int | None = None) -> None:
@@ -39,13 +68,16 @@ class TfliteModel:
         self.path = Path(path)
         if not self.path.is_file():
             raise ModelFileError(f"{self.path}: no such TFLite file")
-        try:
-            self._interp = Interpreter(model_path=str(self.path), num_threads=threads or 1)
-            self._interp.allocate_tensors()
-        except (ValueError, RuntimeError) as exc:
-            raise ModelFileError(
-                f"{self.path} is not a TFLite model LiteRT can load ({first_line(exc)})"
-            ) from exc
+        with _once_quiet():
+            try:
+                self._interp = Interpreter(
+                    model_path=str(self.path), num_threads=threads or default_threads()
+                )
+                self._interp.allocate_tensors()
+            except (ValueError, RuntimeError) as exc:
+                raise ModelFileError(
+                    f"{self.path} is not a TFLite model LiteRT can load ({first_line(exc)})"
+                ) from exc
         inp = self._interp.get_input_details()[0]
         self._input = inp["index"]
         self.input_shape = tuple(int(d) for d in inp["shape"])

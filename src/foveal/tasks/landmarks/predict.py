@@ -155,14 +155,29 @@ class LandmarkTracker:
         self.rois = {}
 
 
-def track_video(
-    predictor: LandmarksPredictor, path: str | os.PathLike, *, every: int = 1, **options: object
-) -> Iterator[Landmarks]:
-    """Landmarks of every ``every``-th frame of the video ``path``, followed frame to frame;
-    each result's ``source`` is the video and ``index`` the frame number (from 0)."""
+def track_frames(
+    predictor: LandmarksPredictor,
+    path: str | os.PathLike,
+    *,
+    every: int = 1,
+    track: bool = True,
+    **options: object,
+) -> Iterator[tuple[np.ndarray, Landmarks]]:
+    """``(frame, landmarks)`` for every ``every``-th frame of the video ``path``, regions
+    followed from frame to frame (``track=False``: every frame on its own). Each result's
+    ``source`` is the video and ``index`` the frame number (from 0)."""
     if not is_video_file(path):
-        raise ConfigError(f"{path} is not a video file; track_video reads videos (.mp4, .avi ...)")
+        raise ConfigError(f"{path} is not a video file; expected a video (.mp4, .avi ...)")
     tracker = predictor.tracker(**options)
     source = os.fspath(path)
     for index, frame in iter_video(path, every=every):
-        yield replace(tracker.update(frame), source=source, index=index)
+        if not track:
+            tracker.reset()
+        yield frame, replace(tracker.update(frame), source=source, index=index)
+
+
+def track_video(
+    predictor: LandmarksPredictor, path: str | os.PathLike, *, every: int = 1, **options: object
+) -> Iterator[Landmarks]:
+    """The landmarks of :func:`track_frames`, without the frames."""
+    return (result for _, result in track_frames(predictor, path, every=every, **options))

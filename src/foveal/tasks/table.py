@@ -214,6 +214,7 @@ for _spec in (
         None,
         "landmarks",
         init_options=(),
+        in_all=False,
     ),
 ):
     register_task(_spec)

@@ -13,8 +13,10 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from PIL import Image, ImageDraw
 
 from foveal.viz.style import RGB, Style, draw_label
@@ -57,26 +59,47 @@ def draw_landmarks(
     show_labels: bool = True,
 ) -> None:
     """Draw :class:`foveal.results.Landmarks` on ``canvas`` (RGB PIL image, changed in place)."""
+    items = zip(landmarks.parts, landmarks.points, landmarks.handedness, strict=True)
+    draw_parts(canvas, items, line_width=line_width, font_size=font_size, show_labels=show_labels)
+
+
+def draw_landmark_record(canvas: Image.Image, record: dict[str, Any], **options: Any) -> None:
+    """Draw landmarks given as ``Landmarks.to_dict()`` (an ``analyze`` record) on ``canvas``."""
+    items = [
+        (part, np.asarray(rec["points"], np.float32), rec.get("handedness", ""))
+        for key, part in (("hands", "hand"), ("poses", "pose"), ("faces", "face"))
+        for rec in record.get(key) or []
+    ]
+    draw_parts(canvas, items, **options)
+
+
+def draw_parts(
+    canvas: Image.Image,
+    items: Iterable[tuple[str, np.ndarray, str]],
+    *,
+    line_width: int | None = None,
+    font_size: int | None = None,
+    show_labels: bool = True,
+) -> None:
+    """Draw ``(part, points (K, 2 or 3), handedness)`` items on ``canvas`` (in place)."""
     style = Style.for_image(canvas, line_width=line_width, font_size=font_size)
     draw = ImageDraw.Draw(canvas)
     lw = max(1, style.line_width - 1)
-    for part, pts, hand in zip(
-        landmarks.parts, landmarks.points, landmarks.handedness, strict=True
-    ):
-        xy = [(float(x), float(y)) for x, y in pts[:, :2]]
+    for part, pts, hand in items:
+        xy = [(float(x), float(y)) for x, y in np.asarray(pts)[:, :2]]
         if part == "face":
             color = COLORS["face"]
             for x, y in xy:
                 draw.point((x, y), fill=color)
             draw.line([xy[i] for i in FACE_OVAL], fill=color, width=lw)
             continue
-        color = COLORS[hand] if part == "hand" else COLORS["pose"]
+        color = COLORS.get(hand, COLORS["Left"]) if part == "hand" else COLORS["pose"]
         for a, b in HAND_CONNECTIONS if part == "hand" else POSE_CONNECTIONS:
             draw.line([xy[a], xy[b]], fill=color, width=lw)
         r = lw + 1
         for x, y in xy:
             draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 0, 80))
-        if part == "hand" and show_labels:
+        if part == "hand" and show_labels and hand:
             x0 = min(x for x, _ in xy)
             y0 = min(y for _, y in xy)
             draw_label(draw, (x0, y0), hand, color, style)

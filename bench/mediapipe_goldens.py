@@ -5,8 +5,9 @@ runs in a throwaway venv that holds only mediapipe (it reads the same ``.tflite`
 foveal runs with its own pre- and post-processing):
 
     python3.11 -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mediapipe==0.10.14
+    SK=$(.venv/bin/python -c 'import skimage.data as d, os; print(os.path.dirname(d.__file__))')
     /tmp/mpvenv/bin/python bench/mediapipe_goldens.py --out tests/tasks/landmarks_goldens \
-        --skimage-data "$(.venv/bin/python -c 'import skimage.data as d, os; print(os.path.dirname(d.__file__))')"
+        --skimage-data "$SK"
 
 It writes one ``<image stem>.json`` per image: the image size, and per part the points that
 ``mp.solutions.hands`` / ``pose`` / ``face_mesh`` (``static_image_mode=True``, default

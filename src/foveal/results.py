@@ -430,7 +430,9 @@ class Landmarks(_Filterable):
         checked = []
         for part, pts in zip(self.parts, self.points, strict=True):
             if part not in LANDMARK_PARTS:
-                raise ResultError(f"unknown landmark part {part!r}; expected one of hand, pose, face")
+                raise ResultError(
+                    f"unknown landmark part {part!r}; expected one of hand, pose, face"
+                )
             checked.append(_as(pts, np.float32, (3,), f"{part} points"))
             if len(checked[-1]) != LANDMARK_PARTS[part]:
                 raise ResultError(

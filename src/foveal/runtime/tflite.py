@@ -27,7 +27,6 @@ from foveal.errors import ModelFileError
 from foveal.runtime.onnx import default_threads
 from foveal.zoo.load import first_line
 
-
 _QUIET_LOCK = threading.Lock()
 _ANNOUNCED = False
 

@@ -37,9 +37,7 @@ class Roi:
     h: float
     rotation: float = 0.0
 
-    def transformed(
-        self, scale: float, shift_y: float = 0.0, square_long: bool = True
-    ) -> Roi:
+    def transformed(self, scale: float, shift_y: float = 0.0, square_long: bool = True) -> Roi:
         """MediaPipe's ``RectTransformationCalculator``: shift (along the rotated axes),
         square on the long side, then scale."""
         cx, cy, w, h, r = self.cx, self.cy, self.w, self.h, self.rotation
@@ -125,7 +123,7 @@ def decode_detections(
     logits: np.ndarray,
     anchors: np.ndarray,
     size: int,
-    letterbox: Letterbox,
+    square: PaddedSquare,
     min_score: float,
 ) -> Candidates:
     """Decode one image's raw SSD outputs (``(N, 4 + 2K)`` offsets in input pixels and ``(N,)``
@@ -139,8 +137,8 @@ def decode_detections(
     k = (boxes.shape[1] - 4) // 2
     kps = raw[:, 4:].reshape(len(raw), k, 2) + anc[:, None, :]
     return Candidates(
-        letterbox.to_image(xyxy.reshape(-1, 2)).reshape(-1, 4),
-        letterbox.to_image(kps.reshape(-1, 2)).reshape(len(raw), k, 2),
+        square.to_image(xyxy.reshape(-1, 2)).reshape(-1, 4),
+        square.to_image(kps.reshape(-1, 2)).reshape(len(raw), k, 2),
         scores[keep],
     )
 
@@ -182,7 +180,11 @@ def alignment_roi(centre: np.ndarray, scale_point: np.ndarray, target_degrees: f
     distance to ``scale_point``."""
     side = 2.0 * float(np.hypot(*(scale_point[:2] - centre[:2])))
     return Roi(
-        float(centre[0]), float(centre[1]), side, side, rotation(centre, scale_point, target_degrees)
+        float(centre[0]),
+        float(centre[1]),
+        side,
+        side,
+        rotation(centre, scale_point, target_degrees),
     )
 
 
@@ -214,7 +216,10 @@ def crop(
     dst = np.array([[0, size], [0, 0], [size, 0], [size, size]], np.float32)
     m = cv2.getPerspectiveTransform(src.astype(np.float32), dst)
     out = cv2.warpPerspective(
-        image, m, (size, size), flags=cv2.INTER_LINEAR,
+        image,
+        m,
+        (size, size),
+        flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE if replicate else cv2.BORDER_CONSTANT,
     )
     low, high = value_range
@@ -222,7 +227,7 @@ def crop(
 
 
 @dataclass(frozen=True)
-class Letterbox:
+class PaddedSquare:
     """The whole image padded (centred) to a square, as the detectors see it."""
 
     width: int

@@ -22,7 +22,7 @@ import numpy as np
 from foveal import zoo
 from foveal.runtime.tflite import TfliteModel
 from foveal.tasks.landmarks.geometry import (
-    Letterbox,
+    PaddedSquare,
     Roi,
     alignment_roi,
     box_roi,
@@ -78,7 +78,7 @@ class Pipeline:
         """ROIs of up to ``max_count`` regions found in ``image`` (RGB ``uint8``), best first."""
         net, size, value_range = self.model(self.detector)
         h, w = image.shape[:2]
-        box = Letterbox(w, h)
+        box = PaddedSquare(w, h)
         boxes, logits = net.run(crop(image, box.roi(), size, value_range, replicate=False))
         anchors = ssd_anchors(size, self.strides)
         found = decode_detections(boxes[0], logits[0], anchors, size, box, min_score)

@@ -37,7 +37,9 @@ def _tflite(
                 scale=(high - low) / 255.0,
                 channel_order="RGB",
             ),
-            description=f"MediaPipe {task.replace('_', ' ')}, {size}x{size} RGB in {low:g}..{high:g}",
+            description=(
+                f"MediaPipe {task.replace('_', ' ')}, {size}x{size} RGB in {low:g}..{high:g}"
+            ),
             extra={"value_range": [low, high]},
         )
     )

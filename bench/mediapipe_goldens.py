@@ -36,7 +36,7 @@ IMAGES = (
 
 def image_path(name: str, shared: Path, skimage_dir: str) -> Path:
     if name.startswith("skimage:"):
-        return Path(skimage_dir) / f"{name.split(':', 1)[1]}.png"
+        return sorted(Path(skimage_dir).glob(f"{name.split(':', 1)[1]}.*"))[0]
     return shared / name
 
 
@@ -56,6 +56,9 @@ def main() -> None:
         default=os.environ.get("SKIMAGE_DATA", ""),
         help="scikit-image's data folder (skimage.data.__file__'s folder, in foveal's venv)",
     )
+    ap.add_argument(
+        "--by-index", action="store_true", help="name outputs 0.json, 1.json ... (input order)"
+    )
     ap.add_argument("images", nargs="*", default=list(IMAGES))
     args = ap.parse_args()
     out = Path(args.out)
@@ -66,7 +69,7 @@ def main() -> None:
         sol.pose.Pose(static_image_mode=True, model_complexity=1) as pose,
         sol.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1) as mesh,
     ):
-        for name in args.images:
+        for index, name in enumerate(args.images):
             path = image_path(name, Path(args.shared), args.skimage_data)
             bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
             rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
@@ -90,7 +93,8 @@ def main() -> None:
                 rec["poses"] = [{"points": points(r.pose_landmarks, w, h), "visibility": vis}]
             r = mesh.process(rgb)
             rec["faces"] = [{"points": points(f, w, h)} for f in r.multi_face_landmarks or []]
-            dest = out / f"{Path(name.split(':')[-1]).stem}.json"
+            stem = str(index) if args.by_index else Path(name.split(":")[-1]).stem
+            dest = out / f"{stem}.json"
             dest.write_text(json.dumps(rec, separators=(",", ":")))
             print(dest, {k: len(rec[k]) for k in ("hands", "poses", "faces")})
 

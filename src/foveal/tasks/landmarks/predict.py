@@ -62,8 +62,8 @@ def parse_parts(parts: str | list[str] | tuple[str, ...]) -> str:
     if unknown or not names:
         got = ", ".join(unknown) if unknown else "nothing"
         raise ConfigError(
-            f"--parts got {got}; expected a comma-separated list of {', '.join(PARTS)} "
-            "(e.g. --parts hands,face)"
+            f"parts got {got}; expected a comma-separated list of {', '.join(PARTS)} "
+            "(e.g. hands,face)"
         )
     return ",".join(p for p in PARTS if p in names)
 

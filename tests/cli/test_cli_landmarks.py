@@ -56,3 +56,10 @@ def test_bad_parts_is_one_line(photos, capsys) -> None:
     assert main(["landmarks", str(photos["coffee"]), "--parts", "hand,feet"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "hand, feet" in err and "hands, pose, face" in err
+
+
+def test_threads_and_device(photos, capsys) -> None:
+    assert main(["landmarks", str(photos["coffee"]), "--threads", "1", "--device", "auto"]) == 0
+    assert capsys.readouterr().out.endswith(": 0 hand(s), 0 pose, 0 face(s)\n")
+    assert main(["landmarks", str(photos["coffee"]), "--device", "cuda"]) == 2
+    assert "LiteRT on the CPU" in capsys.readouterr().err

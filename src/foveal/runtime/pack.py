@@ -2,10 +2,10 @@
 without PyTorch runs them all (``FOVEAL_WEIGHTS_PATH=DIR``).
 
 Zoo weights that are ONNX already (YOLOX, YuNet, CenterFace, the PP-OCR networks), and MediaPipe's
-``.tflite`` landmark networks (run by LiteRT), are copied under their own file names; the others (PyTorch ``.pth`` classifiers, dlib's ``.dat`` embedder)
-are exported once, with their :class:`~foveal.zoo.meta.ModelMeta`, under
-:func:`~foveal.runtime.open.packed_name`, where :func:`~foveal.runtime.open.open_model` finds them
-before it would export.
+``.tflite`` landmark networks (run by LiteRT), are copied under their own file names; the others
+(PyTorch ``.pth`` classifiers, dlib's ``.dat`` embedder) are exported once, with their
+:class:`~foveal.zoo.meta.ModelMeta`, under :func:`~foveal.runtime.open.packed_name`, where
+:func:`~foveal.runtime.open.open_model` finds them before it would export.
 """
 
 from __future__ import annotations

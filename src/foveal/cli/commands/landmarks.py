@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from foveal.cli.output import add_runtime_options
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -47,9 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", metavar="DIR", help="write annotated copies (images; .mp4 for videos) into DIR"
     )
-    p.add_argument(
-        "--threads", type=int, metavar="N", help="threads per network (default: every CPU)"
-    )
+    add_runtime_options(p)
     p.add_argument(
         "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
     )
@@ -100,6 +100,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.every < 1:
         raise ConfigError(f"--every must be at least 1, got {args.every}")
+    if args.device == "cuda":
+        raise ConfigError(
+            "--device cuda: MediaPipe's landmark networks run in LiteRT on the CPU here; "
+            "use --device cpu (or auto)"
+        )
+    args.device = None  # LiteRT runs on the CPU; ONNX Runtime's providers do not apply
     use_runtime_options(args)
     out_dir = check_writable_dir(args.out, option="--out") if args.out else None
     files = expand_sources(args.inputs, media=True)

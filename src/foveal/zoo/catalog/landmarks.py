@@ -12,13 +12,13 @@ LICENCE = "Apache-2.0 (Google MediaPipe)"
 
 
 def _tflite(
-    name: str, task: str, file: str, sha256: str, size: int, value_range: tuple[float, float]
+    name: str, role: str, file: str, sha256: str, size: int, value_range: tuple[float, float]
 ) -> None:
     low, high = value_range
     register(
         ModelSpec(
             name=name,
-            task=task,
+            task="landmarks",
             weights=WeightSpec(
                 file=file,
                 sha256=sha256,
@@ -37,9 +37,7 @@ def _tflite(
                 scale=(high - low) / 255.0,
                 channel_order="RGB",
             ),
-            description=(
-                f"MediaPipe {task.replace('_', ' ')}, {size}x{size} RGB in {low:g}..{high:g}"
-            ),
+            description=(f"MediaPipe {role}, {size}x{size} RGB in {low:g}..{high:g}"),
             extra={"value_range": [low, high]},
         )
     )
@@ -47,7 +45,7 @@ def _tflite(
 
 _tflite(
     "palm_detection.full",
-    "palm_detect",
+    "palm detector",
     "palm_detection_full.tflite",
     "1b14e9422c6ad006cde6581a46c8b90dd573c07ab7f3934b5589e7cea3f89a54",
     192,
@@ -55,7 +53,7 @@ _tflite(
 )
 _tflite(
     "hand_landmark.full",
-    "hand_landmarks",
+    "21 hand landmarks + handedness",
     "hand_landmark_full.tflite",
     "11c272b891e1a99ab034208e23937a8008388cf11ed2a9d776ed3d01d0ba00e3",
     224,
@@ -63,7 +61,7 @@ _tflite(
 )
 _tflite(
     "pose_detection.v1",
-    "pose_detect",
+    "person (pose) detector",
     "pose_detection.tflite",
     "9ba9dd3d42efaaba86b4ff0122b06f29c4122e756b329d89dca1e297fd8f866c",
     224,
@@ -71,7 +69,7 @@ _tflite(
 )
 _tflite(
     "pose_landmark.full",
-    "pose_landmarks",
+    "33 body landmarks + heatmap",
     "pose_landmark_full.tflite",
     "e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f",
     256,
@@ -79,7 +77,7 @@ _tflite(
 )
 _tflite(
     "face_detection.short_range",
-    "face_detect_short",
+    "face detector (short range)",
     "face_detection_short_range.tflite",
     "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
     128,
@@ -87,7 +85,7 @@ _tflite(
 )
 _tflite(
     "face_landmark.mesh",
-    "face_landmarks",
+    "468 face-mesh landmarks",
     "face_landmark.tflite",
     "1055cb9d4a9ca8b8c688902a3a5194311138ba256bcc94e336d8373a5f30c814",
     192,

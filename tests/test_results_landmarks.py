@@ -32,7 +32,10 @@ def test_parts_filtering_and_json() -> None:
     assert d["source"] == "a.jpg" and (d["width"], d["height"]) == (640, 480)
     assert [h["handedness"] for h in d["hands"]] == ["Left", "Right"]
     assert d["poses"] == [] and len(d["faces"][0]["points"]) == 468
-    assert "handedness" not in d["faces"][0]
+    assert "handedness" not in d["faces"][0] and "visibility" not in d["faces"][0]
+    assert lm.visibility == [None, None, None]
+    pose = Landmarks(["pose"], [np.zeros((33, 3))], [1.0], [""], [np.full(33, 0.25)])
+    assert pose.to_dict()["poses"][0]["visibility"] == [0.25] * 33
 
 
 def test_validation() -> None:
@@ -42,4 +45,6 @@ def test_validation() -> None:
         Landmarks(["foot"], [np.zeros((21, 3))], [1.0], [""])
     with pytest.raises(ResultError, match="same length"):
         Landmarks(["hand"], [np.zeros((21, 3))], [1.0, 0.5], [""])
+    with pytest.raises(ResultError, match="visibility has 32 values; expected 33"):
+        Landmarks(["pose"], [np.zeros((33, 3))], [1.0], [""], [np.zeros(32)])
     assert len(Landmarks([], [], [], [])) == 0

@@ -397,6 +397,9 @@ class Landmarks(_Filterable):
         scores: (N,) float32 presence score of the landmark network (0..1).
         handedness: N labels, ``"Left"`` / ``"Right"`` for hands (MediaPipe's label, which
             assumes a mirrored, selfie-view image), ``""`` for other parts.
+        visibility: optional N entries: for poses, ``(33,)`` float32 per-point visibility
+            (0..1, MediaPipe's: low for points hidden or outside the image); ``None`` for
+            other parts.
         width, height: the image size in pixels (to normalise points).
         source: the file the image came from (a video for frames), if any.
         index: the video frame (from 0) inside ``source``, if any.
@@ -411,6 +414,7 @@ class Landmarks(_Filterable):
     points: list[np.ndarray] = _item()
     scores: np.ndarray = _item()
     handedness: list[str] = _item()
+    visibility: list[np.ndarray | None] | None = _item(default=None)
     width: int = 0
     height: int = 0
     source: str | None = None
@@ -439,6 +443,19 @@ class Landmarks(_Filterable):
                     f"a {part} has {len(checked[-1])} points; expected {LANDMARK_PARTS[part]}"
                 )
         self.points = checked
+        if self.visibility is None:
+            self.visibility = [None] * n
+        if len(self.visibility) != n:
+            raise ResultError(f"visibility has {len(self.visibility)} entries; expected {n}")
+        self.visibility = [
+            None if v is None else _as(v, np.float32, (), f"{part} visibility")
+            for part, v in zip(self.parts, self.visibility, strict=True)
+        ]
+        for part, v in zip(self.parts, self.visibility, strict=True):
+            if v is not None and len(v) != LANDMARK_PARTS[part]:
+                raise ResultError(
+                    f"a {part}'s visibility has {len(v)} values; expected {LANDMARK_PARTS[part]}"
+                )
         self.width, self.height = int(self.width), int(self.height)
 
     def __len__(self) -> int:
@@ -468,12 +485,15 @@ class Landmarks(_Filterable):
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {**self._where(), "width": self.width, "height": self.height}
         groups: dict[str, list[dict[str, Any]]] = {"faces": [], "poses": [], "hands": []}
-        for part, pts, score, hand in zip(
-            self.parts, self.points, self.scores, self.handedness, strict=True
-        ):
+        items = zip(
+            self.parts, self.points, self.scores, self.handedness, self.visibility, strict=True
+        )
+        for part, pts, score, hand, vis in items:
             rec: dict[str, Any] = {"score": round(float(score), 4)}
             if part == "hand":
                 rec["handedness"] = hand
             rec["points"] = [[round(x, 2), round(y, 2), round(z, 5)] for x, y, z in pts.tolist()]
+            if vis is not None:
+                rec["visibility"] = _round(vis, 3)
             groups[f"{part}s"].append(rec)
         return {**out, **groups}

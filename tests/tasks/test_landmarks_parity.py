@@ -57,6 +57,10 @@ def test_within_2px_of_mediapipe(path: Path, predictor, shared, photos) -> None:
             assert np.abs(ours[best][:, 2] - ref[:, 2]).max() <= 0.01
             if part == "hand":
                 assert labels[best] == g["handedness"]
+            if part == "pose":
+                pose_index = [i for i, p in enumerate(result.parts) if p == "pose"][best]
+                seen = result.visibility[pose_index]
+                assert np.abs(seen - np.asarray(g["visibility"])).max() <= 0.01
 
 
 def test_obama1_acceptance(shared) -> None:

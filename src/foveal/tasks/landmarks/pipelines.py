@@ -43,12 +43,13 @@ NMS_IOU = 0.3
 @dataclass(frozen=True)
 class Found:
     """One region's landmarks: points ``(K, 3)`` in image pixels (+ z), the presence score, the
-    handedness label (hands) and the ROI for the next frame."""
+    handedness label (hands), the ROI for the next frame and per-point visibility (pose)."""
 
     points: np.ndarray
     score: float
     handedness: str
     next_roi: Roi
+    visibility: np.ndarray | None = None
 
 
 class Pipeline:
@@ -165,7 +166,8 @@ class PosePipeline(Pipeline):
         points = project(pts, roi, width)
         aux = points[33:35]
         nxt = alignment_roi(aux[0], aux[1], 90.0).transformed(1.25)
-        return Found(points[:33], score, "", nxt)
+        visibility = 1.0 / (1.0 + np.exp(-raw[:33, 3].astype(np.float64)))
+        return Found(points[:33], score, "", nxt, visibility.astype(np.float32))
 
 
 class FacePipeline(Pipeline):

@@ -102,7 +102,7 @@ class LandmarksPredictor(Predictor[Landmarks]):
     ) -> tuple[Landmarks, dict[str, list[Roi]]]:
         """The landmarks in ``image`` and the regions to follow in the next frame, starting from
         the regions ``tracked`` from the previous frame (``{}`` for a still image)."""
-        parts, points, scores, handed = [], [], [], []
+        parts, points, scores, handed, visible = [], [], [], [], []
         follow: dict[str, list[Roi]] = {}
         limits = {"hands": options.max_hands, "pose": 1, "face": options.max_faces}
         for name in options.part_list():
@@ -120,9 +120,11 @@ class LandmarksPredictor(Predictor[Landmarks]):
                 points.append(got.points)
                 scores.append(got.score)
                 handed.append(got.handedness)
+                visible.append(got.visibility)
                 follow[name].append(got.next_roi)
         h, w = image.shape[:2]
-        return Landmarks(parts, points, scores, handed, width=w, height=h), follow
+        result = Landmarks(parts, points, scores, handed, visible, width=w, height=h)
+        return result, follow
 
     def tracker(self, **options: object) -> LandmarkTracker:
         """A :class:`LandmarkTracker` for one video, with these call options."""

@@ -16,7 +16,8 @@ from typing import Any
 __version__ = "0.1.0"
 
 # Public verbs live in foveal.api and are imported on first access.
-_API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text", "run", "track"}
+_API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text", "run"}
+_API |= {"track", "landmarks"}
 _LAZY = {
     "load_image": "foveal.io",
     "Classification": "foveal.results",
@@ -24,6 +25,7 @@ _LAZY = {
     "Faces": "foveal.results",
     "TextLines": "foveal.results",
     "Tracks": "foveal.results",
+    "Landmarks": "foveal.results",
     "FovealError": "foveal.errors",
     "TASKS": "foveal.tasks",
 }

@@ -233,3 +233,49 @@ def track(
         detector, video, options=options, stride=stride, fps=fps, classes=classes, conf=conf
     )
     return (tracks for _, tracks in frames)
+def landmarks(
+    source: Sources,
+    *,
+    parts: str | list[str] | tuple[str, ...] = ("hands", "pose", "face"),
+    min_detection: float | None = None,
+    min_presence: float | None = None,
+    max_hands: int | None = None,
+    max_faces: int | None = None,
+    track: bool = True,
+    stream: bool = False,
+) -> Any:
+    """Hand (21 points, handedness), body-pose (33) and face-mesh (468) landmarks, with
+    MediaPipe's networks: x, y in pixels and a relative depth z per point.
+
+    Args:
+        parts: which of ``hands``, ``pose``, ``face`` to find (a list or ``"hands,face"``).
+        min_detection, min_presence: detector and landmark-network score thresholds (0.5).
+        max_hands, max_faces: at most this many (2 hands, 1 face; pose finds one person).
+        track: a video path gives its frames' landmarks followed from frame to frame, as
+            MediaPipe does (``False``: every frame on its own).
+
+    Nobody in the image is an empty result, not an error.
+
+    >>> lm = foveal.landmarks("astronaut.jpg", parts=["face", "pose"])
+    >>> lm.faces.shape, lm.poses.shape, lm.hands.shape
+    ((1, 468, 3), (1, 33, 3), (0, 21, 3))
+    >>> len(foveal.landmarks("coffee.png"))
+    0
+    """
+    from foveal.io import is_video_file
+    from foveal.tasks.landmarks.predict import parse_parts, track_video
+
+    options = {
+        "parts": parse_parts(parts),
+        "min_detection": min_detection,
+        "min_presence": min_presence,
+        "max_hands": max_hands,
+        "max_faces": max_faces,
+    }
+    if track and isinstance(source, (str, os.PathLike)) and is_video_file(source):
+        predictor = get_task("landmarks").load()
+        frames = track_video(
+            predictor, source, **{k: v for k, v in options.items() if v is not None}
+        )
+        return frames if stream else list(frames)
+    return run("landmarks", source, stream=stream, **options)

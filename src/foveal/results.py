@@ -410,6 +410,44 @@ class Tracks(_Filterable):
     track_ids: np.ndarray = _item(default_factory=lambda: np.zeros(0, np.int64))
     trails: list[np.ndarray] | None = _item(default=None)
     model: str = ""
+LANDMARK_PARTS = {"hand": 21, "pose": 33, "face": 468}
+"""Each landmark part's number of points (MediaPipe's hand, pose and face-mesh topologies)."""
+
+
+@dataclass
+class Landmarks(_Filterable):
+    """Hand, body-pose and face-mesh landmarks found in one image (MediaPipe's topologies).
+
+    One item per region found, in the order hands, poses, faces; a boolean mask over the items
+    filters every per-item field (``lm[lm.scores > 0.9]``).
+
+    Attributes:
+        parts: N part names: ``"hand"`` (21 points), ``"pose"`` (33) or ``"face"`` (468).
+        points: N arrays ``(K, 3)`` float32: x, y in original-image pixels, and MediaPipe's
+            relative depth z (scaled like x, relative to the image width; smaller is nearer).
+        scores: (N,) float32 presence score of the landmark network (0..1).
+        handedness: N labels, ``"Left"`` / ``"Right"`` for hands (MediaPipe's label, which
+            assumes a mirrored, selfie-view image), ``""`` for other parts.
+        visibility: optional N entries: for poses, ``(33,)`` float32 per-point visibility
+            (0..1, MediaPipe's: low for points hidden or outside the image); ``None`` for
+            other parts.
+        width, height: the image size in pixels (to normalise points).
+        source: the file the image came from (a video for frames), if any.
+        index: the video frame (from 0) inside ``source``, if any.
+
+    >>> import numpy as np
+    >>> lm = Landmarks(["hand"], [np.zeros((21, 3))], [0.99], ["Right"], width=64, height=48)
+    >>> lm.hands.shape, lm.faces.shape, lm.to_dict()["hands"][0]["handedness"]
+    ((1, 21, 3), (0, 468, 3), 'Right')
+    """
+
+    parts: list[str] = _item()
+    points: list[np.ndarray] = _item()
+    scores: np.ndarray = _item()
+    handedness: list[str] = _item()
+    visibility: list[np.ndarray | None] | None = _item(default=None)
+    width: int = 0
+    height: int = 0
     source: str | None = None
     index: int | None = None
 
@@ -462,3 +500,78 @@ class Tracks(_Filterable):
                 )
             ],
         }
+        self.parts = [str(p) for p in self.parts]
+        self.scores = _as(self.scores, np.float32, (), "scores")
+        self.handedness = [str(h) for h in self.handedness]
+        n = len(self.parts)
+        if not (len(self.points) == len(self.scores) == len(self.handedness) == n):
+            raise ResultError(
+                f"parts ({n}), points ({len(self.points)}), scores ({len(self.scores)}) and "
+                f"handedness ({len(self.handedness)}) must have the same length"
+            )
+        checked = []
+        for part, pts in zip(self.parts, self.points, strict=True):
+            if part not in LANDMARK_PARTS:
+                raise ResultError(
+                    f"unknown landmark part {part!r}; expected one of hand, pose, face"
+                )
+            checked.append(_as(pts, np.float32, (3,), f"{part} points"))
+            if len(checked[-1]) != LANDMARK_PARTS[part]:
+                raise ResultError(
+                    f"a {part} has {len(checked[-1])} points; expected {LANDMARK_PARTS[part]}"
+                )
+        self.points = checked
+        if self.visibility is None:
+            self.visibility = [None] * n
+        if len(self.visibility) != n:
+            raise ResultError(f"visibility has {len(self.visibility)} entries; expected {n}")
+        self.visibility = [
+            None if v is None else _as(v, np.float32, (), f"{part} visibility")
+            for part, v in zip(self.parts, self.visibility, strict=True)
+        ]
+        for part, v in zip(self.parts, self.visibility, strict=True):
+            if v is not None and len(v) != LANDMARK_PARTS[part]:
+                raise ResultError(
+                    f"a {part}'s visibility has {len(v)} values; expected {LANDMARK_PARTS[part]}"
+                )
+        self.width, self.height = int(self.width), int(self.height)
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def of(self, part: str) -> np.ndarray:
+        """The points of every ``part`` (``"hand"``, ``"pose"`` or ``"face"``): ``(M, K, 3)``."""
+        k = LANDMARK_PARTS[part]
+        found = [p for name, p in zip(self.parts, self.points, strict=True) if name == part]
+        return np.stack(found) if found else np.zeros((0, k, 3), np.float32)
+
+    @property
+    def hands(self) -> np.ndarray:
+        """``(H, 21, 3)`` hand points (wrist, then thumb to little finger, base to tip)."""
+        return self.of("hand")
+
+    @property
+    def poses(self) -> np.ndarray:
+        """``(P, 33, 3)`` body-pose points (nose, eyes, ears, ..., heels, foot tips)."""
+        return self.of("pose")
+
+    @property
+    def faces(self) -> np.ndarray:
+        """``(F, 468, 3)`` face-mesh points."""
+        return self.of("face")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {**self._where(), "width": self.width, "height": self.height}
+        groups: dict[str, list[dict[str, Any]]] = {"faces": [], "poses": [], "hands": []}
+        items = zip(
+            self.parts, self.points, self.scores, self.handedness, self.visibility, strict=True
+        )
+        for part, pts, score, hand, vis in items:
+            rec: dict[str, Any] = {"score": round(float(score), 4)}
+            if part == "hand":
+                rec["handedness"] = hand
+            rec["points"] = [[round(x, 2), round(y, 2), round(z, 5)] for x, y, z in pts.tolist()]
+            if vis is not None:
+                rec["visibility"] = _round(vis, 3)
+            groups[f"{part}s"].append(rec)
+        return {**out, **groups}

@@ -141,6 +141,7 @@ def test_device_cuda_and_auto(photos, capsys, runtime_env) -> None:
         ["eval", "detect", "data"],
         ["eval", "faces", "--verification", "people"],
         ["eval", "ocr", "x.jpg"],
+        ["landmarks", "x.jpg"],
     ],
 )
 def test_every_inference_command_takes_threads_and_device(argv, capsys) -> None:

@@ -59,7 +59,8 @@ def test_health_page_and_openapi(server: str) -> None:
 def test_models_lists_tasks(client: httpx.Client) -> None:
     body = client.get("/v1/models").json()
     tasks = {t["name"]: t for t in body["tasks"]}
-    assert set(tasks) == {"classify", "detect", "faces", "identify", "ocr"}
+    assert set(tasks) == {"classify", "detect", "faces", "identify", "ocr", "landmarks"}
+    assert tasks["landmarks"]["options"]["parts"] == "hands,pose,face"
     assert tasks["classify"]["available"] is True and tasks["classify"]["options"]["top_k"] == 5
     assert tasks["detect"]["in_all"] is True and tasks["identify"]["in_all"] is False
     served = {m["name"]: m["task"] for m in body["models"]}  # the zoo defaults, nothing else

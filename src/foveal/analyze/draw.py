@@ -77,6 +77,10 @@ def annotate(image: np.ndarray, record: dict[str, Any]) -> Image.Image:
     for line in (record.get("ocr") or {}).get("lines", []):
         poly = [tuple(p) for p in line["polygon"]]
         draw.polygon(poly, outline=COLOURS["ocr"], width=max(1, lw - 1))
+    if record.get("landmarks") and "error" not in record["landmarks"]:
+        from foveal.viz.landmarks import draw_landmark_record
+
+        draw_landmark_record(pil, record["landmarks"])
     top = (record.get("classify") or {}).get("top") or []
     if top:
         # bottom-left, where it does not hide the labels of boxes that start at the top

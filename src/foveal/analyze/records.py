@@ -187,6 +187,9 @@ def summary_row(record: dict[str, Any], tasks: list[str]) -> dict[str, Any]:
                 row["identify_names"] = ";".join(f.get("name", "") for f in faces)
         elif t == "ocr":
             row["ocr_text"] = res.get("text", "")
+        elif t == "landmarks":
+            for key in ("hands", "poses", "faces"):
+                row[f"landmarks_{key}"] = "" if err else len(res.get(key) or [])
         if err:
             row["error"] = "; ".join(x for x in (row["error"], f"{t}: {err}") if x)
     return row

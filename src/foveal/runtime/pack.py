@@ -1,11 +1,11 @@
 """``foveal models pack DIR``: every zoo model's inference file in one folder, so that an install
 without PyTorch runs them all (``FOVEAL_WEIGHTS_PATH=DIR``).
 
-Zoo weights that are ONNX already (YOLOX, YuNet, CenterFace, the PP-OCR networks) are copied
-under their own file names; the others (PyTorch ``.pth`` classifiers, dlib's ``.dat`` embedder)
-are exported once, with their :class:`~foveal.zoo.meta.ModelMeta`, under
-:func:`~foveal.runtime.open.packed_name`, where :func:`~foveal.runtime.open.open_model` finds them
-before it would export.
+Zoo weights that are ONNX already (YOLOX, YuNet, CenterFace, the PP-OCR networks), and MediaPipe's
+``.tflite`` landmark networks (run by LiteRT), are copied under their own file names; the others
+(PyTorch ``.pth`` classifiers, dlib's ``.dat`` embedder) are exported once, with their
+:class:`~foveal.zoo.meta.ModelMeta`, under :func:`~foveal.runtime.open.packed_name`, where
+:func:`~foveal.runtime.open.open_model` finds them before it would export.
 """
 
 from __future__ import annotations
@@ -33,6 +33,10 @@ class Packed:
     """``"copied"``, ``"exported"`` or ``"kept"`` (already there, same content)."""
 
 
+RUNNABLE_AS_IS = ("onnx", "tflite")
+"""Weight formats that inference reads without PyTorch (copied into the pack, not exported)."""
+
+
 def pack_models(
     dest: str | os.PathLike,
     exporter: Callable[[ModelSpec], Exporter | None],
@@ -57,7 +61,7 @@ def pack_models(
     done: list[Packed] = []
     for spec in specs if specs is not None else all_specs():
         weights = resolve_weights(spec)
-        if spec.weights.format == "onnx":
+        if spec.weights.format in RUNNABLE_AS_IS:
             out = folder / spec.weights.file
             if out.is_file() and sha256_file(out) == spec.weights.sha256:
                 done.append(Packed(spec.name, out, "kept"))

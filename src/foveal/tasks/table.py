@@ -206,6 +206,16 @@ for _spec in (
         evaluate="foveal.evaluate.ocr:evaluate_ocr",
         export="foveal.tasks.ocr.export:export_recognizer",
     ),
+    TaskSpec(
+        "landmarks",
+        "foveal.tasks.landmarks.predict:LandmarksPredictor",
+        "foveal.results:Landmarks",
+        "hand (21), body-pose (33) and face-mesh (468) landmarks (MediaPipe's networks)",
+        None,
+        "landmarks",
+        init_options=(),
+        in_all=False,
+    ),
 ):
     register_task(_spec)
 del _spec

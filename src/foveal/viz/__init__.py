@@ -7,6 +7,7 @@ PIL image) and returns an RGB ``uint8`` array; the input is never modified.
 * :class:`~foveal.results.Detections`: a box per object in its class's colour, ``name 0.87``.
 * :class:`~foveal.results.Faces`: boxes, the five landmarks as dots, and names from ``identify``.
 * :class:`~foveal.results.Tracks`: boxes in each track's colour, ``#id name``, trails.
+* :class:`~foveal.results.Landmarks`: hand and body skeletons, face-mesh points and outline.
 * :class:`~foveal.results.TextLines`: polygons with the recognised text above them (over them,
   on a translucent box, where the page is too dense).
 
@@ -44,6 +45,7 @@ from foveal.utils.files import atomic_write_bytes
 from foveal.viz.classification import draw_classification
 from foveal.viz.detections import draw_detections
 from foveal.viz.faces import draw_faces
+from foveal.viz.landmarks import draw_landmarks
 from foveal.viz.text import draw_text_lines
 from foveal.viz.tracks import draw_tracks
 
@@ -55,6 +57,7 @@ DRAWERS: dict[str, Drawer] = {
     "foveal.results.Faces": draw_faces,
     "foveal.results.TextLines": draw_text_lines,
     "foveal.results.Tracks": draw_tracks,
+    "foveal.results.Landmarks": draw_landmarks,
 }
 """Result class (``"module.ClassName"``) -> drawer ``(canvas: PIL.Image, result, **options)``
 that draws on the RGB canvas in place. Keyed by name so that :mod:`foveal.results` and this

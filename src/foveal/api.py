@@ -233,6 +233,8 @@ def track(
         detector, video, options=options, stride=stride, fps=fps, classes=classes, conf=conf
     )
     return (tracks for _, tracks in frames)
+
+
 def landmarks(
     source: Sources,
     *,

@@ -410,44 +410,6 @@ class Tracks(_Filterable):
     track_ids: np.ndarray = _item(default_factory=lambda: np.zeros(0, np.int64))
     trails: list[np.ndarray] | None = _item(default=None)
     model: str = ""
-LANDMARK_PARTS = {"hand": 21, "pose": 33, "face": 468}
-"""Each landmark part's number of points (MediaPipe's hand, pose and face-mesh topologies)."""
-
-
-@dataclass
-class Landmarks(_Filterable):
-    """Hand, body-pose and face-mesh landmarks found in one image (MediaPipe's topologies).
-
-    One item per region found, in the order hands, poses, faces; a boolean mask over the items
-    filters every per-item field (``lm[lm.scores > 0.9]``).
-
-    Attributes:
-        parts: N part names: ``"hand"`` (21 points), ``"pose"`` (33) or ``"face"`` (468).
-        points: N arrays ``(K, 3)`` float32: x, y in original-image pixels, and MediaPipe's
-            relative depth z (scaled like x, relative to the image width; smaller is nearer).
-        scores: (N,) float32 presence score of the landmark network (0..1).
-        handedness: N labels, ``"Left"`` / ``"Right"`` for hands (MediaPipe's label, which
-            assumes a mirrored, selfie-view image), ``""`` for other parts.
-        visibility: optional N entries: for poses, ``(33,)`` float32 per-point visibility
-            (0..1, MediaPipe's: low for points hidden or outside the image); ``None`` for
-            other parts.
-        width, height: the image size in pixels (to normalise points).
-        source: the file the image came from (a video for frames), if any.
-        index: the video frame (from 0) inside ``source``, if any.
-
-    >>> import numpy as np
-    >>> lm = Landmarks(["hand"], [np.zeros((21, 3))], [0.99], ["Right"], width=64, height=48)
-    >>> lm.hands.shape, lm.faces.shape, lm.to_dict()["hands"][0]["handedness"]
-    ((1, 21, 3), (0, 468, 3), 'Right')
-    """
-
-    parts: list[str] = _item()
-    points: list[np.ndarray] = _item()
-    scores: np.ndarray = _item()
-    handedness: list[str] = _item()
-    visibility: list[np.ndarray | None] | None = _item(default=None)
-    width: int = 0
-    height: int = 0
     source: str | None = None
     index: int | None = None
 
@@ -500,6 +462,51 @@ class Landmarks(_Filterable):
                 )
             ],
         }
+
+
+LANDMARK_PARTS = {"hand": 21, "pose": 33, "face": 468}
+"""Each landmark part's number of points (MediaPipe's hand, pose and face-mesh topologies)."""
+
+
+@dataclass
+class Landmarks(_Filterable):
+    """Hand, body-pose and face-mesh landmarks found in one image (MediaPipe's topologies).
+
+    One item per region found, in the order hands, poses, faces; a boolean mask over the items
+    filters every per-item field (``lm[lm.scores > 0.9]``).
+
+    Attributes:
+        parts: N part names: ``"hand"`` (21 points), ``"pose"`` (33) or ``"face"`` (468).
+        points: N arrays ``(K, 3)`` float32: x, y in original-image pixels, and MediaPipe's
+            relative depth z (scaled like x, relative to the image width; smaller is nearer).
+        scores: (N,) float32 presence score of the landmark network (0..1).
+        handedness: N labels, ``"Left"`` / ``"Right"`` for hands (MediaPipe's label, which
+            assumes a mirrored, selfie-view image), ``""`` for other parts.
+        visibility: optional N entries: for poses, ``(33,)`` float32 per-point visibility
+            (0..1, MediaPipe's: low for points hidden or outside the image); ``None`` for
+            other parts.
+        width, height: the image size in pixels (to normalise points).
+        source: the file the image came from (a video for frames), if any.
+        index: the video frame (from 0) inside ``source``, if any.
+
+    >>> import numpy as np
+    >>> lm = Landmarks(["hand"], [np.zeros((21, 3))], [0.99], ["Right"], width=64, height=48)
+    >>> lm.hands.shape, lm.faces.shape, lm.to_dict()["hands"][0]["handedness"]
+    ((1, 21, 3), (0, 468, 3), 'Right')
+    """
+
+    parts: list[str] = _item()
+    points: list[np.ndarray] = _item()
+    scores: np.ndarray = _item()
+    handedness: list[str] = _item()
+    visibility: list[np.ndarray | None] | None = _item(default=None)
+    width: int = 0
+    height: int = 0
+    source: str | None = None
+    index: int | None = None
+
+    def __post_init__(self) -> None:
+        self._check_where()
         self.parts = [str(p) for p in self.parts]
         self.scores = _as(self.scores, np.float32, (), "scores")
         self.handedness = [str(h) for h in self.handedness]

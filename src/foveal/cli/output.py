@@ -77,6 +77,23 @@ def add_runtime_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_precision_options(p: argparse.ArgumentParser) -> None:
+    """``--precision fp32|int8`` and ``--calibrate DIR`` of the commands that offer int8."""
+    p.add_argument(
+        "--precision",
+        choices=("fp32", "int8"),
+        default="fp32",
+        help="int8: static QDQ quantisation, made once and cached under $FOVEAL_HOME/int8 "
+        "(default fp32)",
+    )
+    p.add_argument(
+        "--calibrate",
+        metavar="DIR",
+        help="images int8 calibrates on, like the ones it will see (default: scikit-image's "
+        "sample photos)",
+    )
+
+
 def use_runtime_options(args: argparse.Namespace) -> None:
     """Check ``--threads``/``--spin``/``--device`` and make them this process's defaults
     (``FOVEAL_THREADS``/``FOVEAL_SPIN``/``FOVEAL_DEVICE``), so every network the command opens

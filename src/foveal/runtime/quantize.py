@@ -1,7 +1,8 @@
 """int8: static QDQ quantisation of a foveal ONNX file, calibrated on real images.
 
 ONNX Runtime's ``quantize_static`` (QDQ format, per-channel int8 weights, uint8 activations,
-percentile calibration: 1.9x faster than S8S8 on this VNNI CPU and closer to fp32 than MinMax) on the tensors a task's own ``preprocess`` makes of calibration images. The
+percentile calibration: 1.9x faster than int8 activations on a VNNI CPU, and closer to fp32 than
+MinMax) on the tensors a task's own ``preprocess`` makes of calibration images. The
 quantised file is cached under ``$FOVEAL_HOME/int8``, keyed by the sha256 of the fp32 file and of
 the calibration set, so a second run with the same files loads it at once. Dynamic quantisation
 is never used: for CNNs it runs ConvInteger, slower than fp32 on CPU.
@@ -9,7 +10,7 @@ is never used: for CNNs it runs ConvInteger, slower than fp32 on CPU.
 >>> from foveal.tasks.classify import Classifier
 >>> clf = Classifier(precision="int8", calibrate="photos/")         # doctest: +SKIP
 >>> int8_file("m.onnx", "cal/")                                     # doctest: +SKIP
-PosixPath('/home/me/.cache/foveal/int8/m-1a2b3c4d5e-cal-9f8e7d6c5b.onnx')
+PosixPath('/home/me/.cache/foveal/int8/m-1a2b3c4d5e-cal-9f8e7d6c5b-qdq1.onnx')
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from foveal.zoo.resolve import foveal_home, sha256_file
 
 PRECISIONS = ("fp32", "int8")
 """Inference precisions: ``fp32`` (the model as trained) or ``int8`` (static QDQ quantisation)."""
+
+RECIPE = "qdq1"
+"""The quantisation settings' version, part of the cache key: a new recipe writes new files."""
 
 MAX_CALIBRATION_IMAGES = 200
 """Calibration reads at most this many images of a folder (sorted by name): MinMax ranges settle
@@ -52,7 +56,11 @@ def check_precision(precision: str) -> str:
     return precision
 
 
-def calibration_files(calibrate: str | os.PathLike | Sequence[str | os.PathLike] | None) -> list[Path]:
+Calibration = str | os.PathLike | Sequence[str | os.PathLike] | None
+"""A folder of images, a list of image files, or ``None`` for the default set."""
+
+
+def calibration_files(calibrate: Calibration) -> list[Path]:
     """The images to calibrate on: the image files of a folder (recursive, sorted, at most
     :data:`MAX_CALIBRATION_IMAGES`), a list of files, or ``None`` for the default set (the
     sample photos that ship with scikit-image: :func:`foveal.samples.sample_photos`).
@@ -100,8 +108,23 @@ def calibration_key(files: Sequence[Path]) -> str:
 def int8_file(model: str | os.PathLike, files: Sequence[Path]) -> Path:
     """Where the int8 version of ``model`` calibrated on ``files`` is cached."""
     path = Path(model)
-    name = f"{path.stem}-{sha256_file(path)[:10]}-cal-{calibration_key(files)[:10]}.onnx"
+    name = f"{path.stem}-{sha256_file(path)[:10]}-cal-{calibration_key(files)[:10]}-{RECIPE}.onnx"
     return foveal_home() / "int8" / name
+
+
+PER_CHANNEL_OPSET = 13
+"""Per-channel ``DequantizeLinear`` (its ``axis``) needs opset 13; older files are converted."""
+
+
+def at_least_opset(path: Path, opset: int) -> None:
+    """Convert the ONNX file at ``path`` in place to ``opset`` when its default domain is older."""
+    import onnx
+    from onnx import version_converter
+
+    model = onnx.load(str(path))
+    current = max((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), default=0)
+    if current < opset:
+        onnx.save(version_converter.convert_version(model, opset), str(path))
 
 
 class TensorReader:
@@ -151,6 +174,7 @@ def quantize_int8(
         pre = Path(work) / "pre.onnx"
         try:
             quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
+            at_least_opset(pre, PER_CHANNEL_OPSET)
             quantize_static(
                 str(pre),
                 str(tmp),
@@ -176,7 +200,7 @@ def quantize_int8(
 def cached_int8(
     model: str | os.PathLike,
     preprocess: Callable[[np.ndarray], np.ndarray],
-    calibrate: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
+    calibrate: Calibration = None,
     *,
     exclude: Sequence[str] = (),
 ) -> Path:

@@ -15,7 +15,9 @@ PosixPath('/home/me/.cache/foveal/int8/m-1a2b3c4d5e-cal-9f8e7d6c5b-qdq2.onnx')
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import sys
 import tempfile
@@ -197,17 +199,19 @@ def quantize_int8(
         try:
             quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
             at_least_opset(pre, PER_CHANNEL_OPSET)
-            quantize_static(
-                str(pre),
-                str(tmp),
-                TensorReader(input_name, tensors),
-                quant_format=QuantFormat.QDQ,
-                per_channel=True,
-                activation_type=QuantType.QUInt8,
-                weight_type=QuantType.QInt8,
-                calibrate_method=CalibrationMethod.Percentile,
-                nodes_to_exclude=[*edge_layers(pre), *exclude],
-            )
+            # ONNX Runtime's calibrators print progress on stdout, where commands write results
+            with contextlib.redirect_stdout(io.StringIO()):
+                quantize_static(
+                    str(pre),
+                    str(tmp),
+                    TensorReader(input_name, tensors),
+                    quant_format=QuantFormat.QDQ,
+                    per_channel=True,
+                    activation_type=QuantType.QUInt8,
+                    weight_type=QuantType.QInt8,
+                    calibrate_method=CalibrationMethod.Percentile,
+                    nodes_to_exclude=[*edge_layers(pre), *exclude],
+                )
         except Exception as exc:  # noqa: BLE001 - ORT and onnx raise many types
             raise ExportError(f"int8 quantisation of {src} failed: {exc}") from exc
         # keep foveal's metadata (task, labels, preprocessing) on the quantised file

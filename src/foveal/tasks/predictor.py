@@ -237,7 +237,9 @@ class NetworkPredictor(Predictor[R]):
     def run(self, prepared: list[tuple[np.ndarray, Any]], options: Any) -> list[R]:
         results: list[R] = []
         for group in _batches(prepared, self.max_batch):
-            outputs = self.forward(np.stack([t for t, _ in group]))
+            # one image: a view with a batch axis, not a 2 MB copy (np.stack always copies)
+            batch = group[0][0][None] if len(group) == 1 else np.stack([t for t, _ in group])
+            outputs = self.forward(batch)
             for i, (_, ctx) in enumerate(group):
                 results.append(self.postprocess([o[i] for o in outputs], ctx, options))
         return results

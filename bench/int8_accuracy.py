@@ -11,6 +11,11 @@
    blood smears not used for calibration, plus network speed. foveal does not offer int8 for
    detection because of what this section measures (docs/speed.md).
 
+3. Face verification (dlib ResNet embedder, 128-d, threshold 0.6): calibrated on the face chips
+   of ``faces/people/train``; same-person decisions (distance < threshold) of every pair of
+   faces, int8 vs fp32, where at least one face of the pair was not used for calibration
+   (``test/`` and the single photos). Only measured here: foveal does not offer int8 faces yet.
+
     python bench/int8_accuracy.py [--repeats 5]
 """
 
@@ -148,10 +153,61 @@ def detection(repeats: int) -> None:
     )
 
 
+def faces(repeats: int) -> None:
+    from foveal.io import load_image
+    from foveal.runtime.onnx import OnnxModel
+    from foveal.runtime.quantize import quantize_int8
+    from foveal.tasks.faces.embed import OnnxEmbedder
+    from foveal.tasks.faces.predict import FaceDetector
+
+    root = SHARED / "data" / "faces" / "people"
+    train = sorted((root / "train").rglob("*.jpg"))
+    held = sorted((root / "test").glob("*.jpg")) + sorted(root.glob("*.jpg"))
+    detector = FaceDetector()
+    fp32 = OnnxEmbedder()
+
+    def chips(paths: list[Path]) -> list[np.ndarray]:
+        out = []
+        for p in paths:
+            image = load_image(p)
+            out += fp32.chips(image, detector.predict(image))
+        return out
+
+    cal, test = chips(train), chips(held)
+    out = Path(tempfile.mkdtemp(prefix="int8-faces-")) / "dlib_resnet.int8.onnx"
+    quantize_int8(fp32.path, (c.astype(np.float32).transpose(2, 0, 1) for c in cal), out)
+    int8 = OnnxEmbedder()
+    int8.runner = OnnxModel(out)
+    every = cal + test
+    n_cal = len(cal)
+    e32, e8 = fp32.embed_chips(every), int8.embed_chips(every)
+    d32 = np.linalg.norm(e32[:, None] - e32[None], axis=-1)
+    d8 = np.linalg.norm(e8[:, None] - e8[None], axis=-1)
+    i, j = np.triu_indices(len(every), 1)
+    pairs = j >= n_cal  # at least one face not used for calibration
+    same32, same8 = d32[i, j][pairs] < fp32.threshold, d8[i, j][pairs] < fp32.threshold
+    changed = int(np.sum(same32 != same8))
+    x = [np.stack([c]) for c in test]
+    med = interleaved({"fp32": fp32.embed_chips, "int8": int8.embed_chips}, x, repeats)
+    print(
+        f"## faces: dlib ResNet embedder int8 vs fp32, {len(test)} held-out faces, {n_cal} "
+        f"calibration faces, {int(pairs.sum())} pairs"
+    )
+    print(
+        f"  same-person decisions changed: {changed}/{int(pairs.sum())} (target 0); largest "
+        f"distance change {float(np.abs(d32 - d8).max()):.3f} (threshold {fp32.threshold})"
+    )
+    print(
+        f"  embedding speed per chip: fp32 {med['fp32']:.2f} ms, int8 {med['int8']:.2f} ms, "
+        f"{med['fp32'] / med['int8']:.2f}x"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-detection", action="store_true")
+    parser.add_argument("--only-faces", action="store_true")
     args = parser.parse_args()
 
     from foveal.runtime.threads import machine_load, usable_cpus
@@ -161,9 +217,11 @@ def main() -> int:
         f"# int8 vs fp32 — {usable_cpus()} CPUs, load average at start {machine_load():.2f}, "
         f"{args.repeats} repeats, medians"
     )
-    classification(args.repeats)
-    if not args.skip_detection:
+    if not args.only_faces:
+        classification(args.repeats)
+    if not (args.skip_detection or args.only_faces):
         detection(args.repeats)
+    faces(args.repeats)
     print(f"# load average at the end {machine_load():.2f}")
     return 0
 

@@ -17,7 +17,8 @@ SPIN_KEY = "session.intra_op.allow_spinning"
 def clean_env(monkeypatch):
     """No thread settings from the caller's shell; the CLI's settings are undone after each test."""
     for name in ("FOVEAL_THREADS", "FOVEAL_SPIN", "FOVEAL_DEVICE"):
-        monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv(name, "")  # records the caller's value, restored after the test
+        monkeypatch.delenv(name)
 
 
 def yolox() -> str:

@@ -105,3 +105,42 @@ def test_verb_and_cli_take_precision(int8_classifier, split, photos, tmp_path, c
     assert main(["export", "yolox_nano.coco", "-o", str(tmp_path / "d.onnx"), "--int8"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--int8 is offered for classify models" in err
+
+
+def test_int8_face_embeddings_keep_verification_decisions(shared, capsys) -> None:
+    """Calibrated on the faces of train/, int8 decides same/different person as fp32 does on
+    every pair that holds a face of the other photos."""
+    from foveal.tasks.faces import FaceRecognizer
+
+    people = shared / "data" / "faces" / "people"
+    fp32 = FaceRecognizer()
+    int8 = FaceRecognizer(
+        fp32.detector, fp32.embedder, precision="int8", calibrate=people / "train"
+    )
+    assert int8.embedder.path.parent.name == "int8" and fp32.embedder.path.parent.name != "int8"
+    photos = sorted((people / "test").glob("*.jpg")) + [people / "biden.jpg", people / "obama.jpg"]
+    calib = sorted((people / "train").rglob("*.jpg"))[:4]
+    e32 = np.concatenate([fp32(p).embeddings for p in [*calib, *photos]])
+    e8 = np.concatenate([int8(p).embeddings for p in [*calib, *photos]])
+    assert len(e32) >= 10
+    d32 = np.linalg.norm(e32[:, None] - e32[None], axis=-1)
+    d8 = np.linalg.norm(e8[:, None] - e8[None], axis=-1)
+    threshold = fp32.embedder.threshold
+    assert np.array_equal(d32 < threshold, d8 < threshold)
+    assert np.abs(d32 - d8).max() < 0.05
+    assert (
+        main(
+            [
+                "faces",
+                "verify",
+                str(people / "obama.jpg"),
+                str(people / "obama2.jpg"),
+                "--precision",
+                "int8",
+                "--calibrate",
+                str(people / "train"),
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.startswith("same person")

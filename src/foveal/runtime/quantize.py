@@ -232,7 +232,8 @@ def cached_int8(
 ) -> Path:
     """The int8 file of ``model`` calibrated on ``calibrate`` (see :func:`calibration_files`):
     from the cache, else quantised now (announced on stderr) with ``preprocess`` (RGB uint8 image
-    -> ``(C, H, W)`` tensor) on the calibration images."""
+    -> one ``(C, H, W)`` tensor, or ``(N, C, H, W)`` for several, e.g. one per face) on the
+    calibration images."""
     from foveal.io import load_image
 
     files = calibration_files(calibrate)
@@ -244,5 +245,6 @@ def cached_int8(
         f"image(s) ({out})",
         file=sys.stderr,
     )
-    tensors = (preprocess(load_image(p)) for p in files)
+    prepared = (preprocess(load_image(p)) for p in files)
+    tensors = (t for x in prepared for t in (x if x.ndim == 4 else x[None]))
     return quantize_int8(model, tensors, out, exclude=exclude)

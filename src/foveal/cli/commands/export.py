@@ -44,7 +44,8 @@ def export_int8(args: argparse.Namespace, task: str) -> int:
     if task not in INT8_TASKS:
         raise ConfigError(
             f"--int8 is offered for {', '.join(INT8_TASKS)} models; {args.model} is a {task} "
-            "model (its int8 file was measured slower or less accurate: see docs/speed.md)"
+            "model (see docs/speed.md: face embedders run int8 with 'foveal faces ... "
+            "--precision int8')"
         )
     predictor = TASKS[task].predictor_class()(
         args.model, weights=args.weights, precision="int8", calibrate=args.calibrate

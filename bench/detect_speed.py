@@ -13,6 +13,14 @@ order) so that load from other processes hits all contenders alike. Overhead is 
 share of foveal's own steps (letterbox, decode + NMS) measured alone.
 
     python bench/detect_speed.py [--repeats 5] [--threads N] [--no-ultralytics]
+
+3. ``--handwritten``: end to end FROM FILE, ``foveal.tasks.detect.Detector.predict(path)`` (its
+   default thread plan: spinning as the machine's load allows) vs a hand-written OpenCV + ONNX
+   Runtime pipeline (``cv2.imread``, resize, pad, ``session.run`` with ORT's defaults, numpy
+   decode, ``cv2.dnn.NMSBoxesBatched``) on the same model file, at 1 and at 2 threads, interleaved
+   in one run; both must give the same boxes. Target: foveal <= 1.05x the hand-written median.
+
+    python bench/detect_speed.py --handwritten [--repeats 20]
 """
 
 from __future__ import annotations
@@ -65,15 +73,188 @@ def timed(fn, *args, **kwargs) -> float:  # noqa: ANN001
     return (time.perf_counter() - t) * 1000.0
 
 
+def handwritten_files(folder: Path) -> list[Path]:
+    """Image files as users have them: blood smears (JPEG 640x480), pedestrian frames saved as
+    JPEG (768x576), scikit-image's astronaut (PNG 512x512)."""
+    import cv2
+
+    from foveal.samples import sample_photos
+
+    files = sorted((SHARED / "data" / "detection" / "bccd" / "BCCD" / "JPEGImages").glob("*.jpg"))
+    files = files[100:106]
+    cap = cv2.VideoCapture(str(SHARED / "data" / "video" / "vtest.avi"))
+    for i in range(4):
+        cap.set(cv2.CAP_PROP_POS_FRAMES, i * 200)
+        ok, frame = cap.read()
+        if ok:
+            out = folder / f"vtest_{i * 200}.jpg"
+            cv2.imwrite(str(out), frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
+            files.append(out)
+    cap.release()
+    return [*files, sample_photos()["astronaut"]]
+
+
+class HandWritten:
+    """The pipeline one writes by hand with OpenCV and ONNX Runtime (ORT's default session
+    options, which spin), for YOLOX-Nano at 416x416."""
+
+    def __init__(self, model: Path, threads: int, size: int = 416) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        self.sess = ort.InferenceSession(
+            str(model), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+        self.size = size
+        grids, strides = [], []
+        for s in (8, 16, 32):
+            n = size // s
+            yv, xv = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+            grids.append(np.stack([xv, yv], -1).reshape(-1, 2))
+            strides.append(np.full((n * n, 1), s))
+        self.grid = np.concatenate(grids).astype(np.float32)
+        self.stride = np.concatenate(strides).astype(np.float32)
+
+    def __call__(self, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        import cv2
+
+        img = cv2.imread(str(path))
+        h, w = img.shape[:2]
+        r = min(self.size / h, self.size / w)
+        nw, nh = int(w * r), int(h * r)
+        canvas = np.full((self.size, self.size, 3), 114, np.uint8)
+        canvas[:nh, :nw] = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_LINEAR)
+        blob = canvas.transpose(2, 0, 1)[None].astype(np.float32)
+        out = self.sess.run(None, {"images": blob})[0][0]
+        cls = out[:, 5:].argmax(1)
+        score = out[:, 4] * out[np.arange(len(out)), 5 + cls]
+        keep = np.flatnonzero(score >= 0.25)
+        xy = (out[keep, :2] + self.grid[keep]) * self.stride[keep]
+        wh = np.exp(out[keep, 2:4]) * self.stride[keep]
+        xywh = np.concatenate([xy - wh / 2, wh], 1) / r
+        idx = cv2.dnn.NMSBoxesBatched(
+            xywh.tolist(), score[keep].tolist(), cls[keep].tolist(), 0.25, 0.45
+        )
+        idx = np.asarray(idx, np.int64).reshape(-1)
+        boxes = xywh[idx].copy()
+        boxes[:, 2:] += boxes[:, :2]
+        boxes[:, 0::2] = boxes[:, 0::2].clip(0, w)
+        boxes[:, 1::2] = boxes[:, 1::2].clip(0, h)
+        return boxes, score[keep][idx], cls[keep][idx]
+
+
+def same_boxes(foveal_result, hand: tuple[np.ndarray, np.ndarray, np.ndarray]) -> bool:  # noqa: ANN001
+    """The same boxes, classes and scores (within half a pixel and 1e-4), in any order."""
+    boxes, scores, classes = hand
+    if len(foveal_result) != len(boxes):
+        return False
+    a = np.lexsort((foveal_result.xyxy[:, 0], foveal_result.class_ids))
+    b = np.lexsort((boxes[:, 0], classes))
+    return bool(
+        np.allclose(foveal_result.xyxy[a], boxes[b], atol=0.5)
+        and np.array_equal(foveal_result.class_ids[a], classes[b])
+        and np.allclose(foveal_result.scores[a], scores[b], atol=1e-4)
+    )
+
+
+def handwritten(repeats: int) -> int:
+    """Section 3: foveal from file vs the hand-written pipeline at 1 and 2 threads."""
+    import onnxruntime as ort
+
+    from foveal.runtime.threads import machine_load, usable_cpus
+    from foveal.tasks.detect import Detector
+    from foveal.zoo import get, resolve_weights
+
+    model = resolve_weights(get("yolox_nano.coco"))
+    folder = Path(tempfile.mkdtemp(prefix="detect-speed-"))
+    files = handwritten_files(folder)
+    print(
+        f"# detect from file: foveal vs hand-written OpenCV + ONNX Runtime — {usable_cpus()} CPUs, "
+        f"onnxruntime {ort.__version__}, {len(files)} files, {repeats} repeats after 2 warm-up "
+        f"passes, interleaved (alternating who goes first); load average at start "
+        f"{machine_load():.2f}"
+    )
+    loads = []
+    verdicts = []
+    for threads in (1, 2):
+        det = Detector("yolox_nano.coco", threads=threads)
+        hand = HandWritten(model, threads)
+        plan = det.model.runner.plan
+        mismatches = [f.name for f in files if not same_boxes(det.predict(f), hand(f))]
+        contenders = {"foveal Detector.predict(path)": det.predict, "hand-written": hand}
+        if threads > 1 and not plan.spin:  # the pipeline alone, with the hand-written spinning
+            os.environ["FOVEAL_SPIN"] = "1"
+            try:
+                contenders["foveal, FOVEAL_SPIN=1"] = Detector(
+                    "yolox_nano.coco", threads=threads
+                ).predict
+            finally:
+                del os.environ["FOVEAL_SPIN"]
+        times: dict[str, list[float]] = {k: [] for k in contenders}
+        paired: list[float] = []
+        names = list(contenders)
+        paired_spin: list[float] = []
+        for rep in range(repeats + 2):
+            loads.append(machine_load())
+            for f in files:
+                order = names if rep % 2 == 0 else names[::-1]
+                got = {name: timed(contenders[name], f) for name in order}
+                if rep >= 2:
+                    for name, ms in got.items():
+                        times[name].append(ms)
+                    paired.append(got[names[0]] / got[names[1]])
+                    if len(names) > 2:
+                        paired_spin.append(got[names[2]] / got[names[1]])
+        med = {k: statistics.median(v) for k, v in times.items()}
+        ratio = med[names[0]] / med[names[1]]
+        ok = ratio <= 1.05 and not mismatches
+        verdicts.append(ok)
+        print(
+            f"\n{threads} thread(s) (foveal plan: {plan.threads} threads, spin "
+            f"{'on' if plan.spin else 'off'}: {plan.why})"
+        )
+        for k in names:
+            print(
+                f"  {k:<32} median {med[k]:7.2f} ms  min {min(times[k]):7.2f}  "
+                f"p90 {float(np.percentile(times[k], 90)):7.2f}"
+            )
+        print(
+            f"  foveal / hand-written: {ratio:.3f}x (medians), {statistics.median(paired):.3f}x "
+            f"(median of {len(paired)} paired runs); same boxes on "
+            f"{len(files) - len(mismatches)}/{len(files)} files"
+            + (f" (differ: {', '.join(mismatches)})" if mismatches else "")
+            + f"; target <= 1.05x: {'MET' if ok else 'NOT MET'}"
+        )
+        if paired_spin:
+            print(
+                f"  foveal with spinning on / hand-written: {med[names[2]] / med[names[1]]:.3f}x "
+                f"(medians), {statistics.median(paired_spin):.3f}x (paired): the pipeline alone, "
+                "without foveal's busy-machine choice of no spinning"
+            )
+    print(
+        f"\nload average during the run: median {statistics.median(loads):.2f}, "
+        f"max {max(loads):.2f} (1-minute; {usable_cpus()} CPUs)"
+    )
+    return 0 if all(verdicts) else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument(
+        "--handwritten",
+        action="store_true",
+        help="only section 3: from file, foveal vs a hand-written OpenCV + ORT pipeline",
+    )
     parser.add_argument(
         "--threads", type=int, default=None, help="intra-op threads (default: all CPUs)"
     )
     parser.add_argument("--no-ultralytics", action="store_true")
     parser.add_argument("--no-torch", action="store_true")
     args = parser.parse_args()
+    if args.handwritten:
+        return handwritten(args.repeats)
 
     import onnxruntime as ort
 

@@ -54,12 +54,20 @@ def progress(
 
 
 def add_runtime_options(p: argparse.ArgumentParser) -> None:
-    """``--threads N`` and ``--device cpu|cuda|auto`` of every inference command."""
+    """``--threads N``, ``--spin 0|1|auto`` and ``--device cpu|cuda|auto`` of every inference
+    command."""
     p.add_argument(
         "--threads",
         type=int,
         metavar="N",
-        help="ONNX Runtime threads per network (default: $FOVEAL_THREADS, else every CPU)",
+        help="ONNX Runtime threads per network (default: $FOVEAL_THREADS, else the CPUs the "
+        "machine's load leaves free)",
+    )
+    p.add_argument(
+        "--spin",
+        choices=("0", "1", "auto"),
+        help="whether idle ONNX Runtime threads spin: 1 for the lowest latency on an idle machine, "
+        "0 on a busy one (default: $FOVEAL_SPIN, else auto: on when every thread has a free CPU)",
     )
     p.add_argument(
         "--device",
@@ -69,21 +77,46 @@ def add_runtime_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_precision_options(p: argparse.ArgumentParser) -> None:
+    """``--precision fp32|int8`` and ``--calibrate DIR`` of the commands that offer int8."""
+    p.add_argument(
+        "--precision",
+        choices=("fp32", "int8"),
+        default="fp32",
+        help="int8: static QDQ quantisation, made once and cached under $FOVEAL_HOME/int8 "
+        "(default fp32)",
+    )
+    p.add_argument(
+        "--calibrate",
+        metavar="DIR",
+        help="images int8 calibrates on, like the ones it will see (default: scikit-image's "
+        "sample photos)",
+    )
+
+
 def use_runtime_options(args: argparse.Namespace) -> None:
-    """Check ``--threads``/``--device`` and make them this process's defaults
-    (``FOVEAL_THREADS``/``FOVEAL_DEVICE``), so every network the command opens uses them.
+    """Check ``--threads``/``--spin``/``--device`` and make them this process's defaults
+    (``FOVEAL_THREADS``/``FOVEAL_SPIN``/``FOVEAL_DEVICE``), so every network the command opens
+    uses them.
 
     Raises:
-        ConfigError: ``--threads`` below 1, or ``--device cuda`` where ONNX Runtime has no CUDA.
+        ConfigError: ``--threads`` below 1, a bad ``FOVEAL_THREADS`` or ``FOVEAL_SPIN``, or
+            ``--device cuda`` where ONNX Runtime has no CUDA.
     """
     from foveal.runtime.onnx import providers_for
+    from foveal.runtime.threads import env_threads, parse_spin
 
     threads = getattr(args, "threads", None)
     device = getattr(args, "device", None)
+    spin = getattr(args, "spin", None)
     if threads is not None:
         if threads < 1:
             raise ConfigError(f"--threads must be at least 1, got {threads}")
         os.environ["FOVEAL_THREADS"] = str(threads)
+    env_threads()  # a bad FOVEAL_THREADS is one clear line before any model loads
+    if spin is not None:
+        os.environ["FOVEAL_SPIN"] = spin
+    parse_spin(os.environ.get("FOVEAL_SPIN"))
     if device is not None:
         if device == "cuda" and getattr(args, "backend", "onnx") == "torch":
             raise ConfigError(

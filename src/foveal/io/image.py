@@ -95,7 +95,8 @@ def load_image(source: ImageSource, *, max_pixels: int | None = None) -> np.ndar
         name = describe_source(source)
         if not data:
             raise ImageError("received 0 bytes; expected an encoded image (JPEG, PNG, ...)", name)
-        return _decode(_io.BytesIO(data), name, limit)
+        fast = fast_decode(data, name, limit)
+        return fast if fast is not None else _decode(_io.BytesIO(data), name, limit)
     if isinstance(source, (str, os.PathLike)):
         name = os.fspath(source)
         try:
@@ -133,7 +134,46 @@ def _load_path(path: Path, name: str, limit: int) -> np.ndarray:
     if path.stat().st_size == 0:
         raise ImageError(f"{name} is empty (0 bytes); expected an image file", name)
     with open(path, "rb") as fh:
-        return _decode(fh, name, limit)
+        data = fh.read()
+    fast = fast_decode(data, name, limit)
+    return fast if fast is not None else _decode(_io.BytesIO(data), name, limit)
+
+
+_JPEG_MAGIC = b"\xff\xd8\xff"
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_EXIF_ORIENTATION = 0x0112
+
+
+def fast_decode(data: bytes, name: str, limit: int) -> np.ndarray | None:
+    """OpenCV's decoder (about 3x faster than the Pillow path here) for the files where it gives
+    exactly what the Pillow path gives: complete 8-bit RGB or grayscale JPEGs and PNGs without
+    transparency or EXIF rotation. ``None`` for every other file (the Pillow path then decodes
+    it, or explains why it cannot). The size limit is checked from the header, before decoding.
+    """
+    is_jpeg = data.startswith(_JPEG_MAGIC)
+    if not (is_jpeg or data.startswith(_PNG_MAGIC)):
+        return None
+    if is_jpeg and not data.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
+        return None  # truncated: Pillow reports it, OpenCV would return a grey-filled image
+    try:
+        with Image.open(_io.BytesIO(data)) as head:
+            if head.mode not in ("RGB", "L") or "transparency" in head.info:
+                return None
+            if head.format == "PNG" and head.info.get("bits", 8) != 8:
+                return None
+            if head.getexif().get(_EXIF_ORIENTATION, 1) != 1:
+                return None
+            size = head.size
+    except Exception:  # noqa: BLE001 - any header trouble: the Pillow path explains it
+        return None
+    _check_size(size, limit, name)
+    import cv2
+
+    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    if bgr is None or bgr.shape[:2] != (size[1], size[0]):
+        return None
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
 
 
 def _check_size(size: tuple[int, int], limit: int, name: str) -> None:

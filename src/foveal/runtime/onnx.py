@@ -9,19 +9,15 @@ from pathlib import Path
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError, ModelFileError
+from foveal.runtime.threads import ThreadPlan, plan_threads
 from foveal.zoo.load import first_line
 from foveal.zoo.meta import ModelMeta
 
 
 def default_threads() -> int:
-    """Intra-op threads: ``FOVEAL_THREADS`` or the number of CPUs this process may use."""
-    env = os.environ.get("FOVEAL_THREADS")
-    if env:
-        return max(1, int(env))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+    """Intra-op threads of a new session: ``FOVEAL_THREADS``, else the CPUs this process may use
+    less those other processes keep busy (see :func:`foveal.runtime.threads.plan_threads`)."""
+    return plan_threads().threads
 
 
 DEVICES = ("cpu", "cuda", "auto")
@@ -60,11 +56,14 @@ def providers_for(device: str | None = None) -> list[str]:
 
 
 class OnnxModel:
-    """An ONNX Runtime session with foveal's defaults (CPU, all cores, full graph optimisation).
+    """An ONNX Runtime session with foveal's defaults (CPU, full graph optimisation, threads and
+    spinning chosen from the machine's load: :func:`foveal.runtime.threads.plan_threads`).
 
     Args:
         path: the ``.onnx`` file.
-        threads: intra-op threads (default: :func:`default_threads`).
+        threads: intra-op threads (default: ``FOVEAL_THREADS``, else the free CPUs).
+        spin: whether idle intra-op threads spin (default: ``FOVEAL_SPIN``, else on when the
+            machine has a free CPU for every thread).
         providers: execution providers (default: :func:`providers_for` ``FOVEAL_DEVICE``, CPU
             when unset).
     """
@@ -74,6 +73,7 @@ class OnnxModel:
         path: str | os.PathLike,
         *,
         threads: int | None = None,
+        spin: bool | None = None,
         providers: Sequence[str] | None = None,
     ) -> None:
         import onnxruntime as ort
@@ -81,14 +81,16 @@ class OnnxModel:
         self.path = Path(path)
         if not self.path.is_file():
             raise ModelFileError(f"{self.path}: no such ONNX file")
+        self.plan: ThreadPlan = plan_threads(threads, spin)
         opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or default_threads()
+        opts.intra_op_num_threads = self.plan.threads
         opts.inter_op_num_threads = 1
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         opts.log_severity_level = 3
-        # Idle worker threads sleep instead of spinning: image decoding in other threads (and other
-        # processes on a shared machine) get the CPU; measured faster for batched folders here.
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Spinning buys the second thread at batch 1 on an idle machine; on a busy one the spinning
+        # threads steal the CPU from other processes and from decoding threads (docs/speed.md).
+        spin_on = "1" if self.plan.spin else "0"
+        opts.add_session_config_entry("session.intra_op.allow_spinning", spin_on)
         try:
             self.session = ort.InferenceSession(
                 str(self.path),

@@ -206,10 +206,40 @@ class NetworkPredictor(Predictor[R]):
     def prepare(self, image: np.ndarray) -> tuple[np.ndarray, Any]:
         return self.preprocess(image)
 
+    precision: str = "fp32"
+    """``"fp32"`` or ``"int8"`` (see :meth:`use_precision`)."""
+
+    def use_precision(self, precision: str, calibrate: Any = None) -> None:
+        """Run the network in ``precision``: for ``"int8"``, its static QDQ quantisation
+        calibrated on ``calibrate`` (a folder of images, a list of files, ``None`` for the default
+        set), made once with this task's own preprocessing and cached under ``$FOVEAL_HOME/int8``.
+        A task that offers int8 calls this once, at the end of its constructor.
+
+        Raises:
+            ConfigError: an unknown precision, or int8 with ``backend="torch"``.
+        """
+        from foveal.runtime import OnnxModel
+        from foveal.runtime.quantize import cached_int8, check_precision
+
+        check_precision(precision)
+        if precision == "fp32":
+            return
+        runner = self.model.runner
+        if not isinstance(runner, OnnxModel) or self.model.path is None:
+            raise ConfigError(
+                f"precision={precision!r} runs with ONNX Runtime; use backend='onnx' (the default)"
+            )
+        path = cached_int8(self.model.path, lambda image: self.preprocess(image)[0], calibrate)
+        quantised = OnnxModel(path, threads=runner.plan.threads, spin=runner.plan.spin)
+        self.model = dataclasses.replace(self.model, runner=quantised, path=path)
+        self.precision = precision
+
     def run(self, prepared: list[tuple[np.ndarray, Any]], options: Any) -> list[R]:
         results: list[R] = []
         for group in _batches(prepared, self.max_batch):
-            outputs = self.forward(np.stack([t for t, _ in group]))
+            # one image: a view with a batch axis, not a 2 MB copy (np.stack always copies)
+            batch = group[0][0][None] if len(group) == 1 else np.stack([t for t, _ in group])
+            outputs = self.forward(batch)
             for i, (_, ctx) in enumerate(group):
                 results.append(self.postprocess([o[i] for o in outputs], ctx, options))
         return results

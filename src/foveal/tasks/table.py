@@ -157,7 +157,7 @@ for _spec in (
         "ImageNet classes (top-k with probabilities)",
         "mobilenet_v2.imagenet",
         "classify",
-        init_options=("model", "backend"),
+        init_options=("model", "backend", "precision", "calibrate"),
         train="foveal.tasks.classify.train:train_classifier",
         evaluate="foveal.evaluate.classification:evaluate_classifier",
         export="foveal.tasks.classify.export:export_classifier",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from foveal.cli.output import add_runtime_options
+from foveal.cli.output import add_precision_options, add_runtime_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
     p.add_argument("--batch-size", type=int, default=8, help="images per network call (default 8)")
     add_runtime_options(p)
+    add_precision_options(p)
     p.add_argument(
         "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
     )
@@ -53,7 +54,13 @@ def run(args: argparse.Namespace) -> int:
     use_runtime_options(args)
     files = expand_sources(args.inputs)
     require_inputs(files, args.inputs)
-    clf = TASKS["classify"].load(model=args.model, backend=args.backend, threads=args.threads)
+    clf = TASKS["classify"].load(
+        model=args.model,
+        backend=args.backend,
+        threads=args.threads,
+        precision=args.precision,
+        calibrate=args.calibrate,
+    )
     report = BatchReport()
     stream = clf.predict_batch(files, top_k=args.top_k, batch_size=args.batch_size, report=report)
     bar = progress(stream, total=len(files), desc="classify", enabled=not args.no_progress)

@@ -12,12 +12,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
         help="export a model to ONNX (checked with the ONNX checker and against PyTorch)",
-        epilog="example: foveal export mobilenet_v2.imagenet -o mobilenet_v2.onnx",
+        epilog="example: foveal export mobilenet_v2.imagenet -o mobilenet_v2.onnx   "
+        "int8: foveal export mobilenet_v2.imagenet -o m8.onnx --int8 --calibrate photos/",
     )
     p.add_argument("model", help="zoo name")
     p.add_argument("-o", "--output", required=True, help="the .onnx file to write")
     p.add_argument("--weights", help="explicit weights file (default: the zoo's)")
+    p.add_argument(
+        "--int8",
+        action="store_true",
+        help="write the static QDQ int8 quantisation (classification models)",
+    )
+    p.add_argument(
+        "--calibrate",
+        metavar="DIR",
+        help="with --int8: images to calibrate on (default: scikit-image's sample photos)",
+    )
     p.set_defaults(func=run)
+
+
+INT8_TASKS = ("classify",)
+"""Tasks whose int8 file is faster than fp32 and close to it (docs/speed.md has the figures)."""
+
+
+def export_int8(args: argparse.Namespace, task: str) -> int:
+    """``--int8``: quantise the task's model (cached under $FOVEAL_HOME/int8), copy it to -o."""
+    from foveal.errors import ConfigError
+    from foveal.tasks import TASKS
+    from foveal.utils.files import atomic_copy
+
+    if task not in INT8_TASKS:
+        raise ConfigError(
+            f"--int8 is offered for {', '.join(INT8_TASKS)} models; {args.model} is a {task} "
+            "model (see docs/speed.md: face embedders run int8 with 'foveal faces ... "
+            "--precision int8')"
+        )
+    predictor = TASKS[task].predictor_class()(
+        args.model, weights=args.weights, precision="int8", calibrate=args.calibrate
+    )
+    out = atomic_copy(predictor.model.path, args.output)
+    print(f"{out}: int8 (static QDQ, per-channel) of {args.model}, from {predictor.model.path}")
+    return 0
 
 
 def exporter_task(zoo_task: str) -> str | None:
@@ -51,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
             f"{spec.name} ({spec.task}) cannot be exported; exportable tasks: "
             f"{', '.join(exportable)}"
         )
+    if args.calibrate is not None and not args.int8:
+        raise ConfigError("--calibrate goes with --int8; add --int8 or drop --calibrate")
+    if args.int8:
+        return export_int8(args, task)
     report = load_callable(TASKS[task].export)(spec, args.output, weights=args.weights)
     print(report)
     return 0

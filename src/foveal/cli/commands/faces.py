@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from foveal.cli.output import add_runtime_options
+from foveal.cli.output import add_precision_options, add_runtime_options
 
 EPILOG = """examples:
   foveal faces enroll ada photos/ada/*.jpg          # one face per photo (else --largest/--index N)
@@ -19,7 +19,9 @@ The gallery is faces.db in the user-data folder ($FOVEAL_HOME, else $XDG_DATA_HO
 unless --gallery PATH is given."""
 
 
-def _common(p: argparse.ArgumentParser, *, gallery: bool = True, models: bool = True) -> None:
+def _common(
+    p: argparse.ArgumentParser, *, gallery: bool = True, models: bool = True, embeds: bool = True
+) -> None:
     if gallery:
         p.add_argument(
             "--gallery", help="gallery database file (default faces.db in the user-data folder)"
@@ -40,6 +42,8 @@ def _common(p: argparse.ArgumentParser, *, gallery: bool = True, models: bool = 
             "0.6 for CenterFace)",
         )
         add_runtime_options(p)
+        if embeds:  # int8 applies to the embedder
+            add_precision_options(p)
     p.add_argument("--json", action="store_true", help="JSON output")
 
 
@@ -75,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     d = fsub.add_parser("detect", help="face boxes and 5 landmarks")
     d.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
-    _common(d, gallery=False)
+    _common(d, gallery=False, embeds=False)
     _progress_option(d)
     d.set_defaults(func=_detect)
 
@@ -145,7 +149,8 @@ def _recognizer(args: argparse.Namespace) -> Any:
     from foveal.tasks.faces.embed import load_embedder
 
     detector = _detector(args)
-    return FaceRecognizer(detector, load_embedder(args.embedder, threads=args.threads))
+    embedder = load_embedder(args.embedder, threads=args.threads)
+    return FaceRecognizer(detector, embedder, precision=args.precision, calibrate=args.calibrate)
 
 
 def _bar(args: argparse.Namespace, items: Any, total: int, desc: str) -> Any:

@@ -108,6 +108,8 @@ class Classifier(NetworkPredictor[Classification]):
         backend: ``"onnx"`` (default, ONNX Runtime) or ``"torch"`` (PyTorch eager; zoo models only).
         weights: explicit weights file for a zoo model (skips the search).
         threads: CPU threads for inference.
+        precision: ``"fp32"`` or ``"int8"`` (static QDQ quantisation, ONNX backend).
+        calibrate: the images int8 calibrates on: a folder, or ``None`` for the default set.
     """
 
     @dataclass(frozen=True)
@@ -127,9 +129,12 @@ class Classifier(NetworkPredictor[Classification]):
         backend: str = "onnx",
         weights: str | os.PathLike | None = None,
         threads: int | None = None,
+        precision: str = "fp32",
+        calibrate: str | os.PathLike | None = None,
     ) -> None:
         super().__init__(model, backend=backend, weights=weights, threads=threads)
         self.preprocess_cfg: Preprocess = self.meta.preprocess
+        self.use_precision(precision, calibrate)
 
     def __repr__(self) -> str:
         return f"Classifier({self.name!r}, backend={self.backend!r}, classes={len(self.labels)})"

@@ -162,12 +162,16 @@ class OnnxEmbedder:
             return np.zeros((0, self.dim), np.float32)
         return self.embed_chips(self.chips(image, faces))
 
-    def embed_chips(self, chips: list[np.ndarray]) -> np.ndarray:
-        """Embeddings of already aligned RGB chips."""
+    def chip_tensors(self, chips: list[np.ndarray]) -> np.ndarray:
+        """The network input ``(N, 3, size, size)`` float32 of aligned RGB chips."""
         x = np.stack(chips).astype(np.float32)
         if self.style == "arcface":
             x = (x - 127.5) / 128.0
-        (out,) = self.runner.run(np.ascontiguousarray(x.transpose(0, 3, 1, 2)))[:1]
+        return np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+
+    def embed_chips(self, chips: list[np.ndarray]) -> np.ndarray:
+        """Embeddings of already aligned RGB chips."""
+        (out,) = self.runner.run(self.chip_tensors(chips))[:1]
         out = out.reshape(len(chips), -1).astype(np.float32)
         if self.style == "arcface":
             out = out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)

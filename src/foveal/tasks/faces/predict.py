@@ -14,6 +14,7 @@ Boxes are in original-image pixels and landmarks in the order of :class:`foveal.
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,8 +27,9 @@ from foveal.gallery import Gallery
 from foveal.io import ImageSource, describe_source
 from foveal.ops import nms
 from foveal.results import Faces
+from foveal.runtime.quantize import cached_int8, check_precision
 from foveal.tasks.faces.decode import decode_centerface, decode_yunet
-from foveal.tasks.faces.embed import DEFAULT_EMBEDDER, Embedder, load_embedder
+from foveal.tasks.faces.embed import DEFAULT_EMBEDDER, Embedder, OnnxEmbedder, load_embedder
 from foveal.tasks.faces.export import face_detector_onnx
 from foveal.tasks.predictor import NetworkPredictor, Predictor
 
@@ -182,6 +184,9 @@ class FaceRecognizer(Predictor[Faces]):
         detector: a :class:`FaceDetector` or a zoo name (``yunet.2023mar``, ``centerface.wider``).
         embedder: an :class:`~foveal.tasks.faces.embed.Embedder`, or a zoo name / foveal
             ``face_embed`` ``.onnx`` file / run folder.
+        precision: ``"fp32"`` or ``"int8"``: the embedder's static QDQ quantisation, calibrated
+            on the faces this detector finds in ``calibrate`` (a folder of photos; default: the
+            sample photos), cached under ``$FOVEAL_HOME/int8`` (docs/speed.md).
     """
 
     task = "faces"
@@ -191,12 +196,39 @@ class FaceRecognizer(Predictor[Faces]):
         self,
         detector: FaceDetector | str = DEFAULT_DETECTOR,
         embedder: Embedder | str | os.PathLike = DEFAULT_EMBEDDER,
+        *,
+        precision: str = "fp32",
+        calibrate: str | os.PathLike | None = None,
     ) -> None:
         self.detector = detector if isinstance(detector, FaceDetector) else FaceDetector(detector)
         self.embedder: Embedder = (
             embedder if isinstance(embedder, Embedder) else load_embedder(embedder)  # type: ignore[arg-type]
         )
         self.name = self.detector.name
+        if check_precision(precision) == "int8":
+            self.embedder = self.int8_embedder(calibrate)
+
+    def int8_embedder(self, calibrate: str | os.PathLike | None) -> Embedder:
+        """A copy of the embedder running its int8 file (the given embedder is left as it is)."""
+        from foveal.runtime import OnnxModel
+
+        embedder = self.embedder
+        if not isinstance(embedder, OnnxEmbedder) or embedder.path is None:
+            raise ConfigError(
+                f"precision='int8' needs an ONNX face embedder; {type(embedder).__name__} runs "
+                "without ONNX Runtime"
+            )
+
+        def chips(image: np.ndarray) -> np.ndarray:
+            found = embedder.chips(image, self.detector.predict(image))
+            return embedder.chip_tensors(found) if found else np.zeros((0, 3, 1, 1), np.float32)
+
+        path = cached_int8(embedder.path, chips, calibrate)
+        plan = embedder.runner.plan
+        quantised = copy.copy(embedder)
+        quantised.runner = OnnxModel(path, threads=plan.threads, spin=plan.spin)
+        quantised.path = path
+        return quantised
 
     def check_options(self, options: RecognizeOptions) -> RecognizeOptions:
         conf = self.detector.options(conf=options.conf).conf

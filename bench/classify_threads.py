@@ -1,0 +1,89 @@
+"""Classification from file: 1 thread vs 2 threads, spinning on and off, interleaved in one run.
+
+Each repeat classifies every file once with every contender (alternating who goes first), so load
+from other processes hits them alike. Reports medians per image, the median of paired ratios
+against 1 thread, and the 1-minute load average seen during the run: the figures that chose the
+thread plan of ``foveal.runtime.threads`` (docs/speed.md). Target (issue 18): 2 threads >= 1.3x
+faster than 1 thread on an idle machine.
+
+    python bench/classify_threads.py [--repeats 10] [--files 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FOVEAL_SHARED", ROOT.parent / "shared")).resolve()
+os.environ.setdefault("FOVEAL_WEIGHTS_PATH", str(SHARED / "weights"))
+os.environ.setdefault("FOVEAL_OFFLINE", "1")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--files", type=int, default=16)
+    args = parser.parse_args()
+
+    from foveal.runtime.threads import machine_load, usable_cpus
+    from foveal.tasks.classify import Classifier
+
+    photos = sorted((SHARED / "data" / "classification" / "hymenoptera" / "train").rglob("*.jpg"))
+    files = photos[:: max(1, len(photos) // args.files)][: args.files]
+
+    def classifier(threads: int | None, spin: str) -> Classifier:
+        os.environ["FOVEAL_SPIN"] = spin  # read when the session is made
+        try:
+            return Classifier(threads=threads)
+        finally:
+            del os.environ["FOVEAL_SPIN"]
+
+    contenders = {
+        "1 thread": classifier(1, "0"),
+        "2 threads, spin on": classifier(2, "1"),
+        "2 threads, spin off": classifier(2, "0"),
+        "default plan": classifier(None, "auto"),
+    }
+    plan = contenders["default plan"].model.runner.plan
+    names = list(contenders)
+    times: dict[str, list[float]] = {k: [] for k in names}
+    paired: dict[str, list[float]] = {k: [] for k in names}
+    loads = []
+    for rep in range(args.repeats + 2):
+        loads.append(machine_load())
+        for f in files:
+            got = {}
+            for name in names if rep % 2 == 0 else names[::-1]:
+                t = time.perf_counter()
+                contenders[name].predict(f, top_k=1)
+                got[name] = (time.perf_counter() - t) * 1000.0
+            if rep >= 2:
+                for name in names:
+                    times[name].append(got[name])
+                    paired[name].append(got["1 thread"] / got[name])
+    print(
+        f"# classify from file (MobileNetV2, {len(files)} JPEGs of hymenoptera/train), "
+        f"{usable_cpus()} CPUs, {args.repeats} repeats after 2 warm-up passes, interleaved; "
+        f"load average median {statistics.median(loads):.2f}, max {max(loads):.2f}"
+    )
+    print(f"# default plan here: {plan.threads} thread(s), spin {plan.spin} ({plan.why})")
+    print(f"{'contender':<22} {'median ms':>9} {'min ms':>7}  speed-up vs 1 thread")
+    one = statistics.median(times["1 thread"])
+    for name in names:
+        med = statistics.median(times[name])
+        print(
+            f"{name:<22} {med:9.2f} {min(times[name]):7.2f}  {one / med:.2f}x (medians), "
+            f"{statistics.median(paired[name]):.2f}x (paired)"
+        )
+    best2 = one / statistics.median(times["2 threads, spin on"])
+    print(f"target: 2 threads (spin on) >= 1.3x 1 thread on an idle machine: {best2:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

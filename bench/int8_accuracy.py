@@ -1,0 +1,230 @@
+"""int8 vs fp32, per task, on data not used for calibration: accuracy lost and speed, one run.
+
+1. Classification (MobileNetV2, ImageNet): ImageNet-labelled photos are scarce offline; the
+   hymenoptera set *is* ImageNet photos of two ImageNet classes (``ant`` 310, ``bee`` 309), so
+   top-1 there is a real, if narrow, top-1. Calibration on every 4th photo (61), evaluation on the
+   other 184; also int8 with the default calibration set (scikit-image's sample photos). Speed:
+   ``Classifier.predict`` on decoded arrays (preprocess + network + top-k), fp32 and int8
+   interleaved, at 1 thread and at the default thread plan.
+2. Detection (YOLOX-Nano, COCO): no COCO-labelled data offline and no BCCD-finetuned detector, so
+   int8 is compared with fp32 (boxes of the same class at IoU >= 0.5) on pedestrian frames and
+   blood smears not used for calibration, plus network speed. foveal does not offer int8 for
+   detection because of what this section measures (docs/speed.md).
+
+3. Face verification (dlib ResNet embedder, 128-d, threshold 0.6): calibrated on the face chips
+   of ``faces/people/train``; same-person decisions (distance < threshold) of every pair of
+   faces, int8 vs fp32, where at least one face of the pair was not used for calibration
+   (``test/`` and the single photos). Only measured here: foveal does not offer int8 faces yet.
+
+    python bench/int8_accuracy.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FOVEAL_SHARED", ROOT.parent / "shared")).resolve()
+os.environ.setdefault("FOVEAL_WEIGHTS_PATH", str(SHARED / "weights"))
+os.environ.setdefault("FOVEAL_OFFLINE", "1")
+
+IMAGENET_CLASS = {"ants": 310, "bees": 309}
+
+
+def interleaved(contenders: dict, inputs: list, repeats: int) -> dict[str, float]:  # noqa: ANN001
+    """Median ms per input of each contender, alternating who goes first."""
+    names = list(contenders)
+    times: dict[str, list[float]] = {k: [] for k in names}
+    for rep in range(repeats + 1):
+        for x in inputs:
+            for name in names if rep % 2 == 0 else names[::-1]:
+                t = time.perf_counter()
+                contenders[name](x)
+                if rep:
+                    times[name].append((time.perf_counter() - t) * 1000.0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def classification(repeats: int) -> None:
+    from foveal.io import load_image
+    from foveal.runtime.threads import machine_load
+    from foveal.tasks.classify import Classifier
+
+    root = SHARED / "data" / "classification" / "hymenoptera" / "train"
+    photos = sorted(root.rglob("*.jpg"))
+    calib = photos[::4]
+    held = [p for i, p in enumerate(photos) if i % 4]
+    truth = np.asarray([IMAGENET_CLASS[p.parent.name] for p in held])
+    fp32 = Classifier()
+    assert fp32.labels[310] == "ant" and fp32.labels[309] == "bee"
+    int8 = Classifier(precision="int8", calibrate=calib)
+    int8_default = Classifier(precision="int8")
+    arrays = [load_image(p) for p in held]
+    pred = {
+        name: np.asarray([c.predict(a, top_k=1).class_ids[0] for a in arrays])
+        for name, c in (("fp32", fp32), ("int8", int8), ("int8 default cal.", int8_default))
+    }
+    print(
+        f"## classification: MobileNetV2 top-1 on {len(held)} ImageNet photos (ant/bee) not used "
+        f"for calibration ({len(calib)} calibration photos)"
+    )
+    for name, p in pred.items():
+        top1 = float(np.mean(p == truth)) * 100
+        agree = float(np.mean(p == pred["fp32"])) * 100
+        print(f"  {name:<18} top-1 {top1:5.1f}%   agrees with fp32 on {agree:5.1f}%")
+    lost = (np.mean(pred["fp32"] == truth) - np.mean(pred["int8"] == truth)) * 100
+    print(f"  top-1 lost by int8: {lost:+.1f} points (target: within 1 point)")
+    sample = arrays[:: max(1, len(arrays) // 24)][:24]
+    for threads in (1, None):
+        a = Classifier(threads=threads)
+        b = Classifier(threads=threads, precision="int8", calibrate=calib)
+        plan = a.model.runner.plan
+        load = machine_load()
+        med = interleaved(
+            {"fp32": lambda x, c=a: c.predict(x), "int8": lambda x, c=b: c.predict(x)},
+            sample,
+            repeats,
+        )
+        print(
+            f"  speed from decoded arrays, {plan.threads} thread(s) spin {plan.spin} "
+            f"(load {load:.2f}): fp32 {med['fp32']:.2f} ms, int8 {med['int8']:.2f} ms, "
+            f"{med['fp32'] / med['int8']:.2f}x (target >= 1.4x)"
+        )
+
+
+def detection(repeats: int) -> None:
+    import cv2
+
+    from foveal.io import load_image
+    from foveal.ops import box_iou
+    from foveal.runtime.onnx import OnnxModel
+    from foveal.runtime.quantize import quantize_int8
+    from foveal.tasks.detect import Detector
+
+    cap = cv2.VideoCapture(str(SHARED / "data" / "video" / "vtest.avi"))
+    frames = []
+    for i in range(0, 795, 20):
+        cap.set(cv2.CAP_PROP_POS_FRAMES, i)
+        ok, frame = cap.read()
+        if ok:
+            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
+    cap.release()
+    smears = sorted((SHARED / "data" / "detection" / "bccd" / "BCCD" / "JPEGImages").glob("*.jpg"))
+    smears = [load_image(p) for p in smears[::12]]
+    calib = frames[::4] + smears[::4]
+    held = [f for i, f in enumerate(frames) if i % 4] + [s for i, s in enumerate(smears) if i % 4]
+    fp32 = Detector()
+    out = Path(tempfile.mkdtemp(prefix="int8-det-")) / "yolox_nano.int8.onnx"
+    quantize_int8(fp32.model.path, (fp32.preprocess(x)[0] for x in calib), out)
+    int8 = Detector()
+    int8.model = dataclasses.replace(int8.model, runner=OnnxModel(out), path=out)
+    found = kept = extra = 0
+    for image in held:
+        a, b = fp32.predict(image), int8.predict(image)
+        found += len(a)
+        extra += len(b)
+        if len(a) and len(b):
+            iou = box_iou(a.xyxy, b.xyxy) * (a.class_ids[:, None] == b.class_ids[None, :])
+            kept += int(np.sum(iou.max(axis=1) >= 0.5))
+    tensors = [fp32.preprocess(x)[0][None] for x in held[:12]]
+    med = interleaved(
+        {"fp32": fp32.model.runner.run, "int8": int8.model.runner.run}, tensors, repeats
+    )
+    print(
+        f"## detection: YOLOX-Nano int8 vs fp32 on {len(held)} images not used for calibration "
+        f"({len(calib)} calibration images; no labelled COCO or BCCD-finetuned detector offline)"
+    )
+    print(
+        f"  fp32 boxes kept by int8 (same class, IoU >= 0.5): {kept}/{found} "
+        f"({kept / max(found, 1) * 100:.1f}%); int8 gives {extra} boxes in all"
+    )
+    print(
+        f"  network speed: fp32 {med['fp32']:.2f} ms, int8 {med['int8']:.2f} ms, "
+        f"{med['fp32'] / med['int8']:.2f}x"
+    )
+
+
+def faces(repeats: int) -> None:
+    from foveal.io import load_image
+    from foveal.runtime.onnx import OnnxModel
+    from foveal.runtime.quantize import quantize_int8
+    from foveal.tasks.faces.embed import OnnxEmbedder
+    from foveal.tasks.faces.predict import FaceDetector
+
+    root = SHARED / "data" / "faces" / "people"
+    train = sorted((root / "train").rglob("*.jpg"))
+    held = sorted((root / "test").glob("*.jpg")) + sorted(root.glob("*.jpg"))
+    detector = FaceDetector()
+    fp32 = OnnxEmbedder()
+
+    def chips(paths: list[Path]) -> list[np.ndarray]:
+        out = []
+        for p in paths:
+            image = load_image(p)
+            out += fp32.chips(image, detector.predict(image))
+        return out
+
+    cal, test = chips(train), chips(held)
+    out = Path(tempfile.mkdtemp(prefix="int8-faces-")) / "dlib_resnet.int8.onnx"
+    quantize_int8(fp32.path, (c.astype(np.float32).transpose(2, 0, 1) for c in cal), out)
+    int8 = OnnxEmbedder()
+    int8.runner = OnnxModel(out)
+    every = cal + test
+    n_cal = len(cal)
+    e32, e8 = fp32.embed_chips(every), int8.embed_chips(every)
+    d32 = np.linalg.norm(e32[:, None] - e32[None], axis=-1)
+    d8 = np.linalg.norm(e8[:, None] - e8[None], axis=-1)
+    i, j = np.triu_indices(len(every), 1)
+    pairs = j >= n_cal  # at least one face not used for calibration
+    same32, same8 = d32[i, j][pairs] < fp32.threshold, d8[i, j][pairs] < fp32.threshold
+    changed = int(np.sum(same32 != same8))
+    x = [np.stack([c]) for c in test]
+    med = interleaved({"fp32": fp32.embed_chips, "int8": int8.embed_chips}, x, repeats)
+    print(
+        f"## faces: dlib ResNet embedder int8 vs fp32, {len(test)} held-out faces, {n_cal} "
+        f"calibration faces, {int(pairs.sum())} pairs"
+    )
+    print(
+        f"  same-person decisions changed: {changed}/{int(pairs.sum())} (target 0); largest "
+        f"distance change {float(np.abs(d32 - d8).max()):.3f} (threshold {fp32.threshold})"
+    )
+    print(
+        f"  embedding speed per chip: fp32 {med['fp32']:.2f} ms, int8 {med['int8']:.2f} ms, "
+        f"{med['fp32'] / med['int8']:.2f}x"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--skip-detection", action="store_true")
+    parser.add_argument("--only-faces", action="store_true")
+    args = parser.parse_args()
+
+    from foveal.runtime.threads import machine_load, usable_cpus
+
+    os.environ.setdefault("FOVEAL_HOME", tempfile.mkdtemp(prefix="foveal-int8-bench-"))
+    print(
+        f"# int8 vs fp32 — {usable_cpus()} CPUs, load average at start {machine_load():.2f}, "
+        f"{args.repeats} repeats, medians"
+    )
+    if not args.only_faces:
+        classification(args.repeats)
+    if not (args.skip_detection or args.only_faces):
+        detection(args.repeats)
+    faces(args.repeats)
+    print(f"# load average at the end {machine_load():.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""How many ONNX Runtime threads a session gets, and whether idle ones spin.
+
+Spinning (worker threads busy-wait for the next operator instead of sleeping) is what makes a
+second thread pay off at batch 1, but on a busy machine the spinning threads steal CPU from the
+other processes (and from foveal's own decoding threads). So the defaults follow the machine:
+
+* ``threads``: the CPUs this process may use, less the ones other processes keep busy (1-minute
+  load average, rounded), at least 1;
+* ``spin``: on when the session has more than one thread and the machine has room for all of
+  them (load + threads <= CPUs + 0.5); off otherwise.
+
+Users override both: ``threads=`` / ``--threads`` / ``FOVEAL_THREADS=N`` and ``spin=`` /
+``--spin`` / ``FOVEAL_SPIN=0|1`` (``auto`` keeps the rule above). ``docs/speed.md`` has the
+measurements that chose these rules.
+
+>>> plan_threads(2, spin=False)
+ThreadPlan(threads=2, spin=False, why='threads given, spin given')
+>>> plan_threads(1).spin
+False
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from foveal.errors import ConfigError
+
+SPIN_VALUES = {"1": True, "on": True, "true": True, "0": False, "off": False, "false": False}
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """The intra-op thread count and spinning of one ONNX Runtime session, and why."""
+
+    threads: int
+    spin: bool
+    why: str
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def machine_load() -> float:
+    """The 1-minute load average (0.0 where the system does not report one)."""
+    try:
+        return float(os.getloadavg()[0])
+    except (AttributeError, OSError):  # pragma: no cover - not Unix
+        return 0.0
+
+
+def env_threads() -> int | None:
+    """``FOVEAL_THREADS`` as a thread count, ``None`` when unset or ``auto``.
+
+    Raises:
+        ConfigError: a value that is not a whole number >= 1.
+    """
+    raw = os.environ.get("FOVEAL_THREADS", "").strip()
+    if not raw or raw.lower() == "auto":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(
+            f"FOVEAL_THREADS={raw!r} is not a thread count; set it to a whole number >= 1 "
+            "(or 'auto', or unset it)"
+        )
+    return value
+
+
+def parse_spin(value: str | bool | None, *, where: str = "FOVEAL_SPIN") -> bool | None:
+    """``"1"/"on"/"true"`` -> True, ``"0"/"off"/"false"`` -> False, ``None``/``""``/``"auto"``
+    -> None (decide from the load).
+
+    >>> parse_spin("on"), parse_spin("0"), parse_spin("auto")
+    (True, False, None)
+
+    Raises:
+        ConfigError: any other value.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("", "auto"):
+        return None
+    if text not in SPIN_VALUES:
+        raise ConfigError(f"{where}={value!r} is not a spin setting; use 0, 1 or auto")
+    return SPIN_VALUES[text]
+
+
+def plan_threads(
+    threads: int | None = None,
+    spin: bool | None = None,
+    *,
+    cpus: int | None = None,
+    load: float | None = None,
+) -> ThreadPlan:
+    """Threads and spinning for a new session: the arguments, else ``FOVEAL_THREADS`` /
+    ``FOVEAL_SPIN``, else the rules of this module's docstring on ``cpus`` and ``load``
+    (default: this process's CPUs and the current 1-minute load average).
+
+    >>> plan_threads(cpus=2, load=0.1)
+    ThreadPlan(threads=2, spin=True, why='idle machine: 2 CPUs, load 0.10')
+    >>> plan_threads(cpus=2, load=1.7)
+    ThreadPlan(threads=1, spin=False, why='busy machine: 2 CPUs, load 1.70')
+
+    Raises:
+        ConfigError: ``threads`` below 1, or a bad ``FOVEAL_THREADS`` / ``FOVEAL_SPIN``.
+    """
+    if threads is not None and (isinstance(threads, bool) or int(threads) < 1):
+        raise ConfigError(f"threads must be a whole number >= 1, got {threads!r}")
+    given_threads = threads is not None or env_threads() is not None
+    count = int(threads) if threads is not None else env_threads()
+    if spin is None:
+        spin = parse_spin(os.environ.get("FOVEAL_SPIN"))
+    given_spin = spin is not None
+    if count is not None and given_spin:
+        return ThreadPlan(count, bool(spin), "threads given, spin given")
+    n = usable_cpus() if cpus is None else cpus
+    busy = machine_load() if load is None else load
+    free = max(1, min(n, math.floor(n - busy + 0.5)))
+    count = free if count is None else count
+    room = busy + count <= n + 0.5
+    if not given_spin:
+        spin = count > 1 and room
+    state = "idle" if room else "busy"
+    why = f"{state} machine: {n} CPUs, load {busy:.2f}"
+    if given_threads or given_spin:
+        why = ("threads given, " if given_threads else "spin given, ") + why
+    return ThreadPlan(count, bool(spin), why)

@@ -1,0 +1,109 @@
+"""Thread count and spinning: the load rule, the user's overrides, and what reaches ONNX Runtime."""
+
+from __future__ import annotations
+
+import pytest
+
+from foveal.cli import main
+from foveal.errors import ConfigError
+from foveal.runtime.onnx import OnnxModel
+from foveal.runtime.threads import parse_spin, plan_threads
+from foveal.zoo import get, resolve_weights
+
+SPIN_KEY = "session.intra_op.allow_spinning"
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """No thread settings from the caller's shell; the CLI's settings are undone after each test."""
+    for name in ("FOVEAL_THREADS", "FOVEAL_SPIN", "FOVEAL_DEVICE"):
+        monkeypatch.setenv(name, "")  # records the caller's value, restored after the test
+        monkeypatch.delenv(name)
+
+
+def yolox() -> str:
+    return str(resolve_weights(get("yolox_nano.coco")))
+
+
+def session_settings(model: OnnxModel) -> tuple[int, str]:
+    opts = model.session.get_session_options()
+    return opts.intra_op_num_threads, opts.get_session_config_entry(SPIN_KEY)
+
+
+def test_idle_machine_gets_every_cpu_and_spinning(clean_env) -> None:
+    plan = plan_threads(cpus=4, load=0.3)
+    assert (plan.threads, plan.spin) == (4, True)
+    assert "idle" in plan.why
+
+
+def test_busy_machine_gets_the_free_cpus_and_no_spinning(clean_env) -> None:
+    assert (plan_threads(cpus=4, load=2.2).threads, plan_threads(cpus=4, load=2.2).spin) == (
+        2,
+        True,
+    )
+    busy = plan_threads(cpus=2, load=6.0)
+    assert (busy.threads, busy.spin) == (1, False)
+    # a thread count the user forces on a busy machine: it runs, but does not spin
+    forced = plan_threads(2, cpus=2, load=1.5)
+    assert (forced.threads, forced.spin) == (2, False)
+
+
+def test_environment_overrides_the_rule(clean_env, monkeypatch) -> None:
+    monkeypatch.setenv("FOVEAL_THREADS", "3")
+    monkeypatch.setenv("FOVEAL_SPIN", "0")
+    plan = plan_threads(cpus=8, load=0.0)
+    assert (plan.threads, plan.spin) == (3, False)
+    monkeypatch.setenv("FOVEAL_SPIN", "on")
+    assert plan_threads(1, cpus=8, load=7.9).spin is True
+    monkeypatch.setenv("FOVEAL_THREADS", "auto")
+    monkeypatch.setenv("FOVEAL_SPIN", "auto")
+    assert plan_threads(cpus=2, load=0.0) == plan_threads(cpus=2, load=0.0, threads=None)
+    assert plan_threads(cpus=2, load=0.0).threads == 2
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "words"),
+    [
+        ("FOVEAL_THREADS", "two", "FOVEAL_THREADS='two' is not a thread count"),
+        ("FOVEAL_THREADS", "0", "whole number >= 1"),
+        ("FOVEAL_SPIN", "maybe", "FOVEAL_SPIN='maybe' is not a spin setting; use 0, 1 or auto"),
+    ],
+)
+def test_bad_environment_is_a_clear_error(clean_env, monkeypatch, name, value, words) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=words):
+        plan_threads()
+    with pytest.raises(ConfigError):
+        plan_threads(0)
+    assert parse_spin("1") is True and parse_spin("false") is False and parse_spin(None) is None
+
+
+def test_plan_reaches_the_onnx_runtime_session(clean_env, monkeypatch) -> None:
+    assert session_settings(OnnxModel(yolox(), threads=2, spin=True)) == (2, "1")
+    assert session_settings(OnnxModel(yolox(), threads=1, spin=False)) == (1, "0")
+    monkeypatch.setenv("FOVEAL_THREADS", "1")
+    monkeypatch.setenv("FOVEAL_SPIN", "1")
+    model = OnnxModel(yolox())
+    assert session_settings(model) == (1, "1") and model.plan.why == "threads given, spin given"
+
+
+def test_cli_spin_and_threads_reach_the_session(clean_env, photos, capsys) -> None:
+    from foveal.tasks import TASKS, forget_predictors
+
+    forget_predictors("classify")
+    rc = main(["classify", str(photos["coffee"]), "--threads", "1", "--spin", "1", "--json"])
+    assert rc == 0 and '"espresso"' in capsys.readouterr().out
+    runner = TASKS["classify"].load(model="mobilenet_v2.imagenet", threads=1).model.runner
+    assert session_settings(runner) == (1, "1")
+    forget_predictors("classify")
+
+
+def test_cli_bad_environment_is_one_line(clean_env, photos, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("FOVEAL_SPIN", "yes please")
+    assert main(["detect", str(photos["coffee"])]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert captured.out == "" and err.count("\n") == 0
+    assert err.startswith("foveal: error:") and "FOVEAL_SPIN='yes please'" in err
+    with pytest.raises(SystemExit):
+        main(["detect", str(photos["coffee"]), "--spin", "sometimes"])

@@ -36,9 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--augment",
-        choices=("none", "rotate"),
+        choices=("none", "rotate", "dropout", "rotate+dropout"),
         default="none",
-        help="rotate: random rotation and scale of every (x, y) pair (2-D point tracks)",
+        help="for 2-D point tracks: rotate = random rotation and scale of every (x, y) pair; "
+        "dropout = simulated lost tracking (a run of steps jumps to the image origin)",
     )
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--test-fraction", type=float, default=0.15, help="held out per class (last)")

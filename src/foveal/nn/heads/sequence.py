@@ -40,7 +40,8 @@ class SequenceClassifier(nn.Module):
         """The per-step inputs before standardisation: ``x``, or ``x`` and its step differences."""
         if not self.deltas:
             return x
-        return torch.cat([x, torch.diff(x, dim=1, prepend=x[:, :1])], dim=2)
+        previous = torch.cat([x[:, :1], x[:, :-1]], dim=1)  # torch.diff has no ONNX export
+        return torch.cat([x, x - previous], dim=2)
 
     def set_standardization(self, mean: torch.Tensor, std: torch.Tensor) -> None:
         """Per-dimension statistics of :meth:`features` on the training data (zero std -> 1)."""

@@ -9,8 +9,8 @@ Bad rows (wrong width, non-numeric cells, unknown labels) are skipped, each with
 >>> rows = read_sequence_csv("toy.csv", step_dims=2)
 >>> rows.x.shape, rows.labels, len(rows.problems)
 ((2, 2, 2), ['0', '1'], 2)
->>> rows.problems[0]
-'toy.csv line 2: cell 4 is \\'x\\', not a number'
+>>> print(rows.problems[0])
+toy.csv line 2: cell 4 is 'x', not a number
 """
 
 from __future__ import annotations

@@ -6,13 +6,13 @@ is the whole change.
 
 * :func:`landmark_features` — per-frame landmark vectors for clip features ``hands``, ``pose``,
   ``holistic``;
-* :func:`hand_points` — the 21 hand points per frame (pixels, NaN where no hand), for
-  ``foveal gestures``.
+* :func:`hand_points` — the 21 hand points of each frame of a stream (pixels, NaN where no hand),
+  for ``foveal gestures`` (a generator: regions can be tracked from frame to frame).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -25,10 +25,10 @@ class LandmarksUnavailableError(FovealError):
     """Landmark features were asked for, but this foveal has no landmark detector."""
 
 
-def _missing(what: str) -> LandmarksUnavailableError:
+def _missing(what: str, instead: str) -> LandmarksUnavailableError:
     return LandmarksUnavailableError(
         f"{what} needs foveal landmarks (foveal.landmarks: MediaPipe hand/pose models), which this "
-        "installation lacks; use --features cnn, or a CSV of landmark rows"
+        f"installation lacks; {instead}"
     )
 
 
@@ -40,13 +40,17 @@ def landmark_features(frames: Sequence[np.ndarray], parts: str) -> np.ndarray:
     Raises:
         LandmarksUnavailableError: until ``foveal.landmarks`` is wired in.
     """
-    raise _missing(f"--features {parts}")
+    raise _missing(f"--features {parts}", "use --features cnn, or a CSV of landmark rows")
 
 
-def hand_points(frames: Sequence[np.ndarray]) -> np.ndarray:
-    """``(T, 21, 2)`` pixel coordinates of the first hand in each RGB frame, NaN where none.
+def hand_points(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """For each RGB frame, in order: ``(21, 2)`` pixel coordinates of the first hand (MediaPipe
+    order: 0 wrist, 8 index fingertip), NaN where no hand is found.
 
     Raises:
         LandmarksUnavailableError: until ``foveal.landmarks`` is wired in.
     """
-    raise _missing("gesture recognition from video")
+    raise _missing(
+        "gesture recognition from video",
+        "classify fingertip rows with 'foveal sequence predict ROWS.csv' instead",
+    )

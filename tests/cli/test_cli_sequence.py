@@ -87,7 +87,7 @@ def test_clips_shorter_than_the_window_are_skipped(shared, tmp_path, capsys) -> 
     from foveal.io.video import iter_video, write_video
 
     video = iter_video(shared / "data/video/vtest.avi")
-    frames = [np.ascontiguousarray(f[::4, ::4]) for _, (_, f) in zip(range(8), video)]
+    frames = [np.ascontiguousarray(f[::4, ::4]) for _, (_, f) in zip(range(8), video, strict=False)]
     for cls, flip in (("left", False), ("right", True)):
         (tmp_path / "clips" / cls).mkdir(parents=True)
         for k in range(3):

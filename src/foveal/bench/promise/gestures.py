@@ -19,7 +19,7 @@ import numpy as np
 
 from foveal.bench.promise.core import Row, Settings, fmt_row
 
-DATASET = "gestures (point history)"
+DATASET = "point_history (4 cl.)"
 SEQUENCE_ARCHS = ("lstm", "gru", "tcn")
 
 
@@ -78,7 +78,7 @@ def classical_row(kind: str, data: Any, tr: np.ndarray, te: np.ndarray, classes:
 
     from foveal.tasks.sequence.motion import motion_features
 
-    name = "logistic regression" if kind == "logistic" else "5-NN"
+    name = "logistic regr." if kind == "logistic" else "5-NN"
     row = Row("gestures", DATASET, f"motion features + {name}", "classical", "accuracy")
     try:
         t = time.perf_counter()

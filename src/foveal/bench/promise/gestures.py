@@ -100,10 +100,11 @@ def deep_row(opts: Any, data: Any, cfg: Settings) -> Row:
     from foveal.tasks.sequence.train import SequenceRecipe
     from foveal.train import TrainConfig, Trainer
 
-    extra = " + deltas" if opts.deltas else ""
-    aug = "" if opts.augment == "none" else f", aug. {opts.augment}"
-    what = "flattened rows" if opts.arch == "mlp" else "sequence"
-    row = Row("gestures", DATASET, f"{opts.arch.upper()} ({what}{extra}{aug})", "deep", "accuracy")
+    what = ["flat rows"] if opts.arch == "mlp" else []
+    what += ["deltas"] if opts.deltas else []
+    what += [] if opts.augment == "none" else [opts.augment.replace("+", "/")]
+    method = f"{opts.arch.upper()} ({', '.join(what)})" if what else opts.arch.upper()
+    row = Row("gestures", DATASET, method, "deep", "accuracy")
     try:
         recipe = SequenceRecipe(opts, data=data)
         with tempfile.TemporaryDirectory(prefix="foveal-gestures-") as tmp:

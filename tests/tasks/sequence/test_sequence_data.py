@@ -94,3 +94,14 @@ def test_augmentations_keep_what_defines_the_class() -> None:
     lost = lost_steps(circle, p=1.0)
     changed = (lost != circle).any(dim=2)
     assert changed.any(dim=1).all() and not changed[:, 0].any()  # the first step stays the origin
+
+
+def test_rows_with_or_without_labels_are_told_apart_by_width(tmp_path) -> None:
+    csv = tmp_path / "mixed.csv"
+    csv.write_text("0.1,0.2,0.3\n1,0,0,1,1\n1,0,0,2,2\n0,0,3,3\n")
+    rows = read_sequence_csv(csv, step_dims=2, steps=2, label_column=None)
+    assert rows.labels == ["1", "1"] and rows.lines == [2, 3]
+    assert rows.problems[0] == (
+        "mixed.csv line 1: 3 cells; expected 4 numbers (2 steps x 2), or a label and them"
+    )
+    assert rows.problems[1] == "mixed.csv line 4: 3 numbers; expected 4 (2 steps x 2)"

@@ -127,6 +127,12 @@ def read_sequence_csv(
                 if not any(cells):
                     continue
                 if label_column is None:
+                    if len(cells) not in (want, want + 1):  # type: ignore[operator]
+                        problems.append(
+                            f"{name} line {lineno}: {len(cells)} cells; expected {want} numbers "
+                            f"({want // step_dims} steps x {step_dims}), or a label and them"  # type: ignore[operator]
+                        )
+                        continue
                     label_column = len(cells) == want + 1  # type: ignore[operator]
                 label = cells[0] if label_column else None
                 values = cells[1:] if label_column else cells

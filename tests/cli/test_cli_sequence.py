@@ -142,3 +142,8 @@ def test_gestures_over_a_drawn_fingertip_track(tiny_run, shared, tmp_path, monke
     assert len(lines) == 20 and lines[4]["hand"] is False
     assert [x["label"] is None for x in lines] == [True] * 15 + [False] * 5  # window of 16
     assert out_video.is_file()
+
+    short = write_video(tmp_path / "short.mp4", frames[:5], 10)
+    assert main(["gestures", str(short), "--model", str(run_dir)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("has 5 frame(s), shorter than the window of 16: no gesture recognised")

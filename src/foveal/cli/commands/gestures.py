@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
     from collections import deque
 
     from foveal.cli.output import check_writable_file, write_jsonl
@@ -59,8 +60,10 @@ def run(args: argparse.Namespace) -> int:
     hands = hand_points(stream())
     trail: deque = deque(maxlen=model.steps)
     writer = VideoWriter(args.out, fps) if args.out else None
+    count = 0
     try:
         for pts, g in _with_points(hands, model, size):
+            count += 1
             trail.append(pts[INDEX_TIP])
             if args.json:
                 write_jsonl(g.to_dict())
@@ -75,6 +78,13 @@ def run(args: argparse.Namespace) -> int:
     if writer is not None:
         writer.close()
         print(f"wrote {args.out}")
+    if count < model.steps:
+        print(
+            f"foveal: {args.video} has {count} frame(s), shorter than the window of "
+            f"{model.steps}: no gesture recognised",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

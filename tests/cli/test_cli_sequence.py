@@ -147,3 +147,21 @@ def test_gestures_over_a_drawn_fingertip_track(tiny_run, shared, tmp_path, monke
     assert main(["gestures", str(short), "--model", str(run_dir)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.endswith("has 5 frame(s), shorter than the window of 16: no gesture recognised")
+
+
+def test_the_python_verb_matches_the_cli(tiny_run, capsys) -> None:
+    import foveal
+    from foveal.tasks.sequence.data import read_sequence_csv
+
+    data, run_dir, argv = tiny_run
+    if not (run_dir / "model.onnx").exists():
+        assert main(argv) == 0
+    capsys.readouterr()
+    x = read_sequence_csv(data, step_dims=2, steps=16).x[:20]
+    preds = foveal.classify_sequences(x, model=run_dir, step_dims=2)
+    assert isinstance(preds, foveal.SequencePredictions) and len(preds) == 20
+    np.testing.assert_allclose(preds.probs.sum(1), 1.0, rtol=1e-5)
+    from_csv = foveal.classify_sequences(data, model=run_dir)
+    assert from_csv.labels[:3] == preds.labels[:3]
+    sure = preds[preds.scores > 0.0]
+    assert sure.labels == preds.labels and sure.rows()[0]["source"] == "sequence 0"

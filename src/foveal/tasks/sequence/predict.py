@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from foveal.errors import ConfigError
+from foveal.errors import ConfigError, ModelFileError
 from foveal.results import SequencePredictions
-from foveal.tasks.sequence.data import SequenceDataError, read_sequence_csv
+from foveal.tasks.sequence.data import read_sequence_csv
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -40,6 +40,11 @@ class SequenceModel:
         self.runner = opened.runner
         self.meta = opened.meta
         params = self.meta.params
+        if "steps" not in params or "step_dims" not in params:
+            raise ModelFileError(
+                f"{model}: its metadata gives no sequence shape (steps, step_dims); use a model "
+                "written by 'foveal train sequence'"
+            )
         self.steps = int(params["steps"])
         self.step_dims = int(params["step_dims"])
         self.features = str(params.get("features", "csv"))
@@ -121,6 +126,3 @@ def check_step_dims(model: SequenceModel, step_dims: int | None) -> None:
             f"--step-dims {step_dims}, but {model.meta.name} takes {model.step_dims} numbers per "
             f"step; use --step-dims {model.step_dims}"
         )
-
-
-__all__ = ["SequenceDataError", "SequenceModel", "check_step_dims", "softmax"]

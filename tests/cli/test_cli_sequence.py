@@ -165,3 +165,14 @@ def test_the_python_verb_matches_the_cli(tiny_run, capsys) -> None:
     assert from_csv.labels[:3] == preds.labels[:3]
     sure = preds[preds.scores > 0.0]
     assert sure.labels == preds.labels and sure.rows()[0]["source"] == "sequence 0"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["sequence", "predict", "x.csv", "--model", "m"], ["gestures", "v.mp4", "--model", "m"]],
+)
+def test_inference_commands_take_threads_and_device(argv) -> None:
+    from foveal.cli import build_parser
+
+    args = build_parser().parse_args([*argv, "--threads", "3", "--device", "auto"])
+    assert (args.threads, args.device) == (3, "auto")

@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from foveal.cli.output import add_runtime_options, use_runtime_options
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -25,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, help="run folder or model.onnx (2 numbers per step)")
     p.add_argument("--out", help="annotated video to write (.mp4)")
     p.add_argument("--json", action="store_true", help="one JSON object per frame")
+    add_runtime_options(p)
     p.set_defaults(func=run)
 
 
@@ -39,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from foveal.tasks.sequence.landmark_bridge import hand_points
     from foveal.tasks.sequence.predict import SequenceModel
 
+    use_runtime_options(args)
     model = SequenceModel(args.model)
     if model.step_dims != 2 or model.features != "csv":
         raise ConfigError(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from foveal.cli.groups import group
+from foveal.cli.output import add_runtime_options, use_runtime_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, help="run folder or model.onnx")
     p.add_argument("--step-dims", type=int, help="numbers per step (checked against the model)")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_runtime_options(p)
     p.set_defaults(func=run)
 
 
@@ -37,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from foveal.tasks.sequence.clips import list_clips
     from foveal.tasks.sequence.predict import SequenceModel, check_step_dims
 
+    use_runtime_options(args)
     data = Path(args.data)
     if not data.exists():
         raise ConfigError(f"{data}: no such file or folder; give a CSV, a clip or a clip folder")

@@ -208,9 +208,10 @@ def classify_sequences(
     :class:`~foveal.tasks.sequence.predict.SequenceModel` for their report). Returns
     :class:`~foveal.results.SequencePredictions` (``class_ids``, ``labels``, ``scores``, ``probs``).
 
-    >>> preds = foveal.classify_sequences("rows.csv", model="runs/sequence/1")  # doctest: +SKIP
-    >>> preds.rows()[0]                                                          # doctest: +SKIP
-    {'source': 'rows.csv:1', 'class_id': 0, 'label': 'Stop', 'score': 0.99}
+    With a run of ``foveal train sequence``::
+
+        preds = foveal.classify_sequences("rows.csv", model="runs/sequence/1")
+        preds.rows()[0]   # {'source': 'rows.csv:1', 'class_id': 0, 'label': 'Stop', 'score': 0.99}
     """
     from foveal.tasks.sequence.predict import SequenceModel, check_step_dims
 

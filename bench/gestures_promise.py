@@ -7,7 +7,7 @@ Prints the table (accuracy on every test row), then per method the accuracy on t
 hold a recorded motion and the recall per class, and the class balance of the test tail. The same
 rows appear in ``foveal bench promise --tasks gestures``.
 
-    nice -n 5 python bench/gestures_promise.py                 # about 6-10 minutes on 1 core
+    nice -n 5 python bench/gestures_promise.py                 # about 8 minutes on 1 busy core
     nice -n 5 python bench/gestures_promise.py --epochs 5      # a quick look
 """
 

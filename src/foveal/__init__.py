@@ -18,6 +18,7 @@ __version__ = "0.1.0"
 # Public verbs live in foveal.api and are imported on first access.
 _API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text", "run"}
 _API |= {"track", "landmarks"}
+_API |= {"classify_sequences"}
 _LAZY = {
     "load_image": "foveal.io",
     "Classification": "foveal.results",
@@ -26,6 +27,7 @@ _LAZY = {
     "TextLines": "foveal.results",
     "Tracks": "foveal.results",
     "Landmarks": "foveal.results",
+    "SequencePredictions": "foveal.results",
     "FovealError": "foveal.errors",
     "TASKS": "foveal.tasks",
 }

@@ -295,3 +295,28 @@ def landmarks(
         )
         return frames if stream else list(frames)
     return run("landmarks", source, stream=stream, **options)
+
+
+def classify_sequences(
+    data: str | os.PathLike | np.ndarray,
+    *,
+    model: str | os.PathLike,
+    step_dims: int | None = None,
+) -> Any:
+    """Classify sequences with a model from ``foveal train sequence``: a ``(N, T, D)`` array, or a
+    CSV of rows (``label, v1, ...`` or ``v1, ...``; bad rows are left out, see
+    :class:`~foveal.tasks.sequence.predict.SequenceModel` for their report). Returns
+    :class:`~foveal.results.SequencePredictions` (``class_ids``, ``labels``, ``scores``, ``probs``).
+
+    With a run of ``foveal train sequence``::
+
+        preds = foveal.classify_sequences("rows.csv", model="runs/sequence/1")
+        preds.rows()[0]   # {'source': 'rows.csv:1', 'class_id': 0, 'label': 'Stop', 'score': 0.99}
+    """
+    from foveal.tasks.sequence.predict import SequenceModel, check_step_dims
+
+    seq = SequenceModel(model)
+    check_step_dims(seq, step_dims)
+    if isinstance(data, np.ndarray):
+        return seq.predict(data, [f"sequence {i}" for i in range(len(data))])
+    return seq.predict_csv(data)[0]

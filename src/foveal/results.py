@@ -582,3 +582,62 @@ class Landmarks(_Filterable):
                 rec["visibility"] = _round(vis, 3)
             groups[f"{part}s"].append(rec)
         return {**out, **groups}
+
+
+@dataclass
+class SequencePredictions(_Filterable):
+    """One class per sequence (a CSV row or a clip), for N sequences.
+
+    Attributes:
+        class_ids: (N,) int64 predicted class per sequence.
+        scores: (N,) float32 probability (softmax) of that class.
+        labels: N class names.
+        probs: (N, K) float32 probabilities of every class.
+        sources: N names of where each sequence came from (file, or file and line).
+        model: the model's name.
+
+    >>> import numpy as np
+    >>> p = SequencePredictions([1, 0], [0.9, 0.6], ["Move", "Stop"], np.eye(2)[[1, 0]],
+    ...                         ["a.csv:1", "a.csv:2"])
+    >>> p[p.scores > 0.8].rows()
+    [{'source': 'a.csv:1', 'class_id': 1, 'label': 'Move', 'score': 0.9}]
+    """
+
+    class_ids: np.ndarray = _item()
+    scores: np.ndarray = _item()
+    labels: list[str] = _item()
+    probs: np.ndarray = _item()
+    sources: list[str] = _item()
+    model: str = ""
+
+    def __post_init__(self) -> None:
+        self.class_ids = _as(self.class_ids, np.int64, (), "class_ids")
+        self.scores = _as(self.scores, np.float32, (), "scores")
+        self.labels = [str(n) for n in self.labels]
+        probs = np.asarray(self.probs, np.float32)
+        self.probs = probs.reshape(0, 0) if probs.size == 0 and probs.ndim < 2 else probs
+        self.sources = [str(s) for s in self.sources]
+        n = len(self.class_ids)
+        if not (len(self.scores) == len(self.labels) == len(self.probs) == len(self.sources) == n):
+            raise ResultError(
+                f"class_ids ({n}), scores ({len(self.scores)}), labels ({len(self.labels)}), "
+                f"probs ({len(self.probs)}) and sources ({len(self.sources)}) must have the "
+                "same length"
+            )
+        if self.probs.ndim != 2:
+            raise ResultError(f"probs has shape {self.probs.shape}; expected (N, K)")
+
+    def __len__(self) -> int:
+        return len(self.class_ids)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per sequence: ``source``, ``class_id``, ``label``, ``score``."""
+        return [
+            {"source": s, "class_id": int(c), "label": n, "score": round(float(p), 6)}
+            for s, c, n, p in zip(
+                self.sources, self.class_ids, self.labels, self.scores, strict=True
+            )
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"model": self.model, "predictions": self.rows()}

@@ -12,7 +12,9 @@ Four tasks, each on the same data and splits for every method, with a fixed seed
   (``foveal.api.detect_faces``) on the dlib-annotated photos in ``faces/detection``;
 * OCR — Tesseract vs the deep pipeline (``foveal.api.read_text``) on ``ocr/pages``;
 * face recognition — LBPH-style histograms and Eigenfaces vs deep face embeddings (dlib's ResNet,
-  and ``foveal.api.identify`` with a gallery) on ``faces/people``.
+  and ``foveal.api.identify`` with a gallery) on ``faces/people``;
+* gestures — hand-crafted motion features (logistic regression, k-NN) vs an MLP on flattened rows
+  vs LSTM / GRU / TCN on the fingertip tracks of ``gestures/point_history.csv``.
 
 A method that cannot run here (tesseract or dlib missing, a data set not installed) or that fails
 becomes a row with a note, not a crash.
@@ -32,6 +34,7 @@ from foveal.bench.promise.core import TASKS, Row, Settings, Skip, fmt_row
 from foveal.bench.promise.face_detection import run_face_detection
 from foveal.bench.promise.face_recognition import FACES_TEST_TRUTH, run_face_recognition
 from foveal.bench.promise.finetune import FashionFinetune
+from foveal.bench.promise.gestures import run_gestures
 from foveal.bench.promise.ocr import cer, normalize_text, ocr_pages, run_ocr, tesseract_reader
 from foveal.bench.promise.report import format_table, plot, save
 
@@ -40,6 +43,7 @@ RUNNERS: dict[str, Callable[[Settings], list[Row]]] = {
     "face_detection": run_face_detection,
     "ocr": run_ocr,
     "face_recognition": run_face_recognition,
+    "gestures": run_gestures,
 }
 
 
@@ -77,6 +81,7 @@ __all__ = [
     "run_classification",
     "run_face_detection",
     "run_face_recognition",
+    "run_gestures",
     "run_finetune",
     "run_ocr",
     "save",

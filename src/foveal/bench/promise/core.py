@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TASKS = ("classification", "face_detection", "ocr", "face_recognition")
+TASKS = ("classification", "face_detection", "ocr", "face_recognition", "gestures")
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Settings:
     fashion_test: int = 1000
     cnn_input: int = 64
     finetune_epochs: int = 3
+    sequence_epochs: int = 25
     shared: Path = Path("../shared")
     tasks: tuple[str, ...] = TASKS
     datasets: tuple[str, ...] = ("fashion-mnist", "digits")

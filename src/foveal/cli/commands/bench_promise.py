@@ -49,6 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--finetune-epochs", type=int, default=3, help="fine-tuning epochs (default 3)")
     p.add_argument(
+        "--sequence-epochs", type=int, default=25, help="gesture sequence models (default 25)"
+    )
+    p.add_argument(
         "--shared", default=None, help="the shared data folder (default ../shared or FOVEAL_SHARED)"
     )
     p.set_defaults(func=run)
@@ -75,7 +78,13 @@ def run(args: argparse.Namespace) -> int:
     unknown = [t for t in tasks if t not in TASKS]
     if unknown or not tasks:
         raise ConfigError(f"--tasks {args.tasks!r}: choose from {', '.join(TASKS)}")
-    for name in ("fashion_train", "fashion_test", "cnn_input", "finetune_epochs"):
+    for name in (
+        "fashion_train",
+        "fashion_test",
+        "cnn_input",
+        "finetune_epochs",
+        "sequence_epochs",
+    ):
         if getattr(args, name) < 1:
             raise ConfigError(f"--{name.replace('_', '-')} must be at least 1")
     if args.fashion_train < 10 or args.fashion_test < 10:
@@ -91,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         fashion_test=args.fashion_test,
         cnn_input=args.cnn_input,
         finetune_epochs=args.finetune_epochs,
+        sequence_epochs=args.sequence_epochs,
         shared=shared,
         tasks=tasks,
         log=lambda msg: print(msg, file=sys.stderr, flush=True),

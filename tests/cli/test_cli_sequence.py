@@ -105,14 +105,22 @@ def test_clips_shorter_than_the_window_are_skipped(shared, tmp_path, capsys) -> 
     assert code == 1 and len(out.splitlines()) == 6 and "short.mp4: 2 frame(s)" in err
 
 
-def test_landmark_features_and_gestures_say_they_need_landmarks(tiny_run, shared, capsys) -> None:
-    _, run_dir, argv = tiny_run
-    if not (run_dir / "model.onnx").exists():
-        assert main(argv) == 0
-    capsys.readouterr()
-    code = main(["gestures", str(shared / "data/video/vtest.avi"), "--model", str(run_dir)])
-    err = capsys.readouterr().err.strip()
-    assert code == 2 and len(err.splitlines()) == 1 and "needs foveal landmarks" in err
+def test_gestures_read_hands_from_foveal_landmarks(shared) -> None:
+    """The bridge gives foveal.landmarks' hand points, followed over frames of a real photo."""
+    import foveal
+    from foveal.io import load_image
+    from foveal.tasks.sequence.landmark_bridge import hand_points, landmark_features
+
+    photo = shared / "data/faces/people/test/kit_with_rose.jpg"
+    frame = load_image(photo)
+    expected = foveal.landmarks(frame, parts="hands", max_hands=1).hands
+    assert len(expected) == 1
+    points = list(hand_points([frame, frame, np.zeros_like(frame)]))
+    assert np.abs(points[0] - expected[0, :, :2]).max() < 2.0  # first frame: detected as alone
+    assert np.abs(points[1] - expected[0, :, :2]).max() < 6.0  # second: followed from the first
+    assert np.isnan(points[2]).all()  # a black frame has no hand
+    feats = landmark_features([frame], "holistic")
+    assert feats.shape == (1, 2 * 21 * 2 + 33 * 2) and np.abs(feats[0, :42]).max() > 0.01
 
 
 def test_gestures_over_a_drawn_fingertip_track(tiny_run, shared, tmp_path, monkeypatch, capsys):

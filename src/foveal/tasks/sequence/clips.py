@@ -10,7 +10,7 @@ import numpy as np
 
 from foveal.errors import ConfigError, FovealError
 from foveal.tasks.sequence.data import SequenceDataError, SequenceSet
-from foveal.tasks.sequence.landmark_bridge import LandmarksUnavailableError, landmark_features
+from foveal.tasks.sequence.landmark_bridge import landmark_features
 
 FEATURES = ("cnn", "hands", "pose", "holistic")
 
@@ -97,8 +97,6 @@ def clip_set(
     for path, cls in clips:
         try:
             xs.append(clip_sequence(path, features, frames=frames, backbone=backbone))
-        except LandmarksUnavailableError:
-            raise
         except (FovealError, OSError) as exc:
             problems.append(str(exc))
             continue

@@ -1,13 +1,10 @@
-"""The seam between sequence models and hand / pose landmarks.
-
-**To be wired at merge** with ``foveal.landmarks`` (built on another branch): until then every
-function here raises one clear line. Sequence code calls only these two functions, so wiring them
-is the whole change.
+"""The seam between sequence models and hand / pose landmarks (``foveal.landmarks``: MediaPipe's
+hand and pose networks, run by foveal).
 
 * :func:`landmark_features` — per-frame landmark vectors for clip features ``hands``, ``pose``,
   ``holistic``;
 * :func:`hand_points` — the 21 hand points of each frame of a stream (pixels, NaN where no hand),
-  for ``foveal gestures`` (a generator: regions can be tracked from frame to frame).
+  for ``foveal gestures``; hands are followed from frame to frame, as MediaPipe's video mode does.
 """
 
 from __future__ import annotations
@@ -16,41 +13,60 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from foveal.errors import FovealError
+from foveal.errors import ConfigError
+from foveal.tasks.table import get_task
 
 PARTS = ("hands", "pose", "holistic")
 
 
-class LandmarksUnavailableError(FovealError):
-    """Landmark features were asked for, but this foveal has no landmark detector."""
-
-
-def _missing(what: str, instead: str) -> LandmarksUnavailableError:
-    return LandmarksUnavailableError(
-        f"{what} needs foveal landmarks (foveal.landmarks: MediaPipe hand/pose models), which this "
-        f"installation lacks; {instead}"
-    )
+def _tracker(parts: str, **options: object):
+    return get_task("landmarks").load().tracker(parts=parts, **options)
 
 
 def landmark_features(frames: Sequence[np.ndarray], parts: str) -> np.ndarray:
     """``(T, D)`` float32 landmark vectors of RGB ``frames`` for ``parts`` (``hands``: 2 x 21 x
-    (x, y) relative to the wrist; ``pose``: 33 x (x, y); ``holistic``: both), zeros where a part
-    is not found.
+    (x, y) relative to each hand's wrist, divided by the frame size; ``pose``: 33 x (x, y)
+    divided by the frame size; ``holistic``: both), zeros where a part is not found.
 
-    Raises:
-        LandmarksUnavailableError: until ``foveal.landmarks`` is wired in.
+    >>> import numpy as np
+    >>> landmark_features([np.zeros((64, 64, 3), np.uint8)] * 2, "hands").shape
+    (2, 84)
     """
-    raise _missing(f"--features {parts}", "use --features cnn, or a CSV of landmark rows")
+    if parts not in PARTS:
+        raise ConfigError(
+            f"unknown landmark features {parts!r}; expected one of {', '.join(PARTS)}"
+        )
+    want = {"hands": "hands", "pose": "pose", "holistic": "hands,pose"}[parts]
+    tracker = _tracker(want, max_hands=2)
+    rows = []
+    for frame in frames:
+        h, w = frame.shape[:2]
+        scale = np.array([w, h], np.float32)
+        found = tracker.update(frame)
+        vec = []
+        if parts in ("hands", "holistic"):
+            hands = np.zeros((2, 21, 2), np.float32)
+            for i, pts in enumerate(found.hands[:2]):
+                hands[i] = (pts[:, :2] - pts[0, :2]) / scale
+            vec.append(hands.ravel())
+        if parts in ("pose", "holistic"):
+            pose = np.zeros((33, 2), np.float32)
+            if len(found.poses):
+                pose = found.poses[0][:, :2] / scale
+            vec.append(pose.ravel())
+        rows.append(np.concatenate(vec))
+    return np.stack(rows).astype(np.float32) if rows else np.zeros((0, 0), np.float32)
 
 
 def hand_points(frames: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
     """For each RGB frame, in order: ``(21, 2)`` pixel coordinates of the first hand (MediaPipe
     order: 0 wrist, 8 index fingertip), NaN where no hand is found.
 
-    Raises:
-        LandmarksUnavailableError: until ``foveal.landmarks`` is wired in.
+    >>> import numpy as np
+    >>> next(hand_points([np.zeros((64, 64, 3), np.uint8)])).shape
+    (21, 2)
     """
-    raise _missing(
-        "gesture recognition from video",
-        "classify fingertip rows with 'foveal sequence predict ROWS.csv' instead",
-    )
+    tracker = _tracker("hands", max_hands=1)
+    for frame in frames:
+        hands = tracker.update(frame).hands
+        yield hands[0, :, :2].copy() if len(hands) else np.full((21, 2), np.nan, np.float32)

@@ -96,7 +96,6 @@ class SequenceModel:
         skipped with one line each."""
         from foveal.errors import FovealError
         from foveal.tasks.sequence.clips import clip_sequence
-        from foveal.tasks.sequence.landmark_bridge import LandmarksUnavailableError
 
         if self.features == "csv":
             raise ConfigError(
@@ -109,8 +108,6 @@ class SequenceModel:
                 xs.append(
                     clip_sequence(clip, self.features, frames=self.steps, backbone=self.backbone)
                 )
-            except LandmarksUnavailableError:
-                raise
             except (FovealError, OSError) as exc:
                 problems.append(str(exc))
                 continue

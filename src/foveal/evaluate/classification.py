@@ -138,6 +138,7 @@ def evaluate_classifier(
     from foveal.data.imagefolder import find_split_dirs, scan
     from foveal.io import BatchReport
     from foveal.tasks.classify import Classifier
+    from foveal.tasks.classify.provenance import seen_in_training
 
     root = Path(data)
     dirs = find_split_dirs(root)
@@ -189,6 +190,7 @@ def evaluate_classifier(
     )
     m["model"] = clf.name
     m["data"] = str(folder)
+    m["seen_in_training"] = len(seen_in_training(model, list(truth))) if Path(model).is_dir() else 0
     m["skipped"] = [b.to_dict() for b in report.bad]
     if out_dir is not None:
         m["files"] = {k: str(v) for k, v in write_report(m, out_dir).items()}

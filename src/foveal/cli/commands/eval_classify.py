@@ -54,6 +54,13 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         progress=not args.no_progress and stderr_is_terminal(),
     )
+    if m.get("seen_in_training"):
+        print(
+            f"foveal: warning: {m['seen_in_training']} of the scored images were used to train "
+            f"{args.model} (its train_files.json); these scores overstate accuracy on new images; "
+            "evaluate on images the model has not seen",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(m))
     else:

@@ -8,8 +8,6 @@ import argparse
 from foveal.cli.engine_options import add_engine_options, engine_config, print_fit_summary
 from foveal.cli.groups import group
 
-DEFAULT_LR = {"linear": 1e-2, "finetune": 1e-3, "discriminative": 2e-3}
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     train = group(sub, "train", "train or fine-tune a model on your data")
@@ -100,6 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from foveal.tasks.classify.options import DEFAULT_LR
     from foveal.tasks.classify.train import ClassificationRecipe, ClassifyOptions
     from foveal.train import Trainer
 
@@ -149,6 +148,7 @@ def run_cv(args: argparse.Namespace, opts: object) -> int:
     import json
 
     from foveal.tasks.classify.cv import cross_validate
+    from foveal.tasks.classify.options import DEFAULT_LR
 
     if args.resume:
         from foveal.errors import ConfigError

@@ -18,6 +18,8 @@ from foveal.errors import ConfigError
 MODES = ("auto", "linear", "finetune", "discriminative")
 AUGMENT = ("auto", "none", "light", "standard", "strong")
 BALANCE = ("none", "weights", "sampler")
+# the default peak learning rate of each (resolved) mode
+DEFAULT_LR = {"linear": 1e-2, "finetune": 1e-3, "discriminative": 2e-3}
 
 
 @dataclass

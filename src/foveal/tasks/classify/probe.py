@@ -50,6 +50,11 @@ def view_seed(path: Any, view: str) -> int:
     return zlib.crc32(f"{path}|{view}".encode())
 
 
+def key(path: Any) -> str:
+    """The bank's key of an image: its resolved path (links to one file share features)."""
+    return str(Path(path).resolve())
+
+
 class FeatureBank:
     """Pooled features of ``(path, view)`` pairs, computed on demand in batches and kept.
 
@@ -78,7 +83,7 @@ class FeatureBank:
             (i, v)
             for i, (p, _) in enumerate(samples)
             for v in views
-            if (str(p), v) not in self.store
+            if (key(p), v) not in self.store
         ]
         with torch.no_grad():
             for k in range(0, len(todo), self.batch_size):
@@ -93,7 +98,7 @@ class FeatureBank:
                 )
                 f = self.net.forward_head(self.net.forward_features(x), pre_logits=True)
                 for (i, v), row in zip(chunk, f.numpy(), strict=True):
-                    self.store[(str(samples[i][0]), v)] = row
-        feats = np.stack([self.store[(str(p), v)] for p, _ in samples for v in views])
+                    self.store[(key(samples[i][0]), v)] = row
+        feats = np.stack([self.store[(key(p), v)] for p, _ in samples for v in views])
         labels = np.asarray([y for _, y in samples for _ in views], np.int64)
         return feats.astype(np.float32), labels

@@ -48,7 +48,18 @@ def link_folder(samples: list, classes: list[str], root: Path) -> Path:
     return root
 
 
-def cv_defaults_and_probe(data: Path, k: int, work: Path, threads: int) -> dict:
+def shared_bank(data: Path) -> object:
+    """One feature bank for every run on the same photos (same model and preprocessing)."""
+    from foveal.tasks.classify.options import ClassifyOptions
+    from foveal.tasks.classify.probe import FeatureBank
+    from foveal.tasks.classify.train import ClassificationRecipe
+    from foveal.zoo.load import load_model
+
+    recipe = ClassificationRecipe(ClassifyOptions(str(data)))
+    return FeatureBank(load_model(recipe.spec), recipe.preprocess)
+
+
+def cv_defaults_and_probe(data: Path, k: int, work: Path, threads: int, bank: object) -> dict:
     """k-fold CV: defaults vs ``--mode linear --augment none`` vs sklearn on ONNX embeddings."""
     from foveal.bench.promise.classification import linear_probe
     from foveal.data.imagefolder import scan
@@ -60,11 +71,14 @@ def cv_defaults_and_probe(data: Path, k: int, work: Path, threads: int) -> dict:
     out: dict = {}
     for name, opts in (
         ("defaults (auto)", ClassifyOptions(str(data))),
-        ("CNN linear probe (--mode linear --augment none)", ClassifyOptions(str(data), mode="linear", augment="none")),
+        (
+            "CNN linear probe (--mode linear --augment none)",
+            ClassifyOptions(str(data), mode="linear", augment="none"),
+        ),
     ):
         t = time.perf_counter()
         cfg = TrainConfig(run_dir=str(work / name.split()[0]), progress=False, threads=threads)
-        res = cross_validate(opts, cfg, k, lr_for=DEFAULT_LR.get)
+        res = cross_validate(opts, cfg, k, lr_for=DEFAULT_LR.get, feature_bank=bank)
         out[name] = {**res.to_dict(), "seconds": time.perf_counter() - t}
         log(f"{name}: {res.mean:.4f} +- {res.std:.4f} {res.accuracies}")
     # the independent probe: ONNX embeddings + standardised logistic regression, same folds
@@ -72,7 +86,12 @@ def cv_defaults_and_probe(data: Path, k: int, work: Path, threads: int) -> dict:
     folds = stratified_folds(list(tree.samples), k, seed=0)
     t = time.perf_counter()
     ex = CNNExtractor("mobilenet_v2.imagenet", threads=threads)
-    feats = {str(p): f for (p, _), f in zip(tree.samples, ex.extract([str(p) for p, _ in tree.samples]), strict=True)}
+    feats = {
+        str(p): f
+        for (p, _), f in zip(
+            tree.samples, ex.extract([str(p) for p, _ in tree.samples]), strict=True
+        )
+    }
     accs = []
     for i in range(k):
         tr = [s for j, f in enumerate(folds) if j != i for s in f]
@@ -96,7 +115,9 @@ def cv_defaults_and_probe(data: Path, k: int, work: Path, threads: int) -> dict:
     return out
 
 
-def held_back(data: Path, work: Path, threads: int, *, hflip: bool = True) -> dict:
+def held_back(
+    data: Path, work: Path, threads: int, *, hflip: bool = True, bank: object = None
+) -> dict:
     """Train with defaults on all but a fixed stratified 25%; score the 25% with the ONNX model."""
     from foveal.data.imagefolder import scan, stratified_split
     from foveal.evaluate.classification import evaluate_classifier
@@ -109,7 +130,7 @@ def held_back(data: Path, work: Path, threads: int, *, hflip: bool = True) -> di
     train_dir = link_folder(keep, tree.classes, work / "train")
     test_dir = link_folder(test, tree.classes, work / "test")
     t = time.perf_counter()
-    recipe = ClassificationRecipe(ClassifyOptions(str(train_dir), hflip=hflip))
+    recipe = ClassificationRecipe(ClassifyOptions(str(train_dir), hflip=hflip), feature_bank=bank)
     cfg = TrainConfig(
         lr=DEFAULT_LR[recipe.train_mode], run_dir=str(work / "run"), progress=False, threads=threads
     )
@@ -132,16 +153,22 @@ def digits_folder(root: Path, size: int) -> Path:
 
     d = load_digits()
     for i, (img, y) in enumerate(zip(d.images, d.target, strict=True)):
-        im = cv2.resize((img * 255 / 16).astype(np.uint8), (size, size), interpolation=cv2.INTER_LINEAR)
+        im = cv2.resize(
+            (img * 255 / 16).astype(np.uint8), (size, size), interpolation=cv2.INTER_LINEAR
+        )
         (root / str(y)).mkdir(parents=True, exist_ok=True)
         cv2.imwrite(str(root / str(y) / f"{i:04d}.png"), im)
     return root
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--data", default=str(ANTS_BEES), help="the ants/bees ImageFolder")
-    ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "foveal-bench", "transfer"))
+    ap.add_argument(
+        "--out", default=os.path.join(tempfile.gettempdir(), "foveal-bench", "transfer")
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--digits-size", type=int, default=32, help="side of the upscaled digits")
@@ -153,13 +180,20 @@ def main() -> int:
     report: dict = {}
     with tempfile.TemporaryDirectory(prefix="foveal-transfer-") as tmp:
         work = Path(tmp)
+        bank = shared_bank(Path(args.data))
         if not args.skip_cv:
-            report["ants_bees_cv"] = cv_defaults_and_probe(Path(args.data), args.folds, work / "cv", args.threads)
-        report["ants_bees_held_back"] = held_back(Path(args.data), work / "held", args.threads)
+            report["ants_bees_cv"] = cv_defaults_and_probe(
+                Path(args.data), args.folds, work / "cv", args.threads, bank
+            )
+        report["ants_bees_held_back"] = held_back(
+            Path(args.data), work / "held", args.threads, bank=bank
+        )
         log(f"ants/bees held back: {report['ants_bees_held_back']}")
         if not args.skip_digits:
             digits = digits_folder(work / "digits-data", args.digits_size)
-            report["digits_held_back"] = held_back(digits, work / "digits", args.threads, hflip=False)
+            report["digits_held_back"] = held_back(
+                digits, work / "digits", args.threads, hflip=False
+            )
             log(f"digits held back: {report['digits_held_back']}")
     (out / "transfer_small_data.json").write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

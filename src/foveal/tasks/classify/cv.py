@@ -71,7 +71,9 @@ class CVResult:
         }
 
 
-def cross_validate(options: Any, config: Any, k: int, *, lr_for: Any = None) -> CVResult:
+def cross_validate(
+    options: Any, config: Any, k: int, *, lr_for: Any = None, feature_bank: Any = None
+) -> CVResult:
     """Train ``k`` models, each on all images but one fold, and score each on its fold.
 
     Args:
@@ -80,6 +82,7 @@ def cross_validate(options: Any, config: Any, k: int, *, lr_for: Any = None) -> 
         config: :class:`~foveal.train.TrainConfig`; ``run_dir`` (default ``runs/classify-cv/N``)
             gets ``fold1`` ... ``foldK`` and ``cv.json``.
         lr_for: ``mode -> learning rate`` when ``config.lr`` should follow the resolved mode.
+        feature_bank: a :class:`~foveal.tasks.classify.probe.FeatureBank` to reuse (and fill).
     """
     from foveal.data.imagefolder import Splits, find_split_dirs, scan
     from foveal.tasks.classify.train import ClassificationRecipe
@@ -103,7 +106,7 @@ def cross_validate(options: Any, config: Any, k: int, *, lr_for: Any = None) -> 
     folds = stratified_folds(samples, k, seed=options.seed)
     base = Path(config.run_dir) if config.run_dir else next_run_dir(Path("runs") / "classify-cv")
     base.mkdir(parents=True, exist_ok=True)
-    bank, accs, dirs_out = None, [], []
+    bank, accs, dirs_out = feature_bank, [], []
     recipe = None
     for i in range(k):
         held = folds[i]

@@ -255,6 +255,12 @@ class ClassificationRecipe:
         from foveal.zoo.load import load_model
 
         o = self.options
+        if self.feature_bank is not None and self.feature_bank.pp != self.preprocess:
+            raise ConfigError(
+                "the shared feature bank was computed with other preprocessing "
+                f"({self.feature_bank.pp.input_size} vs {self.preprocess.input_size}); "
+                "use one bank per model and input size"
+            )
         if self.feature_bank is None:
             net = load_model(self.spec) if o.pretrained else self.spec.build()
             self.feature_bank = FeatureBank(net, self.preprocess, batch_size=o.batch_size)

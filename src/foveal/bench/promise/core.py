@@ -44,7 +44,7 @@ class Settings:
     finetune_epochs: int = 3
     shared: Path = Path("../shared")
     tasks: tuple[str, ...] = TASKS
-    datasets: tuple[str, ...] = ("fashion-mnist", "digits")
+    datasets: tuple[str, ...] = ("fashion-mnist", "digits", "ants-bees")
     log: Callable[[str], None] = print
 
 

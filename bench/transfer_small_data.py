@@ -136,12 +136,14 @@ def held_back(
     )
     result = Trainer(recipe, cfg).fit()
     m = evaluate_classifier(result.run_dir, test_dir)
+    m_tta = evaluate_classifier(result.run_dir, test_dir, tta=True) if hflip else None
     return {
         "train_images": len(keep),
         "held_back_images": len(test),
         "recipe": recipe.train_mode,
         "recipe_reason": recipe.choice.reason,
         "held_back_accuracy": m["top1"],
+        "held_back_accuracy_tta": m_tta["top1"] if m_tta else None,
         "seconds": time.perf_counter() - t,
     }
 

@@ -148,3 +148,11 @@ def test_tta_averages_the_image_and_its_mirror(small: tuple[Path, Path], capsys)
     assert main(["classify", "--tta", "--top-k", "1", "--json", "--no-progress", str(f)]) == 0
     rec = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert rec["top"][0]["score"] == pytest.approx(float(want.max()), abs=1e-5)
+
+
+def test_cv_bad_fold_counts_are_one_line_errors(small: tuple[Path, Path], capsys) -> None:
+    assert main(["train", "classify", str(small[0]), "--cv", "1", *FAST]) == 2
+    assert "at least 2 folds" in capsys.readouterr().err
+    assert main(["train", "classify", str(small[0]), "--cv", "10", *FAST]) == 2
+    err = capsys.readouterr().err
+    assert "fewer than 10 images" in err and "Traceback" not in err

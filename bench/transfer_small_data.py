@@ -116,7 +116,13 @@ def cv_defaults_and_probe(data: Path, k: int, work: Path, threads: int, bank: ob
 
 
 def held_back(
-    data: Path, work: Path, threads: int, *, hflip: bool = True, bank: object = None
+    data: Path,
+    work: Path,
+    threads: int,
+    *,
+    hflip: bool = True,
+    bank: object = None,
+    input_size: int | None = None,
 ) -> dict:
     """Train with defaults on all but a fixed stratified 25%; score the 25% with the ONNX model."""
     from foveal.data.imagefolder import scan, stratified_split
@@ -130,7 +136,8 @@ def held_back(
     train_dir = link_folder(keep, tree.classes, work / "train")
     test_dir = link_folder(test, tree.classes, work / "test")
     t = time.perf_counter()
-    recipe = ClassificationRecipe(ClassifyOptions(str(train_dir), hflip=hflip), feature_bank=bank)
+    opts = ClassifyOptions(str(train_dir), hflip=hflip, input_size=input_size, resize=input_size)
+    recipe = ClassificationRecipe(opts, feature_bank=bank)
     cfg = TrainConfig(
         lr=DEFAULT_LR[recipe.train_mode], run_dir=str(work / "run"), progress=False, threads=threads
     )
@@ -141,6 +148,7 @@ def held_back(
         "train_images": len(keep),
         "held_back_images": len(test),
         "recipe": recipe.train_mode,
+        "input_size": recipe.preprocess.input_size[0],
         "recipe_reason": recipe.choice.reason,
         "held_back_accuracy": m["top1"],
         "held_back_accuracy_tta": m_tta["top1"] if m_tta else None,
@@ -174,6 +182,12 @@ def main() -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--digits-size", type=int, default=32, help="side of the upscaled digits")
+    ap.add_argument(
+        "--digits-input",
+        type=int,
+        default=None,
+        help="--input-size (and --resize) for the digits run (default: the model's 224)",
+    )
     ap.add_argument("--skip-digits", action="store_true")
     ap.add_argument("--skip-cv", action="store_true")
     args = ap.parse_args()
@@ -194,7 +208,7 @@ def main() -> int:
         if not args.skip_digits:
             digits = digits_folder(work / "digits-data", args.digits_size)
             report["digits_held_back"] = held_back(
-                digits, work / "digits", args.threads, hflip=False
+                digits, work / "digits", args.threads, hflip=False, input_size=args.digits_input
             )
             log(f"digits held back: {report['digits_held_back']}")
     (out / "transfer_small_data.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -131,7 +131,8 @@ def run(args: argparse.Namespace) -> int:
     recipe = ClassificationRecipe(opts)
     cfg = engine_config(args, DEFAULT_LR[recipe.train_mode])
     result = Trainer(recipe, cfg).fit()  # type: ignore[arg-type]
-    print(f"recipe: {recipe.train_mode} ({recipe.choice.reason})")
+    if not args.json:  # with --json the summary's "recipe" and "recipe_reason" say it
+        print(f"recipe: {recipe.train_mode} ({recipe.choice.reason})")
     f = result.final
     print_fit_summary(
         result,

@@ -53,9 +53,10 @@ def test_auto_picks_the_recipe_from_the_data_size() -> None:
     # large data sets (Fashion-MNIST: 54k) keep the fine-tuning recipe
     assert choose_recipe(54_000, ["Shirt", "Trouser"]).mode == "finetune"
     assert choose_recipe(196, ["a", "b"], mode="discriminative").mode == "discriminative"
-    assert choose_recipe(3000, ["a", "b"], linear_max=5000).mode == "linear"
+    assert choose_recipe(3000, ["cat", "dog"], linear_max=5000).mode == "linear"
     digits = choose_recipe(1347, [str(d) for d in range(10)])
-    assert not digits.hflip and "characters" in digits.reason
+    assert digits.mode == "finetune" and not digits.hflip and "characters" in digits.reason
+    assert choose_recipe(1347, [str(d) for d in range(10)], mode="linear").mode == "linear"
     assert not choose_recipe(50, ["cat", "dog"], hflip=False).hflip
     assert looks_like_characters(list("ABCDEFG")) and not looks_like_characters(["ok", "bad"])
 

@@ -193,3 +193,30 @@ def test_classification_rows_are_reproducible(monkeypatch):
     assert first == second
     assert len(first) == 3
     assert all(v is not None and 0.1 < v <= 1.0 for d, m, v in first if m != "fine-tuned CNN")
+
+
+def test_ants_bees_rows_share_one_split(shared, monkeypatch):
+    """The natural-photo rows: every method on the same seeded 184/61 split of the 245 photos."""
+    from foveal.bench.promise import natural
+    from foveal.classic.descriptors import HOG, ColorHistogram
+
+    monkeypatch.setattr(
+        natural,
+        "natural_extractors",
+        lambda seed: [
+            ("HOG + linear", "classical", lambda: HOG(size=(64, 64), cell=16)),
+            ("colour histogram + linear", "classical", lambda: ColorHistogram(size=(32, 32))),
+        ],
+    )
+    splits = []
+
+    def fake_defaults(train, test, classes, cfg):
+        splits.append((len(train), len(test), classes))
+        return promise.Row("classification", "ants-bees", "stub", "deep", "accuracy", note="-")
+
+    monkeypatch.setattr(natural, "train_classify_defaults", fake_defaults)
+    rows = promise.run_ants_bees(promise.Settings(shared=shared, log=lambda m: None))
+    assert [r.method for r in rows] == ["HOG + linear", "colour histogram + linear", "stub"]
+    assert splits == [(184, 61, ["ants", "bees"])]
+    # hand-crafted features on natural photos: above chance (0.54), well below the CNN's ~0.96
+    assert all(0.5 <= r.value < 0.9 for r in rows[:2]), [(r.method, r.value) for r in rows]

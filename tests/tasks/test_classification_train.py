@@ -67,6 +67,8 @@ def run(tiny: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dic
                 "0.5",
                 "--augment",
                 "light",
+                "--mode",
+                "finetune",  # the fine-tuning path (auto would pick a linear probe for 48 images)
                 "--run-dir",
                 str(out),
                 "--json",

@@ -121,6 +121,7 @@ def evaluate_classifier(
     out_dir: str | os.PathLike | None = None,
     batch_size: int = 32,
     progress: bool = False,
+    tta: bool = False,
 ) -> dict[str, Any]:
     """Evaluate a classifier (zoo name, ``.onnx`` or run folder) on an ImageFolder tree with ONNX
     Runtime.
@@ -131,6 +132,7 @@ def evaluate_classifier(
             ``train`` or ``all``.
         out_dir: where to write ``report.json``, ``report.txt`` and ``confusion_matrix.png``
             (optional).
+        tta: average each image's probabilities with its mirror's (``foveal classify --tta``).
 
     Class folders are matched to the model's labels by name; a folder the model does not know is
     an error.
@@ -138,6 +140,7 @@ def evaluate_classifier(
     from foveal.data.imagefolder import find_split_dirs, scan
     from foveal.io import BatchReport
     from foveal.tasks.classify import Classifier
+    from foveal.tasks.classify.provenance import seen_in_training
 
     root = Path(data)
     dirs = find_split_dirs(root)
@@ -168,7 +171,9 @@ def evaluate_classifier(
     truth = {p: labels.index(tree.classes[c]) for p, c in tree.samples}
     report = BatchReport()
     # every class, so the full probability vector comes back (the ranking is all that counts)
-    stream = clf.predict_batch(list(truth), top_k=len(labels), batch_size=batch_size, report=report)
+    stream = clf.predict_batch(
+        list(truth), top_k=len(labels), tta=tta, batch_size=batch_size, report=report
+    )
     if progress:
         from tqdm import tqdm
 
@@ -189,6 +194,7 @@ def evaluate_classifier(
     )
     m["model"] = clf.name
     m["data"] = str(folder)
+    m["seen_in_training"] = len(seen_in_training(model, list(truth))) if Path(model).is_dir() else 0
     m["skipped"] = [b.to_dict() for b in report.bad]
     if out_dir is not None:
         m["files"] = {k: str(v) for k, v in write_report(m, out_dir).items()}

@@ -248,6 +248,8 @@ class Trainer:
             val = self._evaluate(model, val_loader, rank)
             metric = float(val[recipe.main_metric])
             improved = best_metric is None or sign * (metric - best_metric) > cfg.min_delta
+            # a recipe may keep the last epoch (fixed schedule) instead of trusting its val split
+            improved = improved or getattr(recipe, "select", "best") == "last"
             if improved:
                 best_metric, best_epoch, bad_epochs = metric, epoch + 1, 0
             else:

@@ -7,7 +7,9 @@ Four tasks, each on the same data and splits for every method, with a fixed seed
 * classification — a linear classifier (scikit-learn logistic regression) on HOG, SIFT
   bag-of-visual-words, LBP and Gabor features vs on CNN embeddings (MobileNetV2, ImageNet weights)
   vs a fine-tuned CNN (``foveal.train``), on Fashion-MNIST (a seeded, class-balanced subset of the
-  official train/test files) and scikit-learn's digits (seeded stratified 75/25 split);
+  official train/test files) and scikit-learn's digits (seeded stratified 75/25 split); and on
+  natural photos, ants vs bees (:mod:`foveal.bench.promise.natural`: + colour histograms, and
+  ``foveal train classify`` with its defaults);
 * face detection — OpenCV's Haar cascade and dlib's HOG detector vs the CNN detectors
   (``foveal.api.detect_faces``) on the dlib-annotated photos in ``faces/detection``;
 * OCR — Tesseract vs the deep pipeline (``foveal.api.read_text``) on ``ocr/pages``;
@@ -35,11 +37,19 @@ from foveal.bench.promise.face_detection import run_face_detection
 from foveal.bench.promise.face_recognition import FACES_TEST_TRUTH, run_face_recognition
 from foveal.bench.promise.finetune import FashionFinetune
 from foveal.bench.promise.gestures import run_gestures
+from foveal.bench.promise.natural import run_ants_bees
 from foveal.bench.promise.ocr import cer, normalize_text, ocr_pages, run_ocr, tesseract_reader
 from foveal.bench.promise.report import format_table, plot, save
 
+
+def run_all_classification(cfg: Settings) -> list[Row]:
+    """The grey small-image data sets, then ants/bees photos (when in ``cfg.datasets``)."""
+    rows = run_classification(cfg)
+    return rows + (run_ants_bees(cfg) if "ants-bees" in cfg.datasets else [])
+
+
 RUNNERS: dict[str, Callable[[Settings], list[Row]]] = {
-    "classification": run_classification,
+    "classification": run_all_classification,
     "face_detection": run_face_detection,
     "ocr": run_ocr,
     "face_recognition": run_face_recognition,
@@ -78,6 +88,8 @@ __all__ = [
     "ocr_pages",
     "plot",
     "run",
+    "run_all_classification",
+    "run_ants_bees",
     "run_classification",
     "run_face_detection",
     "run_face_recognition",

@@ -45,7 +45,7 @@ class Settings:
     sequence_epochs: int = 25
     shared: Path = Path("../shared")
     tasks: tuple[str, ...] = TASKS
-    datasets: tuple[str, ...] = ("fashion-mnist", "digits")
+    datasets: tuple[str, ...] = ("fashion-mnist", "digits", "ants-bees")
     log: Callable[[str], None] = print
 
 

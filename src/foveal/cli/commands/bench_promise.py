@@ -36,6 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"comma-separated subset of {','.join(_tasks())}",
     )
     p.add_argument(
+        "--datasets",
+        default="fashion-mnist,digits,ants-bees",
+        help="classification data sets (comma-separated subset of the default "
+        "fashion-mnist,digits,ants-bees)",
+    )
+    p.add_argument(
         "--fashion-train",
         type=int,
         default=2000,
@@ -78,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
     unknown = [t for t in tasks if t not in TASKS]
     if unknown or not tasks:
         raise ConfigError(f"--tasks {args.tasks!r}: choose from {', '.join(TASKS)}")
+    datasets = tuple(d.strip() for d in args.datasets.split(",") if d.strip())
+    known = ("fashion-mnist", "digits", "ants-bees")
+    if not datasets or any(d not in known for d in datasets):
+        raise ConfigError(f"--datasets {args.datasets!r}: choose from {', '.join(known)}")
     for name in (
         "fashion_train",
         "fashion_test",
@@ -103,6 +113,7 @@ def run(args: argparse.Namespace) -> int:
         sequence_epochs=args.sequence_epochs,
         shared=shared,
         tasks=tasks,
+        datasets=datasets,
         log=lambda msg: print(msg, file=sys.stderr, flush=True),
     )
     t = time.perf_counter()

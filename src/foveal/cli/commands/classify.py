@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--top-k", type=int, default=5, help="classes per image (default 5)")
     p.add_argument(
+        "--tta",
+        action="store_true",
+        help="average over the image and its mirror (not for text, digits or arrows)",
+    )
+    p.add_argument(
         "--json", action="store_true", help="write one JSON object per image (JSON lines)"
     )
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
@@ -62,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
         calibrate=args.calibrate,
     )
     report = BatchReport()
-    stream = clf.predict_batch(files, top_k=args.top_k, batch_size=args.batch_size, report=report)
+    stream = clf.predict_batch(
+        files, top_k=args.top_k, tta=args.tta, batch_size=args.batch_size, report=report
+    )
     bar = progress(stream, total=len(files), desc="classify", enabled=not args.no_progress)
     for item, result in bar:
         if args.json:

@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", choices=("auto", "test", "val", "train", "all"), default="auto")
     p.add_argument("--out", help="folder for report.json, report.txt and confusion_matrix.png")
     p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument(
+        "--tta",
+        action="store_true",
+        help="average each image with its mirror (foveal classify --tta)",
+    )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     add_runtime_options(p)
     p.add_argument(
@@ -52,8 +57,16 @@ def run(args: argparse.Namespace) -> int:
         split=args.split,
         out_dir=args.out,
         batch_size=args.batch_size,
+        tta=args.tta,
         progress=not args.no_progress and stderr_is_terminal(),
     )
+    if m.get("seen_in_training"):
+        print(
+            f"foveal: warning: {m['seen_in_training']} of the scored images were used to train "
+            f"{args.model} (its train_files.json); these scores overstate accuracy on new images; "
+            "evaluate on images the model has not seen",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(m))
     else:

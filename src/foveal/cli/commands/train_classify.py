@@ -8,8 +8,6 @@ import argparse
 from foveal.cli.engine_options import add_engine_options, engine_config, print_fit_summary
 from foveal.cli.groups import group
 
-DEFAULT_LR = {"linear": 1e-2, "finetune": 1e-3, "discriminative": 2e-3}
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     train = group(sub, "train", "train or fine-tune a model on your data")
@@ -31,10 +29,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--mode",
-        choices=("finetune", "linear", "discriminative"),
-        default="finetune",
-        help="finetune: all layers; linear: frozen backbone; discriminative: lower LR "
-        "for earlier layers",
+        choices=("auto", "linear", "finetune", "discriminative"),
+        default="auto",
+        help="auto (default): linear for up to --auto-linear-max training images, else finetune; "
+        "linear: frozen backbone, features computed once; finetune: all layers; "
+        "discriminative: lower LR for earlier layers",
+    )
+    p.add_argument(
+        "--auto-linear-max",
+        type=int,
+        default=2000,
+        help="largest training set for which --mode auto trains a linear probe (default 2000)",
+    )
+    p.add_argument(
+        "--cv",
+        type=int,
+        metavar="K",
+        help="k-fold cross-validation on all images: K models, mean and spread of the accuracy",
     )
     p.add_argument(
         "--lr-decay", type=float, default=0.5, help="LR factor per backbone group (discriminative)"
@@ -47,7 +58,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--resize", type=int, help="shorter side before the centre crop (default input*256/224)"
     )
-    p.add_argument("--augment", choices=("none", "light", "standard", "strong"), default="standard")
+    p.add_argument(
+        "--augment",
+        choices=("auto", "none", "light", "standard", "strong"),
+        default="auto",
+        help="auto: standard (linear probe: centre crop + mirror views), flips off when class "
+        "names look like characters; see docs/training.md",
+    )
     p.add_argument("--no-hflip", action="store_true", help="no horizontal flips (text, digits ...)")
     p.add_argument(
         "--balance",
@@ -81,6 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from foveal.tasks.classify.options import DEFAULT_LR
     from foveal.tasks.classify.train import ClassificationRecipe, ClassifyOptions
     from foveal.train import Trainer
 
@@ -89,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
         model=args.model,
         pretrained=not args.scratch,
         mode=args.mode,
+        auto_linear_max=args.auto_linear_max,
         lr_decay=args.lr_decay,
         input_size=args.input_size,
         resize=args.resize,
@@ -107,8 +126,13 @@ def run(args: argparse.Namespace) -> int:
         channels_last=not args.no_channels_last,
     )
     opts.validate()
-    cfg = engine_config(args, DEFAULT_LR[args.mode])
-    result = Trainer(ClassificationRecipe(opts), cfg).fit()  # type: ignore[arg-type]
+    if args.cv is not None:
+        return run_cv(args, opts)
+    recipe = ClassificationRecipe(opts)
+    cfg = engine_config(args, DEFAULT_LR[recipe.train_mode])
+    result = Trainer(recipe, cfg).fit()  # type: ignore[arg-type]
+    if not args.json:  # with --json the summary's "recipe" and "recipe_reason" say it
+        print(f"recipe: {recipe.train_mode} ({recipe.choice.reason})")
     f = result.final
     print_fit_summary(
         result,
@@ -117,4 +141,30 @@ def run(args: argparse.Namespace) -> int:
         files="model.onnx, metrics.csv, loss.png, val_confusion_matrix.png",
         use="foveal classify --model {run_dir} IMAGE",
     )
+    return 0
+
+
+def run_cv(args: argparse.Namespace, opts: object) -> int:
+    """``--cv K``: per-fold accuracy, mean and spread."""
+    import json
+
+    from foveal.tasks.classify.cv import cross_validate
+    from foveal.tasks.classify.options import DEFAULT_LR
+
+    if args.resume:
+        from foveal.errors import ConfigError
+
+        raise ConfigError("--resume does not apply to --cv; rerun the cross-validation")
+    cfg = engine_config(args, DEFAULT_LR["finetune"])
+    lr_for = None if args.lr is not None else DEFAULT_LR.get
+    res = cross_validate(opts, cfg, args.cv, lr_for=lr_for)
+    if args.json:
+        print(json.dumps(res.to_dict()))
+        return 0
+    folds = ", ".join(f"{a:.4f}" for a in res.accuracies)
+    print(
+        f"{res.k}-fold cross-validation: accuracy {res.mean:.4f} +- {res.std:.4f} (folds {folds})"
+    )
+    print(f"recipe: {res.recipe} ({res.recipe_reason})")
+    print(f"run folder: {res.run_dir} (cv.json, fold1 ... fold{res.k})")
     return 0

@@ -39,6 +39,10 @@ class TrainableClassifier(nn.Module):
         return self
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Images ``(N, C, H, W)`` -> logits; pooled features ``(N, D)`` (the linear probe's
+        cached features) -> the head's logits."""
+        if x.ndim == 2:
+            return self.net.classifier(x)
         return self.net(x)
 
 

@@ -1,10 +1,12 @@
 """What ``foveal train classify`` trains on and how: :class:`ClassifyOptions`.
 
 >>> ClassifyOptions("flowers/", mode="linear").validate()
+>>> ClassifyOptions("flowers/").mode  # picked from the data set size when training starts
+'auto'
 >>> ClassifyOptions("flowers/", mode="sideways").validate()
 Traceback (most recent call last):
 ...
-foveal.errors.ConfigError: mode 'sideways' is not one of linear, finetune, discriminative
+foveal.errors.ConfigError: mode 'sideways' is not one of auto, linear, finetune, discriminative
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from dataclasses import dataclass
 
 from foveal.errors import ConfigError
 
-MODES = ("linear", "finetune", "discriminative")
+MODES = ("auto", "linear", "finetune", "discriminative")
+AUGMENT = ("auto", "none", "light", "standard", "strong")
 BALANCE = ("none", "weights", "sampler")
+# the default peak learning rate of each (resolved) mode
+DEFAULT_LR = {"linear": 1e-2, "finetune": 1e-3, "discriminative": 2e-3}
 
 
 @dataclass
@@ -27,12 +32,18 @@ class ClassifyOptions:
         model: a zoo classifier to start from (``mobilenet_v2.imagenet``,
             ``efficientnet_lite0.imagenet``).
         pretrained: start from the zoo weights (False: random initialisation, "from scratch").
-        mode: ``linear``, ``finetune`` or ``discriminative``.
+        mode: ``auto`` (default: ``linear`` on cached frozen features for at most
+            ``auto_linear_max`` training images, else ``finetune``; see
+            :func:`foveal.tasks.classify.auto.choose_recipe`), ``linear`` (frozen backbone: the
+            features of fixed views of every image are computed once, then only the head trains),
+            ``finetune`` or ``discriminative``.
+        auto_linear_max: the largest training set for which ``auto`` picks the linear probe.
         lr_decay: learning-rate factor per backbone group in ``discriminative`` mode (5 groups).
         input_size: square input side (default: the zoo model's).
         resize: shorter side before the centre crop (default ``input_size * 256 / 224``).
-        augment: ``none``, ``light``, ``standard`` or ``strong`` (see
-            :data:`foveal.data.transforms.PRESETS`).
+        augment: ``auto`` (``standard`` for fine-tuning, centre crop + flip views for a linear
+            probe; flips off when class names look like characters), ``none``, ``light``,
+            ``standard`` or ``strong`` (see :data:`foveal.data.transforms.PRESETS`).
         hflip: horizontal flips in augmentation (turn off for text, digits, arrows ...).
         balance: class imbalance handling: ``none``, ``weights`` (loss weights) or ``sampler``
             (resampling).
@@ -55,11 +66,12 @@ class ClassifyOptions:
     data: str
     model: str = "mobilenet_v2.imagenet"
     pretrained: bool = True
-    mode: str = "finetune"
+    mode: str = "auto"
+    auto_linear_max: int = 2000
     lr_decay: float = 0.5
     input_size: int | None = None
     resize: int | None = None
-    augment: str = "standard"
+    augment: str = "auto"
     hflip: bool = True
     balance: str = "none"
     label_smoothing: float = 0.0
@@ -77,6 +89,10 @@ class ClassifyOptions:
     def validate(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"mode {self.mode!r} is not one of {', '.join(MODES)}")
+        if self.augment not in AUGMENT:
+            raise ConfigError(f"augment {self.augment!r} is not one of {', '.join(AUGMENT)}")
+        if self.auto_linear_max < 0:
+            raise ConfigError(f"auto_linear_max must be >= 0, got {self.auto_linear_max}")
         if self.balance not in BALANCE:
             raise ConfigError(f"balance {self.balance!r} is not one of {', '.join(BALANCE)}")
         if self.precise_bn not in ("auto", "yes", "no"):

@@ -114,9 +114,12 @@ class Classifier(NetworkPredictor[Classification]):
 
     @dataclass(frozen=True)
     class Options:
-        """Call options: ``top_k`` classes per image, best first."""
+        """Call options: ``top_k`` classes per image, best first; ``tta``: average the class
+        probabilities of the image and its horizontal mirror (test-time augmentation; not for
+        orientation-sensitive classes such as text or digits)."""
 
         top_k: int = 5
+        tta: bool = False
 
     task: ClassVar[str] = "classify"
     batch_size: ClassVar[int] = 8
@@ -165,6 +168,19 @@ class Classifier(NetworkPredictor[Classification]):
         self, outputs: list[np.ndarray], context: None, options: Classifier.Options
     ) -> Classification:
         return topk(softmax(outputs[0]), options.top_k, self.labels, self.name)
+
+    def run(self, prepared: list[tuple[np.ndarray, None]], options: Classifier.Options) -> list:
+        """Batched inference; with ``options.tta`` each batch also runs mirrored."""
+        if not options.tta:
+            return super().run(prepared, options)
+        results: list[Classification] = []
+        for group in chunked(prepared, self.max_batch or max(1, len(prepared))):
+            x = np.stack([t for t, _ in group])
+            probs = softmax(self.forward(x)[0]) + softmax(
+                self.forward(np.ascontiguousarray(x[..., ::-1]))[0]
+            )
+            results += [topk(p / 2, options.top_k, self.labels, self.name) for p in probs]
+        return results
 
     # -- features
     def logits_and_embeddings(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

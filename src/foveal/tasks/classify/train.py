@@ -1,7 +1,9 @@
 """Fine-tune a pretrained classifier on an ImageFolder dataset with :class:`foveal.train.Trainer`.
 
-Modes: ``linear`` (frozen backbone, new head), ``finetune`` (everything trains at ``lr``) and
-``discriminative`` (earlier layers learn more slowly: ``lr * lr_decay ** depth``).
+Modes: ``auto`` (the default: ``linear`` on small data, else ``finetune``; see
+:mod:`foveal.tasks.classify.auto`), ``linear`` (frozen backbone, new head, trained on features
+computed once per fixed view), ``finetune`` (everything trains at ``lr``) and ``discriminative``
+(earlier layers learn more slowly: ``lr * lr_decay ** depth``).
 
 >>> from foveal.tasks.classify.train import ClassifyOptions, train_classifier
 >>> res = train_classifier(ClassifyOptions("flowers/", model="mobilenet_v2.imagenet"),
@@ -26,6 +28,7 @@ from torch.nn import functional as F
 from foveal.errors import ConfigError, ImageError
 from foveal.tasks.classify.network import TrainableClassifier
 from foveal.tasks.classify.options import ClassifyOptions
+from foveal.tasks.classify.provenance import write_training_files
 from foveal.zoo import ModelSpec, WeightSpec, get
 
 
@@ -43,9 +46,19 @@ class ClassificationRecipe:
     main_metric = "accuracy"
     mode = "max"
 
-    def __init__(self, options: ClassifyOptions) -> None:
+    def __init__(
+        self,
+        options: ClassifyOptions,
+        *,
+        splits: Any = None,
+        feature_bank: Any = None,
+    ) -> None:
+        """``splits``: a :class:`foveal.data.imagefolder.Splits` to use instead of reading
+        ``options.data`` (cross-validation folds); ``feature_bank``: a shared
+        :class:`~foveal.tasks.classify.probe.FeatureBank` (folds reuse each other's features)."""
         from foveal.data.dataset import CACHE_LIMIT_BYTES, decode_all
         from foveal.data.imagefolder import limit_per_class, load_splits
+        from foveal.tasks.classify.auto import choose_recipe
 
         options.validate()
         self.options = o = options
@@ -55,13 +68,27 @@ class ClassificationRecipe:
                 f"{self.spec.name} is a {self.spec.task} model; "
                 "train classify needs a zoo classifier"
             )
-        splits = load_splits(
-            o.data, val_fraction=o.val_fraction, seed=o.seed, num_classes=o.num_classes
-        )
+        if splits is None:
+            splits = load_splits(
+                o.data, val_fraction=o.val_fraction, seed=o.seed, num_classes=o.num_classes
+            )
         self.classes = splits.classes
         train = splits.train
         if o.limit_per_class:
             train = limit_per_class(train, o.limit_per_class, seed=o.seed)
+        self.choice = choose_recipe(
+            len(train),
+            list(self.classes),
+            mode=o.mode,
+            augment=o.augment,
+            hflip=o.hflip,
+            linear_max=o.auto_linear_max,
+        )
+        self.train_mode = self.choice.mode
+        # linear probe: a convex head on fixed features, trained to the end of a fixed schedule;
+        # the last epoch is kept (a best epoch picked on a few dozen images is mostly noise)
+        self.select = "last" if self.train_mode == "linear" else "best"
+        self.feature_bank = feature_bank
         size = o.input_size or self.spec.preprocess.input_size[0]
         resize = o.resize or round(size * 256 / 224)
         if resize < size:
@@ -72,6 +99,11 @@ class ClassificationRecipe:
         n = len(train) + len(splits.val)
         est = n * resize * resize * 3 * 1.4  # decoded images shrunk to `resize`
         keep = o.cache == "yes" or (o.cache == "auto" and est <= CACHE_LIMIT_BYTES)
+        keep = keep or self.train_mode == "linear"  # features are computed from the decoded images
+        _log(
+            f"foveal: recipe {self.train_mode} (augment {self.choice.augment}, "
+            f"hflip {'on' if self.choice.hflip else 'off'}): {self.choice.reason}"
+        )
         _log(
             f"foveal: {len(self.classes)} classes, {len(train)} training and "
             f"{len(splits.val)} validation images "
@@ -126,11 +158,14 @@ class ClassificationRecipe:
             "arch": self.spec.arch,
             "base_model": self.spec.name,
             "pretrained": o.pretrained,
-            "mode": o.mode,
+            "mode": self.train_mode,
+            "mode_asked": o.mode,
+            "recipe_reason": self.choice.reason,
+            "selection": self.select,
             "classes": list(self.classes),
             "preprocess": self.preprocess.to_dict(),
-            "augment": o.augment,
-            "hflip": o.hflip,
+            "augment": self.choice.augment,
+            "hflip": self.choice.hflip,
             "balance": o.balance,
             "label_smoothing": o.label_smoothing,
             "batch_size": o.batch_size,
@@ -151,7 +186,7 @@ class ClassificationRecipe:
         else:
             net = self.spec.build()
         net.reset_classifier(len(self.classes))
-        model = TrainableClassifier(net, freeze_backbone=o.mode == "linear")
+        model = TrainableClassifier(net, freeze_backbone=self.train_mode == "linear")
         return model.to(memory_format=torch.channels_last) if o.channels_last else model
 
     def param_groups(self, model: nn.Module, lr: float) -> list[dict[str, Any]]:
@@ -162,7 +197,7 @@ class ClassificationRecipe:
         head_ids = {id(p) for p in head}
         backbone = [p for p in net.parameters() if id(p) not in head_ids and p.requires_grad]
         groups: list[tuple[list[nn.Parameter], float]] = [(head, lr)]
-        if self.options.mode == "discriminative" and backbone:
+        if self.train_mode == "discriminative" and backbone:
             chunks = np.array_split(np.arange(len(backbone)), 5)
             for k, idx in enumerate(reversed(chunks), start=1):
                 groups.append(([backbone[i] for i in idx], lr * self.options.lr_decay**k))
@@ -185,8 +220,10 @@ class ClassificationRecipe:
         from foveal.data.transforms import eval_transform, train_transform
 
         o = self.options
+        if self.train_mode == "linear":
+            return self._feature_loader(train)
         if train:
-            tf = train_transform(o.augment, self.preprocess, hflip=o.hflip)
+            tf = train_transform(self.choice.augment, self.preprocess, hflip=self.choice.hflip)
             ds = ImageDataset(
                 self.train_samples, tf, self.train_images, short_side=self.preprocess.resize
             )
@@ -206,6 +243,42 @@ class ClassificationRecipe:
             return DataLoader(ds, shuffle=True, drop_last=len(ds) > o.batch_size, **kw)
         return DataLoader(
             ds, shuffle=False, batch_size=max(o.batch_size, 64), num_workers=o.workers
+        )
+
+    def _feature_loader(self, train: bool) -> Any:
+        """Batches of cached frozen features (linear probe): every training image in its fixed
+        views (:func:`~foveal.tasks.classify.probe.probe_views`); validation images centred."""
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset, WeightedRandomSampler
+
+        from foveal.tasks.classify.probe import FeatureBank, probe_views
+        from foveal.zoo.load import load_model
+
+        o = self.options
+        if self.feature_bank is not None and self.feature_bank.pp != self.preprocess:
+            raise ConfigError(
+                "the shared feature bank was computed with other preprocessing "
+                f"({self.feature_bank.pp.input_size} vs {self.preprocess.input_size}); "
+                "use one bank per model and input size"
+            )
+        if self.feature_bank is None:
+            net = load_model(self.spec) if o.pretrained else self.spec.build()
+            self.feature_bank = FeatureBank(net, self.preprocess, batch_size=o.batch_size)
+        if train:
+            views = probe_views(self.choice.augment, hflip=self.choice.hflip)
+            samples, images = self.train_samples, self.train_images
+        else:
+            views, samples, images = ("centre",), self.val_samples, self.val_images
+        feats, labels = self.feature_bank.features(samples, images, views)  # type: ignore[arg-type]
+        ds = TensorDataset(torch.from_numpy(feats), torch.from_numpy(labels))
+        if not train:
+            return DataLoader(ds, batch_size=256, shuffle=False)
+        if o.balance == "sampler":
+            w = [1.0 / self.counts[int(y)] for y in labels]
+            sampler = WeightedRandomSampler(w, num_samples=len(w), replacement=True)
+            return DataLoader(ds, batch_size=o.batch_size, sampler=sampler, drop_last=True)
+        return DataLoader(
+            ds, batch_size=o.batch_size, shuffle=True, drop_last=len(ds) > o.batch_size
         )
 
     def train_loader(self) -> Any:
@@ -243,7 +316,7 @@ class ClassificationRecipe:
 
     def _use_precise_bn(self) -> bool:
         o = self.options
-        if o.mode == "linear" or o.precise_bn == "no":
+        if self.train_mode == "linear" or o.precise_bn == "no":
             return False
         return o.precise_bn == "yes" or len(self.train_samples) <= 5000
 
@@ -303,8 +376,11 @@ class ClassificationRecipe:
 
         probs, labels = self.predict(model, loader)
         m = classification_metrics(labels, probs, self.classes)
-        write_report(m, run_dir, prefix="val_", title="validation, best epoch")
+        write_report(m, run_dir, prefix="val_", title=f"validation, {self.select} epoch")
+        write_training_files(run_dir, [p for p, _ in self.train_samples])
         return {
+            "recipe": self.train_mode,
+            "recipe_reason": self.choice.reason,
             "val_top1": m["top1"],
             "val_top5": m["top5"],
             "confusion_matrix": str(run_dir / "val_confusion_matrix.png"),

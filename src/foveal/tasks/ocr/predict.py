@@ -49,10 +49,17 @@ class ReadOptions:
     Attributes:
         text_score: lines recognised with a lower confidence (0..1) are dropped.
         orient: detect 90/180/270 degree page rotations and read the page upright.
+        flip_margin: a page (or a single line) is read upside down only when that reading's mean
+            recognition confidence beats the upright one by more than this.
+        line_flip_score: on an upright page, a single line is tried upside down only when the
+            direction classifier gives it at least this probability (and its flipped copy under
+            0.5).
     """
 
     text_score: float = 0.5
     orient: bool = True
+    flip_margin: float = 0.1
+    line_flip_score: float = 0.95
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,10 @@ class TextReader(Predictor[TextLines]):
     def check_options(self, options: ReadOptions) -> ReadOptions:
         if not 0.0 <= options.text_score <= 1.0:
             raise ConfigError(f"text_score must be between 0 and 1, got {options.text_score}")
+        for name in ("flip_margin", "line_flip_score"):
+            value = getattr(options, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{name} must be between 0 and 1, got {value}")
         return options
 
     def prepare(self, image: np.ndarray) -> np.ndarray:
@@ -140,28 +151,43 @@ class TextReader(Predictor[TextLines]):
         t2 = time.perf_counter()
         timings["crop"] = t2 - t1
 
-        # Upside down? A width-weighted vote of the direction classifier over all lines.
+        # Upside down? Decided once for the page by a vote over many lines; a single line is
+        # flipped only when the classifier is sure and reading it flipped is clearly better.
         doubt: list[int] = []
         if self.classifier is not None:
             p180 = self.classifier(crops)
-            weights = np.asarray([c.shape[1] for c in crops], np.float64)
-            if opts.orient and float(np.average(p180, weights=weights)) > 0.5:
-                k += 2
-                page = rotate_image(page, 2)
-                quads = _reorder(rotate_points(quads, 2, page.shape[:2]))
-                crops = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
-                p180 = 1.0 - p180
-            # Lines the classifier thinks are upside down on an upright page: read both ways,
-            # keep the more confident reading.
-            doubt = np.flatnonzero(p180 > 0.9).tolist()
-        t3 = time.perf_counter()
-        timings["classify"] = t3 - t2
+            if opts.orient and _flip_vote(crops, p180) > 0.5:
+                # The classifier is easily fooled by blurred or photographed pages: confirm by
+                # reading the longest lines both ways.
+                sample = _longest(crops, 12)
+                both = self.recognizer(
+                    [crops[i] for i in sample] + [_flip(crops[i]) for i in sample]
+                )
+                up = float(np.mean([s for _, s in both[: len(sample)]]))
+                down = float(np.mean([s for _, s in both[len(sample) :]]))
+                if down > up + opts.flip_margin:
+                    k += 2
+                    page = rotate_image(page, 2)
+                    quads = _reorder(rotate_points(quads, 2, page.shape[:2]))
+                    crops = [_flip(c) for c in crops]
+                    p180 = 1.0 - p180
+            t3 = time.perf_counter()
+            timings["classify"] = t3 - t2
+            # Lines the classifier is sure are upside down on an upright page: read them both
+            # ways, flip only when the flipped reading is clearly more confident.
+            sure = np.flatnonzero(p180 > opts.line_flip_score).tolist()
+            if sure:
+                back = self.classifier([_flip(crops[i]) for i in sure])
+                doubt = [i for i, pb in zip(sure, back, strict=True) if pb < 0.5]
+        else:
+            t3 = time.perf_counter()
+            timings["classify"] = t3 - t2
 
-        flipped = [np.ascontiguousarray(crops[i][::-1, ::-1]) for i in doubt]
+        flipped = [_flip(crops[i]) for i in doubt]
         results = self.recognizer(crops + flipped)
         for j, i in enumerate(doubt):
             alt = results[len(crops) + j]
-            if alt[1] > results[i][1]:
+            if alt[1] > results[i][1] + opts.flip_margin:
                 results[i] = alt
                 quads[i] = np.roll(quads[i], 2, axis=0)
         results = results[: len(crops)]
@@ -230,6 +256,21 @@ def _is_sideways(quads: np.ndarray) -> bool:
         return False
     vertical = (h > w) & elongated
     return float(long_side[vertical].sum()) > 0.5 * float(long_side[elongated].sum())
+
+
+def _flip(crop: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(crop[::-1, ::-1])
+
+
+def _flip_vote(crops: list[np.ndarray], p180: np.ndarray) -> float:
+    """Width-weighted share of lines the classifier reads as upside down (0..1)."""
+    weights = np.asarray([c.shape[1] for c in crops], np.float64)
+    return float(np.average(p180 > 0.5, weights=weights))
+
+
+def _longest(crops: list[np.ndarray], n: int) -> list[int]:
+    """Indices of the ``n`` widest crops."""
+    return np.argsort([-c.shape[1] for c in crops], kind="stable")[:n].tolist()
 
 
 def _crop(page: np.ndarray, quad: np.ndarray) -> np.ndarray:

@@ -37,9 +37,20 @@ from foveal.tasks.ocr.geometry import (
     rotate_points,
     unrotate_points,
 )
-from foveal.tasks.ocr.layout import group_lines, paragraphs, reading_order
+from foveal.tasks.ocr.layout import (
+    group_lines,
+    level_boxes,
+    paragraphs,
+    regions,
+    rows,
+    skew_angle,
+    top_to_bottom,
+)
 from foveal.tasks.ocr.rec import DEFAULT_REC, TextRecognizer
 from foveal.tasks.predictor import Predictor
+
+LAYOUTS = ("auto", "columns", "rows", "none")
+"""The reading orders :class:`TextReader` knows (``layout`` call option)."""
 
 
 @dataclass(frozen=True)
@@ -54,12 +65,21 @@ class ReadOptions:
         line_flip_score: on an upright page, a single line is tried upside down only when the
             direction classifier gives it at least this probability (and its flipped copy under
             0.5).
+        layout: reading order. ``"columns"``: columns found from the lines' geometry, read one
+            after the other; ``"rows"``: lines that share a row are joined left to right (forms,
+            receipts, tables), rows top to bottom; ``"auto"`` (default): columns where both sides
+            of a gutter hold real lines of text (see ``min_column``), rows inside each column;
+            ``"none"``: lines top to bottom, left to right.
+        min_column: in ``"auto"`` layout, a gutter splits columns only when the lines on both
+            sides are, by median, at least this many line heights long.
     """
 
     text_score: float = 0.5
     orient: bool = True
     flip_margin: float = 0.1
     line_flip_score: float = 0.95
+    layout: str = "auto"
+    min_column: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -114,6 +134,10 @@ class TextReader(Predictor[TextLines]):
     def check_options(self, options: ReadOptions) -> ReadOptions:
         if not 0.0 <= options.text_score <= 1.0:
             raise ConfigError(f"text_score must be between 0 and 1, got {options.text_score}")
+        if options.layout not in LAYOUTS:
+            raise ConfigError(f"layout must be one of {', '.join(LAYOUTS)}, got {options.layout!r}")
+        if options.min_column < 0:
+            raise ConfigError(f"min_column must be >= 0 line heights, got {options.min_column}")
         for name in ("flip_margin", "line_flip_score"):
             value = getattr(options, name)
             if not 0.0 <= value <= 1.0:
@@ -198,7 +222,7 @@ class TextReader(Predictor[TextLines]):
         keep = np.flatnonzero(
             [bool(t) and s >= opts.text_score for t, s in zip(texts, scores, strict=True)]
         )
-        out = self._layout(quads[keep], [texts[i] for i in keep], scores[keep], k, shape)
+        out = self._layout(quads[keep], [texts[i] for i in keep], scores[keep], k, shape, opts)
         timings["layout"] = time.perf_counter() - t4
         return out, PageInfo(rotation=k % 4, segments=len(quads), timings=timings)
 
@@ -209,12 +233,33 @@ class TextReader(Predictor[TextLines]):
         scores: np.ndarray,
         k: int,
         shape: tuple[int, int],
+        opts: ReadOptions,
     ) -> TextLines:
         if not len(quads):
             return TextLines.empty(self.name)
-        boxes = np.concatenate([quads.min(axis=1), quads.max(axis=1)], axis=1)
-        lines = group_lines(boxes)
-        line_quads, line_texts, line_scores, line_boxes = [], [], [], []
+        boxes = level_boxes(quads, skew_angle(quads))
+        if opts.layout == "auto":
+            # Columns cut between segments (before any joining, so no line bridges a gutter),
+            # then inside each region the segments sharing a row are one line.
+            lines = [
+                [region[j] for j in row]
+                for region in regions(boxes, min_column=opts.min_column)
+                for row in rows(boxes[region])
+            ]
+        else:
+            segs = group_lines(boxes, join_gap=np.inf if opts.layout == "rows" else 1.5)
+            line_boxes = np.asarray(
+                [
+                    np.concatenate([boxes[g, :2].min(axis=0), boxes[g, 2:].max(axis=0)])
+                    for g in segs
+                ],
+                np.float32,
+            ).reshape(-1, 4)
+            if opts.layout == "columns":
+                lines = [segs[i] for region in regions(line_boxes) for i in region]
+            else:
+                lines = [segs[i] for i in top_to_bottom(line_boxes)]
+        line_quads, line_texts, line_scores, final_boxes = [], [], [], []
         for seg in lines:
             if len(seg) == 1:
                 q = quads[seg[0]]
@@ -222,21 +267,20 @@ class TextReader(Predictor[TextLines]):
                 q, _ = min_area_quad(quads[seg].reshape(-1, 2))
             line_quads.append(q)
             line_texts.append(" ".join(texts[i] for i in seg))
-            lengths = np.asarray([len(texts[i]) for i in seg], np.float64)
+            lengths = np.asarray([max(1, len(texts[i])) for i in seg], np.float64)
             line_scores.append(float(np.average(scores[seg], weights=lengths)))
-            line_boxes.append(
+            final_boxes.append(
                 np.concatenate([boxes[seg, :2].min(axis=0), boxes[seg, 2:].max(axis=0)])
             )
-        lb = np.asarray(line_boxes, np.float32)
-        order = reading_order(lb)
-        para = paragraphs(lb, order)
-        polys = np.stack([line_quads[i] for i in order]).astype(np.float32)
+        lb = np.asarray(final_boxes, np.float32)
+        para = paragraphs(lb, list(range(len(lines))))
+        polys = np.stack(line_quads).astype(np.float32)
         if k % 4:
             polys = unrotate_points(polys, k, shape)
         return TextLines(
             polygons=polys,
-            texts=[line_texts[i] for i in order],
-            scores=np.asarray([line_scores[i] for i in order], np.float32),
+            texts=line_texts,
+            scores=np.asarray(line_scores, np.float32),
             paragraph_ids=para,
             model=self.name,
         )

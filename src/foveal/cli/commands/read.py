@@ -36,6 +36,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--min-score", type=float, default=0.5, help="drop lines read with a lower confidence"
     )
     p.add_argument(
+        "--layout",
+        choices=("auto", "columns", "rows", "none"),
+        default="auto",
+        help="reading order: columns read one after the other, rows (forms, receipts, tables) "
+        "joined left to right; auto (default) finds columns and reads rows inside them",
+    )
+    p.add_argument(
         "--dpi", type=float, default=200.0, help="PDF rendering resolution (default 200)"
     )
     add_runtime_options(p)
@@ -82,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             for item in iter_sources(path, dpi=args.dpi):  # PDFs: every page; videos: frames
                 rgb = item.load()
-                lines = reader.predict(rgb, text_score=args.min_score)
+                lines = reader.predict(rgb, text_score=args.min_score, layout=args.layout)
                 if save:  # scan-p2.png for PDF page 2, clip-f30.png for video frame 30
                     tag = "" if item.index is None else f"-{key[0]}{item.index}"
                     _save(save / f"{path.stem}{tag}.png", rgb, lines)

@@ -178,6 +178,8 @@ class TextReader(Predictor[TextLines]):
         # Upside down? Decided once for the page by a vote over many lines; a single line is
         # flipped only when the classifier is sure and reading it flipped is clearly better.
         doubt: list[int] = []
+        known: dict[int, tuple[str, float]] = {}
+        known_flipped: dict[int, tuple[str, float]] = {}
         if self.classifier is not None:
             p180 = self.classifier(crops)
             if opts.orient and _flip_vote(crops, p180) > 0.5:
@@ -187,9 +189,15 @@ class TextReader(Predictor[TextLines]):
                 both = self.recognizer(
                     [crops[i] for i in sample] + [_flip(crops[i]) for i in sample]
                 )
-                up = float(np.mean([s for _, s in both[: len(sample)]]))
-                down = float(np.mean([s for _, s in both[len(sample) :]]))
-                if down > up + opts.flip_margin:
+                as_is, turned = both[: len(sample)], both[len(sample) :]
+                up = float(np.mean([s for _, s in as_is]))
+                down = float(np.mean([s for _, s in turned]))
+                flip_page = down > up + opts.flip_margin
+                if flip_page:
+                    as_is, turned = turned, as_is
+                known = dict(zip(sample, as_is, strict=True))  # readings reused below
+                known_flipped = dict(zip(sample, turned, strict=True))
+                if flip_page:
                     k += 2
                     page = rotate_image(page, 2)
                     quads = _reorder(rotate_points(quads, 2, page.shape[:2]))
@@ -207,14 +215,17 @@ class TextReader(Predictor[TextLines]):
             t3 = time.perf_counter()
             timings["classify"] = t3 - t2
 
-        flipped = [_flip(crops[i]) for i in doubt]
-        results = self.recognizer(crops + flipped)
-        for j, i in enumerate(doubt):
-            alt = results[len(crops) + j]
+        todo = [i for i in range(len(crops)) if i not in known]
+        todo_flipped = [i for i in doubt if i not in known_flipped]
+        read = self.recognizer([crops[i] for i in todo] + [_flip(crops[i]) for i in todo_flipped])
+        known.update(zip(todo, read[: len(todo)], strict=True))
+        known_flipped.update(zip(todo_flipped, read[len(todo) :], strict=True))
+        results = [known[i] for i in range(len(crops))]
+        for i in doubt:
+            alt = known_flipped[i]
             if alt[1] > results[i][1] + opts.flip_margin:
                 results[i] = alt
                 quads[i] = np.roll(quads[i], 2, axis=0)
-        results = results[: len(crops)]
         t4 = time.perf_counter()
         timings["recognize"] = t4 - t3
         texts = [t.strip() for t, _ in results]

@@ -46,3 +46,21 @@ def test_blocks_match_rapid_layout(finder, two_column_page) -> None:
 
 def test_blank_page_has_no_blocks(finder) -> None:
     assert len(finder(np.full((1100, 850, 3), 255, np.uint8))) == 0
+
+
+def test_reader_tells_each_line_its_block(two_column_page) -> None:
+    from foveal.tasks.ocr import TextReader
+
+    reader = TextReader(blocks="ppocr_layout.cdla")
+    lines = reader.predict(np.ascontiguousarray(two_column_page[..., ::-1]))
+    assert lines.block_types is not None and len(lines.block_types) >= 8
+    assert lines.block_types[0] == "header" and "figure" in lines.block_types
+    assert (lines.block_ids >= 0).mean() > 0.9
+    # blocks in reading order: the block ids of the lines never go back
+    ids = lines.block_ids[lines.block_ids >= 0]
+    assert (np.diff(ids) >= 0).all()
+    d = lines.to_dict()
+    assert d["blocks"][0]["type"] == "header" and "block" in d["lines"][0]
+    assert lines[lines.block_ids == 0].block_types == lines.block_types  # filtering keeps them
+    blank = reader.predict(np.full((200, 200, 3), 255, np.uint8))
+    assert len(blank) == 0 and blank.block_types == []

@@ -135,3 +135,40 @@ def decode_picodet(
         np.concatenate(out_s).astype(np.float32),
         out_l,
     )
+
+
+def assign_blocks(polygons: np.ndarray, boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each line's block and the blocks' reading order: ``(block_ids (N,), order (M,))``.
+
+    A line (polygons in reading order, (N, 4, 2)) belongs to the smallest block (xyxy ``boxes``)
+    holding its centre (-1: none). Blocks are ordered by their first line; blocks without lines
+    (figures, empty tables) follow, top to bottom. ``block_ids`` index the *ordered* blocks.
+
+    >>> lines = np.array([[[0, 0], [10, 0], [10, 5], [0, 5]]], np.float32)
+    >>> assign_blocks(lines, np.array([[50, 50, 90, 90], [-1, -1, 20, 20]], np.float32))
+    (array([0]), array([1, 0]))
+    """
+    m = len(boxes)
+    raw = np.full(len(polygons), -1, np.int64)
+    if m:
+        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        for i, c in enumerate(polygons.mean(axis=1) if len(polygons) else []):
+            inside = np.flatnonzero(
+                (boxes[:, 0] <= c[0])
+                & (c[0] <= boxes[:, 2])
+                & (boxes[:, 1] <= c[1])
+                & (c[1] <= boxes[:, 3])
+            )
+            if len(inside):
+                raw[i] = inside[np.argmin(area[inside])]
+    first = {}
+    for i, b in enumerate(raw.tolist()):
+        if b >= 0 and b not in first:
+            first[b] = i
+    with_lines = sorted(first, key=first.get)
+    rest = [b for b in np.argsort(boxes[:, 1], kind="stable").tolist() if b not in first]
+    order = np.asarray(with_lines + rest, np.int64)
+    rank = np.empty(m, np.int64)
+    rank[order] = np.arange(m)
+    ids = np.where(raw >= 0, rank[np.maximum(raw, 0)] if m else raw, -1)
+    return ids.astype(np.int64), order

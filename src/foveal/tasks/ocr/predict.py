@@ -26,6 +26,7 @@ import numpy as np
 from foveal.errors import ConfigError
 from foveal.io import ImageSource, load_image
 from foveal.results import TextLines
+from foveal.tasks.ocr.blocks import LayoutFinder, assign_blocks
 from foveal.tasks.ocr.cls import DEFAULT_CLS, DirectionClassifier
 from foveal.tasks.ocr.det import DEFAULT_DET, TextDetector
 from foveal.tasks.ocr.geometry import (
@@ -104,6 +105,9 @@ class TextReader(Predictor[TextLines]):
         cls: the 0/180 direction classifier; ``None`` turns the direction check off (pages are
             then assumed upright or sideways only).
         det_max_side: pages are detected on a copy at most this many pixels on the long side.
+        blocks: a layout model (zoo name or ``.onnx``, e.g. ``ppocr_layout.cdla``) to find the
+            page's layout blocks (text, title, figure, table, header, footer ...) and tell each
+            line its block; ``None`` (default): no blocks.
         threads: ONNX Runtime threads (default: all CPUs this process may use).
 
     Call options (:class:`ReadOptions`): ``text_score`` (default 0.5), ``orient`` (default on).
@@ -120,12 +124,14 @@ class TextReader(Predictor[TextLines]):
         *,
         det: str | os.PathLike = DEFAULT_DET,
         cls: str | os.PathLike | None = DEFAULT_CLS,
+        blocks: str | os.PathLike | None = None,
         det_max_side: int = 2000,
         threads: int | None = None,
     ) -> None:
         self.detector = TextDetector(det, max_side=det_max_side, threads=threads)
         self.recognizer = TextRecognizer(model or DEFAULT_REC, threads=threads)
         self.classifier = DirectionClassifier(cls, threads=threads) if cls is not None else None
+        self.blocks = LayoutFinder(blocks, threads=threads) if blocks is not None else None
         self.name = f"{self.detector.name}+{self.recognizer.name}"
 
     def __repr__(self) -> str:
@@ -165,7 +171,8 @@ class TextReader(Predictor[TextLines]):
         t1 = time.perf_counter()
         timings["detect"] = t1 - t0
         if not len(quads):
-            return TextLines.empty(self.name), PageInfo(segments=0, timings=timings)
+            empty = self._layout(quads, [], np.zeros(0, np.float32), 0, shape, opts, bgr)
+            return empty, PageInfo(segments=0, timings=timings)
 
         # Sideways page? Most elongated regions are taller than wide: turn the page a quarter.
         k = 1 if opts.orient and _is_sideways(quads) else 0
@@ -233,7 +240,9 @@ class TextReader(Predictor[TextLines]):
         keep = np.flatnonzero(
             [bool(t) and s >= opts.text_score for t, s in zip(texts, scores, strict=True)]
         )
-        out = self._layout(quads[keep], [texts[i] for i in keep], scores[keep], k, shape, opts)
+        out = self._layout(
+            quads[keep], [texts[i] for i in keep], scores[keep], k, shape, opts, page
+        )
         timings["layout"] = time.perf_counter() - t4
         return out, PageInfo(rotation=k % 4, segments=len(quads), timings=timings)
 
@@ -245,9 +254,13 @@ class TextReader(Predictor[TextLines]):
         k: int,
         shape: tuple[int, int],
         opts: ReadOptions,
+        page: np.ndarray,
     ) -> TextLines:
         if not len(quads):
-            return TextLines.empty(self.name)
+            lines = TextLines.empty(self.name)
+            if self.blocks is None:
+                return lines
+            quads = np.zeros((0, 4, 2), np.float32)
         boxes = level_boxes(quads, skew_angle(quads))
         if opts.layout == "auto":
             # Columns cut between segments (before any joining, so no line bridges a gutter),
@@ -284,11 +297,27 @@ class TextReader(Predictor[TextLines]):
                 np.concatenate([boxes[seg, :2].min(axis=0), boxes[seg, 2:].max(axis=0)])
             )
         lb = np.asarray(final_boxes, np.float32)
-        para = paragraphs(lb, list(range(len(lines))))
-        polys = np.stack(line_quads).astype(np.float32)
+        para = paragraphs(lb, list(range(len(lines)))) if len(lines) else np.zeros(0, np.int64)
+        polys = np.stack(line_quads).astype(np.float32) if line_quads else quads
+        block_kw: dict = {}
+        if self.blocks is not None:
+            found = self.blocks(page)
+            block_ids, order = assign_blocks(polys, found.boxes)
+            bp = np.asarray(
+                [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]] for b in found.boxes],
+                np.float32,
+            ).reshape(-1, 4, 2)[order]
+            if k % 4:
+                bp = unrotate_points(bp, k, shape)
+            block_kw = {
+                "block_ids": block_ids,
+                "block_polygons": bp,
+                "block_types": [found.labels[i] for i in order],
+            }
         if k % 4:
             polys = unrotate_points(polys, k, shape)
         return TextLines(
+            **block_kw,
             polygons=polys,
             texts=line_texts,
             scores=np.asarray(line_scores, np.float32),

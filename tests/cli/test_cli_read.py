@@ -101,3 +101,12 @@ def test_cli_read_layout_rows_and_bad_layout(shared, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["read", str(receipt), "--layout", "grid"])
     assert "invalid choice: 'grid'" in capsys.readouterr().err
+
+
+def test_cli_read_blocks_in_json_and_drawn(shared, tmp_path, capsys) -> None:
+    page = shared / "data" / "ocr" / "pages" / "phototest.tif"
+    assert main(["read", str(page), "--blocks", "--json", "--save", str(tmp_path)]) == 0
+    record = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert record["blocks"] and {b["type"] for b in record["blocks"]} <= {"text", "title"}
+    assert all(line["block"] >= 0 for line in record["lines"])
+    assert (tmp_path / "phototest.png").is_file()

@@ -18,7 +18,9 @@ Sets:
   looked at seed 0, which the tests use).
 
 Metrics per image: order-sensitive CER (whitespace and line breaks normalised to single spaces),
-order-free word F1 (case-insensitive), wall seconds. Per set: mean CER, mean F1, mean seconds.
+order-free word F1 (case-insensitive), wall seconds and CPU seconds (all threads; Tesseract's
+child process included). Per set: means over its images. The machine is shared: wall times follow
+its load, which hits the interleaved engines alike.
 
     python bench/ocr_documents.py [--sets page,phototest,receipts,columns] [--receipts 40]
 """
@@ -58,6 +60,15 @@ def _load_bench(name: str):
     sys.modules.setdefault(name, module)
     spec.loader.exec_module(module)
     return module
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process (all threads) and its finished children (Tesseract)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def receipt_truth(csv: Path) -> str:
@@ -140,25 +151,27 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     sets = args.sets.split(",")
     run = engines()
-    rows: list[tuple[str, str, str, float, float, float]] = []
+    rows: list[tuple[str, str, str, float, float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         todo = images(sets, args.receipts, Path(tmp))
         for fn in run.values():  # warm-up: model loading is not per-image time
             fn(todo[0][2])
         for set_name, image, path, truth in todo:
             for engine, fn in run.items():  # engines interleaved: machine load hits all alike
-                t = time.perf_counter()
+                t, c0 = time.perf_counter(), cpu_seconds()
                 text = fn(path)
-                seconds = time.perf_counter() - t
+                seconds, cpu = time.perf_counter() - t, cpu_seconds() - c0
                 if set_name == "receipts":
                     c = cer(text.lower(), truth.lower())
                 else:
                     c = cer(text, truth)
                 f = word_f1(text, truth)
-                rows.append((set_name, image, engine, c, f, seconds))
+                rows.append((set_name, image, engine, c, f, seconds, cpu))
                 if args.verbose:
-                    print(f"{set_name:9s} {image:28s} {engine:9s} {c:.4f} {f:.3f} {seconds:.2f}s")
-    groups: dict[str, list[tuple[str, str, str, float, float, float]]] = {}
+                    print(
+                        f"{set_name:9s} {image:28s} {engine:9s} {c:.4f} {f:.3f} {seconds:.2f}s {cpu:.2f}"
+                    )
+    groups: dict[str, list[tuple[str, str, str, float, float, float, float]]] = {}
     for r in rows:
         groups.setdefault(r[0], []).append(r)
         if r[0] == "receipts":
@@ -166,14 +179,18 @@ def main(argv: list[str] | None = None) -> None:
             groups.setdefault(
                 "receipts 120-139 (held out)" if held else "receipts 100-119 (tuned)", []
             ).append(r)
-    print(f"\n{'set':30s} {'engine':10s} {'n':>3s} {'CER':>7s} {'wordF1':>7s} {'s/img':>7s}")
+    print(
+        f"\n{'set':30s} {'engine':10s} {'n':>3s} {'CER':>7s} {'wordF1':>7s} {'s/img':>7s} "
+        f"{'cpu/img':>7s}"
+    )
     for set_name, rs in groups.items():
         for engine in run:
             mine = [r for r in rs if r[2] == engine]
             n = len(mine)
             print(
                 f"{set_name:30s} {engine:10s} {n:3d} {sum(r[3] for r in mine) / n:7.4f} "
-                f"{sum(r[4] for r in mine) / n:7.3f} {sum(r[5] for r in mine) / n:7.2f}"
+                f"{sum(r[4] for r in mine) / n:7.3f} {sum(r[5] for r in mine) / n:7.2f} "
+                f"{sum(r[6] for r in mine) / n:7.2f}"
             )
 
 

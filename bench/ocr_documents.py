@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> None:
                 rows.append((set_name, image, engine, c, f, seconds, cpu))
                 if args.verbose:
                     print(
-                        f"{set_name:9s} {image:28s} {engine:9s} {c:.4f} {f:.3f} {seconds:.2f}s {cpu:.2f}"
+                        f"{set_name:9s} {image:28s} {engine:9s} {c:.4f} {f:.3f} "
+                        f"{seconds:.2f}s {cpu:.2f}"
                     )
     groups: dict[str, list[tuple[str, str, str, float, float, float, float]]] = {}
     for r in rows:

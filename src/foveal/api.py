@@ -192,7 +192,11 @@ def identify(
 
 
 def read_text(
-    source: Sources, *, model: str | os.PathLike | None = None, stream: bool = False
+    source: Sources,
+    *,
+    model: str | os.PathLike | None = None,
+    layout: str = "auto",
+    stream: bool = False,
 ) -> Any:
     """Read the text: lines in reading order, with polygons, confidences and paragraphs.
 
@@ -200,6 +204,8 @@ def read_text(
         source: an image, or many (a PDF gives one result per page).
         model: the recognizer: ``None`` for PP-OCRv6 small (with its detector and direction
             classifier), or a zoo name / ``.onnx`` file / training run folder of a CTC recognizer.
+        layout: reading order: ``"auto"`` (columns, rows inside them), ``"columns"``, ``"rows"``
+            (forms, receipts, tables: a row's pieces joined left to right) or ``"none"``.
 
     Pages turned by 90, 180 or 270 degrees are read upright (polygons stay in the input's pixels).
 
@@ -208,7 +214,7 @@ def read_text(
     Invoice 2026-041: 3 boxes of apples
     Total due: 128.50 EUR
     """
-    return run("ocr", source, stream=stream, model=_model(model))
+    return run("ocr", source, stream=stream, model=_model(model), layout=layout)
 
 
 def track(

@@ -310,6 +310,11 @@ class TextLines(_Filterable):
         texts: N recognised strings.
         scores: (N,) float32 recognition confidences in [0, 1].
         paragraph_ids: (N,) int64 paragraph index of each line (lines of one paragraph share it).
+        block_ids: (N,) int64 layout block of each line (index into the blocks, -1: none), when
+            the page's layout blocks were found.
+        block_polygons: (M, 4, 2) float32 corners of the page's layout blocks, in reading order
+            (``None`` when blocks were not asked for).
+        block_types: M block types (``text``, ``title``, ``figure``, ``table``, ``header`` ...).
         source: the file the image came from (a video or PDF for frames and pages), if any.
         index: the video frame (from 0) or PDF page (from 1) inside ``source``, if any.
     """
@@ -318,9 +323,12 @@ class TextLines(_Filterable):
     texts: list[str] = _item()
     scores: np.ndarray = _item()
     paragraph_ids: np.ndarray | None = _item(default=None)
+    block_ids: np.ndarray | None = _item(default=None)
     model: str = ""
     source: str | None = None
     index: int | None = None
+    block_polygons: np.ndarray | None = None
+    block_types: list[str] | None = None
 
     def __post_init__(self) -> None:
         self._check_where()
@@ -336,6 +344,26 @@ class TextLines(_Filterable):
                 f"polygons ({n}), texts ({len(self.texts)}), scores ({len(self.scores)}) and "
                 f"paragraph_ids ({len(self.paragraph_ids)}) must have the same length"
             )
+        if self.block_polygons is not None or self.block_types is not None:
+            self.block_polygons = _as(
+                np.zeros((0, 4, 2)) if self.block_polygons is None else self.block_polygons,
+                np.float32,
+                (4, 2),
+                "block_polygons",
+            )
+            self.block_types = [str(t) for t in self.block_types or []]
+            if len(self.block_types) != len(self.block_polygons):
+                raise ResultError(
+                    f"block_types ({len(self.block_types)}) and block_polygons "
+                    f"({len(self.block_polygons)}) must have the same length"
+                )
+        if self.block_ids is not None:
+            self.block_ids = _as(self.block_ids, np.int64, (), "block_ids")
+            m = len(self.block_types or [])
+            if len(self.block_ids) != n or ((self.block_ids < -1) | (self.block_ids >= m)).any():
+                raise ResultError(
+                    f"block_ids must hold one block index in [-1, {m}) per line ({n} lines)"
+                )
 
     def __len__(self) -> int:
         return len(self.polygons)
@@ -357,7 +385,7 @@ class TextLines(_Filterable):
         return "\n".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             **self._where(),
             "model": self.model,
             "text": self.text,
@@ -377,6 +405,17 @@ class TextLines(_Filterable):
                 )
             ],
         }
+        if self.block_ids is not None:
+            for line, b in zip(out["lines"], self.block_ids, strict=True):
+                line["block"] = int(b)
+        if self.block_types is not None:
+            out["blocks"] = [
+                {"type": t, "polygon": _round(poly, 2), "order": k}
+                for k, (t, poly) in enumerate(
+                    zip(self.block_types, self.block_polygons, strict=True)  # type: ignore[arg-type]
+                )
+            ]
+        return out
 
 
 def _is_points(arr: Any) -> bool:

@@ -91,3 +91,22 @@ def test_read_text_verb_gives_one_result_per_pdf_page(pages, tmp_path) -> None:
     assert isinstance(results, list) and [type(r) for r in results] == [TextLines, TextLines]
     gold = (pages / "phototest.gold.txt").read_text()
     assert cer(results[0].text, gold) <= 0.02 and len(results[1]) == 0
+
+
+def test_cli_read_layout_rows_and_bad_layout(shared, capsys) -> None:
+    receipt = shared / "data" / "ocr" / "receipts" / "101.jpg"
+    assert main(["read", str(receipt), "--layout", "rows"]) == 0
+    out = capsys.readouterr().out
+    assert any(line.startswith("Doc No") and "CS00011926" in line for line in out.splitlines())
+    with pytest.raises(SystemExit):
+        main(["read", str(receipt), "--layout", "grid"])
+    assert "invalid choice: 'grid'" in capsys.readouterr().err
+
+
+def test_cli_read_blocks_in_json_and_drawn(shared, tmp_path, capsys) -> None:
+    page = shared / "data" / "ocr" / "pages" / "phototest.tif"
+    assert main(["read", str(page), "--blocks", "--json", "--save", str(tmp_path)]) == 0
+    record = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert record["blocks"] and {b["type"] for b in record["blocks"]} <= {"text", "title"}
+    assert all(line["block"] >= 0 for line in record["lines"])
+    assert (tmp_path / "phototest.png").is_file()

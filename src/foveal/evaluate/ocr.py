@@ -66,6 +66,29 @@ def wer(hypothesis: str, reference: str) -> float:
     return edit_distance(h, r) / len(r)
 
 
+def word_f1(hypothesis: str, reference: str, *, ignore_case: bool = True) -> float:
+    """Order-free word F1: the words (whitespace-separated, as multisets) both texts share.
+
+    >>> word_f1("total 29.68 cash", "Cash Total 29.68")
+    1.0
+    >>> round(word_f1("total 29.68", "cash total 29.68"), 3)
+    0.8
+    """
+    from collections import Counter
+
+    h, r = normalize_text(hypothesis), normalize_text(reference)
+    if ignore_case:
+        h, r = h.lower(), r.lower()
+    hc, rc = Counter(h.split()), Counter(r.split())
+    if not rc:
+        return 1.0 if not hc else 0.0
+    common = sum((hc & rc).values())
+    if not common:
+        return 0.0
+    precision, recall = common / sum(hc.values()), common / sum(rc.values())
+    return 2 * precision * recall / (precision + recall)
+
+
 @dataclass
 class OcrScore:
     """Scores of one page, or totals over pages (rates over all characters / words together)."""

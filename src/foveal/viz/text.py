@@ -3,7 +3,8 @@ legible on any background.
 
 The text goes just above its line when that space is free (scene text: both stay visible); on a
 dense page, where it would hide the line above, it goes over its own line on a box that lets the
-printed text show through faintly.
+printed text show through faintly. Layout blocks, when the result has them, are outlined and
+numbered in reading order with their type.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PIL import Image, ImageDraw
 from foveal.viz.style import Style, draw_label, label_size
 
 OUTLINE = (30, 120, 255)
+BLOCK = (230, 90, 20)
 BOX = (255, 255, 210, 235)
 
 
@@ -39,6 +41,11 @@ def draw_text_lines(
     """
     base = Style.for_image(canvas, line_width=line_width, font_size=font_size)
     draw = ImageDraw.Draw(canvas)
+    blocks = getattr(lines, "block_polygons", None)
+    for k, poly in enumerate(blocks if blocks is not None else []):  # layout blocks, numbered
+        pts = [(float(x), float(y)) for x, y in poly]
+        draw.polygon(pts, outline=BLOCK, width=max(1, base.line_width // 2))
+        draw.text(pts[0], f"{k + 1} {lines.block_types[k]}", fill=BLOCK)
     polygons = np.asarray(lines.polygons, np.float32).reshape(-1, 4, 2)
     for poly in polygons:
         draw.polygon(

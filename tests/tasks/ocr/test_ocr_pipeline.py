@@ -166,7 +166,7 @@ def test_one_reader_shared_by_two_threads_reads_like_serial(reader, pages) -> No
 
     calls = [
         (pages / "phototest.tif", {}),
-        (pages / "phototest-rotated-R.png", {"text_score": 0.99}),
+        (pages / "phototest-rotated-R.png", {"text_score": 0.997}),
         (pages / "eurotext.tif", {}),
         (pages / "phototest-rotated-180.png", {"orient": False}),
     ]
@@ -180,7 +180,7 @@ def test_one_reader_shared_by_two_threads_reads_like_serial(reader, pages) -> No
         parallel = list(pool.map(read, calls))
     assert parallel == serial
     assert serial[1][2] != 0 and serial[3][2] == 0  # orient=False is this call's own
-    assert min(serial[1][1]) >= 0.99 and len(serial[1][1]) < len(serial[0][1])
+    assert min(serial[1][1]) >= 0.997 and len(serial[1][1]) < len(serial[0][1])
 
 
 def test_text_score_is_a_checked_call_option(reader, phototest) -> None:

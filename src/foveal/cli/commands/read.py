@@ -36,6 +36,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--min-score", type=float, default=0.5, help="drop lines read with a lower confidence"
     )
     p.add_argument(
+        "--layout",
+        choices=("auto", "columns", "rows", "none"),
+        default="auto",
+        help="reading order: columns read one after the other, rows (forms, receipts, tables) "
+        "joined left to right; auto (default) finds columns and reads rows inside them",
+    )
+    p.add_argument(
+        "--blocks",
+        action="store_true",
+        help="also find layout blocks (text, title, figure, table, header, footer) with the "
+        "ppocr_layout.cdla model: in --json output and drawn by --save",
+    )
+    p.add_argument(
         "--dpi", type=float, default=200.0, help="PDF rendering resolution (default 200)"
     )
     add_runtime_options(p)
@@ -58,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from foveal.errors import ConfigError, FovealError
     from foveal.io import BatchReport, expand_sources, is_pdf, iter_sources
     from foveal.tasks.ocr import TextReader
+    from foveal.tasks.ocr.blocks import DEFAULT_LAYOUT
     from foveal.tasks.ocr.cls import DEFAULT_CLS
 
     if not 0.0 <= args.min_score <= 1.0:
@@ -68,7 +82,12 @@ def run(args: argparse.Namespace) -> int:
     save = check_writable_dir(args.save, option="--save") if args.save else None
     files = expand_sources(args.inputs, media=True)
     require_inputs(files, args.inputs, "images or PDFs")
-    reader = TextReader(args.rec, cls=None if args.no_cls else DEFAULT_CLS, threads=args.threads)
+    reader = TextReader(
+        args.rec,
+        cls=None if args.no_cls else DEFAULT_CLS,
+        blocks=DEFAULT_LAYOUT if args.blocks else None,
+        threads=args.threads,
+    )
     if save:
         save.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
@@ -82,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             for item in iter_sources(path, dpi=args.dpi):  # PDFs: every page; videos: frames
                 rgb = item.load()
-                lines = reader.predict(rgb, text_score=args.min_score)
+                lines = reader.predict(rgb, text_score=args.min_score, layout=args.layout)
                 if save:  # scan-p2.png for PDF page 2, clip-f30.png for video frame 30
                     tag = "" if item.index is None else f"-{key[0]}{item.index}"
                     _save(save / f"{path.stem}{tag}.png", rgb, lines)

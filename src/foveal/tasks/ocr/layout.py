@@ -6,7 +6,9 @@ All geometry here is in the *upright* page frame (text runs left to right).
    ``join_gap`` line heights) are one line, left to right.
 2. **Reading order**: a recursive XY-cut over the lines: at each level the region is split in two at
    its widest empty channel, either a vertical gutter at least ``min_gutter`` line heights wide
-   (columns, left part first) or a horizontal gap (upper part first).
+   (columns, left part first) or a horizontal gap (upper part first); with ``min_column`` a
+   vertical cut needs real columns of text on both sides. Inside a region, lines that share a
+   row are read as one line (:func:`rows`: forms, receipts, tables).
 3. **Paragraphs**: consecutive lines in reading order stay in one paragraph while each sits just
    below the previous one (gap under ``para_gap`` line heights), overlaps it horizontally and has a
    similar height.
@@ -35,7 +37,11 @@ def _core(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def group_lines(boxes: np.ndarray, *, join_gap: float = 1.5) -> list[list[int]]:
-    """Indices of segments per line, each left to right; ``boxes``: (N, 4) xyxy, upright frame."""
+    """Indices of segments per line, each left to right; ``boxes``: (N, 4) xyxy, upright frame.
+
+    Segments join a line when their vertical core bands overlap by half and the horizontal gap
+    is under ``join_gap`` line heights (``np.inf``: any gap, i.e. rows).
+    """
     n = len(boxes)
     if n == 0:
         return []
@@ -81,31 +87,113 @@ def _gaps(lo: np.ndarray, hi: np.ndarray) -> list[tuple[float, float]]:
     return out
 
 
-def reading_order(boxes: np.ndarray, *, min_gutter: float = 1.0) -> list[int]:
-    """Indices of line boxes (N, 4 xyxy, upright frame) in reading order, by recursive XY-cut."""
+def regions(
+    boxes: np.ndarray, *, min_gutter: float = 1.0, min_column: float = 0.0
+) -> list[list[int]]:
+    """Line boxes (N, 4 xyxy, upright frame) cut into regions by a recursive XY-cut: a list of
+    regions in reading order, each a list of line indices top to bottom.
+
+    At each level the region is split at its widest empty channel: a vertical gutter at least
+    ``min_gutter`` line heights wide (columns, left part first) or a horizontal gap (upper part
+    first). A vertical cut is only taken when the lines on both sides are, by median, at least
+    ``min_column`` line heights long: real columns of text, not the keys and values of a form or
+    the cells of a table (those stay in one region, to be read row by row).
+
+    >>> boxes = np.array([[0, 0, 40, 10], [60, 0, 100, 10], [0, 15, 40, 25], [60, 15, 100, 25]])
+    >>> regions(boxes)                  # two columns of two lines
+    [[0], [2], [1], [3]]
+    >>> regions(boxes, min_column=8)    # too short for columns: two rows
+    [[0, 1], [2, 3]]
+    """
     if len(boxes) == 0:
         return []
+    boxes = np.asarray(boxes, np.float64)
     top, bottom, h = _core(boxes)
     med_h = float(np.median(h))
+    width = boxes[:, 2] - boxes[:, 0]
 
-    def cut(idx: np.ndarray) -> list[int]:
+    def columns_ok(idx: np.ndarray, first: np.ndarray) -> bool:
+        if min_column <= 0:
+            return True
+        return all(
+            float(np.median(width[part])) >= min_column * med_h
+            for part in (idx[first], idx[~first])
+        )
+
+    def cut(idx: np.ndarray) -> list[list[int]]:
         if len(idx) <= 1:
-            return idx.tolist()
+            return [idx.tolist()]
         ygaps = _gaps(top[idx], bottom[idx])
         xgaps = [
             g for g in _gaps(boxes[idx, 0], boxes[idx, 2]) if g[1] - g[0] >= min_gutter * med_h
         ]
+        xgaps = [g for g in xgaps if columns_ok(idx, boxes[idx, 0] < g[1])]
         ybest = max(ygaps, key=lambda g: g[1] - g[0], default=None)
         xbest = max(xgaps, key=lambda g: g[1] - g[0], default=None)
         if xbest is not None and (ybest is None or xbest[1] - xbest[0] >= ybest[1] - ybest[0]):
             first = boxes[idx, 0] < xbest[1]  # columns: left part first
         elif ybest is not None:
             first = top[idx] < ybest[1]  # rows: upper part first
-        else:  # no clean cut: top to bottom, then left to right
-            return idx[np.lexsort((boxes[idx, 0], (top[idx] + bottom[idx]) / 2))].tolist()
+        else:  # no clean cut: one region, top to bottom, then left to right
+            return [idx[np.lexsort((boxes[idx, 0], (top[idx] + bottom[idx]) / 2))].tolist()]
         return cut(idx[first]) + cut(idx[~first])
 
     return cut(np.arange(len(boxes)))
+
+
+def reading_order(boxes: np.ndarray, *, min_gutter: float = 1.0) -> list[int]:
+    """Indices of line boxes (N, 4 xyxy, upright frame) in reading order, by recursive XY-cut."""
+    return [i for region in regions(boxes, min_gutter=min_gutter) for i in region]
+
+
+def rows(boxes: np.ndarray) -> list[list[int]]:
+    """Boxes (N, 4 xyxy, upright frame) that share a row, each row left to right, rows top to
+    bottom: how forms, receipts and tables are read ("Doc No   CS00031663" is one line).
+
+    >>> rows(np.array([[200, 1, 260, 11], [0, 0, 50, 10], [0, 20, 50, 30]]))
+    [[1, 0], [2]]
+    """
+    groups = group_lines(np.asarray(boxes, np.float64), join_gap=np.inf)
+    centre = [float(np.mean((boxes[g, 1] + boxes[g, 3]) / 2)) for g in groups]
+    return [groups[i] for i in np.argsort(centre, kind="stable")]
+
+
+def top_to_bottom(boxes: np.ndarray) -> list[int]:
+    """Box indices by centre top to bottom (in steps of half the median height), then left to
+    right.
+
+    >>> top_to_bottom(np.array([[50, 0, 90, 10], [0, 1, 40, 11], [0, 20, 40, 30]]))
+    [1, 0, 2]
+    """
+    if len(boxes) == 0:
+        return []
+    cy = (boxes[:, 1] + boxes[:, 3]) / 2
+    step = max(1.0, float(np.median(boxes[:, 3] - boxes[:, 1])) / 2)
+    return np.lexsort((boxes[:, 0], np.round(cy / step))).tolist()
+
+
+def skew_angle(quads: np.ndarray) -> float:
+    """The page's text skew in radians: the length-weighted median direction of the quads' top
+    edges (0 for level text; positive when lines go down to the right)."""
+    if len(quads) == 0:
+        return 0.0
+    d = quads[:, 1] - quads[:, 0]
+    length = np.hypot(d[:, 0], d[:, 1])
+    angle = np.arctan2(d[:, 1], np.maximum(d[:, 0], 1e-6))
+    keep = length > 0
+    if not keep.any():
+        return 0.0
+    order = np.argsort(angle[keep])
+    cum = np.cumsum(length[keep][order])
+    return float(angle[keep][order][np.searchsorted(cum, cum[-1] / 2)])
+
+
+def level_boxes(quads: np.ndarray, angle: float) -> np.ndarray:
+    """Axis-aligned (N, 4) xyxy boxes of the quads after turning them by ``-angle`` (deskewed)."""
+    c, s = np.cos(-angle), np.sin(-angle)
+    x, y = quads[..., 0], quads[..., 1]
+    xr, yr = c * x - s * y, s * x + c * y
+    return np.stack([xr.min(1), yr.min(1), xr.max(1), yr.max(1)], axis=1).astype(np.float32)
 
 
 def paragraphs(

@@ -26,6 +26,7 @@ import numpy as np
 from foveal.errors import ConfigError
 from foveal.io import ImageSource, load_image
 from foveal.results import TextLines
+from foveal.tasks.ocr.blocks import LayoutFinder, assign_blocks
 from foveal.tasks.ocr.cls import DEFAULT_CLS, DirectionClassifier
 from foveal.tasks.ocr.det import DEFAULT_DET, TextDetector
 from foveal.tasks.ocr.geometry import (
@@ -37,9 +38,20 @@ from foveal.tasks.ocr.geometry import (
     rotate_points,
     unrotate_points,
 )
-from foveal.tasks.ocr.layout import group_lines, paragraphs, reading_order
+from foveal.tasks.ocr.layout import (
+    group_lines,
+    level_boxes,
+    paragraphs,
+    regions,
+    rows,
+    skew_angle,
+    top_to_bottom,
+)
 from foveal.tasks.ocr.rec import DEFAULT_REC, TextRecognizer
 from foveal.tasks.predictor import Predictor
+
+LAYOUTS = ("auto", "columns", "rows", "none")
+"""The reading orders :class:`TextReader` knows (``layout`` call option)."""
 
 
 @dataclass(frozen=True)
@@ -49,10 +61,26 @@ class ReadOptions:
     Attributes:
         text_score: lines recognised with a lower confidence (0..1) are dropped.
         orient: detect 90/180/270 degree page rotations and read the page upright.
+        flip_margin: a page (or a single line) is read upside down only when that reading's mean
+            recognition confidence beats the upright one by more than this.
+        line_flip_score: on an upright page, a single line is tried upside down only when the
+            direction classifier gives it at least this probability (and its flipped copy under
+            0.5).
+        layout: reading order. ``"columns"``: columns found from the lines' geometry, read one
+            after the other; ``"rows"``: lines that share a row are joined left to right (forms,
+            receipts, tables), rows top to bottom; ``"auto"`` (default): columns where both sides
+            of a gutter hold real lines of text (see ``min_column``), rows inside each column;
+            ``"none"``: lines top to bottom, left to right.
+        min_column: in ``"auto"`` layout, a gutter splits columns only when the lines on both
+            sides are, by median, at least this many line heights long.
     """
 
     text_score: float = 0.5
     orient: bool = True
+    flip_margin: float = 0.1
+    line_flip_score: float = 0.95
+    layout: str = "auto"
+    min_column: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +105,9 @@ class TextReader(Predictor[TextLines]):
         cls: the 0/180 direction classifier; ``None`` turns the direction check off (pages are
             then assumed upright or sideways only).
         det_max_side: pages are detected on a copy at most this many pixels on the long side.
+        blocks: a layout model (zoo name or ``.onnx``, e.g. ``ppocr_layout.cdla``) to find the
+            page's layout blocks (text, title, figure, table, header, footer ...) and tell each
+            line its block; ``None`` (default): no blocks.
         threads: ONNX Runtime threads (default: all CPUs this process may use).
 
     Call options (:class:`ReadOptions`): ``text_score`` (default 0.5), ``orient`` (default on).
@@ -93,12 +124,14 @@ class TextReader(Predictor[TextLines]):
         *,
         det: str | os.PathLike = DEFAULT_DET,
         cls: str | os.PathLike | None = DEFAULT_CLS,
+        blocks: str | os.PathLike | None = None,
         det_max_side: int = 2000,
         threads: int | None = None,
     ) -> None:
         self.detector = TextDetector(det, max_side=det_max_side, threads=threads)
         self.recognizer = TextRecognizer(model or DEFAULT_REC, threads=threads)
         self.classifier = DirectionClassifier(cls, threads=threads) if cls is not None else None
+        self.blocks = LayoutFinder(blocks, threads=threads) if blocks is not None else None
         self.name = f"{self.detector.name}+{self.recognizer.name}"
 
     def __repr__(self) -> str:
@@ -107,6 +140,14 @@ class TextReader(Predictor[TextLines]):
     def check_options(self, options: ReadOptions) -> ReadOptions:
         if not 0.0 <= options.text_score <= 1.0:
             raise ConfigError(f"text_score must be between 0 and 1, got {options.text_score}")
+        if options.layout not in LAYOUTS:
+            raise ConfigError(f"layout must be one of {', '.join(LAYOUTS)}, got {options.layout!r}")
+        if options.min_column < 0:
+            raise ConfigError(f"min_column must be >= 0 line heights, got {options.min_column}")
+        for name in ("flip_margin", "line_flip_score"):
+            value = getattr(options, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{name} must be between 0 and 1, got {value}")
         return options
 
     def prepare(self, image: np.ndarray) -> np.ndarray:
@@ -130,7 +171,8 @@ class TextReader(Predictor[TextLines]):
         t1 = time.perf_counter()
         timings["detect"] = t1 - t0
         if not len(quads):
-            return TextLines.empty(self.name), PageInfo(segments=0, timings=timings)
+            empty = self._layout(quads, [], np.zeros(0, np.float32), 0, shape, opts, bgr)
+            return empty, PageInfo(segments=0, timings=timings)
 
         # Sideways page? Most elongated regions are taller than wide: turn the page a quarter.
         k = 1 if opts.orient and _is_sideways(quads) else 0
@@ -140,31 +182,57 @@ class TextReader(Predictor[TextLines]):
         t2 = time.perf_counter()
         timings["crop"] = t2 - t1
 
-        # Upside down? A width-weighted vote of the direction classifier over all lines.
+        # Upside down? Decided once for the page by a vote over many lines; a single line is
+        # flipped only when the classifier is sure and reading it flipped is clearly better.
         doubt: list[int] = []
+        known: dict[int, tuple[str, float]] = {}
+        known_flipped: dict[int, tuple[str, float]] = {}
         if self.classifier is not None:
             p180 = self.classifier(crops)
-            weights = np.asarray([c.shape[1] for c in crops], np.float64)
-            if opts.orient and float(np.average(p180, weights=weights)) > 0.5:
-                k += 2
-                page = rotate_image(page, 2)
-                quads = _reorder(rotate_points(quads, 2, page.shape[:2]))
-                crops = [np.ascontiguousarray(c[::-1, ::-1]) for c in crops]
-                p180 = 1.0 - p180
-            # Lines the classifier thinks are upside down on an upright page: read both ways,
-            # keep the more confident reading.
-            doubt = np.flatnonzero(p180 > 0.9).tolist()
-        t3 = time.perf_counter()
-        timings["classify"] = t3 - t2
+            if opts.orient and _flip_vote(crops, p180) > 0.5:
+                # The classifier is easily fooled by blurred or photographed pages: confirm by
+                # reading the longest lines both ways.
+                sample = _longest(crops, 12)
+                both = self.recognizer(
+                    [crops[i] for i in sample] + [_flip(crops[i]) for i in sample]
+                )
+                as_is, turned = both[: len(sample)], both[len(sample) :]
+                up = float(np.mean([s for _, s in as_is]))
+                down = float(np.mean([s for _, s in turned]))
+                flip_page = down > up + opts.flip_margin
+                if flip_page:
+                    as_is, turned = turned, as_is
+                known = dict(zip(sample, as_is, strict=True))  # readings reused below
+                known_flipped = dict(zip(sample, turned, strict=True))
+                if flip_page:
+                    k += 2
+                    page = rotate_image(page, 2)
+                    quads = _reorder(rotate_points(quads, 2, page.shape[:2]))
+                    crops = [_flip(c) for c in crops]
+                    p180 = 1.0 - p180
+            t3 = time.perf_counter()
+            timings["classify"] = t3 - t2
+            # Lines the classifier is sure are upside down on an upright page: read them both
+            # ways, flip only when the flipped reading is clearly more confident.
+            sure = np.flatnonzero(p180 > opts.line_flip_score).tolist()
+            if sure:
+                back = self.classifier([_flip(crops[i]) for i in sure])
+                doubt = [i for i, pb in zip(sure, back, strict=True) if pb < 0.5]
+        else:
+            t3 = time.perf_counter()
+            timings["classify"] = t3 - t2
 
-        flipped = [np.ascontiguousarray(crops[i][::-1, ::-1]) for i in doubt]
-        results = self.recognizer(crops + flipped)
-        for j, i in enumerate(doubt):
-            alt = results[len(crops) + j]
-            if alt[1] > results[i][1]:
+        todo = [i for i in range(len(crops)) if i not in known]
+        todo_flipped = [i for i in doubt if i not in known_flipped]
+        read = self.recognizer([crops[i] for i in todo] + [_flip(crops[i]) for i in todo_flipped])
+        known.update(zip(todo, read[: len(todo)], strict=True))
+        known_flipped.update(zip(todo_flipped, read[len(todo) :], strict=True))
+        results = [known[i] for i in range(len(crops))]
+        for i in doubt:
+            alt = known_flipped[i]
+            if alt[1] > results[i][1] + opts.flip_margin:
                 results[i] = alt
                 quads[i] = np.roll(quads[i], 2, axis=0)
-        results = results[: len(crops)]
         t4 = time.perf_counter()
         timings["recognize"] = t4 - t3
         texts = [t.strip() for t, _ in results]
@@ -172,7 +240,9 @@ class TextReader(Predictor[TextLines]):
         keep = np.flatnonzero(
             [bool(t) and s >= opts.text_score for t, s in zip(texts, scores, strict=True)]
         )
-        out = self._layout(quads[keep], [texts[i] for i in keep], scores[keep], k, shape)
+        out = self._layout(
+            quads[keep], [texts[i] for i in keep], scores[keep], k, shape, opts, page
+        )
         timings["layout"] = time.perf_counter() - t4
         return out, PageInfo(rotation=k % 4, segments=len(quads), timings=timings)
 
@@ -183,12 +253,37 @@ class TextReader(Predictor[TextLines]):
         scores: np.ndarray,
         k: int,
         shape: tuple[int, int],
+        opts: ReadOptions,
+        page: np.ndarray,
     ) -> TextLines:
         if not len(quads):
-            return TextLines.empty(self.name)
-        boxes = np.concatenate([quads.min(axis=1), quads.max(axis=1)], axis=1)
-        lines = group_lines(boxes)
-        line_quads, line_texts, line_scores, line_boxes = [], [], [], []
+            lines = TextLines.empty(self.name)
+            if self.blocks is None:
+                return lines
+            quads = np.zeros((0, 4, 2), np.float32)
+        boxes = level_boxes(quads, skew_angle(quads))
+        if opts.layout == "auto":
+            # Columns cut between segments (before any joining, so no line bridges a gutter),
+            # then inside each region the segments sharing a row are one line.
+            lines = [
+                [region[j] for j in row]
+                for region in regions(boxes, min_column=opts.min_column)
+                for row in rows(boxes[region])
+            ]
+        else:
+            segs = group_lines(boxes, join_gap=np.inf if opts.layout == "rows" else 1.5)
+            line_boxes = np.asarray(
+                [
+                    np.concatenate([boxes[g, :2].min(axis=0), boxes[g, 2:].max(axis=0)])
+                    for g in segs
+                ],
+                np.float32,
+            ).reshape(-1, 4)
+            if opts.layout == "columns":
+                lines = [segs[i] for region in regions(line_boxes) for i in region]
+            else:
+                lines = [segs[i] for i in top_to_bottom(line_boxes)]
+        line_quads, line_texts, line_scores, final_boxes = [], [], [], []
         for seg in lines:
             if len(seg) == 1:
                 q = quads[seg[0]]
@@ -196,21 +291,36 @@ class TextReader(Predictor[TextLines]):
                 q, _ = min_area_quad(quads[seg].reshape(-1, 2))
             line_quads.append(q)
             line_texts.append(" ".join(texts[i] for i in seg))
-            lengths = np.asarray([len(texts[i]) for i in seg], np.float64)
+            lengths = np.asarray([max(1, len(texts[i])) for i in seg], np.float64)
             line_scores.append(float(np.average(scores[seg], weights=lengths)))
-            line_boxes.append(
+            final_boxes.append(
                 np.concatenate([boxes[seg, :2].min(axis=0), boxes[seg, 2:].max(axis=0)])
             )
-        lb = np.asarray(line_boxes, np.float32)
-        order = reading_order(lb)
-        para = paragraphs(lb, order)
-        polys = np.stack([line_quads[i] for i in order]).astype(np.float32)
+        lb = np.asarray(final_boxes, np.float32)
+        para = paragraphs(lb, list(range(len(lines)))) if len(lines) else np.zeros(0, np.int64)
+        polys = np.stack(line_quads).astype(np.float32) if line_quads else quads
+        block_kw: dict = {}
+        if self.blocks is not None:
+            found = self.blocks(page)
+            block_ids, order = assign_blocks(polys, found.boxes)
+            bp = np.asarray(
+                [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]] for b in found.boxes],
+                np.float32,
+            ).reshape(-1, 4, 2)[order]
+            if k % 4:
+                bp = unrotate_points(bp, k, shape)
+            block_kw = {
+                "block_ids": block_ids,
+                "block_polygons": bp,
+                "block_types": [found.labels[i] for i in order],
+            }
         if k % 4:
             polys = unrotate_points(polys, k, shape)
         return TextLines(
+            **block_kw,
             polygons=polys,
-            texts=[line_texts[i] for i in order],
-            scores=np.asarray([line_scores[i] for i in order], np.float32),
+            texts=line_texts,
+            scores=np.asarray(line_scores, np.float32),
             paragraph_ids=para,
             model=self.name,
         )
@@ -230,6 +340,21 @@ def _is_sideways(quads: np.ndarray) -> bool:
         return False
     vertical = (h > w) & elongated
     return float(long_side[vertical].sum()) > 0.5 * float(long_side[elongated].sum())
+
+
+def _flip(crop: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(crop[::-1, ::-1])
+
+
+def _flip_vote(crops: list[np.ndarray], p180: np.ndarray) -> float:
+    """Width-weighted share of lines the classifier reads as upside down (0..1)."""
+    weights = np.asarray([c.shape[1] for c in crops], np.float64)
+    return float(np.average(p180 > 0.5, weights=weights))
+
+
+def _longest(crops: list[np.ndarray], n: int) -> list[int]:
+    """Indices of the ``n`` widest crops."""
+    return np.argsort([-c.shape[1] for c in crops], kind="stable")[:n].tolist()
 
 
 def _crop(page: np.ndarray, quad: np.ndarray) -> np.ndarray:

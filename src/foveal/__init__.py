@@ -16,13 +16,14 @@ from typing import Any
 __version__ = "0.1.0"
 
 # Public verbs live in foveal.api and are imported on first access.
-_API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text", "run"}
+_API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text", "restore", "run"}
 _LAZY = {
     "load_image": "foveal.io",
     "Classification": "foveal.results",
     "Detections": "foveal.results",
     "Faces": "foveal.results",
     "TextLines": "foveal.results",
+    "Restoration": "foveal.results",
     "FovealError": "foveal.errors",
     "TASKS": "foveal.tasks",
 }

@@ -206,6 +206,18 @@ for _spec in (
         evaluate="foveal.evaluate.ocr:evaluate_ocr",
         export="foveal.tasks.ocr.export:export_recognizer",
     ),
+    TaskSpec(
+        "restore",
+        "foveal.tasks.restore.predict:RestorePredictor",
+        "foveal.results:Restoration",
+        "restored image (denoised; or your own trained restoration model)",
+        "restore_unet.gaussian",
+        "restore",
+        init_options=("model", "backend"),
+        train="foveal.tasks.restore.train:train_restorer",
+        evaluate="foveal.tasks.restore.evaluate:evaluate_restorer",
+        in_all=False,
+    ),
 ):
     register_task(_spec)
 del _spec

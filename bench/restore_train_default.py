@@ -8,8 +8,9 @@ Test photos (skimage astronaut/coffee/chelsea/rocket, sklearn china/flower) are 
     PYTHONPATH=src python bench/restore_train_default.py --out runs/restore_default \
         --iters 1500 --seed 0
 
-writes ``model.pt`` (state dict) and ``restore_unet.onnx``; copy the ONNX file to
-``src/foveal/zoo/files/restore_unet_color.onnx`` to ship it. Takes ~20-30 min on 2 CPU cores.
+writes ``model.pt`` (state dict) and ``restore_unet_gaussian.onnx`` (with foveal's metadata);
+copy the ONNX file to ``src/foveal/zoo/files/`` and its sha256 into
+``src/foveal/zoo/catalog/restoration.py`` to ship it. Takes ~20-30 min on 2 CPU cores.
 """
 
 from __future__ import annotations
@@ -69,6 +70,15 @@ def add_noise(clean: torch.Tensor, rng, lo: float, hi: float) -> torch.Tensor:
     return torch.where(clip, noisy.clamp(0, 1), noisy)
 
 
+def export(net: torch.nn.Module, path: Path) -> None:
+    """The ONNX file with foveal's metadata, as the package ships it; prints its sha256."""
+    from foveal.tasks.restore.train import export_restore_onnx
+    from foveal.zoo.resolve import sha256_file
+
+    export_restore_onnx(net.eval(), path, name="restore_unet.gaussian", degrade="gaussian:10-40")
+    print(f"{path}: sha256 {sha256_file(path)}, {path.stat().st_size / 1e6:.2f} MB", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="runs/restore_default")
@@ -80,15 +90,24 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--init", help="start from this model.pt (the second phase)")
+    ap.add_argument("--export-only", action="store_true", help="export OUT/model.pt only")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     rng = np.random.default_rng(args.seed)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if args.export_only:
+        net = RestoreUNet(3, args.width)
+        net.load_state_dict(torch.load(out / "model.pt", weights_only=True))
+        export(net, out / "restore_unet_gaussian.onnx")
+        return
     images = training_photos(Path(args.shared))
     print(f"{len(images)} training photos", flush=True)
     net = RestoreUNet(3, args.width)
+    if args.init:
+        net.load_state_dict(torch.load(args.init, weights_only=True))
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     warm = 50
 
@@ -114,17 +133,7 @@ def main() -> None:
             print(f"it {i + 1} l1 {run:.4f} {time.perf_counter() - t0:.0f}s", flush=True)
             torch.save(net.state_dict(), out / "model.tmp")
             (out / "model.tmp").replace(out / "model.pt")
-    net.eval()
-    torch.onnx.export(
-        net,
-        torch.zeros(1, 3, 64, 64),
-        str(out / "restore_unet.onnx"),
-        input_names=["image"],
-        output_names=["restored"],
-        dynamic_axes={"image": {0: "n", 2: "h", 3: "w"}, "restored": {0: "n", 2: "h", 3: "w"}},
-        opset_version=17,
-        dynamo=False,
-    )
+    export(net, out / "restore_unet_gaussian.onnx")
     print(f"done in {time.perf_counter() - t0:.0f}s -> {out}", flush=True)
 
 

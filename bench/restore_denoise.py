@@ -22,22 +22,6 @@ import time
 import numpy as np
 
 
-def test_crops(size: int = 256) -> dict[str, np.ndarray]:
-    """Centre crops, RGB float32 in [0, 1]."""
-    from skimage import data
-    from sklearn.datasets import load_sample_images
-
-    images = {n: getattr(data, n)() for n in ("astronaut", "coffee", "chelsea", "rocket")}
-    for name, img in zip(("china", "flower"), load_sample_images().images, strict=True):
-        images[name] = img
-    out = {}
-    for name, img in images.items():
-        h, w = img.shape[:2]
-        y, x = (h - size) // 2, (w - size) // 2
-        out[name] = img[y : y + size, x : x + size, :3].astype(np.float32) / 255.0
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=None, help="run folder or .onnx (default: shipped)")
@@ -49,6 +33,7 @@ def main() -> None:
 
     import cv2
 
+    from foveal.bench.promise.restoration import bm3d_denoise, nlm_denoise, test_crops
     from foveal.tasks import TASKS
     from foveal.tasks.restore.evaluate import score
 
@@ -64,17 +49,11 @@ def main() -> None:
     def foveal_fn(x: np.ndarray) -> np.ndarray:
         return restorer.restore_array(x.transpose(2, 0, 1)).transpose(1, 2, 0)
 
-    def nlm_fn(x: np.ndarray) -> np.ndarray:
-        u8 = np.clip(x * 255 + 0.5, 0, 255).astype(np.uint8)
-        return cv2.fastNlMeansDenoisingColored(u8, None, 15, 15, 7, 21).astype(np.float32) / 255
-
     def bm3d_fn(x: np.ndarray) -> np.ndarray:
-        import bm3d
-
-        return np.asarray(bm3d.bm3d_rgb(x, sigma), np.float32)
+        return bm3d_denoise(x, sigma)
 
     methods = {"noisy input": lambda x: x, "foveal " + restorer.name: foveal_fn}
-    methods["opencv nl-means"] = nlm_fn
+    methods["opencv nl-means"] = nlm_denoise
     if not args.skip_bm3d:
         methods["bm3d 4.0.3 (rgb)"] = bm3d_fn
     foveal_fn(next(iter(noisy.values())))  # warm-up (session, first-call allocations)

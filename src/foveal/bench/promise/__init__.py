@@ -2,7 +2,7 @@
 
     foveal bench promise --out promise/        # table on stdout, promise.png + promise.json
 
-Four tasks, each on the same data and splits for every method, with a fixed seed:
+Five tasks, each on the same data and splits for every method, with a fixed seed:
 
 * classification — a linear classifier (scikit-learn logistic regression) on HOG, SIFT
   bag-of-visual-words, LBP and Gabor features vs on CNN embeddings (MobileNetV2, ImageNet weights)
@@ -12,7 +12,9 @@ Four tasks, each on the same data and splits for every method, with a fixed seed
   (``foveal.api.detect_faces``) on the dlib-annotated photos in ``faces/detection``;
 * OCR — Tesseract vs the deep pipeline (``foveal.api.read_text``) on ``ocr/pages``;
 * face recognition — LBPH-style histograms and Eigenfaces vs deep face embeddings (dlib's ResNet,
-  and ``foveal.api.identify`` with a gallery) on ``faces/people``.
+  and ``foveal.api.identify`` with a gallery) on ``faces/people``;
+* restoration — OpenCV non-local means and BM3D vs foveal's shipped denoiser, sigma=25 noise on
+  photo crops not used in training (PSNR).
 
 A method that cannot run here (tesseract or dlib missing, a data set not installed) or that fails
 becomes a row with a note, not a crash.
@@ -34,12 +36,14 @@ from foveal.bench.promise.face_recognition import FACES_TEST_TRUTH, run_face_rec
 from foveal.bench.promise.finetune import FashionFinetune
 from foveal.bench.promise.ocr import cer, normalize_text, ocr_pages, run_ocr, tesseract_reader
 from foveal.bench.promise.report import format_table, plot, save
+from foveal.bench.promise.restoration import run_restoration
 
 RUNNERS: dict[str, Callable[[Settings], list[Row]]] = {
     "classification": run_classification,
     "face_detection": run_face_detection,
     "ocr": run_ocr,
     "face_recognition": run_face_recognition,
+    "restoration": run_restoration,
 }
 
 

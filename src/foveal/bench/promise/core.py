@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TASKS = ("classification", "face_detection", "ocr", "face_recognition")
+TASKS = ("classification", "face_detection", "ocr", "face_recognition", "restoration")
 
 
 @dataclass

@@ -9,7 +9,7 @@ register(
         builder="foveal.nn.restore:RestoreUNet",
         weights=WeightSpec(
             file="restore_unet_gaussian.onnx",
-            sha256="0" * 64,
+            sha256="d02f57e0d12e54be3b85ffe4b8161f14f3d5f363244168f6138986c1bdcf141c",
             url=None,
             licence="Apache-2.0 (trained by foveal: bench/restore_train_default.py)",
             package="foveal",

@@ -9,7 +9,7 @@ register(
         builder="foveal.nn.restore:RestoreUNet",
         weights=WeightSpec(
             file="restore_unet_gaussian.onnx",
-            sha256="d02f57e0d12e54be3b85ffe4b8161f14f3d5f363244168f6138986c1bdcf141c",
+            sha256="fbe191a9c1e117baa673cda3cd2ca31dfa8a0d3c4384c7a53410272004224633",
             url=None,
             licence="Apache-2.0 (trained by foveal: bench/restore_train_default.py)",
             package="foveal",

@@ -9,7 +9,7 @@ register(
         builder="foveal.nn.restore:RestoreUNet",
         weights=WeightSpec(
             file="restore_unet_gaussian.onnx",
-            sha256="fbe191a9c1e117baa673cda3cd2ca31dfa8a0d3c4384c7a53410272004224633",
+            sha256="00d83d4a66bbab12939b517064d0d9ee4d352e62d01d22c90e3d9aa0875bb256",
             url=None,
             licence="Apache-2.0 (trained by foveal: bench/restore_train_default.py)",
             package="foveal",

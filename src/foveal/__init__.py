@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 _API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text", "run"}
 _API |= {"track", "landmarks"}
 _API |= {"classify_sequences"}
+_API |= {"restore"}
 _LAZY = {
     "load_image": "foveal.io",
     "Classification": "foveal.results",
@@ -28,6 +29,7 @@ _LAZY = {
     "Tracks": "foveal.results",
     "Landmarks": "foveal.results",
     "SequencePredictions": "foveal.results",
+    "Restoration": "foveal.results",
     "FovealError": "foveal.errors",
     "TASKS": "foveal.tasks",
 }

@@ -326,3 +326,21 @@ def classify_sequences(
     if isinstance(data, np.ndarray):
         return seq.predict(data, [f"sequence {i}" for i in range(len(data))])
     return seq.predict_csv(data)[0]
+
+
+def restore(
+    source: Sources,
+    *,
+    model: str | os.PathLike | None = None,
+    tile: int | None = None,
+    stream: bool = False,
+) -> Any:
+    """Restore images: foveal's shipped colour denoiser by default (Gaussian noise, sigma about
+    10-40 on the 0-255 scale), or a ``foveal train restore`` run folder / ``.onnx`` file.
+    Large images run in tiles of ``tile`` pixels (default 512), so memory stays bounded.
+
+    >>> r = foveal.restore("astronaut.jpg")
+    >>> r.image.shape, r.to_dict()["width"]
+    ((512, 512, 3), 512)
+    """
+    return run("restore", source, stream=stream, model=_model(model), tile=tile)

@@ -680,3 +680,55 @@ class SequencePredictions(_Filterable):
 
     def to_dict(self) -> dict[str, Any]:
         return {"model": self.model, "predictions": self.rows()}
+
+
+@dataclass
+class Restoration:
+    """A restored image (denoised, artifacts removed): RGB ``uint8`` ``(H, W, 3)``, or grey
+    ``(H, W)`` for a grey model; same size as the input. ``to_dict()`` gives its size and the mean
+    absolute change (0-255 scale); PSNR/SSIM need a clean reference: ``foveal eval restore``.
+
+    >>> import numpy as np
+    >>> r = Restoration(np.zeros((4, 6, 3), np.uint8), model="m", change=1.5)
+    >>> r.to_dict()
+    {'model': 'm', 'width': 6, 'height': 4, 'channels': 3, 'change': 1.5}
+    """
+
+    image: np.ndarray
+    model: str = ""
+    change: float = 0.0
+    source: str | None = None
+    index: int | None = None
+
+    def __post_init__(self) -> None:
+        img = np.asarray(self.image)
+        if img.dtype != np.uint8 or not (img.ndim == 2 or (img.ndim == 3 and img.shape[2] == 3)):
+            raise ResultError(
+                f"image is {img.dtype} {img.shape}; expected uint8 (H, W, 3) or (H, W)"
+            )
+        self.image = img
+        _Filterable._check_where(self)  # type: ignore[arg-type]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **_Filterable._where(self),  # type: ignore[arg-type]
+            "model": self.model,
+            "width": int(self.image.shape[1]),
+            "height": int(self.image.shape[0]),
+            "channels": 1 if self.image.ndim == 2 else 3,
+            "change": round(float(self.change), 3),
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def plot(self, image: Any = None, **options: Any) -> np.ndarray:
+        """The restored image as RGB ``uint8`` (``image`` is accepted for the common API)."""
+        return np.stack([self.image] * 3, axis=-1) if self.image.ndim == 2 else self.image
+
+    def save(self, path: str | os.PathLike, image: Any = None, **options: Any) -> Path:
+        """Write the restored image to ``path`` (format from the suffix; PNG keeps it lossless),
+        atomically; returns the path."""
+        from foveal.viz import save_annotated
+
+        return save_annotated(path, self.plot(), self, **options)

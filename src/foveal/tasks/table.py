@@ -216,6 +216,18 @@ for _spec in (
         init_options=(),
         in_all=False,
     ),
+    TaskSpec(
+        "restore",
+        "foveal.tasks.restore.predict:RestorePredictor",
+        "foveal.results:Restoration",
+        "restored image (denoised; or your own trained restoration model)",
+        "restore_unet.gaussian",
+        "restore",
+        init_options=("model", "backend"),
+        train="foveal.tasks.restore.train:train_restorer",
+        evaluate="foveal.tasks.restore.evaluate:evaluate_restorer",
+        in_all=False,
+    ),
 ):
     register_task(_spec)
 del _spec

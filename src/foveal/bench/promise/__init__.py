@@ -2,7 +2,7 @@
 
     foveal bench promise --out promise/        # table on stdout, promise.png + promise.json
 
-Four tasks, each on the same data and splits for every method, with a fixed seed:
+Five tasks, each on the same data and splits for every method, with a fixed seed:
 
 * classification — a linear classifier (scikit-learn logistic regression) on HOG, SIFT
   bag-of-visual-words, LBP and Gabor features vs on CNN embeddings (MobileNetV2, ImageNet weights)
@@ -17,6 +17,8 @@ Four tasks, each on the same data and splits for every method, with a fixed seed
   and ``foveal.api.identify`` with a gallery) on ``faces/people``;
 * gestures — hand-crafted motion features (logistic regression, k-NN) vs an MLP on flattened rows
   vs LSTM / GRU / TCN on the fingertip tracks of ``gestures/point_history.csv``.
+* restoration — OpenCV non-local means and BM3D vs foveal's shipped denoiser, sigma=25 noise on
+  photo crops not used in training (PSNR).
 
 A method that cannot run here (tesseract or dlib missing, a data set not installed) or that fails
 becomes a row with a note, not a crash.
@@ -40,6 +42,7 @@ from foveal.bench.promise.gestures import run_gestures
 from foveal.bench.promise.natural import run_ants_bees
 from foveal.bench.promise.ocr import cer, normalize_text, ocr_pages, run_ocr, tesseract_reader
 from foveal.bench.promise.report import format_table, plot, save
+from foveal.bench.promise.restoration import run_restoration
 
 
 def run_all_classification(cfg: Settings) -> list[Row]:
@@ -54,6 +57,7 @@ RUNNERS: dict[str, Callable[[Settings], list[Row]]] = {
     "ocr": run_ocr,
     "face_recognition": run_face_recognition,
     "gestures": run_gestures,
+    "restoration": run_restoration,
 }
 
 

@@ -6,7 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TASKS = ("classification", "face_detection", "ocr", "face_recognition", "gestures")
+TASKS = (
+    "classification",
+    "face_detection",
+    "ocr",
+    "face_recognition",
+    "gestures",
+    "restoration",
+)
 
 
 @dataclass

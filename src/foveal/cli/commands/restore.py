@@ -1,0 +1,75 @@
+"""foveal restore IMAGE|DIR|GLOB ... --out DIR — denoise / restore images."""
+
+from __future__ import annotations
+
+import argparse
+
+from foveal.cli.output import add_runtime_options
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "restore",
+        help="restore images (denoise with the shipped model, or your own trained one)",
+        description="Restore images, folders or glob patterns and write one PNG per image, "
+        "under the same name, into --out. Large images run in overlapping tiles (bounded "
+        "memory). Unreadable files are reported and skipped.",
+        epilog="example: foveal restore scans/ --out restored/ --model runs/restore/1",
+    )
+    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    p.add_argument("--out", required=True, help="output folder (created if needed)")
+    p.add_argument(
+        "--model",
+        default=None,
+        help="training run folder or .onnx file (default: the shipped denoiser "
+        "restore_unet.gaussian)",
+    )
+    p.add_argument("--tile", type=int, default=512, help="tile side in pixels (default 512)")
+    p.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels (default 32)")
+    p.add_argument("--json", action="store_true", help="one JSON object per image (JSON lines)")
+    add_runtime_options(p)
+    p.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from foveal.cli.output import (
+        progress,
+        report_bad,
+        require_inputs,
+        use_runtime_options,
+        write_jsonl,
+    )
+    from foveal.errors import ConfigError
+    from foveal.io import BatchReport, expand_sources
+    from foveal.tasks import TASKS
+
+    use_runtime_options(args)
+    out_dir = Path(args.out)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ConfigError(f"--out {args.out} is a file; expected a folder for the restored images")
+    files = expand_sources(args.inputs)
+    require_inputs(files, args.inputs)
+    restorer = TASKS["restore"].load(model=args.model, threads=args.threads)
+    opts = {"tile": args.tile, "overlap": args.overlap}
+    restorer.options(**opts)  # bad options fail before any work
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = BatchReport()
+    stream = restorer.predict_batch(files, report=report, **opts)
+    bar = progress(stream, total=len(files), desc="restore", enabled=not args.no_progress)
+    used: set[str] = set()
+    for item, result in bar:
+        stem = Path(item.name).stem
+        name = stem if stem not in used else f"{stem}-{len(used)}"
+        used.add(name)
+        path = result.save(out_dir / f"{name}.png")
+        if args.json:
+            write_jsonl({"source": item.name, "output": str(path), **result.to_dict()})
+        else:
+            print(f"{item.name} -> {path}", flush=True)
+    report_bad(report, as_json=args.json)
+    return 1 if report.bad else 0

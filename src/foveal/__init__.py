@@ -23,6 +23,7 @@ _LAZY = {
     "Detections": "foveal.results",
     "Faces": "foveal.results",
     "TextLines": "foveal.results",
+    "Segmentation": "foveal.results",
     "FovealError": "foveal.errors",
     "TASKS": "foveal.tasks",
 }

@@ -89,7 +89,9 @@ class UNet(nn.Module):
         out_channels: logits per pixel (1 for binary with a sigmoid, the class count for softmax).
         encoder: a backbone name of :func:`foveal.nn.backbones.create_backbone` or ``"classic"``.
         decoder_channels: channels of the backbone decoder's steps, deepest first (one per encoder
-            stage); the classic decoder mirrors its encoder instead.
+            stage; default ``(128, 64, 48, 32, 16)[-depth:]``); the classic decoder mirrors its
+            encoder instead.
+        depth: encoder stages used (5: down to stride 32; 4: stride 16, cheaper, less context).
         base: channels of the classic encoder's first level.
 
     The encoder is ``self.encoder``; load pretrained backbone weights into it (a
@@ -102,7 +104,8 @@ class UNet(nn.Module):
         out_channels: int = 1,
         *,
         encoder: str = "mobilenet_v2",
-        decoder_channels: Sequence[int] = (128, 64, 48, 32, 16),
+        decoder_channels: Sequence[int] | None = None,
+        depth: int = 5,
         base: int = 32,
     ) -> None:
         super().__init__()
@@ -112,8 +115,11 @@ class UNet(nn.Module):
             )
         self.in_channels, self.out_channels, self.encoder_name = in_channels, out_channels, encoder
         self.adapter: nn.Module | None = None
+        self.depth = depth
+        if not 2 <= depth <= 5:
+            raise ValueError(f"depth must be within 2..5, got {depth}")
         if encoder == CLASSIC:
-            self.encoder: nn.Module = ClassicEncoder(in_channels, base)
+            self.encoder: nn.Module = ClassicEncoder(in_channels, base, depth)
             chans, strides = self.encoder.channels, self.encoder.strides
             self.stem: nn.Module | None = None
             # classic: each decoder step mirrors the encoder level (decoder_channels unused)
@@ -121,13 +127,15 @@ class UNet(nn.Module):
         else:
             from foveal.nn.backbones import create_backbone
 
-            self.encoder = create_backbone(encoder, features_only=True)
+            self.encoder = create_backbone(
+                encoder, features_only=True, out_indices=tuple(range(depth))
+            )
             info = self.encoder.feature_info
             chans, strides = [f.num_chs for f in info], [f.reduction for f in info]
             if in_channels != 3:
                 self.adapter = nn.Conv2d(in_channels, 3, 1, bias=False)
                 nn.init.constant_(self.adapter.weight, 1.0 / in_channels)
-            dec = list(decoder_channels)
+            dec = list(decoder_channels or (128, 64, 48, 32, 16)[-depth:])
             if len(dec) != len(chans):
                 raise ValueError(
                     f"decoder_channels needs {len(chans)} values (one per encoder stage), "
@@ -151,8 +159,18 @@ class UNet(nn.Module):
         self.decoder = nn.ModuleList(blocks)
         self.head = nn.Conv2d(cin, out_channels, 1)
 
+    def encode(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The encoder's feature maps, shallowest first (only the stages in use are run)."""
+        if self.stem is None:
+            return self.encoder(x)
+        y, feats = x if self.adapter is None else self.adapter(x), []
+        for stage in self.encoder.stages[: self.depth]:
+            y = stage(y)
+            feats.append(y)
+        return feats
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        feats = self.encoder(x if self.adapter is None else self.adapter(x))
+        feats = self.encode(x)
         skips = list(reversed(feats[:-1]))
         if self.stem is not None:
             skips.append(self.stem(x))

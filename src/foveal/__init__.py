@@ -16,7 +16,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 # Public verbs live in foveal.api and are imported on first access.
-_API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text", "run"}
+_API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text", "run", "segment"}
 _LAZY = {
     "load_image": "foveal.io",
     "Classification": "foveal.results",

@@ -195,3 +195,35 @@ def read_text(
     Total due: 128.50 EUR
     """
     return run("ocr", source, stream=stream, model=_model(model))
+
+
+def segment(
+    source: Sources,
+    *,
+    model: str | os.PathLike,
+    tile: int | None = None,
+    overlap: int | None = None,
+    probabilities: bool | None = None,
+    stream: bool = False,
+) -> Any:
+    """A class for every pixel (:class:`foveal.results.Segmentation`), with a U-Net trained by
+    ``foveal train segment``; any image size, in overlapping ``tile`` windows.
+
+    Args:
+        model: the training run folder (or its ``model.onnx``).
+        tile, overlap: sliding-window size and overlap in pixels (default 512 and 64).
+        probabilities: also keep the per-class probabilities.
+
+    >>> seg = foveal.segment("slice.png", model="runs/segment/1")     # doctest: +SKIP
+    >>> seg.areas, seg.to_mask().max()                                 # doctest: +SKIP
+    ({'class_0': 52113, 'class_255': 210031}, 255)
+    """
+    return run(
+        "segment",
+        source,
+        stream=stream,
+        model=_model(model),
+        tile=tile,
+        overlap=overlap,
+        probabilities=probabilities,
+    )

@@ -92,7 +92,8 @@ def find_pairs(root: str | os.PathLike) -> list[tuple[Path, Path]]:
     images = sorted(p for p in img_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not images:
         raise ConfigError(
-            f"{img_dir} holds no images ({', '.join(IMAGE_SUFFIXES)}); put the training images there"
+            f"{img_dir} holds no images ({', '.join(IMAGE_SUFFIXES)}); put the training "
+            "images there"
         )
     masks = {p.stem: p for p in mask_dir.iterdir() if p.suffix.lower() == ".png"}
     missing = [p.name for p in images if p.stem not in masks]

@@ -206,6 +206,17 @@ for _spec in (
         evaluate="foveal.evaluate.ocr:evaluate_ocr",
         export="foveal.tasks.ocr.export:export_recognizer",
     ),
+    TaskSpec(
+        "segment",
+        "foveal.tasks.segment.predict:SegmentPredictor",
+        "foveal.results:Segmentation",
+        "a class for every pixel (U-Net trained with 'foveal train segment')",
+        None,
+        "segment",
+        train="foveal.tasks.segment.train:train_segmenter",
+        evaluate="foveal.tasks.segment.evaluate:evaluate_segmenter",
+        in_all=False,
+    ),
 ):
     register_task(_spec)
 del _spec

@@ -43,6 +43,7 @@ from foveal.utils.files import atomic_write_bytes
 from foveal.viz.classification import draw_classification
 from foveal.viz.detections import draw_detections
 from foveal.viz.faces import draw_faces
+from foveal.viz.segmentation import draw_segmentation
 from foveal.viz.text import draw_text_lines
 
 Drawer = Callable[..., None]
@@ -52,6 +53,7 @@ DRAWERS: dict[str, Drawer] = {
     "foveal.results.Detections": draw_detections,
     "foveal.results.Faces": draw_faces,
     "foveal.results.TextLines": draw_text_lines,
+    "foveal.results.Segmentation": draw_segmentation,
 }
 """Result class (``"module.ClassName"``) -> drawer ``(canvas: PIL.Image, result, **options)``
 that draws on the RGB canvas in place. Keyed by name so that :mod:`foveal.results` and this

@@ -176,7 +176,8 @@ class SegmentationRecipe:
         _log(
             f"foveal: {len(self.labels)} classes (mask values {list(self.mask_values)}), "
             f"{len(self.train_pairs)} training and {len(self.val_pairs)} validation images; "
-            f"validation: {', '.join(self.val_names[:8])}{' ...' if len(self.val_names) > 8 else ''}"
+            f"validation: {', '.join(self.val_names[:8])}"
+            f"{' ...' if len(self.val_names) > 8 else ''}"
         )
 
     # -- contract -------------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def main() -> None:
         run = Path(args.run_dir)
         train_segmenter(
             SegmentTrainOptions(args.data),
-            TrainConfig(epochs=12, lr=1e-3, run_dir=str(run), progress=False),
+            TrainConfig(epochs=6, lr=1e-3, run_dir=str(run), progress=False),
         )
     summary = json.loads((run / "summary.json").read_text())
     recipe = json.loads((run / "config.json").read_text())["recipe"]

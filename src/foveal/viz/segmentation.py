@@ -54,3 +54,35 @@ def draw_segmentation(
             )
             cv2.drawContours(out, found, -1, tuple(int(c) for c in palette[k]), width)
     canvas.paste(Image.fromarray(out))
+
+
+def foreground_alpha(result: Any) -> np.ndarray:
+    """``(H, W)`` float32 in 0..1: how much each pixel is not background (class 0), soft where
+    the result has probabilities."""
+    if result.probabilities is not None:
+        return np.clip(1.0 - result.probabilities[0], 0.0, 1.0)
+    return (result.class_map != 0).astype(np.float32)
+
+
+def remove_background(image: np.ndarray, result: Any) -> np.ndarray:
+    """RGBA ``uint8``: the image with the background (class 0) transparent.
+
+    >>> from foveal.results import Segmentation
+    >>> seg = Segmentation(np.array([[0, 1]], np.uint8), ["background", "person"])
+    >>> remove_background(np.full((1, 2, 3), 9, np.uint8), seg)[..., 3].tolist()
+    [[0, 255]]
+    """
+    alpha = np.round(foreground_alpha(result) * 255).astype(np.uint8)
+    return np.dstack((image[..., :3], alpha))
+
+
+def blur_background(image: np.ndarray, result: Any, strength: int | None = None) -> np.ndarray:
+    """RGB ``uint8``: the background (class 0) blurred (Gaussian, ``strength`` pixels, default
+    2% of the longer side), blended by the foreground alpha."""
+    import cv2
+
+    h, w = image.shape[:2]
+    sigma = strength or max(2, round(max(h, w) * 0.02))
+    blurred = cv2.GaussianBlur(image, (0, 0), sigma)
+    a = foreground_alpha(result)[..., None]
+    return np.clip(a * image + (1 - a) * blurred, 0, 255).astype(np.uint8)

@@ -19,8 +19,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog="example: foveal segment slices/ --model runs/segment/1 --out masks/ --overlay",
     )
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
-    p.add_argument("--model", required=True, help="training run folder or .onnx file")
+    p.add_argument(
+        "--model",
+        default="selfie.mediapipe",
+        help="training run folder or .onnx file (default: MediaPipe's person segmentation)",
+    )
     p.add_argument("--out", help="write DIR/<stem>.png masks here")
+    p.add_argument(
+        "--remove-background",
+        action="store_true",
+        help="write DIR/<stem>.cutout.png: the image with class 0 transparent (alpha = 1 - its "
+        "probability)",
+    )
+    p.add_argument(
+        "--blur-background",
+        action="store_true",
+        help="write DIR/<stem>.blurred.png: class 0 blurred, the rest sharp (soft edges)",
+    )
     p.add_argument(
         "--overlay", action="store_true", help="also write DIR/<stem>.overlay.png (needs --out)"
     )
@@ -60,10 +75,15 @@ def run(args: argparse.Namespace) -> int:
     from foveal.tasks import get_task
     from foveal.utils.files import atomic_write_bytes
     from foveal.viz import annotate
+    from foveal.viz.segmentation import blur_background, remove_background
 
     use_runtime_options(args)
-    if args.overlay and not args.out:
-        raise ConfigError("--overlay writes into the --out folder; give --out DIR as well")
+    for flag in ("overlay", "remove_background", "blur_background"):
+        if getattr(args, flag) and not args.out:
+            raise ConfigError(
+                f"--{flag.replace('_', '-')} writes into the --out folder; give --out DIR as well"
+            )
+    soft = args.remove_background or args.blur_background
     out_dir = check_writable_dir(args.out, option="--out") if args.out else None
     files = expand_sources(args.inputs)
     require_inputs(files, args.inputs, "images")
@@ -72,7 +92,9 @@ def run(args: argparse.Namespace) -> int:
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
-    stream = seg.predict_batch(args.inputs, report=report, tile=opts.tile, overlap=opts.overlap)
+    stream = seg.predict_batch(
+        args.inputs, report=report, tile=opts.tile, overlap=opts.overlap, probabilities=soft
+    )
     for item, result in progress(
         stream, total=len(files), desc="segment", enabled=not args.no_progress
     ):
@@ -82,6 +104,14 @@ def run(args: argparse.Namespace) -> int:
             if args.overlay:
                 atomic_write_bytes(
                     out_dir / f"{stem}.overlay.png", _png(annotate(item.load(), result))
+                )
+            if args.remove_background:
+                atomic_write_bytes(
+                    out_dir / f"{stem}.cutout.png", _png(remove_background(item.load(), result))
+                )
+            if args.blur_background:
+                atomic_write_bytes(
+                    out_dir / f"{stem}.blurred.png", _png(blur_background(item.load(), result))
                 )
         if args.json:
             write_jsonl({"source": item.name, **result.to_dict()}, sys.stdout)

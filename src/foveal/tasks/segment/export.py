@@ -40,3 +40,23 @@ def export_unet(net: torch.nn.Module, meta: ModelMeta, out: str | os.PathLike) -
         meta=meta,
         check_inputs=check,
     )
+
+
+def export_selfie(spec: object, out: str | os.PathLike, weights_path: str | os.PathLike) -> None:
+    """The MediaPipe selfie ``.tflite`` as a foveal ONNX file (input ``(N, 3, 256, 256)`` RGB in
+    0..1, output ``(N, 1, 256, 256)`` person probability), checked against the PyTorch graph."""
+    from foveal.tasks.segment.tflite import tflite_to_torch
+
+    net = tflite_to_torch(weights_path)
+    h, w = spec.meta.preprocess.input_size  # type: ignore[attr-defined]
+    gen = torch.Generator().manual_seed(0)
+    export_onnx(
+        net,
+        torch.rand(1, 3, h, w, generator=gen),
+        out,
+        input_names=("input",),
+        output_names=("mask",),
+        dynamic_axes={"input": {0: "batch"}, "mask": {0: "batch"}},
+        meta=spec.meta,  # type: ignore[attr-defined]
+        check_inputs=torch.rand(2, 3, h, w, generator=gen),
+    )

@@ -1,5 +1,5 @@
 """The segment task: a class for every pixel, from a trained U-Net (``foveal train segment``) or
-any foveal segmentation ``.onnx``.
+the pretrained MediaPipe selfie (person) model, ``selfie.mediapipe`` (the default).
 
 Images of any size run as overlapping ``tile x tile`` windows (sliding window); the windows'
 probabilities are blended with weights that fall off towards the window edges. Only one row of
@@ -78,16 +78,18 @@ class SegmentPredictor(NetworkPredictor[Segmentation]):
     """Semantic segmentation with sliding-window inference (see the module docstring)."""
 
     task = "segment"
-    default_model = ""
+    default_model = "selfie.mediapipe"
     Options = SegmentOptions
     batch_size = 1
 
+    @staticmethod
+    def export(spec: Any, out: Any, weights_path: Any) -> None:
+        """Zoo entries whose weights are not ONNX (the selfie ``.tflite``) -> ONNX."""
+        from foveal.tasks.segment.export import export_selfie
+
+        export_selfie(spec, out, weights_path)
+
     def __init__(self, model: Any = None, **kwargs: Any) -> None:
-        if not model:
-            raise ConfigError(
-                "segment needs a model: give model=RUN_DIR (a folder written by 'foveal train "
-                "segment') or a foveal segmentation .onnx file (--model on the command line)"
-            )
         super().__init__(model, **kwargs)
         self.params = self.meta.params_as(SegmentParams)
 
@@ -147,6 +149,8 @@ class SegmentPredictor(NetworkPredictor[Segmentation]):
         if self.params.fixed_size is None:
             tile = -(-tile // self.params.multiple) * self.params.multiple
         th, tw = min(tile, h), min(tile, w)
+        if self.params.fixed_size is not None:  # a whole-image network (selfie): one window
+            th, tw = h, w
         ys, xs = window_starts(h, th, options.overlap), window_starts(w, tw, options.overlap)
         class_map = np.zeros((h, w), np.uint8)
         probs = np.zeros((k, h, w), np.float32) if options.probabilities else None

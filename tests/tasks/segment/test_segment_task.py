@@ -142,3 +142,19 @@ def test_segmentation_result_and_overlay() -> None:
 
     with pytest.raises(ResultError, match="holds id 2"):
         Segmentation(cmap * 2, ["bg", "cell"])
+
+
+def test_large_images_keep_one_row_of_windows(run_dir: Path) -> None:
+    import tracemalloc
+
+    from foveal.tasks import get_task
+
+    seg = get_task("segment").load(model=str(run_dir))
+    image = np.random.default_rng(0).integers(0, 255, (2048, 384, 3), dtype=np.uint8)
+    tracemalloc.start()
+    result = seg.predict(image, tile=128, overlap=32)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert result.shape == (2048, 384) and result.probabilities is None
+    full_probabilities = 2 * 2048 * 384 * 4  # what a whole-image accumulator would take
+    assert peak < full_probabilities / 2, peak

@@ -163,8 +163,10 @@ class SegmentPredictor(NetworkPredictor[Segmentation]):
             if y > top:  # rows above y are final: write them out, shift the buffer
                 self._emit(acc, wsum, top, y, class_map, probs)
                 shift = y - top
-                acc = np.concatenate((acc[:, shift:], np.zeros((k, shift, w), np.float32)), 1)
-                wsum = np.concatenate((wsum[shift:], np.zeros((shift, w), np.float32)), 0)
+                acc[:, : th - shift] = acc[:, shift:].copy()
+                acc[:, th - shift :] = 0.0
+                wsum[: th - shift] = wsum[shift:].copy()
+                wsum[th - shift :] = 0.0
                 top = y
             for x in xs:
                 p = self.probabilities(image[y : y + th, x : x + tw])

@@ -53,7 +53,7 @@ def window_starts(length: int, tile: int, overlap: int) -> list[int]:
     """Start offsets of windows of ``tile`` that cover ``0..length`` with at least ``overlap``.
 
     >>> window_starts(1000, 512, 64), window_starts(300, 512, 64)
-    ([0, 488], [0])
+    ([0, 244, 488], [0])
     """
     if length <= tile:
         return [0]

@@ -215,6 +215,7 @@ for _spec in (
         "segment",
         train="foveal.tasks.segment.train:train_segmenter",
         evaluate="foveal.tasks.segment.evaluate:evaluate_segmenter",
+        export="foveal.tasks.segment.export:export_zoo_segmenter",
         in_all=False,
     ),
 ):

@@ -60,3 +60,12 @@ def export_selfie(spec: object, out: str | os.PathLike, weights_path: str | os.P
         meta=spec.meta,  # type: ignore[attr-defined]
         check_inputs=torch.rand(2, 3, h, w, generator=gen),
     )
+
+
+def export_zoo_segmenter(
+    spec: object, out: str | os.PathLike, weights: str | os.PathLike | None = None
+) -> None:
+    """A zoo segmentation entry (the selfie ``.tflite``) as ONNX (``foveal models pack``)."""
+    from foveal.zoo.resolve import resolve_weights
+
+    export_selfie(spec, out, weights if weights is not None else resolve_weights(spec))

@@ -1,4 +1,5 @@
-"""foveal segment IMAGES --model RUN --out DIR — one mask PNG per image (and overlays)."""
+"""foveal segment IMAGES [--model RUN] --out DIR — one mask PNG per image (overlays, cut-outs,
+blurred backgrounds)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ from foveal.cli.output import add_runtime_options
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "segment",
-        help="a class for every pixel: mask PNGs from a trained U-Net",
-        description="Segment images with a model from 'foveal train segment'. Each image gives "
+        help="a class for every pixel: people vs background, or your trained U-Net",
+        description="Segment images: people vs background with MediaPipe's selfie model (the "
+        "default; --remove-background, --blur-background), or with a model from 'foveal train "
+        "segment'. Each image gives "
         "DIR/<stem>.png, a mask in the training masks' values (0/255 in, 0/255 out; class ids in, "
         "class ids out). Images of any size run in overlapping windows with bounded memory.",
-        epilog="example: foveal segment slices/ --model runs/segment/1 --out masks/ --overlay",
+        epilog="examples: foveal segment slices/ --model runs/segment/1 --out masks/ --overlay; "
+        "foveal segment photo.jpg --remove-background --out cut/",
     )
     p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
     p.add_argument(

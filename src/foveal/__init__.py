@@ -17,9 +17,7 @@ __version__ = "0.1.0"
 
 # Public verbs live in foveal.api and are imported on first access.
 _API = {"classify", "embed", "detect", "detect_faces", "identify", "read_text", "run"}
-_API |= {"track", "landmarks"}
-_API |= {"classify_sequences"}
-_API |= {"restore"}
+_API |= {"track", "landmarks", "classify_sequences", "restore", "segment"}
 _LAZY = {
     "load_image": "foveal.io",
     "Classification": "foveal.results",
@@ -30,6 +28,7 @@ _LAZY = {
     "Landmarks": "foveal.results",
     "SequencePredictions": "foveal.results",
     "Restoration": "foveal.results",
+    "Segmentation": "foveal.results",
     "FovealError": "foveal.errors",
     "TASKS": "foveal.tasks",
 }

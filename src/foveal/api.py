@@ -344,3 +344,38 @@ def restore(
     ((512, 512, 3), 512)
     """
     return run("restore", source, stream=stream, model=_model(model), tile=tile)
+
+
+def segment(
+    source: Sources,
+    *,
+    model: str | os.PathLike | None = None,
+    tile: int | None = None,
+    overlap: int | None = None,
+    probabilities: bool | None = None,
+    stream: bool = False,
+) -> Any:
+    """A class for every pixel (:class:`foveal.results.Segmentation`): person vs background with
+    MediaPipe's selfie model (the default), or your classes with a U-Net trained by
+    ``foveal train segment`` (any image size, in overlapping ``tile`` windows).
+
+    Args:
+        model: ``None`` for ``selfie.mediapipe``, or a training run folder (or its ONNX file).
+        tile, overlap: sliding-window size and overlap in pixels (default 512 and 64).
+        probabilities: also keep the per-class probabilities.
+
+    >>> foveal.segment("astronaut.jpg").labels
+    ['background', 'person']
+    >>> seg = foveal.segment("slice.png", model="runs/segment/1")     # doctest: +SKIP
+    >>> seg.areas, seg.to_mask().max()                                 # doctest: +SKIP
+    ({'class_0': 52113, 'class_255': 210031}, 255)
+    """
+    return run(
+        "segment",
+        source,
+        stream=stream,
+        model=_model(model),
+        tile=tile,
+        overlap=overlap,
+        probabilities=probabilities,
+    )

@@ -732,3 +732,104 @@ class Restoration:
         from foveal.viz import save_annotated
 
         return save_annotated(path, self.plot(), self, **options)
+
+
+@dataclass
+class Segmentation(_Filterable):
+    """A class for every pixel of one image.
+
+    Attributes:
+        class_map: (H, W) uint8 class id of every pixel (index into ``labels``).
+        labels: the class names, index = class id.
+        probabilities: (K, H, W) float32 per-class probabilities, when asked for (else None).
+        mask_values: the pixel value that stands for each class in a mask PNG (the training
+            masks' convention: ``(0, 255)`` for binary masks, ``(0, 1, 2, ...)`` for class ids).
+        model: the model that produced it.
+        source: the file the image came from (a video or PDF for frames and pages), if any.
+        index: the video frame (from 0) or PDF page (from 1) inside ``source``, if any.
+
+    >>> import numpy as np
+    >>> s = Segmentation(np.array([[0, 1], [1, 1]], np.uint8), ["membrane", "cell"],
+    ...                  mask_values=(0, 255))
+    >>> s.areas, s.to_mask().tolist()
+    ({'membrane': 1, 'cell': 3}, [[0, 255], [255, 255]])
+    """
+
+    class_map: np.ndarray
+    labels: list[str]
+    probabilities: np.ndarray | None = None
+    mask_values: tuple[int, ...] = ()
+    model: str = ""
+    source: str | None = None
+    index: int | None = None
+
+    def __post_init__(self) -> None:
+        self._check_where()
+        self.class_map = np.asarray(self.class_map)
+        if self.class_map.ndim != 2:
+            raise ResultError(f"class_map has shape {self.class_map.shape}; expected (H, W)")
+        self.class_map = self.class_map.astype(np.uint8, copy=False)
+        self.labels = [str(n) for n in self.labels]
+        k = len(self.labels)
+        if k < 1 or k > 256:
+            raise ResultError(f"{k} labels; a segmentation has 1 to 256 classes")
+        if self.class_map.size and int(self.class_map.max()) >= k:
+            raise ResultError(f"class_map holds id {int(self.class_map.max())}; {k} labels")
+        if self.probabilities is not None:
+            self.probabilities = np.asarray(self.probabilities, np.float32)
+            if self.probabilities.shape != (k, *self.class_map.shape):
+                raise ResultError(
+                    f"probabilities have shape {self.probabilities.shape}; "
+                    f"expected {(k, *self.class_map.shape)}"
+                )
+        self.mask_values = tuple(int(v) for v in (self.mask_values or range(k)))
+        if len(self.mask_values) != k:
+            raise ResultError(f"{len(self.mask_values)} mask_values for {k} labels")
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.class_map.shape  # type: ignore[return-value]
+
+    @property
+    def areas(self) -> dict[str, int]:
+        """Pixels of every class."""
+        counts = np.bincount(self.class_map.ravel(), minlength=len(self.labels))
+        return {n: int(c) for n, c in zip(self.labels, counts, strict=False)}
+
+    def mask(self, class_id: int) -> np.ndarray:
+        """(H, W) bool: the pixels of one class."""
+        return self.class_map == class_id
+
+    def to_mask(self) -> np.ndarray:
+        """The class map in the training masks' values (uint8, or uint16 past 255)."""
+        lut = np.asarray(self.mask_values)
+        dtype = np.uint8 if lut.max(initial=0) <= 255 else np.uint16
+        return lut.astype(dtype)[self.class_map]
+
+    def polygons(self, class_id: int, min_area: float = 0.0) -> list[np.ndarray]:
+        """Outer contours of the class's regions, ``(N, 2)`` float32 x, y pixel points each
+        (``cv2.findContours``), regions smaller than ``min_area`` pixels left out."""
+        import cv2
+
+        found, _ = cv2.findContours(
+            self.mask(class_id).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+        )
+        return [
+            c.reshape(-1, 2).astype(np.float32) for c in found if cv2.contourArea(c) >= min_area
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        total = max(self.class_map.size, 1)
+        return {
+            **self._where(),
+            "model": self.model,
+            "height": int(self.class_map.shape[0]),
+            "width": int(self.class_map.shape[1]),
+            "classes": [
+                {"class_id": i, "name": n, "area": a, "fraction": round(a / total, 6)}
+                for i, (n, a) in enumerate(self.areas.items())
+            ],
+        }

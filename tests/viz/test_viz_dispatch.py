@@ -58,7 +58,8 @@ def test_unknown_result_is_refused_in_one_line() -> None:
     message = str(err.value)
     assert "\n" not in message and "received a dict" in message
     assert (
-        "Classification, Detections, Faces, Landmarks, Restoration, TextLines, Tracks" in message
+        "Classification, Detections, Faces, Landmarks, Restoration, Segmentation, TextLines, Tracks"
+        in message
         and "register_drawer" in message
     )
 

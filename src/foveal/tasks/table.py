@@ -228,6 +228,18 @@ for _spec in (
         evaluate="foveal.tasks.restore.evaluate:evaluate_restorer",
         in_all=False,
     ),
+    TaskSpec(
+        "segment",
+        "foveal.tasks.segment.predict:SegmentPredictor",
+        "foveal.results:Segmentation",
+        "a class for every pixel: person vs background, or a U-Net from 'foveal train segment'",
+        "selfie.mediapipe",
+        "segment",
+        train="foveal.tasks.segment.train:train_segmenter",
+        evaluate="foveal.tasks.segment.evaluate:evaluate_segmenter",
+        export="foveal.tasks.segment.export:export_zoo_segmenter",
+        in_all=False,
+    ),
 ):
     register_task(_spec)
 del _spec

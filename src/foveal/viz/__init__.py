@@ -47,6 +47,7 @@ from foveal.viz.detections import draw_detections
 from foveal.viz.faces import draw_faces
 from foveal.viz.landmarks import draw_landmarks
 from foveal.viz.restoration import draw_restoration
+from foveal.viz.segmentation import draw_segmentation
 from foveal.viz.text import draw_text_lines
 from foveal.viz.tracks import draw_tracks
 
@@ -60,6 +61,7 @@ DRAWERS: dict[str, Drawer] = {
     "foveal.results.Tracks": draw_tracks,
     "foveal.results.Landmarks": draw_landmarks,
     "foveal.results.Restoration": draw_restoration,
+    "foveal.results.Segmentation": draw_segmentation,
 }
 """Result class (``"module.ClassName"``) -> drawer ``(canvas: PIL.Image, result, **options)``
 that draws on the RGB canvas in place. Keyed by name so that :mod:`foveal.results` and this

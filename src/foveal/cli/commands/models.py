@@ -156,7 +156,7 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
-EXPORTING_TASK = {"classify": "classify", "face_embed": "faces"}
+EXPORTING_TASK = {"classify": "classify", "face_embed": "faces", "segment": "segment"}
 """The task (of :data:`foveal.tasks.TASKS`) whose exporter writes a zoo model of this model task."""
 
 

@@ -1,0 +1,198 @@
+"""The segment task: a class for every pixel, from a trained U-Net (``foveal train segment``) or
+the pretrained MediaPipe selfie (person) model, ``selfie.mediapipe`` (the default).
+
+Images of any size run as overlapping ``tile x tile`` windows (sliding window); the windows'
+probabilities are blended with weights that fall off towards the window edges. Only one row of
+windows is held at a time, so memory stays bounded on huge images (the class map, one byte a
+pixel, is the only full-size array unless ``probabilities=True`` is asked for).
+
+>>> from foveal.tasks import TASKS
+>>> seg = TASKS["segment"].load(model="runs/segment/1")                  # doctest: +SKIP
+>>> seg("slice.png").areas                                                # doctest: +SKIP
+{'class_0': 52113, 'class_255': 210031}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from foveal.errors import ConfigError
+from foveal.results import Segmentation
+from foveal.tasks.predictor import NetworkPredictor
+
+
+@dataclass(frozen=True)
+class SegmentOptions:
+    """Call options.
+
+    Attributes:
+        tile: window side in pixels (rounded up to the network's multiple).
+        overlap: pixels shared by neighbouring windows (at most half the tile).
+        probabilities: also return the per-class probabilities (K floats per pixel).
+    """
+
+    tile: int = 512
+    overlap: int = 64
+    probabilities: bool = False
+
+
+@dataclass(frozen=True)
+class SegmentParams:
+    """What a segmentation model's metadata says about it."""
+
+    mask_values: tuple[int, ...] = ()
+    multiple: int = 32
+    fixed_size: tuple[int, int] | None = None  # a network with one input size (e.g. selfie)
+    output: str = "softmax"  # "softmax": (K, h, w) probabilities; "sigmoid": (1, h, w) foreground
+
+
+def window_starts(length: int, tile: int, overlap: int) -> list[int]:
+    """Start offsets of windows of ``tile`` that cover ``0..length`` with at least ``overlap``.
+
+    >>> window_starts(1000, 512, 64), window_starts(300, 512, 64)
+    ([0, 244, 488], [0])
+    """
+    if length <= tile:
+        return [0]
+    step = tile - overlap
+    n = int(np.ceil((length - tile) / step)) + 1
+    return sorted({int(round(v)) for v in np.linspace(0, length - tile, n)})
+
+
+def blend_weights(h: int, w: int, overlap: int) -> np.ndarray:
+    """``(h, w)`` float32 weights: 1 inside, ramping down to a small value over ``overlap``
+    pixels at the edges (so neighbouring windows hand over smoothly)."""
+    ramp = max(overlap, 1)
+
+    def axis(n: int) -> np.ndarray:
+        d = np.minimum(np.arange(n), np.arange(n)[::-1]) + 1.0
+        return np.clip(d / ramp, 0.05, 1.0).astype(np.float32)
+
+    return axis(h)[:, None] * axis(w)[None, :]
+
+
+class SegmentPredictor(NetworkPredictor[Segmentation]):
+    """Semantic segmentation with sliding-window inference (see the module docstring)."""
+
+    task = "segment"
+    default_model = "selfie.mediapipe"
+    Options = SegmentOptions
+    batch_size = 1
+
+    @staticmethod
+    def export(spec: Any, out: Any, weights_path: Any) -> None:
+        """Zoo entries whose weights are not ONNX (the selfie ``.tflite``) -> ONNX."""
+        from foveal.tasks.segment.export import export_selfie
+
+        export_selfie(spec, out, weights_path)
+
+    def __init__(self, model: Any = None, **kwargs: Any) -> None:
+        super().__init__(model, **kwargs)
+        self.params = self.meta.params_as(SegmentParams)
+
+    def check_options(self, options: SegmentOptions) -> SegmentOptions:
+        if options.tile < 32:
+            raise ConfigError(f"tile must be at least 32 pixels, got {options.tile}")
+        if not 0 <= options.overlap <= options.tile // 2:
+            raise ConfigError(
+                f"overlap must be within 0..tile/2 ({options.tile // 2}), got {options.overlap}"
+            )
+        return options
+
+    # NetworkPredictor's per-image hooks: the image stays uint8 until its windows are cut
+    def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, Any]:
+        return image, None
+
+    def postprocess(self, outputs: list[np.ndarray], context: Any, options: Any) -> Segmentation:
+        raise NotImplementedError  # run() below does the whole image
+
+    def prepare(self, image: np.ndarray) -> np.ndarray:
+        return image
+
+    def run(self, prepared: list[np.ndarray], options: SegmentOptions) -> list[Segmentation]:
+        return [self.segment(image, options) for image in prepared]
+
+    # -- the work -------------------------------------------------------------------------------
+    def normalise(self, rgb: np.ndarray) -> np.ndarray:
+        pre = self.meta.preprocess
+        x = rgb.astype(np.float32) * pre.scale
+        x = (x - np.asarray(pre.mean, np.float32)) / np.asarray(pre.std, np.float32)
+        return np.ascontiguousarray(x.transpose(2, 0, 1))
+
+    def probabilities(self, window: np.ndarray) -> np.ndarray:
+        """``(K, h, w)`` class probabilities of one RGB window (any size)."""
+        import cv2
+
+        h, w = window.shape[:2]
+        p = self.params
+        if p.fixed_size is not None:
+            fh, fw = p.fixed_size
+            resized = cv2.resize(window, (fw, fh), interpolation=cv2.INTER_AREA)
+            out = self.forward(self.normalise(resized)[None])[0][0]
+            out = np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR) for c in out])
+        else:
+            m = p.multiple
+            padded = cv2.copyMakeBorder(window, 0, -h % m, 0, -w % m, cv2.BORDER_REFLECT_101)
+            out = self.forward(self.normalise(padded)[None])[0][0][:, :h, :w]
+        if p.output == "sigmoid":
+            fg = np.clip(out[0], 0.0, 1.0)
+            out = np.stack((1.0 - fg, fg))
+        return out.astype(np.float32, copy=False)
+
+    def segment(self, image: np.ndarray, options: SegmentOptions) -> Segmentation:
+        h, w = image.shape[:2]
+        k = len(self.labels)
+        tile = options.tile
+        if self.params.fixed_size is None:
+            tile = -(-tile // self.params.multiple) * self.params.multiple
+        th, tw = min(tile, h), min(tile, w)
+        if self.params.fixed_size is not None:  # a whole-image network (selfie): one window
+            th, tw = h, w
+        ys, xs = window_starts(h, th, options.overlap), window_starts(w, tw, options.overlap)
+        class_map = np.zeros((h, w), np.uint8)
+        probs = np.zeros((k, h, w), np.float32) if options.probabilities else None
+        weight = blend_weights(th, tw, options.overlap)
+        # one row of windows at a time: acc covers rows [top, top + th)
+        acc = np.zeros((k, th, w), np.float32)
+        wsum = np.zeros((th, w), np.float32)
+        top = 0
+        for i, y in enumerate(ys):
+            if y > top:  # rows above y are final: write them out, shift the buffer
+                self._emit(acc, wsum, top, y, class_map, probs)
+                shift = y - top
+                acc[:, : th - shift] = acc[:, shift:].copy()
+                acc[:, th - shift :] = 0.0
+                wsum[: th - shift] = wsum[shift:].copy()
+                wsum[th - shift :] = 0.0
+                top = y
+            for x in xs:
+                p = self.probabilities(image[y : y + th, x : x + tw])
+                acc[:, :, x : x + tw] += p * weight
+                wsum[:, x : x + tw] += weight
+            if i == len(ys) - 1:
+                self._emit(acc, wsum, top, y + th, class_map, probs)
+        return Segmentation(
+            class_map,
+            list(self.labels),
+            probs,
+            mask_values=self.params.mask_values or tuple(range(k)),
+            model=self.name,
+        )
+
+    @staticmethod
+    def _emit(
+        acc: np.ndarray,
+        wsum: np.ndarray,
+        top: int,
+        bottom: int,
+        class_map: np.ndarray,
+        probs: np.ndarray | None,
+    ) -> None:
+        n = bottom - top
+        blended = acc[:, :n] / np.maximum(wsum[:n], 1e-6)
+        class_map[top:bottom] = blended.argmax(0).astype(np.uint8)
+        if probs is not None:
+            probs[:, top:bottom] = blended

@@ -1,0 +1,84 @@
+"""Segmentation folders: conventions found from the masks, and every bad input as one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from foveal.cli import main
+from foveal.data.segmentation import load_segmentation_data, read_mask
+from foveal.errors import ConfigError, ImageError
+
+
+def make(tmp_path: Path, masks: dict[str, np.ndarray], size: tuple[int, int] = (8, 6)) -> Path:
+    root = tmp_path / "data"
+    (root / "images").mkdir(parents=True)
+    (root / "masks").mkdir()
+    for name, mask in masks.items():
+        Image.new("RGB", size, (90, 90, 90)).save(root / "images" / f"{name}.jpg")
+        Image.fromarray(mask).save(root / "masks" / f"{name}.png")
+    return root
+
+
+def test_membrane_masks_are_binary_0_255(shared: Path) -> None:
+    ds = load_segmentation_data(shared / "data" / "segmentation" / "membrane")
+    assert ds.mask_values == (0, 255)
+    assert len(ds.pairs) == 20
+    assert ds.labels == ("class_0", "class_255")
+
+
+def test_class_ids_and_labels_file(tmp_path: Path) -> None:
+    root = make(tmp_path, {"a": np.array([[0, 1, 2]] * 6, np.uint8).repeat(3, 1)[:, :8]})
+    (root / "labels.txt").write_text("sky\nroad\ncar\n")
+    ds = load_segmentation_data(root)
+    assert ds.mask_values == (0, 1, 2) and ds.labels == ("sky", "road", "car")
+
+
+def test_palette_masks_give_their_indices(tmp_path: Path) -> None:
+    root = make(tmp_path, {})
+    im = Image.fromarray(np.array([[0, 3]] * 6, np.uint8).repeat(4, 1), mode="P")
+    im.putpalette([0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255])
+    Image.new("RGB", (8, 6)).save(root / "images" / "p.png")
+    im.save(root / "masks" / "p.png")
+    assert read_mask(root / "masks" / "p.png").max() == 3
+    assert load_segmentation_data(root).mask_values == (0, 1, 2, 3)
+
+
+@pytest.mark.parametrize(
+    ("case", "error", "words"),
+    [
+        ("mismatch", ImageError, "masks must have their image's size"),
+        ("values", ConfigError, "value(s) 128"),
+        ("missing", ConfigError, "have no mask"),
+        ("16bit", ImageError, "16-bit"),
+        ("empty", ConfigError, "holds no images"),
+        ("nofolder", ConfigError, "DATA/images/ and DATA/masks/"),
+    ],
+)
+def test_bad_folders_fail_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture, case: str, error: type, words: str
+) -> None:
+    ok = np.zeros((6, 8), np.uint8)
+    if case == "mismatch":
+        root = make(tmp_path, {"a": np.zeros((5, 8), np.uint8)})
+    elif case == "values":
+        root = make(tmp_path, {"a": np.array([[0, 128, 255]] * 6, np.uint8).repeat(3, 1)[:, :8]})
+    elif case == "missing":
+        root = make(tmp_path, {"a": ok})
+        Image.new("RGB", (8, 6)).save(root / "images" / "b.jpg")
+    elif case == "16bit":
+        root = make(tmp_path, {"a": ok})
+        Image.fromarray(np.full((6, 8), 300, np.uint16)).save(root / "masks" / "a.png")
+    elif case == "empty":
+        root = make(tmp_path, {})
+    else:
+        root = tmp_path / "nothing"
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        load_segmentation_data(root)
+    rc = main(["train", "segment", str(root), "--epochs", "1"])
+    err = capsys.readouterr().err
+    assert rc != 0 and "Traceback" not in err
+    assert len(err.splitlines()) == 1 and err.startswith("foveal: error: "), err

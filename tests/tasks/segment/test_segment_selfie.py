@@ -1,0 +1,62 @@
+"""MediaPipe selfie segmentation through foveal's ONNX export, against the same .tflite run by
+Google's TFLite runtime (ai-edge-litert); background removal and blur on a real photo."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from foveal.cli import main
+
+BENCH = Path(__file__).resolve().parents[3] / "bench" / "segment_selfie_parity.py"
+
+
+def _bench() -> object:
+    spec = importlib.util.spec_from_file_location("segment_selfie_parity", BENCH)
+    mod = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def test_selfie_mask_matches_the_tflite_runtime(shared: Path) -> None:
+    import foveal
+    from foveal.io import load_image
+    from foveal.tasks.segment.tflite import selfie_tflite
+
+    rgb = load_image(shared / "data" / "faces" / "people" / "test" / "obama1.jpg")
+    seg = foveal.segment(rgb, probabilities=True)
+    ref = _bench().litert_mask(rgb, selfie_tflite())  # type: ignore[attr-defined]
+    a, b = seg.class_map == 1, ref > 0.5
+    assert (a & b).sum() / (a | b).sum() >= 0.99
+    assert np.abs(seg.probabilities[1] - ref).max() < 1e-3
+    assert seg.labels == ["background", "person"] and 0.2 < a.mean() < 0.6
+    assert not a[0, 0] and a[rgb.shape[0] // 2, rgb.shape[1] // 2]  # corner: bg, centre: person
+
+
+def test_cli_removes_and_blurs_the_background(
+    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    photo = tmp_path / "obama.jpg"
+    Image.open(shared / "data" / "faces" / "people" / "test" / "obama1.jpg").reduce(4).save(photo)
+    out = tmp_path / "out"
+    rc = main(
+        ["segment", str(photo), "--remove-background", "--blur-background", "--out", str(out)]
+    )
+    assert rc == 0 and "person" in capsys.readouterr().out
+    cut = np.asarray(Image.open(out / "obama.cutout.png"))
+    assert (
+        cut.shape[2] == 4
+        and cut[0, 0, 3] < 10
+        and cut[cut.shape[0] // 2, cut.shape[1] // 2, 3] > 245
+    )
+    blurred = np.asarray(Image.open(out / "obama.blurred.png")).astype(int)
+    orig = np.asarray(Image.open(photo).convert("RGB")).astype(int)
+    h, w = orig.shape[:2]
+    assert np.abs(blurred[h // 2, w // 2] - orig[h // 2, w // 2]).max() <= 3  # the person: sharp
+    assert np.abs(blurred - orig).mean() > 1  # the background: changed
+    mask = np.asarray(Image.open(out / "obama.png"))
+    assert set(np.unique(mask)) <= {0, 255}

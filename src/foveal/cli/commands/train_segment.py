@@ -8,7 +8,7 @@ from foveal.cli.engine_options import add_engine_options, engine_config, print_f
 from foveal.cli.groups import group
 
 DEFAULT_LR = 1e-3
-DEFAULT_EPOCHS = 6
+DEFAULT_EPOCHS = 30
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -124,9 +124,13 @@ def _check(path: Path, ws: WeightSpec, where: str) -> Path:
 
 
 def packaged_file(ws: WeightSpec) -> Path | None:
-    """The copy of ``ws.file`` that an installed package ships, if any."""
+    """The copy of ``ws.file`` that an installed package ships, if any (foveal's own files live
+    in ``foveal/zoo/files``, found there in an editable checkout as in a wheel)."""
     if not ws.package:
         return None
+    if ws.package == "foveal":
+        own = Path(__file__).resolve().parent / "files" / ws.file
+        return own if own.is_file() else None
     try:
         dist = metadata.distribution(ws.package)
     except metadata.PackageNotFoundError:

@@ -71,3 +71,19 @@ def _doctest_names(request: pytest.FixtureRequest, doctest_namespace: dict[str, 
         for f in request.getfixturevalue("doctest_files").iterdir():
             (here / f.name).symlink_to(f)
         request.getfixturevalue("monkeypatch").chdir(here)
+
+
+RUNTIME_VARIABLES = ("FOVEAL_THREADS", "FOVEAL_SPIN", "FOVEAL_DEVICE")
+"""Set by the command line for its own process (``--threads``, ``--spin``, ``--device``)."""
+
+
+@pytest.fixture(autouse=True)
+def _restore_runtime_variables():
+    """A CLI call inside a test sets these for the process; every test starts as it found them."""
+    before = {name: os.environ.get(name) for name in RUNTIME_VARIABLES}
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

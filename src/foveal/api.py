@@ -240,9 +240,10 @@ def track(
         track_options: :class:`foveal.tracking.TrackOptions` fields (``max_age``, ``min_hits``,
             ``high_conf`` ...).
 
-    >>> for tracks in foveal.track("clip.mp4", classes="person"):   # doctest: +SKIP
-    ...     print(tracks.index, tracks.track_ids.tolist())
-    0 [1, 2, 3]
+    For example (``clip.mp4``: any video)::
+
+        for tracks in foveal.track("clip.mp4", classes="person"):
+            print(tracks.index, tracks.track_ids.tolist())  # frame number, IDs in view
     """
     from foveal.tracking import TrackOptions
     from foveal.tracking.run import iter_tracks

@@ -59,7 +59,16 @@ def test_health_page_and_openapi(server: str) -> None:
 def test_models_lists_tasks(client: httpx.Client) -> None:
     body = client.get("/v1/models").json()
     tasks = {t["name"]: t for t in body["tasks"]}
-    assert set(tasks) == {"classify", "detect", "faces", "identify", "ocr", "landmarks"}
+    assert set(tasks) == {
+        "classify",
+        "detect",
+        "faces",
+        "identify",
+        "ocr",
+        "landmarks",
+        "segment",
+        "restore",
+    }
     assert tasks["landmarks"]["options"]["parts"] == "hands,pose,face"
     assert tasks["classify"]["available"] is True and tasks["classify"]["options"]["top_k"] == 5
     assert tasks["detect"]["in_all"] is True and tasks["identify"]["in_all"] is False
@@ -69,6 +78,8 @@ def test_models_lists_tasks(client: httpx.Client) -> None:
         "yolox_nano.coco": "detect",
         "yunet.2023mar": "face_detect",
         "ppocr_rec.v6_small": "ocr_rec",
+        "selfie.mediapipe": "segment",
+        "restore_unet.gaussian": "restore",
     }
     assert tasks["classify"]["models"] == ["mobilenet_v2.imagenet"]
     assert tasks["classify"]["default_model"] == "mobilenet_v2.imagenet"

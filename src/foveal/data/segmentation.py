@@ -10,9 +10,10 @@ Masks are 8-bit PNGs in one of three conventions, found from the values of all m
 ``DATA/labels.txt`` (one name a line, class id order) names the classes; otherwise they are
 ``class_<value>``. Every problem is one line: what was found, what was expected, how to fix.
 
->>> ds = load_segmentation_data("/work/shared/data/segmentation/membrane")  # doctest: +SKIP
->>> ds.mask_values, len(ds.pairs)                                           # doctest: +SKIP
-((0, 255), 20)
+For example, on the membrane slices of ``../shared/data/segmentation``::
+
+    ds = load_segmentation_data("../shared/data/segmentation/membrane")
+    ds.mask_values, len(ds.pairs)  # ((0, 255), 20)
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ transpose convolution, ADD, MUL, RELU, RELU6, HARD_SWISH, LOGISTIC, AVERAGE_POOL
 RESIZE_BILINEAR, DEQUANTIZE. The module takes and returns NCHW tensors; the operators run in the
 graph's own order. Anything else is a clear error naming the operator.
 
->>> net = tflite_to_torch(selfie_tflite())                    # doctest: +SKIP
->>> net(torch.zeros(1, 3, 256, 256)).shape                    # doctest: +SKIP
-torch.Size([1, 1, 256, 256])
+For example::
+
+    net = tflite_to_torch(selfie_tflite())
+    net(torch.zeros(1, 3, 256, 256)).shape  # torch.Size([1, 1, 256, 256])
 """
 
 from __future__ import annotations

@@ -164,9 +164,6 @@ class TensorReader:
             return None
         return {self.input_name: np.ascontiguousarray(tensor[None], dtype=np.float32)}
 
-    def rewind(self) -> None:  # pragma: no cover - ORT asks only for stride calibration
-        raise NotImplementedError
-
 
 def quantize_int8(
     model: str | os.PathLike,

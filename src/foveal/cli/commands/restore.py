@@ -38,20 +38,18 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from foveal.cli.output import (
+        check_writable_dir,
         progress,
         report_bad,
         require_inputs,
         use_runtime_options,
         write_jsonl,
     )
-    from foveal.errors import ConfigError
     from foveal.io import BatchReport, expand_sources
     from foveal.tasks import TASKS
 
     use_runtime_options(args)
-    out_dir = Path(args.out)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ConfigError(f"--out {args.out} is a file; expected a folder for the restored images")
+    out_dir = check_writable_dir(args.out, option="--out")
     files = expand_sources(args.inputs)
     require_inputs(files, args.inputs)
     restorer = TASKS["restore"].load(model=args.model, threads=args.threads)

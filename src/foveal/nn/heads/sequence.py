@@ -20,13 +20,15 @@ torch.Size([3, 4])
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import torch
 from torch import nn
 
 ARCHS = ("lstm", "gru", "tcn", "mlp")
 
 
-class SequenceClassifier(nn.Module):
+class SequenceClassifier(nn.Module, ABC):
     """Base: input standardisation buffers around a ``body`` mapping ``(B, T, D)`` to logits."""
 
     def __init__(self, steps: int, step_dims: int, deltas: bool = False) -> None:
@@ -53,8 +55,9 @@ class SequenceClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.body((self.features(x) - self.mean) / self.std)
 
-    def body(self, x: torch.Tensor) -> torch.Tensor:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def body(self, x: torch.Tensor) -> torch.Tensor:
+        """Standardised ``(B, T, in_dims)`` -> logits ``(B, classes)``."""
 
 
 class RecurrentClassifier(SequenceClassifier):

@@ -14,6 +14,7 @@ re-detecting). Every constant is MediaPipe 0.10.14's (its ``.pbtxt`` graphs).
 from __future__ import annotations
 
 import threading
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -52,7 +53,7 @@ class Found:
     visibility: np.ndarray | None = None
 
 
-class Pipeline:
+class Pipeline(ABC):
     """A detector and a landmark network, loaded on first use (thread-safe)."""
 
     part: ClassVar[str]
@@ -86,8 +87,9 @@ class Pipeline:
         kept = weighted_nms(found, NMS_IOU, max_count)
         return [self.detection_roi(kept.boxes[i], kept.keypoints[i]) for i in range(len(kept))]
 
+    @abstractmethod
     def detection_roi(self, box: np.ndarray, keypoints: np.ndarray) -> Roi:
-        raise NotImplementedError
+        """The landmark network's region for one detection (box and detector keypoints)."""
 
     def landmarks(self, image: np.ndarray, roi: Roi, *, min_presence: float) -> Found | None:
         """The landmarks in ``roi``, or ``None`` when the network says nothing is there."""
@@ -95,10 +97,11 @@ class Pipeline:
         outputs = net.run(crop(image, roi, size, value_range))
         return self.decode(outputs, size, roi, image.shape[1], min_presence)
 
+    @abstractmethod
     def decode(
         self, outputs: list[np.ndarray], size: int, roi: Roi, width: int, min_presence: float
     ) -> Found | None:
-        raise NotImplementedError
+        """The landmark network's ``outputs`` for ``roi`` -> points in the image, or ``None``."""
 
 
 def sigmoid(x: Any) -> float:

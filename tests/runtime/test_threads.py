@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from foveal.cli import main
 from foveal.errors import ConfigError
 from foveal.runtime.onnx import OnnxModel
-from foveal.runtime.threads import parse_spin, plan_threads
+from foveal.runtime.threads import own_load, parse_spin, plan_threads, process_age
 from foveal.zoo import get, resolve_weights
 
 SPIN_KEY = "session.intra_op.allow_spinning"
@@ -59,6 +62,23 @@ def test_environment_overrides_the_rule(clean_env, monkeypatch) -> None:
     monkeypatch.setenv("FOVEAL_SPIN", "auto")
     assert plan_threads(cpus=2, load=0.0) == plan_threads(cpus=2, load=0.0, threads=None)
     assert plan_threads(cpus=2, load=0.0).threads == 2
+
+
+def test_own_cpu_use_is_not_counted_as_a_busy_machine(clean_env) -> None:
+    # a process that kept one CPU busy for its whole (long) life holds about one CPU of the
+    # 1-minute load average itself: on 2 CPUs at load 1.1 the other processes use only ~0.1
+    assert own_load(cpu_seconds=300.0, age=300.0) == pytest.approx(1.0, abs=0.01)
+    assert own_load(cpu_seconds=0.5, age=1.0) < 0.01  # a fresh CLI process holds almost none
+    # a real process that burns 1 s of CPU early in its life holds about 1/60 of a CPU of the
+    # moving average (cpu / age * (1 - exp(-age / 60)) ~ cpu / 60 while age << 60 s)
+    burn = (
+        "import time\nfrom foveal.runtime.threads import own_load, process_age\n"
+        "while time.process_time() < 1.0: pass\nprint(own_load(), process_age())"
+    )
+    out = subprocess.run([sys.executable, "-c", burn], capture_output=True, text=True, check=True)
+    share, age = map(float, out.stdout.split())
+    assert 0.0 < age < 60.0
+    assert 0.012 < share < 0.02
 
 
 @pytest.mark.parametrize(

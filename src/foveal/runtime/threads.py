@@ -4,8 +4,8 @@ Spinning (worker threads busy-wait for the next operator instead of sleeping) is
 second thread pay off at batch 1, but on a busy machine the spinning threads steal CPU from the
 other processes (and from foveal's own decoding threads). So the defaults follow the machine:
 
-* ``threads``: the CPUs this process may use, less the ones other processes keep busy (1-minute
-  load average, rounded), at least 1;
+* ``threads``: the CPUs this process may use, less the ones other processes keep busy (the 1-minute
+  load average without this process's own share, rounded), at least 1;
 * ``spin``: on when the session has more than one thread and the machine has room for all of
   them (load + threads <= CPUs + 0.5); off otherwise.
 
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from dataclasses import dataclass
 
 from foveal.errors import ConfigError
@@ -53,6 +54,40 @@ def machine_load() -> float:
         return float(os.getloadavg()[0])
     except (AttributeError, OSError):  # pragma: no cover - not Unix
         return 0.0
+
+
+LOAD_WINDOW_S = 60.0
+"""The time constant of the kernel's 1-minute load average (an exponential moving average)."""
+
+
+def process_age() -> float:
+    """Seconds since this process started (from ``/proc``; 0.0 where that cannot be read)."""
+    try:
+        with open("/proc/self/stat") as stat:
+            after_name = stat.read().rsplit(")", 1)[1].split()
+        with open("/proc/uptime") as uptime:
+            up = float(uptime.read().split()[0])
+        return max(0.0, up - int(after_name[19]) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return 0.0
+
+
+def own_load(*, cpu_seconds: float | None = None, age: float | None = None) -> float:
+    """This process's own share of the 1-minute load average: its average CPU use so far (all
+    threads) weighted by how much of the moving average its life covers,
+    ``cpu / age * (1 - exp(-age / 60))``. A process that decoded and ran networks for a minute
+    before opening a session must not count itself as "another process keeping a CPU busy".
+
+    >>> own_load(cpu_seconds=0.0, age=30.0)
+    0.0
+    >>> round(own_load(cpu_seconds=120.0, age=120.0), 2)   # one CPU busy for 2 minutes
+    0.86
+    """
+    age = process_age() if age is None else age
+    if age <= 0.0:
+        return 0.0
+    cpu = time.process_time() if cpu_seconds is None else cpu_seconds
+    return cpu / age * (1.0 - math.exp(-age / LOAD_WINDOW_S))
 
 
 def env_threads() -> int | None:
@@ -105,7 +140,8 @@ def plan_threads(
 ) -> ThreadPlan:
     """Threads and spinning for a new session: the arguments, else ``FOVEAL_THREADS`` /
     ``FOVEAL_SPIN``, else the rules of this module's docstring on ``cpus`` and ``load``
-    (default: this process's CPUs and the current 1-minute load average).
+    (default: this process's CPUs, and the current 1-minute load average less :func:`own_load`;
+    a ``load`` given is taken as the other processes' load).
 
     >>> plan_threads(cpus=2, load=0.1)
     ThreadPlan(threads=2, spin=True, why='idle machine: 2 CPUs, load 0.10')
@@ -125,7 +161,11 @@ def plan_threads(
     if count is not None and given_spin:
         return ThreadPlan(count, bool(spin), "threads given, spin given")
     n = usable_cpus() if cpus is None else cpus
-    busy = machine_load() if load is None else load
+    own = 0.0
+    if load is None:
+        load = machine_load()
+        own = min(own_load(), load)
+    busy = load - own
     free = max(1, min(n, math.floor(n - busy + 0.5)))
     count = free if count is None else count
     room = busy + count <= n + 0.5
@@ -133,6 +173,8 @@ def plan_threads(
         spin = count > 1 and room
     state = "idle" if room else "busy"
     why = f"{state} machine: {n} CPUs, load {busy:.2f}"
+    if own >= 0.01:
+        why += f" from other processes ({load:.2f} with this one)"
     if given_threads or given_spin:
         why = ("threads given, " if given_threads else "spin given, ") + why
     return ThreadPlan(count, bool(spin), why)

@@ -6,10 +6,9 @@
    other 184; also int8 with the default calibration set (scikit-image's sample photos). Speed:
    ``Classifier.predict`` on decoded arrays (preprocess + network + top-k), fp32 and int8
    interleaved, at 1 thread and at the default thread plan.
-2. Detection (YOLOX-Nano, COCO): no COCO-labelled data offline and no BCCD-finetuned detector, so
-   int8 is compared with fp32 (boxes of the same class at IoU >= 0.5) on pedestrian frames and
-   blood smears not used for calibration, plus network speed. foveal does not offer int8 for
-   detection because of what this section measures (docs/speed.md).
+2. Detection (YOLOX-Nano fine-tuned on BCCD's train split: ``--bccd-run DIR``, else trained
+   now): COCO mAP of fp32 and int8 on BCCD's test split (72 smears), int8 calibrated on every 4th
+   train-split smear; speed of the network and from decoded arrays, 1 thread and the default plan.
 
 3. Face verification (dlib ResNet embedder, 128-d, threshold 0.6): calibrated on the face chips
    of ``faces/people/train``; same-person decisions (distance < threshold) of every pair of
@@ -22,7 +21,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import statistics
 import sys
@@ -101,55 +99,70 @@ def classification(repeats: int) -> None:
         )
 
 
-def detection(repeats: int) -> None:
-    import cv2
+def bccd_detector(run: str | None) -> Path:
+    """A ``foveal train detect`` run on BCCD's train split: ``run``, else trained now (10 epochs,
+    416 px: the recipe of bench/detect_finetune_bccd.py, about 7 minutes on 2 CPUs)."""
+    if run:
+        return Path(run)
+    from foveal.data.detection import load_detection
+    from foveal.tasks.detect.train import DetectionRecipe, train_detector
+    from foveal.train import TrainConfig
 
+    ds = load_detection(SHARED / "data" / "detection" / "bccd" / "BCCD")
+    out = Path(tempfile.mkdtemp(prefix="int8-bccd-"))
+    print(f"  (no --bccd-run: fine-tuning yolox_nano.coco on BCCD train for 10 epochs into {out})")
+    recipe = DetectionRecipe(
+        ds.subset("train").images, ds.subset("val").images, ds.classes, input_size=416
+    )
+    cfg = TrainConfig(epochs=10, lr=1e-3, weight_decay=5e-4, run_dir=out, progress=False, seed=0)
+    train_detector(recipe, cfg)
+    return out
+
+
+def detection(repeats: int, run: str | None) -> None:
+    from foveal.data.detection import load_detection
     from foveal.io import load_image
-    from foveal.ops import box_iou
-    from foveal.runtime.onnx import OnnxModel
-    from foveal.runtime.quantize import quantize_int8
     from foveal.tasks.detect import Detector
+    from foveal.tasks.detect.evaluate import evaluate_detector
 
-    cap = cv2.VideoCapture(str(SHARED / "data" / "video" / "vtest.avi"))
-    frames = []
-    for i in range(0, 795, 20):
-        cap.set(cv2.CAP_PROP_POS_FRAMES, i)
-        ok, frame = cap.read()
-        if ok:
-            frames.append(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))
-    cap.release()
-    smears = sorted((SHARED / "data" / "detection" / "bccd" / "BCCD" / "JPEGImages").glob("*.jpg"))
-    smears = [load_image(p) for p in smears[::12]]
-    calib = frames[::4] + smears[::4]
-    held = [f for i, f in enumerate(frames) if i % 4] + [s for i, s in enumerate(smears) if i % 4]
-    fp32 = Detector()
-    out = Path(tempfile.mkdtemp(prefix="int8-det-")) / "yolox_nano.int8.onnx"
-    quantize_int8(fp32.model.path, (fp32.preprocess(x)[0] for x in calib), out)
-    int8 = Detector()
-    int8.model = dataclasses.replace(int8.model, runner=OnnxModel(out), path=out)
-    found = kept = extra = 0
-    for image in held:
-        a, b = fp32.predict(image), int8.predict(image)
-        found += len(a)
-        extra += len(b)
-        if len(a) and len(b):
-            iou = box_iou(a.xyxy, b.xyxy) * (a.class_ids[:, None] == b.class_ids[None, :])
-            kept += int(np.sum(iou.max(axis=1) >= 0.5))
-    tensors = [fp32.preprocess(x)[0][None] for x in held[:12]]
-    med = interleaved(
-        {"fp32": fp32.model.runner.run, "int8": int8.model.runner.run}, tensors, repeats
-    )
+    ds = load_detection(SHARED / "data" / "detection" / "bccd" / "BCCD")
+    train, test = ds.subset("train"), ds.subset("test")
+    model = bccd_detector(run)
+    calib = [im.path for im in train.images][::4]
+    fp32 = Detector(model)
+    int8 = Detector(model, precision="int8", calibrate=calib)
+    scores = {}
+    for name, det in (("fp32", fp32), ("int8", int8)):
+        ev = evaluate_detector(det, test.images, ds.classes, conf=0.001, iou=0.65, max_dets=100)
+        scores[name] = (ev.map50, ev.map)
     print(
-        f"## detection: YOLOX-Nano int8 vs fp32 on {len(held)} images not used for calibration "
-        f"({len(calib)} calibration images; no labelled COCO or BCCD-finetuned detector offline)"
+        f"## detection: YOLOX-Nano fine-tuned on BCCD train ({model}), COCO mAP on the "
+        f"{len(test.images)} test-split smears; int8 calibrated on {len(calib)} train-split smears"
     )
+    for name, (m50, m) in scores.items():
+        print(f"  {name}: mAP@.5 {m50:.4f}   mAP@[.5:.95] {m:.4f}")
+    lost = scores["fp32"][1] - scores["int8"][1]
+    print(f"  mAP@[.5:.95] lost by int8: {lost:+.4f} (target: within 0.01)")
+    arrays = [load_image(im.path) for im in test.images[::6]]
+    tensors = [fp32.preprocess(x)[0][None] for x in arrays]
+    for threads in (1, None):
+        a, b = (
+            Detector(model, threads=threads),
+            Detector(model, threads=threads, precision="int8", calibrate=calib),
+        )
+        plan = a.model.runner.plan
+        runs = {"fp32": a.model.runner.run, "int8": b.model.runner.run}
+        net = interleaved(runs, tensors, repeats)
+        e2e = interleaved({"fp32": a.predict, "int8": b.predict}, arrays, repeats)
+        print(
+            f"  {plan.threads} thread(s) spin {plan.spin} (load {os.getloadavg()[0]:.2f}): "
+            f"network fp32 {net['fp32']:.2f} ms, int8 {net['int8']:.2f} ms "
+            f"({net['fp32'] / net['int8']:.2f}x); from decoded arrays fp32 {e2e['fp32']:.2f} ms, "
+            f"int8 {e2e['int8']:.2f} ms ({e2e['fp32'] / e2e['int8']:.2f}x)"
+        )
     print(
-        f"  fp32 boxes kept by int8 (same class, IoU >= 0.5): {kept}/{found} "
-        f"({kept / max(found, 1) * 100:.1f}%); int8 gives {extra} boxes in all"
-    )
-    print(
-        f"  network speed: fp32 {med['fp32']:.2f} ms, int8 {med['int8']:.2f} ms, "
-        f"{med['fp32'] / med['int8']:.2f}x"
+        f"  file size: fp32 {fp32.model.path.stat().st_size / 1e6:.2f} MB, int8 "
+        f"{int8.model.path.stat().st_size / 1e6:.2f} MB"
     )
 
 
@@ -207,6 +220,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--skip-detection", action="store_true")
+    parser.add_argument(
+        "--bccd-run", help="a foveal train detect run on BCCD (default: fine-tune one now)"
+    )
     parser.add_argument("--only-faces", action="store_true")
     args = parser.parse_args()
 
@@ -220,7 +236,7 @@ def main() -> int:
     if not args.only_faces:
         classification(args.repeats)
     if not (args.skip_detection or args.only_faces):
-        detection(args.repeats)
+        detection(args.repeats, args.bccd_run)
     faces(args.repeats)
     print(f"# load average at the end {machine_load():.2f}")
     return 0

@@ -112,6 +112,8 @@ def detect(
     classes: str | list[str] | None = None,
     backend: str | None = None,
     stream: bool = False,
+    precision: str | None = None,
+    calibrate: str | os.PathLike | None = None,
 ) -> Any:
     """Objects: boxes (``xyxy`` pixels), scores, class ids and names, best first.
 
@@ -121,6 +123,9 @@ def detect(
         conf: minimum score (default 0.25); iou: NMS overlap threshold (default 0.45).
         classes: keep only these class names (e.g. ``["person", "car"]``); unknown names are
             an error.
+        precision: ``"fp32"`` (default) or ``"int8"`` (static quantisation calibrated on the
+            folder ``calibrate``; a 4x smaller network, mAP kept, but YOLOX-Nano runs slower in
+            int8 on a CPU: ``docs/speed.md``).
 
     >>> d = foveal.detect("astronaut.jpg", classes=["person"])
     >>> len(d), d.names
@@ -135,6 +140,8 @@ def detect(
         conf=conf,
         iou=iou,
         classes=classes,
+        precision=precision,
+        calibrate=_model(calibrate),
     )
 
 

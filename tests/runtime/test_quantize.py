@@ -102,9 +102,65 @@ def test_verb_and_cli_take_precision(int8_classifier, split, photos, tmp_path, c
     assert out.read_bytes() == int8_classifier.model.path.read_bytes()
     assert main(["classify", str(photos["coffee"]), "--model", str(out), "--json"]) == 0
     assert "espresso" in capsys.readouterr().out
-    assert main(["export", "yolox_nano.coco", "-o", str(tmp_path / "d.onnx"), "--int8"]) == 2
+    assert main(["export", "dlib_resnet.v1", "-o", str(tmp_path / "d.onnx"), "--int8"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.count("\n") == 0 and "--int8 is offered for classify models" in err
+    assert err.count("\n") == 0 and "--int8 is offered for classify" in err
+    assert "foveal faces ... --precision int8" in err
+
+
+@pytest.fixture(scope="module")
+def street(shared, tmp_path_factory) -> tuple[Path, list[np.ndarray]]:
+    """8 pedestrian frames of vtest.avi written as a calibration folder, 6 other frames held out."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(shared / "data" / "video" / "vtest.avi"))
+    frames = []
+    for index in range(0, 700, 50):
+        cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = cap.read()
+        assert ok
+        frames.append(frame)
+    cap.release()
+    folder = tmp_path_factory.mktemp("street")
+    for i, frame in enumerate(frames[::2][:8]):
+        cv2.imwrite(str(folder / f"frame{i:02d}.png"), frame)
+    held_out = [f[..., ::-1].copy() for f in frames[1::2][:6]]
+    return folder, held_out
+
+
+def test_int8_detector_keeps_the_boxes_of_frames_it_was_not_calibrated_on(
+    street, tmp_path, capsys
+) -> None:
+    from foveal.ops import box_iou
+    from foveal.tasks.detect import Detector
+
+    folder, held_out = street
+    fp32, int8 = Detector(), Detector(precision="int8", calibrate=folder)
+    assert int8.precision == "int8" and int8.model.path.parent.name == "int8"
+    assert int8.model.path.stat().st_size < fp32.model.path.stat().st_size / 2
+    found = kept = 0
+    for frame in held_out:
+        a, b = fp32(frame, classes=["person"]), int8(frame, classes=["person"])
+        found += len(a)
+        if len(a) and len(b):
+            kept += int(np.sum(box_iou(a.xyxy, b.xyxy).max(axis=1) >= 0.5))
+    assert found >= 30  # a busy street: several people in every frame
+    assert kept >= 0.85 * found, (kept, found)
+    capsys.readouterr()
+    image = tmp_path / "held_out.png"
+    import cv2
+
+    cv2.imwrite(str(image), held_out[0][..., ::-1])
+    argv = ["detect", str(image), "--json", "--classes", "person", "--precision", "int8"]
+    assert main([*argv, "--calibrate", str(folder)]) == 0
+    boxes = json.loads(capsys.readouterr().out.splitlines()[0])["detections"]
+    assert len(boxes) == len(int8(image, classes=["person"]))
+    out = tmp_path / "yolox8.onnx"
+    argv = ["export", "yolox_nano.coco", "-o", str(out), "--int8", "--calibrate", str(folder)]
+    assert main(argv) == 0
+    assert out.read_bytes() == int8.model.path.read_bytes()
+    with pytest.raises(ConfigError, match="runs with ONNX Runtime"):
+        Detector(backend="torch", precision="int8")
 
 
 def test_int8_face_embeddings_keep_verification_decisions(shared, capsys) -> None:

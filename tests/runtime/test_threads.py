@@ -10,7 +10,7 @@ import pytest
 from foveal.cli import main
 from foveal.errors import ConfigError
 from foveal.runtime.onnx import OnnxModel
-from foveal.runtime.threads import own_load, parse_spin, plan_threads, process_age
+from foveal.runtime.threads import own_load, parse_spin, plan_threads
 from foveal.zoo import get, resolve_weights
 
 SPIN_KEY = "session.intra_op.allow_spinning"

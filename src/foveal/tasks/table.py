@@ -169,7 +169,7 @@ for _spec in (
         "objects: COCO boxes with class names",
         "yolox_nano.coco",
         "detect",
-        init_options=("model", "backend"),
+        init_options=("model", "backend", "precision", "calibrate"),
         train="foveal.tasks.detect.train:train_detector",
         evaluate="foveal.tasks.detect.evaluate:evaluate_detector",
         export="foveal.tasks.detect.export:export_detector",

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from foveal.cli.output import add_runtime_options
+from foveal.cli.output import add_precision_options, add_runtime_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
     add_runtime_options(p)
+    add_precision_options(p)
     p.add_argument(
         "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
     )
@@ -156,7 +157,13 @@ def run(args: argparse.Namespace) -> int:
     require_inputs(files, args.inputs, "images or videos")
     if out_dir is not None and any(is_video_file(f) for f in files):
         check_h264(out_dir)
-    det = get_task("detect").load(model=args.model, backend=args.backend, threads=args.threads)
+    det = get_task("detect").load(
+        model=args.model,
+        backend=args.backend,
+        threads=args.threads,
+        precision=args.precision,
+        calibrate=args.calibrate,
+    )
     # thresholds and class names are checked (and names resolved) before any input is read
     opts = det.options(conf=args.conf, iou=args.iou, classes=args.classes, max_det=args.max_det)
     if out_dir is not None:

@@ -169,11 +169,12 @@ def fast_decode(data: bytes, name: str, limit: int) -> np.ndarray | None:
     _check_size(size, limit, name)
     import cv2
 
-    flags = cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
-    if bgr is None or bgr.shape[:2] != (size[1], size[0]):
+    # decoded straight to RGB (no BGR -> RGB pass; pixel-identical to it)
+    flags = cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION
+    rgb = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    if rgb is None or rgb.shape[:2] != (size[1], size[0]):
         return None
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return rgb
 
 
 def _check_size(size: tuple[int, int], limit: int, name: str) -> None:

@@ -123,17 +123,22 @@ def postprocess(
     """
     if raw.ndim != 2 or raw.shape[1] < 6:
         raise FovealError(f"detector output has shape {raw.shape}; expected (anchors, 5 + classes)")
-    cls = raw[:, 5:]
+    # class probabilities are at most 1, so a point whose objectness is under ``conf`` cannot
+    # score ``conf``: the best class is looked for only among the others (most points of a
+    # photo; the argmax over every point's 80 classes was the largest cost after the network)
+    objectness = raw[:, 4]
+    candidates = np.flatnonzero(objectness >= conf)
+    cls = raw[candidates, 5:]
     best = cls.argmax(axis=1)
-    score = raw[:, 4] * cls[np.arange(len(cls)), best]
+    score = objectness[candidates] * cls[np.arange(len(cls)), best]
     mask = score >= conf
     if class_filter is not None:
         mask &= np.isin(best, np.asarray(class_filter, np.int64))
-    idx = np.flatnonzero(mask)
-    if idx.size == 0:
+    if not mask.any():
         return Detections.empty(model)
+    idx = candidates[mask]
     boxes = decode_boxes(raw[idx, :4], input_size, strides, index=idx)
-    scores, class_ids = score[idx], best[idx]
+    scores, class_ids = score[mask], best[mask]
     keep = batched_nms(boxes, scores, class_ids, iou)[:max_det]
     h0, w0 = image_shape
     out = boxes[keep] / ratio

@@ -7,7 +7,15 @@
 """
 
 from foveal.ops.boxes import batched_nms, box_iou, nms
-from foveal.ops.image import letterbox
+from foveal.ops.image import letterbox, to_tensor
 from foveal.ops.text import ctc_greedy_decode, edit_distance
 
-__all__ = ["batched_nms", "box_iou", "ctc_greedy_decode", "edit_distance", "letterbox", "nms"]
+__all__ = [
+    "batched_nms",
+    "box_iou",
+    "ctc_greedy_decode",
+    "edit_distance",
+    "letterbox",
+    "nms",
+    "to_tensor",
+]

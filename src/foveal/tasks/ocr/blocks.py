@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from foveal.ops import nms
+from foveal.ops import nms, to_tensor
 from foveal.runtime import open_model
 
 DEFAULT_LAYOUT = "ppocr_layout.cdla"
@@ -61,10 +61,9 @@ class LayoutFinder:
 
         pre = self.model.meta.preprocess
         img = cv2.resize(bgr, (self.width, self.height), interpolation=cv2.INTER_LINEAR)
-        mean = np.asarray(pre.mean, np.float32) * 255.0
-        std = np.asarray(pre.std, np.float32) * 255.0
-        x = (img.astype(np.float32) - mean) / std
-        return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+        std = np.asarray(pre.std, np.float32)
+        gain = 1.0 / (std * 255.0)
+        return to_tensor(img, gain=gain, offset=-np.asarray(pre.mean, np.float32) / std)[None]
 
     def __call__(self, bgr: np.ndarray, *, score: float = 0.5, iou: float = 0.5) -> Blocks:
         """The blocks of a BGR page, most confident first within each class."""

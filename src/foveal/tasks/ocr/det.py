@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from foveal.ops import to_tensor
 from foveal.runtime import open_model
 from foveal.tasks.ocr.geometry import min_area_quad, order_clockwise
 
@@ -78,8 +79,7 @@ def det_preprocess(bgr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if bgr.shape[:2] != (h, w):
         interp = cv2.INTER_AREA if h * w < bgr.shape[0] * bgr.shape[1] else cv2.INTER_LINEAR
         bgr = cv2.resize(bgr, (w, h), interpolation=interp)
-    x = bgr.astype(np.float32) * np.float32(2.0 / 255.0) - np.float32(1.0)
-    return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+    return to_tensor(bgr, gain=2.0 / 255.0, offset=-1.0)[None]
 
 
 def unclip(quad: np.ndarray, ratio: float) -> np.ndarray:

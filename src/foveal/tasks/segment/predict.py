@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ConfigError
+from foveal.ops import to_tensor
 from foveal.results import Segmentation
 from foveal.tasks.predictor import NetworkPredictor
 
@@ -118,9 +119,9 @@ class SegmentPredictor(NetworkPredictor[Segmentation]):
     # -- the work -------------------------------------------------------------------------------
     def normalise(self, rgb: np.ndarray) -> np.ndarray:
         pre = self.meta.preprocess
-        x = rgb.astype(np.float32) * pre.scale
-        x = (x - np.asarray(pre.mean, np.float32)) / np.asarray(pre.std, np.float32)
-        return np.ascontiguousarray(x.transpose(2, 0, 1))
+        std = np.asarray(pre.std, np.float32)
+        gain = np.float32(pre.scale) / std
+        return to_tensor(rgb, gain=gain, offset=-np.asarray(pre.mean, np.float32) / std)
 
     def probabilities(self, window: np.ndarray) -> np.ndarray:
         """``(K, h, w)`` class probabilities of one RGB window (any size)."""

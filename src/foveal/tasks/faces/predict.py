@@ -25,7 +25,7 @@ import numpy as np
 from foveal.errors import ConfigError, FovealError, ModelFileError
 from foveal.gallery import Gallery
 from foveal.io import ImageSource, describe_source
-from foveal.ops import nms
+from foveal.ops import nms, to_tensor
 from foveal.results import Faces
 from foveal.runtime.quantize import cached_int8, check_precision
 from foveal.tasks.faces.decode import decode_centerface, decode_yunet
@@ -119,7 +119,7 @@ class FaceDetector(NetworkPredictor[Faces]):
             interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
             canvas = np.zeros((th, tw, 3), np.uint8)
             canvas[:nh, :nw] = cv2.resize(image, (nw, nh), interpolation=interp)
-            return canvas[..., ::-1].transpose(2, 0, 1).astype(np.float32), (scale, h, w)
+            return to_tensor(canvas, gain=1.0, offset=0.0, reverse=True), (scale, h, w)
         # CenterFace: fully convolutional, sides padded to multiples of 32, RGB 0..255
         scale = min(1.0, self.max_side / max(h, w))
         nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
@@ -128,7 +128,7 @@ class FaceDetector(NetworkPredictor[Faces]):
         canvas[:nh, :nw] = (
             image if scale == 1.0 else cv2.resize(image, (nw, nh), interpolation=cv2.INTER_AREA)
         )
-        return canvas.transpose(2, 0, 1).astype(np.float32), (scale, h, w)
+        return to_tensor(canvas, gain=1.0, offset=0.0), (scale, h, w)
 
     def postprocess(
         self, outputs: list[np.ndarray], context: tuple[float, int, int], options: FaceOptions

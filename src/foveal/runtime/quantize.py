@@ -22,6 +22,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,42 @@ def check_precision(precision: str) -> str:
             "(--precision or precision=)"
         )
     return precision
+
+
+WEIGHTED_OPS = frozenset({"Conv", "Gemm", "MatMul", "ConvTranspose"})
+
+
+@dataclass(frozen=True)
+class Int8Recipe:
+    """How a task's network is quantised, besides the fixed settings of :func:`quantize_int8`.
+
+    Attributes:
+        percentile: the calibration percentile of activation ranges (ONNX Runtime's default
+            99.999); lower clips rare outliers for finer steps on the common values.
+        keep_first: the first this many weighted layers, and every node before the next one,
+            stay in fp32 (networks whose early, wide-range activations lose most in 8 bits).
+        float_tail: every node between the last weighted layers and the outputs stays in fp32
+            (decoders that concatenate boxes and probabilities into one output).
+    """
+
+    percentile: float = 99.999
+    keep_first: int = 0
+    float_tail: bool = False
+
+    @property
+    def key(self) -> str:
+        """A short name of the non-default settings, part of the cache file name."""
+        parts = []
+        if self.percentile != 99.999:
+            parts.append(f"p{self.percentile:g}")
+        if self.keep_first:
+            parts.append(f"f{self.keep_first}")
+        if self.float_tail:
+            parts.append("t")
+        return "-".join(parts)
+
+
+DEFAULT_RECIPE = Int8Recipe()
 
 
 Calibration = str | os.PathLike | Sequence[str | os.PathLike] | None
@@ -107,10 +144,13 @@ def calibration_key(files: Sequence[Path]) -> str:
     return h.hexdigest()
 
 
-def int8_file(model: str | os.PathLike, files: Sequence[Path]) -> Path:
+def int8_file(
+    model: str | os.PathLike, files: Sequence[Path], recipe: Int8Recipe = DEFAULT_RECIPE
+) -> Path:
     """Where the int8 version of ``model`` calibrated on ``files`` is cached."""
     path = Path(model)
-    name = f"{path.stem}-{sha256_file(path)[:10]}-cal-{calibration_key(files)[:10]}-{RECIPE}.onnx"
+    settings = "-".join(filter(None, (RECIPE, recipe.key)))
+    name = f"{path.stem}-{sha256_file(path)[:10]}-cal-{calibration_key(files)[:10]}-{settings}.onnx"
     return foveal_home() / "int8" / name
 
 
@@ -129,7 +169,36 @@ def at_least_opset(path: Path, opset: int) -> None:
         onnx.save(version_converter.convert_version(model, opset), str(path))
 
 
-WEIGHTED_OPS = frozenset({"Conv", "Gemm", "MatMul", "ConvTranspose"})
+def head_nodes(graph, keep_first: int) -> list[str]:  # noqa: ANN001 - an onnx GraphProto
+    """Names of the nodes before the ``keep_first + 1``-th weighted layer (graph order)."""
+    names: list[str] = []
+    seen = 0
+    if keep_first <= 0:
+        return names
+    for node in graph.node:
+        if node.op_type in WEIGHTED_OPS:
+            seen += 1
+            if seen > keep_first:
+                break
+        names.append(node.name)
+    return names
+
+
+def tail_nodes(graph) -> list[str]:  # noqa: ANN001 - an onnx GraphProto
+    """Names of the nodes from the last weighted layers to the outputs (those layers included)."""
+    producer = {out: node for node in graph.node for out in node.output}
+    names: list[str] = []
+    seen: set[str] = set()
+    stack = [o.name for o in graph.output]
+    while stack:
+        node = producer.get(stack.pop())
+        if node is None or node.name in seen:
+            continue
+        seen.add(node.name)
+        names.append(node.name)
+        if node.op_type not in WEIGHTED_OPS:
+            stack.extend(node.input)
+    return names
 
 
 def edge_layers(path: Path) -> list[str]:
@@ -171,6 +240,7 @@ def quantize_int8(
     out: str | os.PathLike,
     *,
     exclude: Sequence[str] = (),
+    recipe: Int8Recipe = DEFAULT_RECIPE,
 ) -> Path:
     """Write the static QDQ int8 version of ``model`` at ``out`` (atomically).
 
@@ -179,6 +249,7 @@ def quantize_int8(
         tensors: calibration inputs, one ``(C, H, W)`` float32 tensor per image (the task's own
             preprocessing of real images).
         exclude: names of nodes kept in fp32 besides :func:`edge_layers`.
+        recipe: the task's settings (:class:`Int8Recipe`).
 
     Raises:
         ExportError: ONNX Runtime could not quantise the file.
@@ -196,6 +267,10 @@ def quantize_int8(
         try:
             quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
             at_least_opset(pre, PER_CHANNEL_OPSET)
+            graph = onnx.load(str(pre), load_external_data=False).graph
+            keep = [*edge_layers(pre), *exclude, *head_nodes(graph, recipe.keep_first)]
+            if recipe.float_tail:
+                keep += tail_nodes(graph)
             # ONNX Runtime's calibrators print progress on stdout, where commands write results
             with contextlib.redirect_stdout(io.StringIO()):
                 quantize_static(
@@ -207,7 +282,8 @@ def quantize_int8(
                     activation_type=QuantType.QUInt8,
                     weight_type=QuantType.QInt8,
                     calibrate_method=CalibrationMethod.Percentile,
-                    nodes_to_exclude=[*edge_layers(pre), *exclude],
+                    nodes_to_exclude=sorted(set(keep)),
+                    extra_options={"CalibPercentile": recipe.percentile},
                 )
         except Exception as exc:  # noqa: BLE001 - ORT and onnx raise many types
             raise ExportError(f"int8 quantisation of {src} failed: {exc}") from exc
@@ -226,6 +302,7 @@ def cached_int8(
     calibrate: Calibration = None,
     *,
     exclude: Sequence[str] = (),
+    recipe: Int8Recipe = DEFAULT_RECIPE,
 ) -> Path:
     """The int8 file of ``model`` calibrated on ``calibrate`` (see :func:`calibration_files`):
     from the cache, else quantised now (announced on stderr) with ``preprocess`` (RGB uint8 image
@@ -234,7 +311,7 @@ def cached_int8(
     from foveal.io import load_image
 
     files = calibration_files(calibrate)
-    out = int8_file(model, files)
+    out = int8_file(model, files, recipe)
     if out.is_file():
         return out
     print(
@@ -244,4 +321,4 @@ def cached_int8(
     )
     prepared = (preprocess(load_image(p)) for p in files)
     tensors = (t for x in prepared for t in (x if x.ndim == 4 else x[None]))
-    return quantize_int8(model, tensors, out, exclude=exclude)
+    return quantize_int8(model, tensors, out, exclude=exclude, recipe=recipe)

@@ -209,6 +209,9 @@ class NetworkPredictor(Predictor[R]):
     precision: str = "fp32"
     """``"fp32"`` or ``"int8"`` (see :meth:`use_precision`)."""
 
+    int8_recipe: ClassVar[Any] = None
+    """The task's :class:`~foveal.runtime.quantize.Int8Recipe` (``None``: the default one)."""
+
     def use_precision(self, precision: str, calibrate: Any = None) -> None:
         """Run the network in ``precision``: for ``"int8"``, its static QDQ quantisation
         calibrated on ``calibrate`` (a folder of images, a list of files, ``None`` for the default
@@ -219,7 +222,7 @@ class NetworkPredictor(Predictor[R]):
             ConfigError: an unknown precision, or int8 with ``backend="torch"``.
         """
         from foveal.runtime import OnnxModel
-        from foveal.runtime.quantize import cached_int8, check_precision
+        from foveal.runtime.quantize import DEFAULT_RECIPE, cached_int8, check_precision
 
         check_precision(precision)
         if precision == "fp32":
@@ -229,7 +232,10 @@ class NetworkPredictor(Predictor[R]):
             raise ConfigError(
                 f"precision={precision!r} runs with ONNX Runtime; use backend='onnx' (the default)"
             )
-        path = cached_int8(self.model.path, lambda image: self.preprocess(image)[0], calibrate)
+        recipe = self.int8_recipe or DEFAULT_RECIPE
+        path = cached_int8(
+            self.model.path, lambda image: self.preprocess(image)[0], calibrate, recipe=recipe
+        )
         quantised = OnnxModel(path, threads=runner.plan.threads, spin=runner.plan.spin)
         self.model = dataclasses.replace(self.model, runner=quantised, path=path)
         self.precision = precision

@@ -138,6 +138,13 @@ def test_int8_detector_keeps_the_boxes_of_frames_it_was_not_calibrated_on(
     fp32, int8 = Detector(), Detector(precision="int8", calibrate=folder)
     assert int8.precision == "int8" and int8.model.path.parent.name == "int8"
     assert int8.model.path.stat().st_size < fp32.model.path.stat().st_size / 2
+    # the detection recipe: the first 23 convolutions (stem, first two CSP stages) stay fp32,
+    # the rest of the backbone and the neck are int8
+    graph = onnx.load(str(int8.model.path)).graph
+    made_by = {out: node.op_type for node in graph.node for out in node.output}
+    convs = [n for n in graph.node if n.op_type == "Conv"]
+    quantised = [made_by.get(c.input[1]) == "DequantizeLinear" for c in convs]
+    assert not any(quantised[:23]) and sum(quantised) >= 70, sum(quantised)
     found = kept = 0
     for frame in held_out:
         a, b = fp32(frame, classes=["person"]), int8(frame, classes=["person"])

@@ -170,7 +170,7 @@ def test_int8_detector_keeps_the_boxes_of_frames_it_was_not_calibrated_on(
         Detector(backend="torch", precision="int8")
 
 
-def test_int8_face_embeddings_keep_verification_decisions(shared, capsys) -> None:
+def test_int8_face_embeddings_keep_verification_decisions(shared, tmp_path, capsys) -> None:
     """Calibrated on the faces of train/, int8 decides same/different person as fp32 does on
     every pair that holds a face of the other photos."""
     from foveal.tasks.faces import FaceRecognizer
@@ -207,3 +207,14 @@ def test_int8_face_embeddings_keep_verification_decisions(shared, capsys) -> Non
         == 0
     )
     assert capsys.readouterr().out.startswith("same person")
+    # the identify verb takes the same precision: an int8 embedder, the same answer as fp32
+    import foveal
+
+    named = foveal.identify(
+        people / "obama.jpg",
+        gallery=tmp_path / "people.db",
+        precision="int8",
+        calibrate=people / "train",
+    )
+    assert named.names == ["unknown"]  # an empty gallery
+    assert "quantising" not in capsys.readouterr().err  # the cached int8 file was reused

@@ -192,7 +192,7 @@ for _spec in (
         "faces named from the enrolled gallery",
         None,
         "identify",
-        init_options=("gallery", "detector", "embedder"),
+        init_options=("gallery", "detector", "embedder", "precision", "calibrate"),
         in_all=False,
     ),
     TaskSpec(

@@ -347,6 +347,8 @@ class FaceIdentifier(Predictor[Faces]):
             ``faces.db`` in the user-data folder, see ``docs/install.md``).
         detector: a face detector zoo name (default ``yunet.2023mar``).
         embedder: a face embedder (default ``dlib_resnet.v1``).
+        precision: ``"fp32"`` or ``"int8"``: the embedder's static quantisation (see
+            :class:`FaceRecognizer`), calibrated on the faces found in ``calibrate``.
     """
 
     task = "identify"
@@ -358,10 +360,14 @@ class FaceIdentifier(Predictor[Faces]):
         *,
         detector: FaceDetector | str | None = None,
         embedder: Embedder | str | os.PathLike | None = None,
+        precision: str = "fp32",
+        calibrate: str | os.PathLike | None = None,
     ) -> None:
         self.recognizer = FaceRecognizer(
             detector if detector is not None else DEFAULT_DETECTOR,
             embedder if embedder is not None else DEFAULT_EMBEDDER,
+            precision=precision,
+            calibrate=calibrate,
         )
         self.gallery = gallery if isinstance(gallery, Gallery) else Gallery(gallery)
         self.name = self.recognizer.name

@@ -107,10 +107,12 @@ def calibration_key(files: Sequence[Path]) -> str:
     return h.hexdigest()
 
 
-def int8_file(model: str | os.PathLike, files: Sequence[Path]) -> Path:
-    """Where the int8 version of ``model`` calibrated on ``files`` is cached."""
+def int8_file(model: str | os.PathLike, files: Sequence[Path], variant: str = "") -> Path:
+    """Where the int8 version of ``model`` calibrated on ``files`` is cached (``variant``: a
+    digest of settings other than the default recipe's, e.g. layers kept in fp32)."""
     path = Path(model)
-    name = f"{path.stem}-{sha256_file(path)[:10]}-cal-{calibration_key(files)[:10]}-{RECIPE}.onnx"
+    name = f"{path.stem}-{sha256_file(path)[:10]}-cal-{calibration_key(files)[:10]}-{RECIPE}"
+    name += f"-{variant}.onnx" if variant else ".onnx"
     return foveal_home() / "int8" / name
 
 
@@ -165,12 +167,44 @@ class TensorReader:
         return {self.input_name: np.ascontiguousarray(tensor[None], dtype=np.float32)}
 
 
+class OneByOneReader:
+    """A ``CalibrationDataReader`` that ONNX Runtime's strided calibration (``CalibStridedMinMax``
+    = 1) reads one tensor per ``collect_data`` call: inputs of different shapes (text lines of
+    any width, pages of any size) are fine, and only one input's activations are held at a time
+    (the calibrators otherwise keep every intermediate output of the whole set, then stack
+    them)."""
+
+    def __init__(self, input_name: str, tensors: Iterable[np.ndarray]) -> None:
+        self.input_name = input_name
+        self.tensors = [np.ascontiguousarray(t[None], dtype=np.float32) for t in tensors]
+        self.start = self.end = 0
+
+    def __len__(self) -> int:
+        return len(self.tensors)
+
+    def set_range(self, start_index: int, end_index: int) -> None:
+        self.start, self.end = start_index, min(end_index, len(self.tensors))
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        if self.start >= self.end:
+            return None
+        self.start += 1
+        return {self.input_name: self.tensors[self.start - 1]}
+
+
+CALIBRATION_METHODS = ("percentile", "minmax", "entropy")
+"""How activation ranges are chosen (``method=`` of :func:`quantize_int8`): ``percentile``
+(99.999th percentile of absolute values, the default), ``minmax`` or ``entropy``."""
+
+
 def quantize_int8(
     model: str | os.PathLike,
     tensors: Iterable[np.ndarray],
     out: str | os.PathLike,
     *,
     exclude: Sequence[str] = (),
+    method: str = "percentile",
+    varying_shapes: bool = False,
 ) -> Path:
     """Write the static QDQ int8 version of ``model`` at ``out`` (atomically).
 
@@ -179,6 +213,9 @@ def quantize_int8(
         tensors: calibration inputs, one ``(C, H, W)`` float32 tensor per image (the task's own
             preprocessing of real images).
         exclude: names of nodes kept in fp32 besides :func:`edge_layers`.
+        method: activation ranges, one of :data:`CALIBRATION_METHODS`.
+        varying_shapes: the tensors differ in shape (OCR lines and pages): calibrate on one at
+            a time (:class:`OneByOneReader`); they are then all held in memory.
 
     Raises:
         ExportError: ONNX Runtime could not quantise the file.
@@ -187,6 +224,11 @@ def quantize_int8(
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
+    if method not in CALIBRATION_METHODS:
+        raise ConfigError(
+            f"calibration method {method!r} is not known; choose one of "
+            f"{', '.join(CALIBRATION_METHODS)}"
+        )
     src = Path(model)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -197,18 +239,35 @@ def quantize_int8(
             quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
             at_least_opset(pre, PER_CHANNEL_OPSET)
             # ONNX Runtime's calibrators print progress on stdout, where commands write results
+            reader = (
+                OneByOneReader(input_name, tensors)
+                if varying_shapes
+                else TensorReader(input_name, tensors)
+            )
+            if isinstance(reader, OneByOneReader) and not len(reader):
+                raise ConfigError(
+                    f"the calibration images gave {src.name} nothing to calibrate on (for OCR: "
+                    "no text lines were found); give images like the ones it will read"
+                )
             with contextlib.redirect_stdout(io.StringIO()):
                 quantize_static(
                     str(pre),
                     str(tmp),
-                    TensorReader(input_name, tensors),
+                    reader,
                     quant_format=QuantFormat.QDQ,
                     per_channel=True,
                     activation_type=QuantType.QUInt8,
                     weight_type=QuantType.QInt8,
-                    calibrate_method=CalibrationMethod.Percentile,
+                    calibrate_method={
+                        "percentile": CalibrationMethod.Percentile,
+                        "minmax": CalibrationMethod.MinMax,
+                        "entropy": CalibrationMethod.Entropy,
+                    }[method],
                     nodes_to_exclude=[*edge_layers(pre), *exclude],
+                    extra_options={"CalibStridedMinMax": 1} if varying_shapes else None,
                 )
+        except ConfigError:
+            raise
         except Exception as exc:  # noqa: BLE001 - ORT and onnx raise many types
             raise ExportError(f"int8 quantisation of {src} failed: {exc}") from exc
         # keep foveal's metadata (task, labels, preprocessing) on the quantised file
@@ -226,15 +285,23 @@ def cached_int8(
     calibrate: Calibration = None,
     *,
     exclude: Sequence[str] = (),
+    method: str = "percentile",
+    varying_shapes: bool = False,
 ) -> Path:
     """The int8 file of ``model`` calibrated on ``calibrate`` (see :func:`calibration_files`):
     from the cache, else quantised now (announced on stderr) with ``preprocess`` (RGB uint8 image
-    -> one ``(C, H, W)`` tensor, or ``(N, C, H, W)`` for several, e.g. one per face) on the
-    calibration images."""
+    -> one ``(C, H, W)`` tensor, or ``(N, C, H, W)`` for several, e.g. one per face, or a list of
+    ``(C, H, W)`` tensors of different shapes with ``varying_shapes``, e.g. one per text line) on
+    the calibration images. ``exclude``, ``method``: as for :func:`quantize_int8`, part of the
+    cache key."""
     from foveal.io import load_image
 
     files = calibration_files(calibrate)
-    out = int8_file(model, files)
+    variant = ""
+    if exclude or method != "percentile":
+        settings = f"{method}|{'|'.join(sorted(exclude))}"
+        variant = hashlib.sha256(settings.encode()).hexdigest()[:8]
+    out = int8_file(model, files, variant)
     if out.is_file():
         return out
     print(
@@ -243,5 +310,7 @@ def cached_int8(
         file=sys.stderr,
     )
     prepared = (preprocess(load_image(p)) for p in files)
-    tensors = (t for x in prepared for t in (x if x.ndim == 4 else x[None]))
-    return quantize_int8(model, tensors, out, exclude=exclude)
+    tensors = (t for x in prepared for t in (x if isinstance(x, list) or x.ndim == 4 else x[None]))
+    return quantize_int8(
+        model, tensors, out, exclude=exclude, method=method, varying_shapes=varying_shapes
+    )

@@ -26,6 +26,15 @@ DEFAULT_PAGES = ("page", "text")
 default calibration set; ``bench/int8_accuracy.py`` scores neither."""
 
 
+MAX_CALIBRATION_LINES = 400
+"""The recognizer calibrates on at most this many lines (the first pages' lines): its ranges
+settle long before, and calibration time and memory stay bounded."""
+
+MAX_DETECTOR_PAGES = 8
+"""The detector calibrates on at most this many pages (two inputs each, up to 2000 pixels
+long: about 40 MB each, all held during calibration)."""
+
+
 def default_calibration() -> list[Path]:
     """The default OCR calibration images: scikit-image's ``page.png`` and ``text.png``."""
     from foveal.samples import sample_photos

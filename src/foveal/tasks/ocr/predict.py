@@ -39,7 +39,13 @@ from foveal.tasks.ocr.geometry import (
     rotate_points,
     unrotate_points,
 )
-from foveal.tasks.ocr.int8 import default_calibration, detector_inputs, with_runner
+from foveal.tasks.ocr.int8 import (
+    MAX_CALIBRATION_LINES,
+    MAX_DETECTOR_PAGES,
+    default_calibration,
+    detector_inputs,
+    with_runner,
+)
 from foveal.tasks.ocr.layout import (
     group_lines,
     level_boxes,
@@ -164,19 +170,24 @@ class TextReader(Predictor[TextLines]):
                 )
         files = default_calibration() if calibrate is None else calibrate
         detector, recognizer = self.detector, self.recognizer
+        taken = {"lines": 0, "pages": 0}  # this calibration's own budget
 
         def lines(rgb: np.ndarray) -> list[np.ndarray]:
+            room = MAX_CALIBRATION_LINES - taken["lines"]
+            if room <= 0:
+                return []
             bgr = np.ascontiguousarray(rgb[..., ::-1])
             quads, _ = detector(bgr)  # still fp32: the recognizer is quantised first
-            return recognizer.line_tensors([_crop(bgr, q) for q in quads])
+            found = recognizer.line_tensors([_crop(bgr, q) for q in quads[:room]])
+            taken["lines"] += len(found)
+            return found
+
+        def pages(rgb: np.ndarray) -> list[np.ndarray]:
+            taken["pages"] += 1
+            return detector_inputs(detector, rgb) if taken["pages"] <= MAX_DETECTOR_PAGES else []
 
         rec_file = cached_int8(recognizer.model.path, lines, files, varying_shapes=True)
-        det_file = cached_int8(
-            detector.model.path,
-            lambda rgb: detector_inputs(detector, rgb),
-            files,
-            varying_shapes=True,
-        )
+        det_file = cached_int8(detector.model.path, pages, files, varying_shapes=True)
         self.recognizer.model = with_runner(recognizer.model, rec_file)
         self.detector.model = with_runner(detector.model, det_file)
 

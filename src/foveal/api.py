@@ -208,8 +208,8 @@ def read_text(
             classifier), or a zoo name / ``.onnx`` file / training run folder of a CTC recognizer.
         layout: reading order: ``"auto"`` (columns, rows inside them), ``"columns"``, ``"rows"``
             (forms, receipts, tables: a row's pieces joined left to right) or ``"none"``.
-        precision: ``"fp32"`` (default) or ``"int8"`` (detector and recognizer quantised, about
-            1.4x faster, cached under ``$FOVEAL_HOME/int8``; see ``docs/speed.md``).
+        precision: ``"fp32"`` (default) or ``"int8"`` (detector and recognizer quantised,
+            1.2-1.5x faster end to end, cached under ``$FOVEAL_HOME/int8``; see ``docs/speed.md``).
         calibrate: the folder of pages int8 calibrates on (default: scikit-image's page.png
             and text.png).
 

@@ -5,7 +5,8 @@ CTC recognizer (static QDQ, :mod:`foveal.runtime.quantize`), each calibrated on 
 preprocessing of the calibration pages: the detector on the pages themselves (at the probe size
 and at full size, as it sees them), the recognizer on the text lines the fp32 detector finds on
 them (one tensor per line, each as wide as the line). The direction classifier and the layout
-model stay fp32 (docs/speed.md has the measurements).
+model stay fp32 (docs/speed.md has the measurements). The int8 files are cached by the network's
+file and the calibration pages' contents (not by the detector that found the lines).
 
 >>> [p.name for p in default_calibration()]
 ['page.png', 'text.png']

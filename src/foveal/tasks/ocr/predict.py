@@ -124,7 +124,7 @@ class TextReader(Predictor[TextLines]):
             the detector on the pages, the recognizer on the lines the fp32 detector finds there.
             ``None``: scikit-image's ``page.png`` and ``text.png``.
 
-    int8 reads like fp32 on the shared test pages and is about 1.4x faster (docs/speed.md)::
+    int8 reads like fp32 on the shared test pages, 1.2-1.5x faster end to end (docs/speed.md)::
 
         reader = TextReader(precision="int8", calibrate="scans/")
 

@@ -7,12 +7,14 @@ calibration set, scikit-image's page.png and text.png, as ``TextReader(precision
   helps networks whose int8 is slower than fp32);
 - ``minmax`` / ``entropy``: other activation range methods.
 
+Each variant here also runs the direction classifier in int8 (TextReader keeps it fp32).
 Reported: CER on the 5 shared pages with a truth (phototest.tif, its 3 rotated copies,
 eurotext.tif) and on receipts 110-119, and each network's median time (detector on receipt 110 at
 full size, recognizer and direction classifier on the lines of phototest.tif and receipt 110),
-fp32 and the variants interleaved.
+fp32 and the variants interleaved. Then the layout model (``--blocks``) in int8: blocks kept and
+speed (:func:`layout`).
 
-    python bench/ocr_int8_variants.py [--repeats 5] [--variants percentile,depthwise]
+    python bench/ocr_int8_variants.py [--repeats 5] [--variants percentile,minmax] [--only-layout]
 """
 
 from __future__ import annotations
@@ -53,16 +55,64 @@ def depthwise_convs(path: Path) -> list[str]:
     ]
 
 
+def layout(repeats: int, work: Path) -> None:
+    """The layout model (PP-PicoDet CDLA, fixed 800x608 input) in int8, foveal's recipe,
+    calibrated on the default set: blocks kept (same type, IoU >= 0.5) on the shared pages and
+    receipts 110-119, and the network's speed."""
+    from foveal.io import load_image
+    from foveal.ops import box_iou
+    from foveal.runtime.quantize import quantize_int8
+    from foveal.tasks.ocr.blocks import LayoutFinder
+    from foveal.tasks.ocr.int8 import default_calibration, with_runner
+
+    def bgr(path: Path) -> np.ndarray:
+        return np.ascontiguousarray(load_image(path)[..., ::-1])
+
+    fp32 = LayoutFinder(threads=1)
+    int8 = LayoutFinder(threads=1)
+    cal = [fp32.preprocess(bgr(p))[0] for p in default_calibration()]
+    out = quantize_int8(fp32.model.path, cal, work / "layout.onnx")
+    int8.model = with_runner(int8.model, out)
+    pages = sorted(PAGES.glob("*.tif")) + sorted(PAGES.glob("*.png"))
+    pages += [p for p in sorted(RECEIPTS.glob("*.jpg")) if 110 <= int(p.stem) < 120]
+    found = kept = given = 0
+    for path in pages:
+        image = bgr(path)
+        a, b = fp32(image), int8(image)
+        found, given = found + len(a.boxes), given + len(b.boxes)
+        if len(a.boxes) and len(b.boxes):
+            same = np.asarray(a.labels)[:, None] == np.asarray(b.labels)[None, :]
+            kept += int(np.sum((box_iou(a.boxes, b.boxes) * same).max(axis=1) >= 0.5))
+    x = fp32.preprocess(bgr(pages[0]))
+    times: dict[str, list[float]] = {"fp32": [], "int8": []}
+    for rep in range(repeats + 1):
+        for name, finder in (("fp32", fp32), ("int8", int8))[:: 1 if rep % 2 else -1]:
+            t = time.perf_counter()
+            finder.model.runner.run(x)
+            if rep:
+                times[name].append((time.perf_counter() - t) * 1000.0)
+    m32, m8 = statistics.median(times["fp32"]), statistics.median(times["int8"])
+    print(
+        f"layout model int8 (default cal.): keeps {kept}/{found} fp32 blocks on {len(pages)} "
+        f"pages and receipts (int8 gives {given}); network fp32 {m32:.1f} ms, int8 {m8:.1f} ms, "
+        f"{m32 / m8:.2f}x"
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--variants", default="percentile,depthwise,minmax,entropy")
+    ap.add_argument("--only-layout", action="store_true", help="the layout model only")
     args = ap.parse_args()
     variants = args.variants.split(",")
     unknown = sorted(set(variants) - set(VARIANTS))
     if unknown:
         raise SystemExit(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
     os.environ.setdefault("FOVEAL_HOME", tempfile.mkdtemp(prefix="foveal-ocr-int8-"))
+    if args.only_layout:
+        layout(args.repeats, Path(tempfile.mkdtemp(prefix="ocr-int8-variants-")))
+        return 0
 
     sys.path.insert(0, str(ROOT / "bench"))
     from ocr_documents import receipt_truth
@@ -157,6 +207,7 @@ def main() -> int:
             row += f" {med:7.1f} ({ref[n] / med:.2f}x)"
         print(row)
     print(f"(receipts 110-{int(receipts[-1].stem)}, case-insensitive; int8 files in {work})")
+    layout(args.repeats, work)
     return 0
 
 

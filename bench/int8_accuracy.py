@@ -260,6 +260,10 @@ def ocr(repeats: int) -> None:
                 cers[name].append(
                     cer(text.lower(), truth) if "receipts" in set_name else cer(text, truth)
                 )
+        if set_name == "pages":
+            for i, (path, _) in enumerate(items):
+                each = ", ".join(f"{k} {v[i] * 100:.2f}%" for k, v in cers.items())
+                print(f"  {path.name:<27} CER {each}")
         base = float(np.mean(cers["fp32"])) * 100
         for name, values in cers.items():
             mean = float(np.mean(values)) * 100
@@ -278,8 +282,9 @@ def ocr(repeats: int) -> None:
         f"{med['fp32'] / med['int8']:.2f}x"
     )
 
-    # each network alone, 1 thread: the detector on a full page, the recognizer and the
-    # direction classifier on that page's lines (their own batching and line preprocessing)
+    # each network alone, 1 thread: the detector on a full-size receipt, the recognizer and the
+    # direction classifier on the lines of a page and that receipt (their own batching and line
+    # preprocessing)
     def lines_of(path: Path) -> list[np.ndarray]:
         bgr = np.ascontiguousarray(load_image(path)[..., ::-1])
         return [crop_quad(bgr, q) for q in a.detector(bgr)[0]]

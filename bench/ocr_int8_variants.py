@@ -5,7 +5,8 @@ calibration set, scikit-image's page.png and text.png, as ``TextReader(precision
 - ``percentile``: foveal's recipe (first and output layers fp32, percentile ranges);
 - ``depthwise fp32``: also every depthwise convolution (Conv with group > 1) kept in fp32 (what
   helps networks whose int8 is slower than fp32);
-- ``minmax`` / ``entropy``: other activation range methods.
+(MinMax and Entropy activation ranges were measured with this script's first version, commit
+c619735, when ``quantize_int8`` took a ``method``; see docs/speed.md.)
 
 Each variant here also runs the direction classifier in int8 (TextReader keeps it fp32).
 Reported: CER on the 5 shared pages with a truth (phototest.tif, its 3 rotated copies,
@@ -14,7 +15,7 @@ full size, recognizer and direction classifier on the lines of phototest.tif and
 fp32 and the variants interleaved. Then the layout model (``--blocks``) in int8: blocks kept and
 speed (:func:`layout`).
 
-    python bench/ocr_int8_variants.py [--repeats 5] [--variants percentile,minmax] [--only-layout]
+    python bench/ocr_int8_variants.py [--repeats 5] [--variants percentile] [--only-layout]
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ os.environ.setdefault("FOVEAL_WEIGHTS_PATH", str(SHARED / "weights"))
 os.environ.setdefault("FOVEAL_OFFLINE", "1")
 PAGES = SHARED / "data" / "ocr" / "pages"
 RECEIPTS = SHARED / "data" / "ocr" / "receipts"
-VARIANTS = ("percentile", "depthwise", "minmax", "entropy")
+VARIANTS = ("percentile", "depthwise")
 
 
 def depthwise_convs(path: Path) -> list[str]:
@@ -102,7 +103,7 @@ def layout(repeats: int, work: Path) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--variants", default="percentile,depthwise,minmax,entropy")
+    ap.add_argument("--variants", default="percentile,depthwise")
     ap.add_argument("--only-layout", action="store_true", help="the layout model only")
     args = ap.parse_args()
     variants = args.variants.split(",")
@@ -138,7 +139,6 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="ocr-int8-variants-"))
     readers = {"fp32": base}
     for v in variants:
-        method = v if v in ("minmax", "entropy") else "percentile"
         reader = TextReader(threads=1)
         parts = (
             (reader.detector, cal_pages, True),
@@ -151,7 +151,6 @@ def main() -> int:
                 tensors,
                 work / f"{v}-{i}.onnx",
                 exclude=depthwise_convs(part.model.path) if v == "depthwise" else (),
-                method=method,
                 varying_shapes=varying,
             )
             part.model = with_runner(part.model, out)

@@ -107,12 +107,10 @@ def calibration_key(files: Sequence[Path]) -> str:
     return h.hexdigest()
 
 
-def int8_file(model: str | os.PathLike, files: Sequence[Path], variant: str = "") -> Path:
-    """Where the int8 version of ``model`` calibrated on ``files`` is cached (``variant``: a
-    digest of settings other than the default recipe's, e.g. layers kept in fp32)."""
+def int8_file(model: str | os.PathLike, files: Sequence[Path]) -> Path:
+    """Where the int8 version of ``model`` calibrated on ``files`` is cached."""
     path = Path(model)
-    name = f"{path.stem}-{sha256_file(path)[:10]}-cal-{calibration_key(files)[:10]}-{RECIPE}"
-    name += f"-{variant}.onnx" if variant else ".onnx"
+    name = f"{path.stem}-{sha256_file(path)[:10]}-cal-{calibration_key(files)[:10]}-{RECIPE}.onnx"
     return foveal_home() / "int8" / name
 
 
@@ -172,12 +170,21 @@ class OneByOneReader:
     = 1) reads one tensor per ``collect_data`` call: inputs of different shapes (text lines of
     any width, pages of any size) are fine, and only one input's activations are held at a time
     (the calibrators otherwise keep every intermediate output of the whole set, then stack
-    them)."""
+    them). The inputs themselves are all held.
 
-    def __init__(self, input_name: str, tensors: Iterable[np.ndarray]) -> None:
+    Raises:
+        ConfigError: no tensors at all (e.g. calibration pages without text lines).
+    """
+
+    def __init__(self, input_name: str, tensors: Iterable[np.ndarray], model: str = "") -> None:
         self.input_name = input_name
         self.tensors = [np.ascontiguousarray(t[None], dtype=np.float32) for t in tensors]
         self.start = self.end = 0
+        if not self.tensors:
+            raise ConfigError(
+                f"the calibration images gave {model or 'the model'} nothing to calibrate on "
+                "(for OCR: no text lines were found); give images like the ones it will read"
+            )
 
     def __len__(self) -> int:
         return len(self.tensors)
@@ -192,18 +199,12 @@ class OneByOneReader:
         return {self.input_name: self.tensors[self.start - 1]}
 
 
-CALIBRATION_METHODS = ("percentile", "minmax", "entropy")
-"""How activation ranges are chosen (``method=`` of :func:`quantize_int8`): ``percentile``
-(99.999th percentile of absolute values, the default), ``minmax`` or ``entropy``."""
-
-
 def quantize_int8(
     model: str | os.PathLike,
     tensors: Iterable[np.ndarray],
     out: str | os.PathLike,
     *,
     exclude: Sequence[str] = (),
-    method: str = "percentile",
     varying_shapes: bool = False,
 ) -> Path:
     """Write the static QDQ int8 version of ``model`` at ``out`` (atomically).
@@ -213,42 +214,32 @@ def quantize_int8(
         tensors: calibration inputs, one ``(C, H, W)`` float32 tensor per image (the task's own
             preprocessing of real images).
         exclude: names of nodes kept in fp32 besides :func:`edge_layers`.
-        method: activation ranges, one of :data:`CALIBRATION_METHODS`.
         varying_shapes: the tensors differ in shape (OCR lines and pages): calibrate on one at
-            a time (:class:`OneByOneReader`); they are then all held in memory.
+            a time (:class:`OneByOneReader`).
 
     Raises:
         ExportError: ONNX Runtime could not quantise the file.
+        ConfigError: ``varying_shapes`` and no tensors.
     """
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    if method not in CALIBRATION_METHODS:
-        raise ConfigError(
-            f"calibration method {method!r} is not known; choose one of "
-            f"{', '.join(CALIBRATION_METHODS)}"
-        )
     src = Path(model)
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     input_name = onnx.load(str(src), load_external_data=False).graph.input[0].name
+    if varying_shapes:
+        reader: TensorReader | OneByOneReader = OneByOneReader(input_name, tensors, src.name)
+        strided = {"CalibStridedMinMax": 1}  # one input per collect_data call (any calibrator)
+    else:
+        reader, strided = TensorReader(input_name, tensors), {}
     with tempfile.TemporaryDirectory(dir=target.parent) as work, atomic_path(target) as tmp:
         pre = Path(work) / "pre.onnx"
         try:
             quant_pre_process(str(src), str(pre), skip_symbolic_shape=True)
             at_least_opset(pre, PER_CHANNEL_OPSET)
             # ONNX Runtime's calibrators print progress on stdout, where commands write results
-            reader = (
-                OneByOneReader(input_name, tensors)
-                if varying_shapes
-                else TensorReader(input_name, tensors)
-            )
-            if isinstance(reader, OneByOneReader) and not len(reader):
-                raise ConfigError(
-                    f"the calibration images gave {src.name} nothing to calibrate on (for OCR: "
-                    "no text lines were found); give images like the ones it will read"
-                )
             with contextlib.redirect_stdout(io.StringIO()):
                 quantize_static(
                     str(pre),
@@ -258,16 +249,10 @@ def quantize_int8(
                     per_channel=True,
                     activation_type=QuantType.QUInt8,
                     weight_type=QuantType.QInt8,
-                    calibrate_method={
-                        "percentile": CalibrationMethod.Percentile,
-                        "minmax": CalibrationMethod.MinMax,
-                        "entropy": CalibrationMethod.Entropy,
-                    }[method],
+                    calibrate_method=CalibrationMethod.Percentile,
                     nodes_to_exclude=[*edge_layers(pre), *exclude],
-                    extra_options={"CalibStridedMinMax": 1} if varying_shapes else None,
+                    extra_options=strided,
                 )
-        except ConfigError:
-            raise
         except Exception as exc:  # noqa: BLE001 - ORT and onnx raise many types
             raise ExportError(f"int8 quantisation of {src} failed: {exc}") from exc
         # keep foveal's metadata (task, labels, preprocessing) on the quantised file
@@ -285,23 +270,17 @@ def cached_int8(
     calibrate: Calibration = None,
     *,
     exclude: Sequence[str] = (),
-    method: str = "percentile",
     varying_shapes: bool = False,
 ) -> Path:
     """The int8 file of ``model`` calibrated on ``calibrate`` (see :func:`calibration_files`):
     from the cache, else quantised now (announced on stderr) with ``preprocess`` (RGB uint8 image
-    -> one ``(C, H, W)`` tensor, or ``(N, C, H, W)`` for several, e.g. one per face, or a list of
-    ``(C, H, W)`` tensors of different shapes with ``varying_shapes``, e.g. one per text line) on
-    the calibration images. ``exclude``, ``method``: as for :func:`quantize_int8`, part of the
-    cache key."""
+    -> one ``(C, H, W)`` tensor, or ``(N, C, H, W)`` for several, e.g. one per face) on the
+    calibration images. With ``varying_shapes``, ``preprocess`` gives a list of ``(C, H, W)``
+    tensors of any shapes (e.g. one per text line: :func:`quantize_int8`)."""
     from foveal.io import load_image
 
     files = calibration_files(calibrate)
-    variant = ""
-    if exclude or method != "percentile":
-        settings = f"{method}|{'|'.join(sorted(exclude))}"
-        variant = hashlib.sha256(settings.encode()).hexdigest()[:8]
-    out = int8_file(model, files, variant)
+    out = int8_file(model, files)
     if out.is_file():
         return out
     print(
@@ -311,6 +290,4 @@ def cached_int8(
     )
     prepared = (preprocess(load_image(p)) for p in files)
     tensors = (t for x in prepared for t in (x if isinstance(x, list) or x.ndim == 4 else x[None]))
-    return quantize_int8(
-        model, tensors, out, exclude=exclude, method=method, varying_shapes=varying_shapes
-    )
+    return quantize_int8(model, tensors, out, exclude=exclude, varying_shapes=varying_shapes)

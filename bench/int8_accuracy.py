@@ -15,12 +15,22 @@
    faces, int8 vs fp32, where at least one face of the pair was not used for calibration
    (``test/`` and the single photos). Only measured here: foveal does not offer int8 faces yet.
 
-    python bench/int8_accuracy.py [--repeats 5]
+4. OCR (PP-OCRv6 small detector + recognizer, ``TextReader``): CER (``foveal.evaluate.ocr.cer``,
+   as ``bench/ocr_documents.py``) fp32 vs int8 on the shared pages that have a ground truth
+   (phototest.tif, its 3 rotated copies, eurotext.tif) and on the SROIE receipts 110-139
+   (case-insensitive, as ``bench/ocr_documents.py``). int8 calibrated on the default set
+   (scikit-image's page.png and text.png) and on receipts 100-109 (neither is scored). Speed:
+   seconds per page end to end from the file, fp32 and int8 interleaved, at 1 thread; and each
+   network alone (detector on a full-size receipt, recognizer and direction classifier on the
+   lines of phototest.tif and that receipt: the classifier is measured to decide it stays fp32).
+
+    python bench/int8_accuracy.py [--repeats 5] [--only-ocr]
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import statistics
 import sys
@@ -227,6 +237,112 @@ def faces(repeats: int) -> None:
     )
 
 
+def ocr(repeats: int) -> None:
+    from foveal.evaluate.ocr import cer
+    from foveal.io import load_image
+    from foveal.runtime.quantize import quantize_int8
+    from foveal.runtime.threads import machine_load
+    from foveal.tasks.ocr import TextReader
+    from foveal.tasks.ocr.det import det_input_size, det_preprocess
+    from foveal.tasks.ocr.geometry import crop_quad
+    from foveal.tasks.ocr.int8 import default_calibration, with_runner
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from ocr_documents import receipt_truth
+
+    pages_dir = SHARED / "data" / "ocr" / "pages"
+    receipts = sorted((SHARED / "data" / "ocr" / "receipts").glob("*.jpg"))
+    cal_receipts = [p for p in receipts if int(p.stem) < 110]
+    held_receipts = [p for p in receipts if int(p.stem) >= 110]
+    gold = (pages_dir / "phototest.gold.txt").read_text(encoding="utf-8")
+    pages = [
+        (pages_dir / n, gold)
+        for n in ("phototest.tif", *(f"phototest-rotated-{r}.png" for r in ("L", "R", "180")))
+    ]
+    pages.append((pages_dir / "eurotext.tif", (pages_dir / "eurotext.txt").read_text("utf-8")))
+    sets = {
+        "pages": pages,
+        "receipts 110-139": [
+            (p, receipt_truth(p.with_suffix(".csv")).lower()) for p in held_receipts
+        ],
+    }
+    readers = {
+        "fp32": TextReader(),
+        "int8 (default cal.)": TextReader(precision="int8"),
+        "int8 (cal. receipts 100-109)": TextReader(precision="int8", calibrate=cal_receipts),
+    }
+    print(
+        f"## OCR: PP-OCRv6 small det + rec, CER fp32 vs int8 ({len(default_calibration())} "
+        f"default calibration pages; {len(cal_receipts)} calibration receipts; none scored)"
+    )
+    for set_name, items in sets.items():
+        cers: dict[str, list[float]] = {k: [] for k in readers}
+        for path, truth in items:
+            image = load_image(path)
+            for name, reader in readers.items():
+                text = reader.predict(image).text
+                cers[name].append(
+                    cer(text.lower(), truth) if "receipts" in set_name else cer(text, truth)
+                )
+        if set_name == "pages":
+            for i, (path, _) in enumerate(items):
+                each = ", ".join(f"{k} {v[i] * 100:.2f}%" for k, v in cers.items())
+                print(f"  {path.name:<27} CER {each}")
+        base = float(np.mean(cers["fp32"])) * 100
+        for name, values in cers.items():
+            mean = float(np.mean(values)) * 100
+            print(
+                f"  {set_name:<17} {name:<29} CER {mean:6.2f}%  ({mean - base:+.2f} points vs fp32)"
+            )
+    print("  target: pages within 0.5 points of fp32")
+
+    a, b = TextReader(threads=1), TextReader(threads=1, precision="int8")
+    files = [p for p, _ in pages] + held_receipts[::6]
+    load = machine_load()
+    med = interleaved({"fp32": a.predict, "int8": b.predict}, files, repeats)
+    print(
+        f"  end to end from file, 1 thread (load {load:.2f}), {len(files)} pages and receipts: "
+        f"fp32 {med['fp32'] / 1000:.3f} s, int8 {med['int8'] / 1000:.3f} s per page, "
+        f"{med['fp32'] / med['int8']:.2f}x"
+    )
+
+    # each network alone, 1 thread: the detector on a full-size receipt, the recognizer and the
+    # direction classifier on the lines of a page and that receipt (their own batching and line
+    # preprocessing)
+    def lines_of(path: Path) -> list[np.ndarray]:
+        bgr = np.ascontiguousarray(load_image(path)[..., ::-1])
+        return [crop_quad(bgr, q) for q in a.detector(bgr)[0]]
+
+    page = np.ascontiguousarray(load_image(held_receipts[0])[..., ::-1])
+    det_in = det_preprocess(page, det_input_size(*page.shape[:2], max_side=a.detector.max_side))
+    lines = lines_of(pages_dir / "phototest.tif") + lines_of(held_receipts[0])
+    cls_cal = [t for p in default_calibration() for t in a.classifier.tensors(lines_of(p))]
+    cls_file = Path(tempfile.mkdtemp(prefix="int8-cls-")) / "cls.int8.onnx"
+    quantize_int8(a.classifier.model.path, cls_cal, cls_file)
+    cls8 = copy.copy(a.classifier)
+    cls8.model = with_runner(a.classifier.model, cls_file)
+    changed = int(np.sum((a.classifier(lines) > 0.5) != (cls8(lines) > 0.5)))
+    nets = {
+        f"detector, {det_in.shape[2]}x{det_in.shape[3]} receipt": (
+            a.detector.model.runner.run,
+            b.detector.model.runner.run,
+            det_in,
+        ),
+        f"recognizer, {len(lines)} lines": (a.recognizer, b.recognizer, lines),
+        f"direction classifier, {len(lines)} lines": (a.classifier, cls8, lines),
+    }
+    for name, (f32, f8, x) in nets.items():
+        med = interleaved({"fp32": f32, "int8": f8}, [x], repeats)
+        print(
+            f"  {name:<36} fp32 {med['fp32']:7.1f} ms, int8 {med['int8']:7.1f} ms, "
+            f"{med['fp32'] / med['int8']:.2f}x"
+        )
+    print(
+        f"  direction classifier int8 (default cal.): {changed}/{len(lines)} upside-down "
+        "decisions changed (it stays fp32)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
@@ -235,6 +351,7 @@ def main() -> int:
         "--bccd-run", help="a foveal train detect run on BCCD (default: fine-tune one now)"
     )
     parser.add_argument("--only-faces", action="store_true")
+    parser.add_argument("--only-ocr", action="store_true")
     args = parser.parse_args()
 
     from foveal.runtime.threads import machine_load, usable_cpus
@@ -244,11 +361,17 @@ def main() -> int:
         f"# int8 vs fp32 — {usable_cpus()} CPUs, load average at start {machine_load():.2f}, "
         f"{args.repeats} repeats, medians"
     )
+    if args.only_ocr:
+        ocr(args.repeats)
+        print(f"# load average at the end {machine_load():.2f}")
+        return 0
     if not args.only_faces:
         classification(args.repeats)
     if not (args.skip_detection or args.only_faces):
         detection(args.repeats, args.bccd_run)
     faces(args.repeats)
+    if not args.only_faces:
+        ocr(args.repeats)
     print(f"# load average at the end {machine_load():.2f}")
     return 0
 

@@ -77,8 +77,11 @@ def add_runtime_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_precision_options(p: argparse.ArgumentParser) -> None:
-    """``--precision fp32|int8`` and ``--calibrate DIR`` of the commands that offer int8."""
+def add_precision_options(
+    p: argparse.ArgumentParser, calibrate_default: str = "scikit-image's sample photos"
+) -> None:
+    """``--precision fp32|int8`` and ``--calibrate DIR`` of the commands that offer int8
+    (``calibrate_default``: what the help says int8 calibrates on without ``--calibrate``)."""
     p.add_argument(
         "--precision",
         choices=("fp32", "int8"),
@@ -89,8 +92,7 @@ def add_precision_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--calibrate",
         metavar="DIR",
-        help="images int8 calibrates on, like the ones it will see (default: scikit-image's "
-        "sample photos)",
+        help=f"images int8 calibrates on, like the ones it will see (default: {calibrate_default})",
     )
 
 

@@ -234,6 +234,40 @@ class TensorReader:
         return {self.input_name: np.ascontiguousarray(tensor[None], dtype=np.float32)}
 
 
+class OneByOneReader:
+    """A ``CalibrationDataReader`` that ONNX Runtime's strided calibration (``CalibStridedMinMax``
+    = 1) reads one tensor per ``collect_data`` call: inputs of different shapes (text lines of
+    any width, pages of any size) are fine, and only one input's activations are held at a time
+    (the calibrators otherwise keep every intermediate output of the whole set, then stack
+    them). The inputs themselves are all held.
+
+    Raises:
+        ConfigError: no tensors at all (e.g. calibration pages without text lines).
+    """
+
+    def __init__(self, input_name: str, tensors: Iterable[np.ndarray], model: str = "") -> None:
+        self.input_name = input_name
+        self.tensors = [np.ascontiguousarray(t[None], dtype=np.float32) for t in tensors]
+        self.start = self.end = 0
+        if not self.tensors:
+            raise ConfigError(
+                f"the calibration images gave {model or 'the model'} nothing to calibrate on "
+                "(for OCR: no text lines were found); give images like the ones it will read"
+            )
+
+    def __len__(self) -> int:
+        return len(self.tensors)
+
+    def set_range(self, start_index: int, end_index: int) -> None:
+        self.start, self.end = start_index, min(end_index, len(self.tensors))
+
+    def get_next(self) -> dict[str, np.ndarray] | None:
+        if self.start >= self.end:
+            return None
+        self.start += 1
+        return {self.input_name: self.tensors[self.start - 1]}
+
+
 def quantize_int8(
     model: str | os.PathLike,
     tensors: Iterable[np.ndarray],
@@ -241,6 +275,7 @@ def quantize_int8(
     *,
     exclude: Sequence[str] = (),
     recipe: Int8Recipe = DEFAULT_RECIPE,
+    varying_shapes: bool = False,
 ) -> Path:
     """Write the static QDQ int8 version of ``model`` at ``out`` (atomically).
 
@@ -250,9 +285,12 @@ def quantize_int8(
             preprocessing of real images).
         exclude: names of nodes kept in fp32 besides :func:`edge_layers`.
         recipe: the task's settings (:class:`Int8Recipe`).
+        varying_shapes: the tensors differ in shape (OCR lines and pages): calibrate on one at
+            a time (:class:`OneByOneReader`).
 
     Raises:
         ExportError: ONNX Runtime could not quantise the file.
+        ConfigError: ``varying_shapes`` and no tensors.
     """
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
@@ -262,6 +300,11 @@ def quantize_int8(
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     input_name = onnx.load(str(src), load_external_data=False).graph.input[0].name
+    if varying_shapes:
+        reader: TensorReader | OneByOneReader = OneByOneReader(input_name, tensors, src.name)
+        strided = {"CalibStridedMinMax": 1}  # one input per collect_data call (any calibrator)
+    else:
+        reader, strided = TensorReader(input_name, tensors), {}
     with tempfile.TemporaryDirectory(dir=target.parent) as work, atomic_path(target) as tmp:
         pre = Path(work) / "pre.onnx"
         try:
@@ -276,14 +319,14 @@ def quantize_int8(
                 quantize_static(
                     str(pre),
                     str(tmp),
-                    TensorReader(input_name, tensors),
+                    reader,
                     quant_format=QuantFormat.QDQ,
                     per_channel=True,
                     activation_type=QuantType.QUInt8,
                     weight_type=QuantType.QInt8,
                     calibrate_method=CalibrationMethod.Percentile,
                     nodes_to_exclude=sorted(set(keep)),
-                    extra_options={"CalibPercentile": recipe.percentile},
+                    extra_options={"CalibPercentile": recipe.percentile, **strided},
                 )
         except Exception as exc:  # noqa: BLE001 - ORT and onnx raise many types
             raise ExportError(f"int8 quantisation of {src} failed: {exc}") from exc
@@ -303,11 +346,13 @@ def cached_int8(
     *,
     exclude: Sequence[str] = (),
     recipe: Int8Recipe = DEFAULT_RECIPE,
+    varying_shapes: bool = False,
 ) -> Path:
     """The int8 file of ``model`` calibrated on ``calibrate`` (see :func:`calibration_files`):
     from the cache, else quantised now (announced on stderr) with ``preprocess`` (RGB uint8 image
     -> one ``(C, H, W)`` tensor, or ``(N, C, H, W)`` for several, e.g. one per face) on the
-    calibration images."""
+    calibration images. With ``varying_shapes``, ``preprocess`` gives a list of ``(C, H, W)``
+    tensors of any shapes (e.g. one per text line: :func:`quantize_int8`)."""
     from foveal.io import load_image
 
     files = calibration_files(calibrate)
@@ -320,5 +365,7 @@ def cached_int8(
         file=sys.stderr,
     )
     prepared = (preprocess(load_image(p)) for p in files)
-    tensors = (t for x in prepared for t in (x if x.ndim == 4 else x[None]))
-    return quantize_int8(model, tensors, out, exclude=exclude, recipe=recipe)
+    tensors = (t for x in prepared for t in (x if isinstance(x, list) or x.ndim == 4 else x[None]))
+    return quantize_int8(
+        model, tensors, out, exclude=exclude, recipe=recipe, varying_shapes=varying_shapes
+    )

@@ -35,6 +35,10 @@ INT8_TASKS = ("classify", "detect")
 """Tasks with one network whose int8 file keeps its accuracy (docs/speed.md has the figures)."""
 
 
+OCR_PARTS = ("ocr_det", "ocr_rec", "ocr_cls")
+"""Zoo tasks of the networks :class:`~foveal.tasks.ocr.TextReader` runs together."""
+
+
 def export_int8(args: argparse.Namespace, task: str) -> int:
     """``--int8``: quantise the task's model (cached under $FOVEAL_HOME/int8), copy it to -o."""
     from foveal.errors import ConfigError
@@ -79,6 +83,12 @@ def run(args: argparse.Namespace) -> int:
 
     check_writable_file(args.output, option="-o")
     spec = get(args.model)
+    if args.int8 and spec.task in OCR_PARTS:
+        raise ConfigError(
+            f"--int8 writes one file, and OCR's int8 is two (detector and recognizer, the "
+            f"recognizer calibrated on the detector's lines); {spec.name} runs int8 with "
+            "'foveal read --precision int8 [--calibrate DIR]' (cached under $FOVEAL_HOME/int8)"
+        )
     task = exporter_task(spec.task)
     if task is None:
         exportable = sorted({s.task for s in all_specs() if exporter_task(s.task) is not None})

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from foveal.cli.output import add_runtime_options
+from foveal.cli.output import add_precision_options, add_runtime_options
 
 if TYPE_CHECKING:
     import numpy as np
@@ -52,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--dpi", type=float, default=200.0, help="PDF rendering resolution (default 200)"
     )
     add_runtime_options(p)
+    add_precision_options(p, calibrate_default="scikit-image's page.png and text.png")
     p.add_argument(
         "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
     )
@@ -78,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--min-score must be between 0 and 1, got {args.min_score}")
     if not 10 <= args.dpi <= 1200:
         raise ConfigError(f"--dpi must be between 10 and 1200, got {args.dpi}")
+    if args.calibrate is not None and args.precision != "int8":
+        raise ConfigError("--calibrate goes with --precision int8; add it or drop --calibrate")
     use_runtime_options(args)
     save = check_writable_dir(args.save, option="--save") if args.save else None
     files = expand_sources(args.inputs, media=True)
@@ -87,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
         cls=None if args.no_cls else DEFAULT_CLS,
         blocks=DEFAULT_LAYOUT if args.blocks else None,
         threads=args.threads,
+        precision=args.precision,
+        calibrate=args.calibrate,
     )
     if save:
         save.mkdir(parents=True, exist_ok=True)

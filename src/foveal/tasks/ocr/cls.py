@@ -31,18 +31,22 @@ class DirectionClassifier:
         self.height, self.width = self.model.meta.preprocess.input_size
         self.batch_size = batch_size
 
-    def __call__(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+    def tensors(self, crops: Sequence[np.ndarray]) -> np.ndarray:
+        """The network input ``(N, 3, H, W)`` of BGR crops: resized to its height, zero-padded."""
         import cv2
 
+        x = np.zeros((len(crops), 3, self.height, self.width), np.float32)
+        for j, crop in enumerate(crops):
+            h, w = crop.shape[:2]
+            rw = int(min(self.width, math.ceil(self.height * w / max(h, 1))))
+            img = cv2.resize(crop, (max(1, rw), self.height), interpolation=cv2.INTER_LINEAR)
+            x[j, :, :, :rw] = img.transpose(2, 0, 1) * np.float32(2 / 255) - np.float32(1)
+        return x
+
+    def __call__(self, crops: Sequence[np.ndarray]) -> np.ndarray:
         out = np.zeros(len(crops), np.float32)
         for start in range(0, len(crops), self.batch_size):
             chunk = crops[start : start + self.batch_size]
-            x = np.zeros((len(chunk), 3, self.height, self.width), np.float32)
-            for j, crop in enumerate(chunk):
-                h, w = crop.shape[:2]
-                rw = int(min(self.width, math.ceil(self.height * w / max(h, 1))))
-                img = cv2.resize(crop, (max(1, rw), self.height), interpolation=cv2.INTER_LINEAR)
-                x[j, :, :, :rw] = img.transpose(2, 0, 1) * np.float32(2 / 255) - np.float32(1)
-            (probs,) = self.model.runner.run(x)
+            (probs,) = self.model.runner.run(self.tensors(chunk))
             out[start : start + len(chunk)] = probs[:, 1]
         return out

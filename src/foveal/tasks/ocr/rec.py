@@ -124,10 +124,42 @@ class TextRecognizer:
         h, w = crop.shape[:2]
         return int(min(self.max_width, max(1, math.ceil(self.height * w / max(h, 1)))))
 
-    def __call__(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-        """Recognise BGR uint8 crops (any sizes): ``[(text, confidence), ...]`` in input order."""
+    def fill(self, out: np.ndarray, crop: np.ndarray, width: int) -> None:
+        """Write the network input of a BGR crop resized to ``width`` into ``out`` (C, H, W >=
+        width), its padding included."""
         import cv2
 
+        shrink = crop.shape[0] > self.height
+        img = cv2.resize(
+            crop,
+            (width, self.height),
+            interpolation=self.interpolation if shrink else cv2.INTER_LINEAR,
+        )
+        if self.channels == 1:
+            img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)[..., None]
+        out[:, :, :width] = img.transpose(2, 0, 1) * np.float32(2.0 / 255.0) - np.float32(1.0)
+        if self.pad_background:
+            out[:, :, width:] = border_median(out[:, :, :width])
+
+    def line_tensors(self, crops: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The network input of each BGR crop alone, ``(C, H, W)`` padded as in a batch of one
+        (int8 calibration: widths differ).
+
+        >>> import numpy as np
+        >>> [t.shape for t in TextRecognizer().line_tensors([np.zeros((24, 100, 3), np.uint8)])]
+        [(3, 48, 200)]
+        """
+        out = []
+        for crop in crops:
+            width = self._target_width(crop)
+            padded = int(math.ceil(max(self.min_width, width) / 8) * 8)
+            x = np.zeros((self.channels, self.height, padded), np.float32)
+            self.fill(x, crop, width)
+            out.append(x)
+        return out
+
+    def __call__(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        """Recognise BGR uint8 crops (any sizes): ``[(text, confidence), ...]`` in input order."""
         results: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         if not crops:
             return results
@@ -138,20 +170,7 @@ class TextRecognizer:
             bw = int(math.ceil(bw / 8) * 8)
             x = np.zeros((len(batch), self.channels, self.height, bw), np.float32)
             for j, i in enumerate(batch):
-                crop = crops[i]
-                shrink = crop.shape[0] > self.height
-                img = cv2.resize(
-                    crop,
-                    (widths[i], self.height),
-                    interpolation=self.interpolation if shrink else cv2.INTER_LINEAR,
-                )
-                if self.channels == 1:
-                    img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)[..., None]
-                x[j, :, :, : widths[i]] = img.transpose(2, 0, 1) * np.float32(
-                    2.0 / 255.0
-                ) - np.float32(1.0)
-                if self.pad_background:
-                    x[j, :, :, widths[i] :] = border_median(x[j, :, :, : widths[i]])
+                self.fill(x[j], crops[i], widths[i])
             (probs,) = self.model.runner.run(x)
             t = probs.shape[1]
             lengths = [max(1, min(t, math.ceil(t * widths[i] / bw) + 1)) for i in batch]

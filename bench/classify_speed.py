@@ -4,7 +4,8 @@ weights.
 Prints, side by side in one run:
   1. batch-1 network latency on the same preprocessed tensor (median of N runs);
   2. end-to-end batch-1 latency per image (decode + preprocess + network), foveal vs torchvision;
-  3. folder throughput: foveal batched (decode in threads + batches of 8) vs foveal one-at-a-time.
+  3. folder throughput: foveal's folder mode (decode in threads + its default batches, 2) vs
+     foveal one image at a time, nothing in threads.
 Targets: foveal >= 2x faster than torchvision at batch 1; batched >= 1.3x batch-1.
 
     python bench/classify_speed.py [--runs 50] [--images 64]
@@ -58,7 +59,7 @@ def main() -> int:
     )
     ap.add_argument("--runs", type=int, default=50)
     ap.add_argument("--images", type=int, default=64)
-    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--batch-size", type=int, default=None, help="default: the Classifier's (2)")
     ap.add_argument(
         "--pairs", type=int, default=5, help="interleaved batch-1 / batched folder runs"
     )
@@ -77,6 +78,7 @@ def main() -> int:
     torch.set_num_threads(threads)
     spec = zoo.get("mobilenet_v2.imagenet")
     clf = Classifier(spec.name)  # ONNX Runtime, exported once into the cache
+    args.batch_size = args.batch_size or clf.batch_size
     tv = torchvision.models.mobilenet_v2()
     tv.load_state_dict(torch.load(zoo.resolve_weights(spec), weights_only=True))
     tv.eval()

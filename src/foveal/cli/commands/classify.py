@@ -31,7 +31,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--json", action="store_true", help="write one JSON object per image (JSON lines)"
     )
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
-    p.add_argument("--batch-size", type=int, default=8, help="images per network call (default 8)")
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=2,
+        help="images per network call (default 2: the fastest on a CPU, docs/speed.md)",
+    )
     add_runtime_options(p)
     add_precision_options(p)
     p.add_argument(

@@ -124,7 +124,7 @@ class Classifier(NetworkPredictor[Classification]):
         tta: bool = False
 
     task: ClassVar[str] = "classify"
-    batch_size: ClassVar[int] = 8
+    batch_size: ClassVar[int] = 2
     default_model: ClassVar[str] = DEFAULT_MODEL
 
     def __init__(

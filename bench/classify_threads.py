@@ -1,10 +1,12 @@
 """Classification from file: 1 thread vs 2 threads, spinning on and off, interleaved in one run.
 
-Each repeat classifies every file once with every contender (alternating who goes first), so load
-from other processes hits them alike. Reports medians per image, the median of paired ratios
-against 1 thread, and the 1-minute load average seen during the run: the figures that chose the
-thread plan of ``foveal.runtime.threads`` (docs/speed.md). Target (issue 18): 2 threads >= 1.3x
-faster than 1 thread on an idle machine.
+Each repeat classifies every file with one contender, then with the next (alternating who goes
+first; a 0.1 s pause and one untimed call before each block, so that no contender is timed while
+the previous one's ONNX Runtime threads still spin), so load from other processes hits them
+alike. Reports medians per image, the median of paired ratios against 1 thread, and the 1-minute
+load average seen during the run: the figures that chose the thread plan of
+``foveal.runtime.threads`` (docs/speed.md). Target (issue 18): 2 threads >= 1.3x faster than 1
+thread on an idle machine.
 
     python bench/classify_threads.py [--repeats 10] [--files 16]
 """
@@ -54,21 +56,30 @@ def main() -> int:
     times: dict[str, list[float]] = {k: [] for k in names}
     paired: dict[str, list[float]] = {k: [] for k in names}
     loads = []
+
+    def block(clf: Classifier) -> list[float]:
+        """ms per file, back to back as a user's loop runs, after a pause (the previous
+        contender's spinning threads go idle: they spin ~50 ms after a run) and one untimed call."""
+        time.sleep(0.1)
+        clf.predict(files[0], top_k=1)
+        out = []
+        for f in files:
+            t = time.perf_counter()
+            clf.predict(f, top_k=1)
+            out.append((time.perf_counter() - t) * 1000.0)
+        return out
+
     for rep in range(args.repeats + 2):
         loads.append(machine_load())
-        for f in files:
-            got = {}
-            for name in names if rep % 2 == 0 else names[::-1]:
-                t = time.perf_counter()
-                contenders[name].predict(f, top_k=1)
-                got[name] = (time.perf_counter() - t) * 1000.0
-            if rep >= 2:
-                for name in names:
-                    times[name].append(got[name])
-                    paired[name].append(got["1 thread"] / got[name])
+        got = {name: block(contenders[name]) for name in (names if rep % 2 == 0 else names[::-1])}
+        if rep >= 2:
+            for name in names:
+                times[name].extend(got[name])
+                paired[name].extend(a / b for a, b in zip(got["1 thread"], got[name], strict=True))
     print(
         f"# classify from file (MobileNetV2, {len(files)} JPEGs of hymenoptera/train), "
-        f"{usable_cpus()} CPUs, {args.repeats} repeats after 2 warm-up passes, interleaved; "
+        f"{usable_cpus()} CPUs, {args.repeats} repeats after 2 warm-up passes, interleaved in "
+        "blocks; "
         f"load average median {statistics.median(loads):.2f}, max {max(loads):.2f}"
     )
     print(f"# default plan here: {plan.threads} thread(s), spin {plan.spin} ({plan.why})")

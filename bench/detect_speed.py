@@ -7,8 +7,11 @@
    their yaml files with RANDOM weights (speed only; nothing is downloaded), if ultralytics is
    installed (``pip install --no-deps ultralytics``, see requirements/bench.txt).
 
-Measurements are interleaved (one image through every contender, then the next, alternating the
-order) so that load from other processes hits all contenders alike. Overhead is reported three ways
+Measurements are interleaved in blocks (every image through one contender, then through the next,
+alternating the order from repeat to repeat, with a 0.1 s pause and one untimed call before each
+block): load from other processes hits all contenders alike, and no contender is timed while the
+previous one's ONNX Runtime threads still spin (they do for about 50 ms after a run; image by image,
+two spinning sessions time each other's spinning). Overhead is reported three ways
 (median of medians, median of per-image paired ratios — the verdict —, best run per image) plus the
 share of foveal's own steps (letterbox, decode + NMS) measured alone.
 
@@ -17,8 +20,9 @@ share of foveal's own steps (letterbox, decode + NMS) measured alone.
 3. ``--handwritten``: end to end FROM FILE, ``foveal.tasks.detect.Detector.predict(path)`` (its
    default thread plan: spinning as the machine's load allows) vs a hand-written OpenCV + ONNX
    Runtime pipeline (``cv2.imread``, resize, pad, ``session.run`` with ORT's defaults, numpy
-   decode, ``cv2.dnn.NMSBoxesBatched``) on the same model file, at 1 and at 2 threads, interleaved
-   in one run; both must give the same boxes. Target: foveal <= 1.05x the hand-written median.
+   decode, ``cv2.dnn.NMSBoxesBatched``) on the same model file, at 1 and at 2 threads,
+   interleaved in blocks in one run; both must give the same boxes. Target: foveal <= 1.05x the
+   hand-written median.
 
     python bench/detect_speed.py --handwritten [--repeats 20]
 """
@@ -71,6 +75,20 @@ def timed(fn, *args, **kwargs) -> float:  # noqa: ANN001
     t = time.perf_counter()
     fn(*args, **kwargs)
     return (time.perf_counter() - t) * 1000.0
+
+
+SETTLE_S = 0.1
+"""Pause before each contender's block of files. Spinning idle threads keep spinning for about
+50 ms after a run (measured: 0.05 CPU-seconds), taking a CPU from whatever runs next in the
+process: interleaved image by image, two spinning sessions would time each other's spinning."""
+
+
+def block(fn, files: list[Path]) -> list[float]:  # noqa: ANN001
+    """ms of ``fn`` on each file, called back to back as a user's loop does, after a pause (the
+    previous contender's threads go idle) and one untimed call (this one's are awake)."""
+    time.sleep(SETTLE_S)
+    fn(files[0])
+    return [timed(fn, f) for f in files]
 
 
 def handwritten_files(folder: Path) -> list[Path]:
@@ -172,7 +190,7 @@ def handwritten(repeats: int) -> int:
     print(
         f"# detect from file: foveal vs hand-written OpenCV + ONNX Runtime — {usable_cpus()} CPUs, "
         f"onnxruntime {ort.__version__}, {len(files)} files, {repeats} repeats after 2 warm-up "
-        f"passes, interleaved (alternating who goes first); load average at start "
+        f"passes, interleaved in blocks (alternating who goes first); load average at start "
         f"{machine_load():.2f}"
     )
     loads = []
@@ -197,15 +215,16 @@ def handwritten(repeats: int) -> int:
         paired_spin: list[float] = []
         for rep in range(repeats + 2):
             loads.append(machine_load())
-            for f in files:
-                order = names if rep % 2 == 0 else names[::-1]
-                got = {name: timed(contenders[name], f) for name in order}
-                if rep >= 2:
-                    for name, ms in got.items():
-                        times[name].append(ms)
-                    paired.append(got[names[0]] / got[names[1]])
-                    if len(names) > 2:
-                        paired_spin.append(got[names[2]] / got[names[1]])
+            order = names if rep % 2 == 0 else names[::-1]
+            got = {name: block(contenders[name], files) for name in order}
+            if rep >= 2:
+                for name, ms in got.items():
+                    times[name].extend(ms)
+                paired.extend(a / b for a, b in zip(got[names[0]], got[names[1]], strict=True))
+                if len(names) > 2:
+                    paired_spin.extend(
+                        a / b for a, b in zip(got[names[2]], got[names[1]], strict=True)
+                    )
         med = {k: statistics.median(v) for k, v in times.items()}
         ratio = med[names[0]] / med[names[1]]
         ok = ratio <= 1.05 and not mismatches
@@ -281,6 +300,8 @@ def main() -> int:
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    spin = "1" if det.model.runner.plan.spin else "0"
+    opts.add_session_config_entry("session.intra_op.allow_spinning", spin)
     bare = ort.InferenceSession(
         str(model_path), sess_options=opts, providers=["CPUExecutionProvider"]
     )
@@ -331,14 +352,13 @@ def main() -> int:
     everything = {**contenders, **{k: v for k, v in parts.items()}}
     times: dict[str, list[float]] = {name: [] for name in everything}
     names = list(everything)
+    keys = list(images)
     for rep in range(args.repeats + 2):
-        for key in images:
-            order = names if rep % 2 == 0 else names[::-1]  # alternate who goes first
-            for name in order:
-                fn = everything[name]
-                ms = timed(fn, key)
-                if rep >= 2:
-                    times[name].append(ms)
+        order = names if rep % 2 == 0 else names[::-1]  # alternate who goes first
+        for name in order:  # each contender's block of images (see block())
+            ms = block(everything[name], keys)
+            if rep >= 2:
+                times[name].extend(ms)
 
     med = {name: statistics.median(v) for name, v in times.items()}
     best = {name: min(v) for name, v in times.items()}

@@ -127,3 +127,19 @@ def test_cli_bad_environment_is_one_line(clean_env, photos, capsys, monkeypatch)
     assert err.startswith("foveal: error:") and "FOVEAL_SPIN='yes please'" in err
     with pytest.raises(SystemExit):
         main(["detect", str(photos["coffee"]), "--spin", "sometimes"])
+
+
+def test_a_session_spinning_on_every_cpu_turns_opencv_threads_off(clean_env) -> None:
+    import cv2
+
+    from foveal.runtime.threads import usable_cpus
+
+    before = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(2)
+        OnnxModel(yolox(), threads=usable_cpus(), spin=False)  # not spinning: OpenCV keeps its pool
+        assert cv2.getNumThreads() == 2
+        OnnxModel(yolox(), threads=usable_cpus(), spin=True)
+        assert cv2.getNumThreads() == 1  # its pool would only fight the spinning threads
+    finally:
+        cv2.setNumThreads(before)

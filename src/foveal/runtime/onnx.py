@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError, ModelFileError
-from foveal.runtime.threads import ThreadPlan, plan_threads
+from foveal.runtime.threads import ThreadPlan, plan_threads, quiet_opencv, usable_cpus
 from foveal.zoo.load import first_line
 from foveal.zoo.meta import ModelMeta
 
@@ -91,6 +91,8 @@ class OnnxModel:
         # threads steal the CPU from other processes and from decoding threads (docs/speed.md).
         spin_on = "1" if self.plan.spin else "0"
         opts.add_session_config_entry("session.intra_op.allow_spinning", spin_on)
+        if self.plan.spin and self.plan.threads >= usable_cpus():
+            quiet_opencv()  # its pool would only fight the spinning threads
         try:
             self.session = ort.InferenceSession(
                 str(self.path),

@@ -87,5 +87,9 @@ def unwrap(model: torch.nn.Module) -> torch.nn.Module:
 
 
 def cleanup() -> None:
+    """Leave the process group: every rank first waits for the others (a rank that tears its
+    connections down while another is still using them can abort that one at exit)."""
     if dist.is_available() and dist.is_initialized():
+        if dist.get_world_size() > 1:
+            dist.barrier()
         dist.destroy_process_group()

@@ -108,7 +108,15 @@ class SegmentPredictor(NetworkPredictor[Segmentation]):
         return image, None
 
     def postprocess(self, outputs: list[np.ndarray], context: Any, options: Any) -> Segmentation:
-        raise NotImplementedError  # run() below does the whole image
+        """The stitched outputs of one whole image, ``[class_map]`` or ``[class_map,
+        probabilities]`` (what :meth:`segment` builds from its windows), as a result."""
+        return Segmentation(
+            outputs[0],
+            list(self.labels),
+            outputs[1] if len(outputs) > 1 else None,
+            mask_values=self.params.mask_values or tuple(range(len(self.labels))),
+            model=self.name,
+        )
 
     def prepare(self, image: np.ndarray) -> np.ndarray:
         return image
@@ -175,13 +183,7 @@ class SegmentPredictor(NetworkPredictor[Segmentation]):
                 wsum[:, x : x + tw] += weight
             if i == len(ys) - 1:
                 self._emit(acc, wsum, top, y + th, class_map, probs)
-        return Segmentation(
-            class_map,
-            list(self.labels),
-            probs,
-            mask_values=self.params.mask_values or tuple(range(k)),
-            model=self.name,
-        )
+        return self.postprocess([class_map] if probs is None else [class_map, probs], None, options)
 
     @staticmethod
     def _emit(

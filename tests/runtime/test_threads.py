@@ -9,8 +9,9 @@ import pytest
 
 from foveal.cli import main
 from foveal.errors import ConfigError
+from foveal.runtime import threads as threads_module
 from foveal.runtime.onnx import OnnxModel
-from foveal.runtime.threads import own_load, parse_spin, plan_threads
+from foveal.runtime.threads import own_load, parse_spin, plan_threads, running_now
 from foveal.zoo import get, resolve_weights
 
 SPIN_KEY = "session.intra_op.allow_spinning"
@@ -79,6 +80,33 @@ def test_own_cpu_use_is_not_counted_as_a_busy_machine(clean_env) -> None:
     share, age = map(float, out.stdout.split())
     assert 0.0 < age < 60.0
     assert 0.012 < share < 0.02
+
+
+def test_other_processes_running_now_are_counted(clean_env) -> None:
+    # two processes that spin on the CPU for as long as the test needs them
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        import time
+
+        time.sleep(0.3)
+        assert running_now(samples=20) >= 1.0  # both are runnable (other load only adds)
+    finally:
+        for p in spinners:
+            p.kill()
+            p.wait()
+
+
+def test_a_lagging_load_average_does_not_stop_spinning(clean_env, monkeypatch) -> None:
+    # a command that ended seconds ago leaves ~1.2 in the 1-minute average; nothing runs now
+    monkeypatch.setattr(threads_module, "machine_load", lambda: 1.2)
+    monkeypatch.setattr(threads_module, "own_load", lambda: 0.0)
+    monkeypatch.setattr(threads_module, "running_now", lambda: 0.0)
+    plan = plan_threads(cpus=2)
+    assert (plan.threads, plan.spin) == (2, True)
+    assert "load 1.20, 0.00 running now" in plan.why
+    # busy now as well: 1 thread, no spinning
+    monkeypatch.setattr(threads_module, "running_now", lambda: 1.5)
+    assert (plan_threads(cpus=2).threads, plan_threads(cpus=2).spin) == (1, False)
 
 
 @pytest.mark.parametrize(

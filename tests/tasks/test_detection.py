@@ -113,20 +113,22 @@ def test_decode_and_nms_match_torchvision_reference(det: Detector, shared, conf:
     np.testing.assert_array_equal(ours.class_ids, ref_ids)
 
 
-def test_nms_matches_torchvision_on_random_boxes() -> None:
+@pytest.mark.parametrize("n", [40, 400])  # the pairwise-matrix walk and the linear-memory loop
+def test_nms_matches_torchvision_on_random_boxes(n: int) -> None:
     import torch
     from torchvision.ops import batched_nms as tv_batched_nms
     from torchvision.ops import nms as tv_nms
 
     rng = np.random.default_rng(0)
-    xy = rng.uniform(0, 200, (400, 2))
-    wh = rng.uniform(5, 80, (400, 2))
+    xy = rng.uniform(0, 200 * n / 400, (n, 2))
+    wh = rng.uniform(5, 80, (n, 2))
     boxes = np.concatenate((xy, xy + wh), 1)
-    scores = rng.permutation(400) / 400.0 + 0.001  # distinct
-    classes = rng.integers(0, 5, 400)
+    scores = rng.permutation(n) / n + 0.001  # distinct
+    classes = rng.integers(0, 5, n)
     for thr in (0.3, 0.5, 0.7):
         ref = tv_nms(torch.from_numpy(boxes), torch.from_numpy(scores), thr).numpy()
         np.testing.assert_array_equal(nms(boxes, scores, thr), ref)
+        np.testing.assert_array_equal(nms(boxes, scores, thr, max_det=3), ref[:3])
         ref = tv_batched_nms(
             torch.from_numpy(boxes), torch.from_numpy(scores), torch.from_numpy(classes), thr
         ).numpy()

@@ -36,6 +36,7 @@ from foveal.io.sources import (
     is_single_source,
     iter_images,
     iter_sources,
+    single_item,
 )
 from foveal.io.video import VIDEO_EXTENSIONS, is_video_file, iter_video
 
@@ -60,4 +61,5 @@ __all__ = [
     "iter_video",
     "load_image",
     "render_pdf",
+    "single_item",
 ]

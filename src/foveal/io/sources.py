@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,6 +131,27 @@ def is_single_source(source: object) -> bool:
         except OSError:  # unreadable: one input, which load_image reports
             return True
     return False
+
+
+def single_item(source: object) -> Item | None:
+    """The :class:`Item` of ``source`` when it is exactly one image (see :func:`is_single_source`),
+    else ``None``. An existing image file costs one system call: this is every ``predict(path)``.
+
+    >>> single_item(np.zeros((2, 2, 3), np.uint8)).name, single_item(["a.jpg", "b.jpg"])
+    ('<array (2, 2, 3) uint8>', None)
+    """
+    if isinstance(source, (np.ndarray, Image.Image, bytes, bytearray, memoryview)):
+        return Item(source, describe_source(source))
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        suffix = path.suffix.lower()
+        if suffix in IMAGE_EXTENSIONS:
+            try:
+                if stat.S_ISREG(path.stat().st_mode):
+                    return Item(path, os.fspath(path), path)
+            except OSError:
+                pass  # the general path below names the problem
+    return next(iter_sources(source)) if is_single_source(source) else None
 
 
 def iter_sources(

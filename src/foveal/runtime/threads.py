@@ -5,7 +5,8 @@ second thread pay off at batch 1, but on a busy machine the spinning threads ste
 other processes (and from foveal's own decoding threads). So the defaults follow the machine:
 
 * ``threads``: the CPUs this process may use, less the ones other processes keep busy (the 1-minute
-  load average without this process's own share, rounded), at least 1;
+  load average without this process's own share, or, when smaller, the tasks of other processes
+  runnable right now: the average lags by a minute; rounded), at least 1;
 * ``spin``: on when the session has more than one thread and the machine has room for all of
   them (load + threads <= CPUs + 0.5); off otherwise.
 
@@ -90,6 +91,45 @@ def own_load(*, cpu_seconds: float | None = None, age: float | None = None) -> f
     return cpu / age * (1.0 - math.exp(-age / LOAD_WINDOW_S))
 
 
+def running_now(samples: int = 8, interval: float = 0.002) -> float | None:
+    """Tasks of *other* processes runnable right now: the kernel's count of runnable tasks
+    (``/proc/loadavg``) less this process's own running threads, averaged over ``samples`` reads
+    ``interval`` seconds apart; ``None`` where ``/proc`` cannot be read.
+
+    The 1-minute load average lags: a command that ended 20 seconds ago still counts about 0.7
+    of a CPU in it. This says what the machine does now.
+    """
+    seen: list[int] = []
+    for k in range(samples):
+        if k:
+            time.sleep(interval)
+        try:
+            with open("/proc/loadavg") as fh:
+                runnable = int(fh.read().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        seen.append(max(0, runnable - own_running_threads()))
+    return sum(seen) / len(seen)
+
+
+def own_running_threads() -> int:
+    """This process's threads the kernel has running or ready to run (state ``R``), at least 1
+    (the caller)."""
+    running = 0
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    for tid in tasks:
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as fh:
+                state = fh.read().rsplit(")", 1)[1].split(None, 1)[0]
+        except (OSError, IndexError):
+            continue
+        running += state == "R"
+    return max(1, running)
+
+
 def env_threads() -> int | None:
     """``FOVEAL_THREADS`` as a thread count, ``None`` when unset or ``auto``.
 
@@ -162,19 +202,24 @@ def plan_threads(
         return ThreadPlan(count, bool(spin), "threads given, spin given")
     n = usable_cpus() if cpus is None else cpus
     own = 0.0
+    now: float | None = None
     if load is None:
         load = machine_load()
         own = min(own_load(), load)
-    busy = load - own
+        if load - own >= 0.25:  # the average says busy: is the machine busy now?
+            now = running_now()
+    busy = load - own if now is None else min(load - own, now)
     free = max(1, min(n, math.floor(n - busy + 0.5)))
     count = free if count is None else count
     room = busy + count <= n + 0.5
     if not given_spin:
         spin = count > 1 and room
     state = "idle" if room else "busy"
-    why = f"{state} machine: {n} CPUs, load {busy:.2f}"
+    why = f"{state} machine: {n} CPUs, load {load - own:.2f}"
     if own >= 0.01:
         why += f" from other processes ({load:.2f} with this one)"
+    if now is not None:
+        why += f", {now:.2f} running now"
     if given_threads or given_spin:
         why = ("threads given, " if given_threads else "spin given, ") + why
     return ThreadPlan(count, bool(spin), why)

@@ -30,7 +30,15 @@ from typing import Any, ClassVar, Generic, TypeVar
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError
-from foveal.io import BatchReport, ImageSource, Item, Sources, is_single_source, iter_sources
+from foveal.io import (
+    BatchReport,
+    ImageSource,
+    Item,
+    Sources,
+    is_single_source,
+    iter_sources,
+    single_item,
+)
 from foveal.runtime import OpenedModel, open_model
 from foveal.tasks.batching import chunked, map_ordered
 
@@ -94,7 +102,7 @@ class Predictor(ABC, Generic[R]):
         """The result for one image (array, path, bytes or PIL image); from a path, its
         ``source`` is that path."""
         opts = self.options(**options)
-        item = next(iter_sources(image)) if is_single_source(image) else None
+        item = single_item(image)
         if item is None:
             raise ConfigError(
                 f"predict() takes one image; got {type(image).__name__} {_short(image)}. "

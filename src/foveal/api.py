@@ -188,9 +188,17 @@ def identify(
 
     >>> foveal.identify("astronaut.jpg", gallery="people.db").names   # nobody enrolled yet
     ['unknown']
-    >>> faces = foveal.identify("party.jpg").to_dict()["faces"]       # doctest: +SKIP
-    >>> [(f["name"], f["distance"]) for f in faces]                 # doctest: +SKIP
-    [('ada', 0.38), ('unknown', 0.74)]
+    >>> from foveal.gallery import Gallery
+    >>> from foveal.io import load_image
+    >>> from foveal.tasks.faces import FaceRecognizer
+    >>> from foveal.tasks.faces.identify import enroll_images
+    >>> with Gallery("people.db") as g:
+    ...     enroll_images(g, FaceRecognizer(), "eileen", ["astronaut.jpg"]).faces
+    1
+    >>> mirrored = np.ascontiguousarray(load_image("astronaut.jpg")[:, ::-1])
+    >>> faces = foveal.identify(mirrored, gallery="people.db").to_dict()["faces"]
+    >>> [(f["name"], round(f["distance"], 2)) for f in faces]
+    [('eileen', 0.18)]
     """
     return run(
         "identify",

@@ -10,8 +10,11 @@ task's default. Models load on first use and are shared (thread-safe: options ar
 ['Egyptian cat', 'tabby', 'tiger cat']
 >>> [r.names[0] for r in foveal.classify(["cat.jpg", "coffee.png"], top_k=1)]
 ['Egyptian cat', 'espresso']
->>> [len(d) for d in foveal.detect("clip.mp4", stream=True)]   # doctest: +SKIP
-[8, 8, 8, ...]
+
+A video gives one result per frame; ``stream=True`` yields them as they come::
+
+    for d in foveal.detect("clip.mp4", stream=True):
+        print(d.index, len(d))     # frame number (from 0), objects found
 
 Every task in :data:`foveal.tasks.TASKS` also runs through :func:`run`.
 """
@@ -403,9 +406,13 @@ def segment(
 
     >>> foveal.segment("astronaut.jpg").labels
     ['background', 'person']
-    >>> seg = foveal.segment("slice.png", model="runs/segment/1")     # doctest: +SKIP
-    >>> seg.areas, seg.to_mask().max()                                 # doctest: +SKIP
-    ({'class_0': 52113, 'class_255': 210031}, 255)
+
+    With a U-Net trained on 0/255 masks (``foveal train segment``), the classes are named after
+    the mask values and :meth:`~foveal.results.Segmentation.to_mask` gives a mask like them::
+
+        seg = foveal.segment("slice.png", model="runs/segment/1")
+        seg.labels             # ['class_0', 'class_255']
+        seg.to_mask().max()    # 255
     """
     return run(
         "segment",

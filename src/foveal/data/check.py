@@ -1,9 +1,10 @@
 """Validate a detection dataset: what ``foveal data check`` reports.
 
->>> from foveal.data.check import check_detection_path
->>> report = check_detection_path("BCCD")              # doctest: +SKIP
->>> report.ok, report.counts()                         # doctest: +SKIP
-(False, {'zero_area': 2})
+On the BCCD blood-cell dataset (Pascal VOC; two of its boxes have zero area)::
+
+    from foveal.data.check import check_detection_path
+    report = check_detection_path("BCCD")
+    report.ok, report.counts()      # (False, {'zero_area': 2})
 
 Problems (any of them makes ``ok`` false and ``foveal data check`` exit with 1):
 

@@ -1,9 +1,10 @@
 """Pascal VOC: ``Annotations/*.xml``, ``JPEGImages/``, ``ImageSets/Main/{split}.txt``.
 
->>> from foveal.data.voc import read_voc
->>> ds = read_voc("BCCD", split="test")                # doctest: +SKIP
->>> len(ds), ds.classes                                # doctest: +SKIP
-(72, ['Platelets', 'RBC', 'WBC'])
+On the BCCD blood-cell dataset::
+
+    from foveal.data.voc import read_voc
+    ds = read_voc("BCCD", split="test")
+    len(ds), ds.classes             # (72, ['Platelets', 'RBC', 'WBC'])
 
 Class names: ``classes`` if given, else ``classes.txt`` at the root (one name a line, written by
 :func:`write_voc`), else the sorted set of names found. Split lists whose name holds ``_`` (VOC's

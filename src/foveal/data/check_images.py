@@ -5,11 +5,14 @@ within and across splits.
 >>> from foveal.data.check_images import check_imagefolder
 >>> for name in ["daisy", "rose"]:
 ...     os.makedirs(f"flowers/{name}")
->>> _ = shutil.copy("cat.jpg", "flowers/daisy/1.jpg"), shutil.copy("coffee.png", "flowers/rose/2.png")
+>>> _ = shutil.copy("cat.jpg", "flowers/daisy/1.jpg")
+>>> _ = shutil.copy("coffee.png", "flowers/rose/2.png")
 >>> _ = open("flowers/rose/3.jpg", "wb").write(b"broken")
 >>> report = check_imagefolder("flowers/")
->>> report.ok, report.splits, report.problems
-(False, {'all': {'daisy': 1, 'rose': 2}}, ['unreadable image flowers/rose/3.jpg: ... not an image ...'])
+>>> report.ok, report.splits
+(False, {'all': {'daisy': 1, 'rose': 2}})
+>>> report.problems
+['unreadable image flowers/rose/3.jpg: ... not an image ...']
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ PosixPath('cups')
 On the BCCD blood-cell dataset (Pascal VOC), converted to YOLO::
 
     ds = load_detection("BCCD")
-    ds.summary()    # 'voc: 364 images, 4888 boxes, 3 classes (Platelets, RBC, WBC); splits test=72, train=205, val=87'
+    print(ds.summary())
+    # voc: 364 images, 4888 boxes, 3 classes (Platelets, RBC, WBC); splits test=72, train=205,
+    # val=87
     save_detection(ds, "bccd_yolo", "yolo")     # PosixPath('bccd_yolo/data.yaml')
 
 Readers are strict by default: a corrupt label file, an unknown class or a duplicate id raises

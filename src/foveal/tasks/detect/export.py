@@ -4,8 +4,8 @@ Exporting builds the PyTorch network and checks the file against it (seconds), s
 is not run here::
 
     from foveal.zoo import get
-    export_detector(get("yolox_nano.coco"), "yolox_nano.onnx")
-    # ExportReport: yolox_nano.onnx: opset 17, max |onnx - torch| = 1.85e-05 (<= 0.001)
+    report = export_detector(get("yolox_nano.coco"), "yolox_nano.onnx")
+    print(report)   # yolox_nano.onnx: opset 17, max |onnx - torch| = 1.85e-05 (<= 0.001)
 """
 
 from __future__ import annotations

@@ -200,8 +200,8 @@ def identify(
     1
     >>> mirrored = np.ascontiguousarray(load_image("astronaut.jpg")[:, ::-1])
     >>> faces = foveal.identify(mirrored, gallery="people.db").to_dict()["faces"]
-    >>> [(f["name"], round(f["distance"], 2)) for f in faces]
-    [('eileen', 0.18)]
+    >>> [(f["name"], round(f["distance"], 1)) for f in faces]      # mirrored: near, not 0
+    [('eileen', 0.2)]
     """
     return run(
         "identify",

@@ -11,7 +11,7 @@ are atomic (temporary file + rename), so an interrupted write never leaves a bro
 
 >>> from foveal.analyze.pipeline import analyze_items
 >>> from foveal.analyze.sources import iter_items
->>> from foveal.analyze.xmp import write_metadata
+>>> from foveal.analyze.xmp import keywords, write_metadata
 >>> [(_, _, record)] = analyze_items(iter_items(["cat.jpg"]), ["classify"])
 >>> keywords(record)
 ['Egyptian cat']

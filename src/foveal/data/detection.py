@@ -7,6 +7,7 @@ boxes ``xyxy`` in float pixels, class ids) plus the class names. Boxes use fovea
 bottom-right. Pascal VOC coordinates are read as they are written (no 1-based shift), as most tools
 do, so conversions round-trip exactly.
 
+>>> from foveal.data.detection import DetectionDataset, DetectionImage
 >>> from foveal.data.detection import load_detection, save_detection
 >>> cup = DetectionImage("coffee.png", 600, 400, [[162, 16, 421, 295]], [0], split="val")
 >>> save_detection(DetectionDataset([cup], ["cup"]), "cups", "voc")

@@ -1,9 +1,9 @@
 """foveal — deep learning for computer vision in a few lines.
 
 >>> import foveal
->>> result = foveal.classify("cat.jpg")          # doctest: +SKIP
->>> result.names[0], float(result.scores[0])      # doctest: +SKIP
-('tabby', 0.62)
+>>> result = foveal.classify("cat.jpg")
+>>> result.names[0], round(float(result.scores[0]), 2)
+('Egyptian cat', 0.69)
 
 Importing foveal is cheap: models load lazily on first use.
 """

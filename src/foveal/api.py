@@ -10,8 +10,11 @@ task's default. Models load on first use and are shared (thread-safe: options ar
 ['Egyptian cat', 'tabby', 'tiger cat']
 >>> [r.names[0] for r in foveal.classify(["cat.jpg", "coffee.png"], top_k=1)]
 ['Egyptian cat', 'espresso']
->>> [len(d) for d in foveal.detect("clip.mp4", stream=True)]   # doctest: +SKIP
-[8, 8, 8, ...]
+
+A video gives one result per frame; ``stream=True`` yields them as they come::
+
+    for d in foveal.detect("clip.mp4", stream=True):
+        print(d.index, len(d))     # frame number (from 0), objects found
 
 Every task in :data:`foveal.tasks.TASKS` also runs through :func:`run`.
 """
@@ -188,9 +191,17 @@ def identify(
 
     >>> foveal.identify("astronaut.jpg", gallery="people.db").names   # nobody enrolled yet
     ['unknown']
-    >>> faces = foveal.identify("party.jpg").to_dict()["faces"]       # doctest: +SKIP
-    >>> [(f["name"], f["distance"]) for f in faces]                 # doctest: +SKIP
-    [('ada', 0.38), ('unknown', 0.74)]
+    >>> from foveal.gallery import Gallery
+    >>> from foveal.io import load_image
+    >>> from foveal.tasks.faces import FaceRecognizer
+    >>> from foveal.tasks.faces.identify import enroll_images
+    >>> with Gallery("people.db") as g:
+    ...     enroll_images(g, FaceRecognizer(), "eileen", ["astronaut.jpg"]).faces
+    1
+    >>> mirrored = np.ascontiguousarray(load_image("astronaut.jpg")[:, ::-1])
+    >>> faces = foveal.identify(mirrored, gallery="people.db").to_dict()["faces"]
+    >>> [(f["name"], round(f["distance"], 1)) for f in faces]      # mirrored: near, not 0
+    [('eileen', 0.2)]
     """
     return run(
         "identify",
@@ -395,9 +406,13 @@ def segment(
 
     >>> foveal.segment("astronaut.jpg").labels
     ['background', 'person']
-    >>> seg = foveal.segment("slice.png", model="runs/segment/1")     # doctest: +SKIP
-    >>> seg.areas, seg.to_mask().max()                                 # doctest: +SKIP
-    ({'class_0': 52113, 'class_255': 210031}, 255)
+
+    With a U-Net trained on 0/255 masks (``foveal train segment``), the classes are named after
+    the mask values and :meth:`~foveal.results.Segmentation.to_mask` gives a mask like them::
+
+        seg = foveal.segment("slice.png", model="runs/segment/1")
+        seg.labels             # ['class_0', 'class_255']
+        seg.to_mask().max()    # 255
     """
     return run(
         "segment",

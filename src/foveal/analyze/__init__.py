@@ -1,9 +1,10 @@
 """``foveal analyze``: every task over many images and videos, streaming, resumable.
 
->>> from foveal.analyze import AnalyzeConfig, run_analyze
->>> run_analyze(  # doctest: +SKIP
-...     AnalyzeConfig(inputs=["photos/"], tasks="all", out="out", html=True)
-... )
+Every task on a folder of photos, with an HTML report (minutes on CPU, so not run here; see
+:mod:`foveal.analyze.run` for a small example that runs)::
+
+    from foveal.analyze import AnalyzeConfig, run_analyze
+    run_analyze(AnalyzeConfig(inputs=["photos/"], tasks="all", out="out", html=True))
 
 Modules: :mod:`~foveal.analyze.tasks` (task name -> verb), :mod:`~foveal.analyze.sources` (files,
 folders, videos), :mod:`~foveal.analyze.pipeline` (decode in threads, batch, run),

@@ -2,8 +2,15 @@
 label.
 
 >>> from foveal.analyze.draw import annotate
->>> pil = annotate(image, record)          # doctest: +SKIP
->>> pil.save("annotated.jpg")              # doctest: +SKIP
+>>> from foveal.analyze.pipeline import analyze_items
+>>> from foveal.analyze.sources import iter_items
+>>> [(item, image, record)] = analyze_items(iter_items(["coffee.png"]), ["detect"])
+>>> [d["name"] for d in record["detect"]["detections"]]
+['cup', 'dining table']
+>>> pil = annotate(image, record)          # a copy: ``image`` is left as it was
+>>> pil.size, bool((np.asarray(pil) != image).any())
+((600, 400), True)
+>>> pil.save("annotated.jpg")
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 >>> from foveal.analyze.pipeline import analyze_items
 >>> from foveal.analyze.sources import iter_items
->>> for item, image, record in analyze_items(  # doctest: +SKIP
-...     iter_items(["cat.jpg"]), ["classify"]
-... ):
+>>> for item, image, record in analyze_items(iter_items(["cat.jpg"]), ["classify"]):
+...     print(record["source"], record["width"], record["height"])
 ...     print(record["classify"]["top"][0]["name"])
-tabby
+cat.jpg 451 300
+Egyptian cat
 
 A record is ``{"source", "path", "fingerprint", ["frame", "time"], "width", "height", TASK: result
 dict ...}``, or ``{"source", "path", "fingerprint", ["frame"], "error"}`` for an input that could

@@ -10,10 +10,10 @@ Local by default (a Ray instance started for the run with ``--num-cpus``); ``--a
 existing cluster, where every node needs foveal installed and the inputs and OUT on a shared file
 system. ``FOVEAL_*`` environment variables are passed to the workers.
 
->>> from foveal.analyze.run import AnalyzeConfig, run_analyze
->>> run_analyze(  # doctest: +SKIP
-...     AnalyzeConfig(inputs=["photos/"], tasks="classify", out="out", engine="ray")
-... )
+Starting Ray takes seconds, so the example is not run here::
+
+    from foveal.analyze.run import AnalyzeConfig, run_analyze
+    run_analyze(AnalyzeConfig(inputs=["photos/"], tasks="classify", out="out", engine="ray"))
 """
 
 from __future__ import annotations

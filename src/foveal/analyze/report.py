@@ -5,7 +5,14 @@ Built by streaming the records twice (summary, then rows written to a temporary 
 at the end), so memory stays flat; rows beyond ``max_rows`` are counted in the summary only.
 
 >>> from foveal.analyze.report import write_html
->>> write_html("out/records.jsonl", "out/report.html")       # doctest: +SKIP
+>>> from foveal.analyze.run import AnalyzeConfig, run_analyze
+>>> config = AnalyzeConfig(inputs=["cat.jpg"], tasks="classify", out="out", progress=False)
+>>> run_analyze(config)["records"]
+1
+>>> write_html("out/records.jsonl", "out/report.html")
+PosixPath('out/report.html')
+>>> "Egyptian cat" in open("out/report.html", encoding="utf-8").read()
+True
 """
 
 from __future__ import annotations

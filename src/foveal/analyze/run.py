@@ -1,11 +1,14 @@
 """``foveal analyze`` as a function: inputs -> records.jsonl (+ CSV, annotated images, HTML, XMP).
 
+>>> import json
 >>> from foveal.analyze.run import AnalyzeConfig, run_analyze
->>> stats = run_analyze(  # doctest: +SKIP
-...     AnalyzeConfig(inputs=["photos/"], tasks="classify", out="out")
+>>> stats = run_analyze(
+...     AnalyzeConfig(inputs=["cat.jpg", "coffee.png"], tasks="classify", out="out", progress=False)
 ... )
->>> stats["records"]  # doctest: +SKIP
-120
+>>> stats["records"], stats["bad"]
+(2, 0)
+>>> [json.loads(line)["classify"]["top"][0]["name"] for line in open("out/records.jsonl")]
+['Egyptian cat', 'espresso']
 
 Output folder layout: ``records.jsonl`` (local engine) or ``records/*.jsonl`` (Ray engine),
 ``records.csv``, ``report.html``, ``annotated/``, ``tagged/`` (copies with XMP metadata).

@@ -1,10 +1,21 @@
 """What ``foveal analyze`` reads: image files, folders, glob patterns and video files (sampled
 frames).
 
+>>> import os, shutil
 >>> from foveal.analyze.sources import expand_inputs, iter_items
->>> paths = expand_inputs(["photos/", "clip.mp4"])                 # doctest: +SKIP
->>> for item in iter_items(paths, fps=1.0):                         # doctest: +SKIP
-...     print(item.source, item.frame)
+>>> os.makedirs("photos")
+>>> for name in ["coffee.png", "cat.jpg"]:
+...     _ = shutil.copy(name, "photos/")
+>>> paths = expand_inputs(["photos/", "astronaut.jpg"])        # folders: sorted
+>>> paths
+['photos/cat.jpg', 'photos/coffee.png', 'astronaut.jpg']
+>>> [(item.source, item.frame) for item in iter_items(paths)]   # frame: None for an image
+[('photos/cat.jpg', None), ('photos/coffee.png', None), ('astronaut.jpg', None)]
+
+A video gives one item per sampled frame (``fps`` frames per second of video)::
+
+    for item in iter_items(["clip.mp4"], fps=1.0):
+        print(item.source, item.frame)
 """
 
 from __future__ import annotations

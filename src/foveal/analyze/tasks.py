@@ -6,9 +6,10 @@ does not is reported with the reason. Every task runs the same way: decoding thr
 
 >>> parse_tasks("classify,ocr")
 ['classify', 'ocr']
->>> runner = load_runner("classify", {"top_k": 1})                 # doctest: +SKIP
->>> runner.run([runner.prepare(image)])[0]["top"][0]["name"]       # doctest: +SKIP
-'tabby'
+>>> from foveal.io import load_image
+>>> runner = load_runner("classify", {"top_k": 1})
+>>> runner.run([runner.prepare(load_image("cat.jpg"))])[0]["top"][0]["name"]
+'Egyptian cat'
 """
 
 from __future__ import annotations

@@ -9,9 +9,16 @@ JPEG gets an APP1 XMP segment, PNG an ``iTXt`` chunk (``XML:com.adobe.xmp``); an
 there is replaced, every other byte is kept. Other formats get a sidecar ``NAME.EXT.xmp``. Writes
 are atomic (temporary file + rename), so an interrupted write never leaves a broken image.
 
->>> from foveal.analyze.xmp import write_metadata
->>> write_metadata("cat.jpg", record, "tagged/cat.jpg")     # doctest: +SKIP
+>>> from foveal.analyze.pipeline import analyze_items
+>>> from foveal.analyze.sources import iter_items
+>>> from foveal.analyze.xmp import keywords, write_metadata
+>>> [(_, _, record)] = analyze_items(iter_items(["cat.jpg"]), ["classify"])
+>>> keywords(record)
+['Egyptian cat']
+>>> write_metadata("cat.jpg", record, "tagged/cat.jpg")
 PosixPath('tagged/cat.jpg')
+>>> b"Egyptian cat" in open("tagged/cat.jpg", "rb").read()
+True
 """
 
 from __future__ import annotations

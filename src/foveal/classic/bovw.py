@@ -2,10 +2,12 @@
 vocabulary.
 
 >>> from foveal.classic.bovw import SiftBoVW
->>> bovw = SiftBoVW(words=256, seed=0)
->>> bovw.fit(train_images)                        # doctest: +SKIP
->>> bovw.extract(test_images).shape               # doctest: +SKIP
-(100, 256)
+>>> bovw = SiftBoVW(words=32, seed=0)
+>>> bovw.fit(["cat.jpg", "coffee.png"])           # learns the vocabulary
+SiftBoVW(name='sift_bovw', dim=32)
+>>> feats = bovw.extract(["astronaut.jpg", "cat.jpg"])
+>>> feats.shape, np.linalg.norm(feats, axis=1).round(3)     # Hellinger-normalised histograms
+((2, 32), array([1., 1.], dtype=float32))
 
 Descriptors are RootSIFT (L1, square root); keypoints come from the SIFT detector, or from a dense
 grid (``dense_step``), which suits small images such as 28x28 digits. Each image becomes a

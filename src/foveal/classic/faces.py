@@ -2,7 +2,9 @@
 (LBPH-style histograms, Eigenfaces), the baselines deep face models are measured against.
 
 >>> from foveal.classic.faces import HaarFaceDetector
->>> boxes = HaarFaceDetector()(rgb_image)          # (N, 4) xyxy float32   # doctest: +SKIP
+>>> from foveal.io import load_image
+>>> HaarFaceDetector()(load_image("astronaut.jpg"))       # (N, 4) xyxy float32
+array([[177.,  66., 271., 160.]], dtype=float32)
 """
 
 from __future__ import annotations

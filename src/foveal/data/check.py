@@ -1,9 +1,19 @@
 """Validate a detection dataset: what ``foveal data check`` reports.
 
 >>> from foveal.data.check import check_detection_path
->>> report = check_detection_path("BCCD")              # doctest: +SKIP
->>> report.ok, report.counts()                         # doctest: +SKIP
-(False, {'zero_area': 2})
+>>> from foveal.data.detection import DetectionDataset, DetectionImage, save_detection
+>>> cup = DetectionImage("coffee.png", 600, 400, [[162, 16, 421, 295], [30, 40, 30, 90]], [0, 0])
+>>> _ = save_detection(DetectionDataset([cup], ["cup"]), "cups", "voc")
+>>> report = check_detection_path("cups")
+>>> report.ok, report.counts()              # the second box is a line: no area
+(False, {'zero_area': 1})
+>>> report.problems[0].message
+'box 1 [30, 40, 30, 90] has no area (needs x2 > x1, y2 > y1)'
+
+On the BCCD blood-cell dataset (Pascal VOC; two of its boxes have zero area)::
+
+    report = check_detection_path("BCCD")
+    report.ok, report.counts()      # (False, {'zero_area': 2})
 
 Problems (any of them makes ``ok`` false and ``foveal data check`` exit with 1):
 

@@ -1,10 +1,18 @@
 """Check an ImageFolder tree: unreadable images, empty or single classes, stray files, duplicates
 within and across splits.
 
+>>> import os, shutil
 >>> from foveal.data.check_images import check_imagefolder
->>> report = check_imagefolder("flowers/")          # doctest: +SKIP
->>> report.ok, report.problems[:1]                  # doctest: +SKIP
-(False, ['unreadable image flowers/rose/3.jpg: ... corrupt or truncated ...'])
+>>> for name in ["daisy", "rose"]:
+...     os.makedirs(f"flowers/{name}")
+>>> _ = shutil.copy("cat.jpg", "flowers/daisy/1.jpg")
+>>> _ = shutil.copy("coffee.png", "flowers/rose/2.png")
+>>> _ = open("flowers/rose/3.jpg", "wb").write(b"broken")
+>>> report = check_imagefolder("flowers/")
+>>> report.ok, report.splits
+(False, {'all': {'daisy': 1, 'rose': 2}})
+>>> report.problems
+['unreadable image flowers/rose/3.jpg: ... not an image ...']
 """
 
 from __future__ import annotations

@@ -1,7 +1,13 @@
 """COCO JSON: ``annotations/instances_{split}.json`` with images in ``images/{split}/``.
 
 >>> from foveal.data.coco import read_coco
->>> ds = read_coco("coco_dir", split="val")             # doctest: +SKIP
+>>> from foveal.data.detection import DetectionDataset, DetectionImage, save_detection
+>>> cup = DetectionImage("coffee.png", 600, 400, [[162, 16, 421, 295]], [0], split="val")
+>>> save_detection(DetectionDataset([cup], ["cup"]), "cups", "coco")
+PosixPath('cups')
+>>> ds = read_coco("cups", split="val")        # reads cups/annotations/instances_val.json
+>>> ds.classes, ds.images[0].path.as_posix(), ds.images[0].boxes
+(['cup'], 'cups/images/val/coffee.png', array([[162.,  16., 421., 295.]], dtype=float32))
 
 A path may be one ``.json`` file or a folder holding ``annotations/*.json`` (or ``*.json``). The
 split name comes from the file name (``instances_val.json`` and ``val.json`` are split ``val``;

@@ -7,11 +7,21 @@ boxes ``xyxy`` in float pixels, class ids) plus the class names. Boxes use fovea
 bottom-right. Pascal VOC coordinates are read as they are written (no 1-based shift), as most tools
 do, so conversions round-trip exactly.
 
+>>> from foveal.data.detection import DetectionDataset, DetectionImage
 >>> from foveal.data.detection import load_detection, save_detection
->>> ds = load_detection("BCCD")  # the format is sniffed  # doctest: +SKIP
->>> ds.summary()                                       # doctest: +SKIP
-'voc: 364 images, 4888 boxes, 3 classes (Platelets, RBC, WBC); splits test=72, train=205, val=87'
->>> save_detection(ds, "bccd_yolo", "yolo")            # doctest: +SKIP
+>>> cup = DetectionImage("coffee.png", 600, 400, [[162, 16, 421, 295]], [0], split="val")
+>>> save_detection(DetectionDataset([cup], ["cup"]), "cups", "voc")
+PosixPath('cups')
+>>> load_detection("cups").summary()                   # the format is sniffed
+'voc: 1 images, 1 boxes, 1 classes (cup); splits val=1'
+
+On the BCCD blood-cell dataset (Pascal VOC), converted to YOLO::
+
+    ds = load_detection("BCCD")
+    print(ds.summary())
+    # voc: 364 images, 4888 boxes, 3 classes (Platelets, RBC, WBC); splits test=72, train=205,
+    # val=87
+    save_detection(ds, "bccd_yolo", "yolo")     # PosixPath('bccd_yolo/data.yaml')
 
 Readers are strict by default: a corrupt label file, an unknown class or a duplicate id raises
 :class:`DatasetError` naming the file. With ``strict=False`` they record a :class:`Problem` in

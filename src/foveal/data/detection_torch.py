@@ -17,18 +17,25 @@ translation, horizontal flip and HSV colour jitter. After augmentation boxes are
 input and boxes narrower or shorter than ``min_box`` pixels are dropped (so zero-area labels never
 reach the loss).
 
->>> from foveal.data.detection import load_detection
+>>> import torch
+>>> from foveal.data.detection import DetectionImage
 >>> from foveal.data.detection_torch import Augment, TorchDetectionDataset, collate
->>> ds = load_detection("BCCD", split="train")                                     # doctest: +SKIP
->>> train = TorchDetectionDataset(  # doctest: +SKIP
-...     ds, size=416, augment=Augment(mosaic=0.5), seed=0
-... )
->>> loader = torch.utils.data.DataLoader(  # doctest: +SKIP
-...     train, batch_size=8, shuffle=True, collate_fn=collate
-... )
->>> images, targets = next(iter(loader))                                           # doctest: +SKIP
->>> images.shape, targets[0]["boxes"].shape                                        # doctest: +SKIP
-(torch.Size([8, 3, 416, 416]), torch.Size([13, 4]))
+>>> cup = DetectionImage("coffee.png", 600, 400, [[162, 16, 421, 295]], [0])
+>>> val = TorchDetectionDataset([cup, cup], size=416)          # no augmentation: the letterbox
+>>> loader = torch.utils.data.DataLoader(val, batch_size=2, collate_fn=collate)
+>>> images, targets = next(iter(loader))
+>>> images.shape, targets[0]["boxes"].round()                  # 600x400 scaled by 416/600
+(torch.Size([2, 3, 416, 416]), tensor([[112.,  11., 292., 205.]]))
+>>> train = TorchDetectionDataset([cup, cup], size=416, augment=Augment(mosaic=0.5), seed=0)
+>>> torch.equal(train[0][0], train[0][0])                      # seeded: the same draw every time
+True
+
+For training, on the BCCD blood-cell dataset::
+
+    ds = load_detection("BCCD", split="train")      # from foveal.data.detection
+    train = TorchDetectionDataset(ds, size=416, augment=Augment(mosaic=0.5), seed=0)
+    loader = torch.utils.data.DataLoader(train, batch_size=8, shuffle=True, collate_fn=collate)
+    images, targets = next(iter(loader))     # images: torch.Size([8, 3, 416, 416])
 
 With ``seed`` set, item ``i`` of epoch ``e`` (see :meth:`TorchDetectionDataset.set_epoch`) is the
 same in every run and in every DataLoader worker. Without it the draws come from PyTorch's random

@@ -1,10 +1,22 @@
 """ImageFolder trees: ``ROOT/<class>/*.jpg``, optionally split as
 ``ROOT/{train,val,test}/<class>/*.jpg``.
 
+>>> import os, shutil
 >>> from foveal.data.imagefolder import load_splits
->>> splits = load_splits("flowers/", val_fraction=0.2, seed=0)        # doctest: +SKIP
->>> splits.classes, len(splits.train), len(splits.val)                # doctest: +SKIP
-(['daisy', 'rose'], 160, 40)
+>>> for name, photo in [("cat", "cat.jpg"), ("coffee", "coffee.png")]:
+...     os.makedirs(f"photos/{name}")
+...     for i in range(5):
+...         _ = shutil.copy(photo, f"photos/{name}/{i}_{photo}")
+>>> splits = load_splits("photos/", val_fraction=0.2, seed=0)
+>>> splits.classes, len(splits.train), len(splits.val)      # 20% of each class for validation
+(['cat', 'coffee'], 8, 2)
+>>> splits.train[0]                                          # (path, class index)
+(PosixPath('photos/cat/0_cat.jpg'), 0)
+
+On the 245 ant and bee photos of the PyTorch transfer-learning tutorial (``ants/``, ``bees/``)::
+
+    splits = load_splits("hymenoptera/train", val_fraction=0.2, seed=0)
+    splits.classes, len(splits.train), len(splits.val)     # (['ants', 'bees'], 196, 49)
 """
 
 from __future__ import annotations

@@ -1,9 +1,18 @@
 """Pascal VOC: ``Annotations/*.xml``, ``JPEGImages/``, ``ImageSets/Main/{split}.txt``.
 
+>>> from foveal.data.detection import DetectionDataset, DetectionImage, save_detection
 >>> from foveal.data.voc import read_voc
->>> ds = read_voc("BCCD", split="test")                # doctest: +SKIP
->>> len(ds), ds.classes                                # doctest: +SKIP
-(72, ['Platelets', 'RBC', 'WBC'])
+>>> cup = DetectionImage("coffee.png", 600, 400, [[162, 16, 421, 295]], [0], split="test")
+>>> save_detection(DetectionDataset([cup], ["cup"]), "cups", "voc")
+PosixPath('cups')
+>>> ds = read_voc("cups", split="test")   # cups/Annotations/coffee.xml, cups/JPEGImages/coffee.png
+>>> len(ds), ds.classes, ds.images[0].boxes
+(1, ['cup'], array([[162.,  16., 421., 295.]], dtype=float32))
+
+On the BCCD blood-cell dataset::
+
+    ds = read_voc("BCCD", split="test")
+    len(ds), ds.classes             # (72, ['Platelets', 'RBC', 'WBC'])
 
 Class names: ``classes`` if given, else ``classes.txt`` at the root (one name a line, written by
 :func:`write_voc`), else the sorted set of names found. Split lists whose name holds ``_`` (VOC's

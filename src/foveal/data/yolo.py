@@ -1,7 +1,13 @@
 """YOLO txt: a data yaml (``names`` and ``train``/``val``/``test`` paths), ``images/``, ``labels/``.
 
+>>> from foveal.data.detection import DetectionDataset, DetectionImage, save_detection
 >>> from foveal.data.yolo import read_yolo
->>> ds = read_yolo("bccd_yolo/data.yaml", split="val")   # doctest: +SKIP
+>>> cup = DetectionImage("coffee.png", 600, 400, [[162, 16, 421, 295]], [0], split="val")
+>>> save_detection(DetectionDataset([cup], ["cup"]), "cups", "yolo")
+PosixPath('cups/data.yaml')
+>>> ds = read_yolo("cups/data.yaml", split="val")
+>>> ds.classes, ds.images[0].path.as_posix(), ds.images[0].boxes.round(1)
+(['cup'], 'cups/images/val/coffee.png', array([[162.,  16., 421., 295.]], dtype=float32))
 
 The yaml's ``path`` (default: the yaml's folder) is the root; each split is a folder of images, a
 ``.txt`` file listing image paths, or a list of those. An image's label file is its path with the

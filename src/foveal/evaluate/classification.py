@@ -1,9 +1,18 @@
 """Classification metrics: top-1/top-5, per-class precision and recall, confusion matrix.
 
+>>> import os, shutil
 >>> from foveal.evaluate.classification import evaluate_classifier
->>> report = evaluate_classifier("runs/classify/1", "flowers/", out_dir="eval/")   # doctest: +SKIP
->>> report["top1"], report["per_class"]["rose"]["recall"]                        # doctest: +SKIP
-(0.94, 0.9)
+>>> for label, image in [("tabby", "cat.jpg"), ("espresso", "coffee.png")]:
+...     os.makedirs(f"photos/{label}")
+...     _ = shutil.copy(image, f"photos/{label}/{image}")
+>>> report = evaluate_classifier("mobilenet_v2.imagenet", "photos/")
+>>> report["top1"], report["top5"], report["per_class"]["espresso"]["recall"]
+(0.5, 1.0, 1.0)
+
+A trained run on its test images, with ``report.json``, ``report.txt`` and
+``confusion_matrix.png`` written to ``eval/``::
+
+    report = evaluate_classifier("runs/classify/1", "flowers/", out_dir="eval/")
 """
 
 from __future__ import annotations

@@ -1,13 +1,22 @@
 """COCO-style detection metrics (mAP@[.5:.95], mAP@.5, per-class AP) computed by pycocotools.
 
 >>> from foveal.evaluate.detection import DetectionMetric
+>>> from foveal.results import Detections
 >>> metric = DetectionMetric(["Platelets", "RBC", "WBC"])
->>> for im in dataset:                                            # doctest: +SKIP
-...     metric.update(foveal.detect(im.path, model=run, conf=0.001), im)
->>> scores = metric.compute()                                     # doctest: +SKIP
->>> scores.map, scores.map50, scores.per_class["WBC"]["ap50"]     # doctest: +SKIP
-(0.61, 0.91, 0.99)
->>> scores.plot_pr("pr.png")                                      # doctest: +SKIP
+>>> truth = Detections([[10, 10, 60, 60], [100, 100, 200, 200]], [1, 1], [2, 1], ["WBC", "RBC"])
+>>> found = Detections([[10, 10, 60, 60], [100, 100, 200, 168]], [0.9, 0.8], [2, 1], ["WBC", "RBC"])
+>>> metric.update(found, truth)          # one image; the RBC box overlaps its truth at IoU 0.68
+>>> scores = metric.compute()
+>>> round(scores.map, 3), round(scores.map50, 3), round(scores.per_class["RBC"]["ap"], 3)
+(0.7, 1.0, 0.4)
+
+Over a dataset (``dataset`` from :func:`foveal.data.detection.load_detection`, ``run`` a trained
+detector), with the precision-recall curves as a PNG::
+
+    for im in dataset:
+        metric.update(foveal.detect(im.path, model=run, conf=0.001), im)
+    scores = metric.compute()
+    scores.plot_pr("pr.png")
 
 Conventions:
 

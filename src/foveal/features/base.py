@@ -6,7 +6,7 @@ float32 rows (L2-normalised when ``normalized`` is true). Images are anything
 
 >>> from foveal.features import get_extractor
 >>> hog = get_extractor("hog")
->>> hog.extract([img_a, img_b]).shape                     # doctest: +SKIP
+>>> hog.extract(["cat.jpg", "coffee.png"]).shape
 (2, 1764)
 
 Some extractors must learn something from data first (the SIFT bag-of-visual-words vocabulary):

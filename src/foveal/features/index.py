@@ -1,12 +1,23 @@
 """Image search: embeddings in an embedded SQLite database plus a vector index (numpy or FAISS).
 
+>>> import os, shutil
 >>> from foveal.features.index import ImageIndex
+>>> os.makedirs("photos")
+>>> for name in ["cat.jpg", "coffee.png", "astronaut.jpg"]:
+...     _ = shutil.copy(name, "photos/")
+>>> _ = shutil.copy("cat.jpg", "photos/cat_copy.jpg")
 >>> index = ImageIndex.open("photos.index", extractor="mobilenet_v2.imagenet", create=True)
-... # doctest: +SKIP
->>> stats = index.update(["photos/"])  # adds new, re-embeds changed, drops removed # doctest: +SKIP
->>> index.search("query.jpg", k=5)[0]           # doctest: +SKIP
-Hit(path='/home/me/photos/cat.jpg', score=0.93)
->>> index.dupes(threshold=0.8)                  # groups of near-duplicates  # doctest: +SKIP
+>>> stats = index.update(["photos/"])  # adds new, re-embeds changed, drops removed
+>>> stats.added, stats.unchanged
+(4, 0)
+>>> hit = index.search("coffee.png", k=1)[0]    # paths are stored absolute
+>>> os.path.basename(hit.path), round(hit.score, 2)
+('coffee.png', 1.0)
+>>> [[os.path.basename(h.path) for h in group] for group in index.dupes(threshold=0.8)]
+[['cat.jpg', 'cat_copy.jpg']]
+>>> index.update(["photos/"]).unchanged         # nothing changed: nothing is embedded again
+4
+>>> index.close()
 
 Layout of an index folder::
 

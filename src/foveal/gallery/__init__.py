@@ -1,9 +1,11 @@
 """Face gallery: people and their face embeddings in SQLite, 1:N search, clustering.
 
 >>> from foveal.gallery import Gallery
->>> with Gallery("faces.db") as g:                                 # doctest: +SKIP
-...     g.enroll("ada", vec, embedder="dlib_resnet.v1")
-...     names, dists = g.match(query, threshold=0.6)
+>>> with Gallery("faces.db") as g:
+...     _ = g.enroll("ada", np.zeros(128), embedder="dlib_resnet.v1")
+...     names, dists = g.match(np.full(128, 0.01), threshold=0.6)
+>>> names, dists.round(2)
+(['ada'], array([0.11], dtype=float32))
 """
 
 from foveal.gallery.cluster import cluster_embeddings

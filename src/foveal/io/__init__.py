@@ -9,9 +9,9 @@ Every image comes back as an RGB ``uint8`` numpy array of shape ``(H, W, 3)``:
 * a corrupt, truncated, empty or non-image file raises :class:`foveal.errors.ImageError` naming it.
 
 >>> from foveal.io import load_image
->>> img = load_image("photo.jpg")                      # doctest: +SKIP
->>> img.shape, img.dtype                               # doctest: +SKIP
-((480, 640, 3), dtype('uint8'))
+>>> img = load_image("cat.jpg")
+>>> img.shape, img.dtype
+((300, 451, 3), dtype('uint8'))
 
 For many inputs use :func:`iter_sources` (files, folders, globs, videos per frame, PDFs per page),
 which a :class:`BatchReport` keeps going past bad files.

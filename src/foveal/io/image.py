@@ -11,9 +11,9 @@ Every image comes back as an RGB ``uint8`` numpy array of shape ``(H, W, 3)``:
 * conversion works on bands of rows, so memory stays near the size of the decoded image.
 
 >>> from foveal.io import load_image
->>> img = load_image("photo.jpg")                      # doctest: +SKIP
->>> img.shape, img.dtype                               # doctest: +SKIP
-((480, 640, 3), dtype('uint8'))
+>>> img = load_image("cat.jpg")
+>>> img.shape, img.dtype
+((300, 451, 3), dtype('uint8'))
 
 For many files, folders, videos and PDFs use :func:`foveal.io.iter_sources`.
 """

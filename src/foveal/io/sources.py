@@ -254,11 +254,12 @@ def iter_images(
 ) -> Iterator[tuple[ImageSource, np.ndarray]]:
     """Yield ``(source, image)`` for each readable source; unreadable ones go into ``report``.
 
+    >>> _ = open("bad.jpg", "wb").write(b"not an image")
     >>> report = BatchReport()
-    >>> for src, img in iter_images(["good.jpg", "bad.jpg"], report=report):  # doctest: +SKIP
-    ...     pass
-    >>> report.bad                                                             # doctest: +SKIP
-    [BadItem(source='bad.jpg', error='bad.jpg is corrupt or truncated ...')]
+    >>> [src for src, img in iter_images(["cat.jpg", "bad.jpg"], report=report)]
+    ['cat.jpg']
+    >>> report.ok, report.bad
+    (1, [BadItem(source='bad.jpg', error='bad.jpg is not an image foveal can read ...')])
     """
     for src in sources:
         try:

@@ -8,9 +8,7 @@ Every backbone follows one contract (:class:`foveal.nn.backbones.base.Backbone`)
   ``out_indices``, ready for a detection neck.
 
 >>> from foveal.nn.backbones import create_backbone
->>> net = create_backbone(  # doctest: +SKIP
-...     "mobilenet_v2", features_only=True, out_indices=(2, 3, 4)
-... )
->>> [f.num_chs for f in net.feature_info]                                           # doctest: +SKIP
-[32, 96, 1280]
+>>> net = create_backbone("mobilenet_v2", features_only=True, out_indices=(2, 3, 4))
+>>> [(f.num_chs, f.reduction) for f in net.feature_info]
+[(32, 8), (96, 16), (1280, 32)]
 """

@@ -1,8 +1,10 @@
 """Execution: the same network runs through ONNX Runtime (default on CPU) or PyTorch.
 
 >>> from foveal.runtime import open_model
->>> m = open_model("mobilenet_v2.imagenet", tasks={"classify"})      # doctest: +SKIP
->>> m.meta.labels[:2], m.runner.run(batch)[0].shape                  # doctest: +SKIP
+>>> m = open_model("yolox_nano.coco", tasks={"detect"})
+>>> batch = np.zeros((1, 3, 416, 416), np.float32)
+>>> m.meta.labels[:2], m.runner.run(batch)[0].shape
+(('person', 'bicycle'), (1, 3549, 85))
 """
 
 from foveal.runtime.onnx import META_KEY, OnnxModel, read_meta

@@ -7,10 +7,16 @@ quantised file is cached under ``$FOVEAL_HOME/int8``, keyed by the sha256 of the
 the calibration set, so a second run with the same files loads it at once. Dynamic quantisation
 is never used: for CNNs it runs ConvInteger, slower than fp32 on CPU.
 
->>> from foveal.tasks.classify import Classifier
->>> clf = Classifier(precision="int8", calibrate="photos/")         # doctest: +SKIP
->>> int8_file("m.onnx", "cal/")                                     # doctest: +SKIP
-PosixPath('/home/me/.cache/foveal/int8/m-1a2b3c4d5e-cal-9f8e7d6c5b-qdq2.onnx')
+>>> from pathlib import Path
+>>> from foveal.runtime import open_model
+>>> fp32 = open_model("yolox_nano.coco", tasks={"detect"}).path
+>>> int8_file(fp32, [Path("cat.jpg"), Path("coffee.png")]).name   # where it is cached
+'yolox_nano-695e750a5d-cal-...-qdq2.onnx'
+
+Quantising calibrates on the images (seconds to minutes), so this example is not run here::
+
+    from foveal.tasks.classify import Classifier
+    clf = Classifier(precision="int8", calibrate="photos/")
 """
 
 from __future__ import annotations

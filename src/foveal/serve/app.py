@@ -1,8 +1,19 @@
 """The HTTP service: one endpoint per task, ``/v1/analyze`` for several, a web page at ``/``.
 
+>>> from pathlib import Path
+>>> import httpx
 >>> from foveal.serve.app import ServeSettings, create_app
->>> app = create_app(ServeSettings(token="s3cret"))          # doctest: +SKIP
->>> # uvicorn.run(app, host="127.0.0.1", port=8000)
+>>> from foveal.serve.background import serve_in_thread
+>>> app = create_app(ServeSettings(token="s3cret"))   # ASGI: uvicorn.run(app, port=8000)
+>>> photo = {"file": ("coffee.png", Path("coffee.png").read_bytes())}
+>>> with serve_in_thread(ServeSettings(token="s3cret")) as url:
+...     refused = httpx.post(url + "/v1/detect", files=photo)
+...     answer = httpx.post(url + "/v1/detect", files=photo, timeout=60,
+...                         headers={"Authorization": "Bearer s3cret"}).json()
+>>> refused.status_code, refused.json()["error"]
+(401, "missing or wrong API token; send 'Authorization: Bearer TOKEN'")
+>>> answer["width"], answer["height"], [d["name"] for d in answer["detect"]["detections"]]
+(600, 400, ['cup', 'dining table'])
 
 Every response is JSON. A request gets ``{"width", "height", TASK: result}`` (the record format of
 ``foveal analyze``); an error gets ``{"error": message, "status": code}`` with a 4xx code for

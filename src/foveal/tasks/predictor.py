@@ -11,11 +11,11 @@ Single-network tasks derive from :class:`NetworkPredictor` and write ``preproces
 predictors.
 
 >>> from foveal.tasks import TASKS
->>> clf = TASKS["classify"].load()                               # doctest: +SKIP
->>> clf("cat.jpg", top_k=1).names                                # doctest: +SKIP
-['tabby']
->>> [r.names[0] for r in clf(["cat.jpg", "dog.jpg"], top_k=1)]   # doctest: +SKIP
-['tabby', 'golden retriever']
+>>> clf = TASKS["classify"].load()
+>>> clf("cat.jpg", top_k=1).names
+['Egyptian cat']
+>>> [r.names[0] for r in clf(["cat.jpg", "coffee.png"], top_k=1)]
+['Egyptian cat', 'espresso']
 """
 
 from __future__ import annotations

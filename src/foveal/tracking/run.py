@@ -1,7 +1,21 @@
 """Detect and track over videos (or folders of frames): one tracker per sequence.
 
+>>> import os
 >>> import foveal
->>> tracks = list(foveal.track("clip.mp4"))          # doctest: +SKIP
+>>> from PIL import Image
+>>> os.makedirs("frames")
+>>> cup = np.asarray(Image.open("coffee.png"))
+>>> for i in range(3):                        # the scene moves 8 pixels right per frame
+...     Image.fromarray(np.roll(cup, 8 * i, axis=1)).save(f"frames/{i}.png")
+>>> for tracks in foveal.track("frames/"):    # a folder of frames is one sequence
+...     print(tracks.source, tracks.names, tracks.track_ids.tolist())
+frames/0.png ['cup', 'dining table'] [1, 2]
+frames/1.png ['cup', 'dining table'] [1, 2]
+frames/2.png ['cup', 'dining table'] [1, 2]
+
+A video (one :class:`~foveal.results.Tracks` per frame)::
+
+    tracks = list(foveal.track("clip.mp4"))
 """
 
 from __future__ import annotations

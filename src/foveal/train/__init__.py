@@ -7,9 +7,14 @@ bar, a run folder (``config.json``, ``metrics.csv``, PNG plots) and DDP under ``
 
 >>> from foveal.train import Trainer, TrainConfig
 >>> config = TrainConfig(epochs=5, lr=1e-3, run_dir="runs/demo")
->>> result = Trainer(recipe, config).fit()                    # doctest: +SKIP
->>> result.best_metric, result.export_path                    # doctest: +SKIP
-(0.93, PosixPath('runs/demo/model.onnx'))
+>>> config.optimizer, config.schedule
+('adamw', 'cosine')
+
+With a task's recipe (such as :class:`foveal.tasks.classify.train.ClassificationRecipe`),
+training takes minutes, so this part is not run here::
+
+    result = Trainer(recipe, config).fit()
+    result.best_metric, result.export_path     # the best epoch's main metric, runs/demo/model.onnx
 
 Importing this package is cheap: torch is imported when :class:`Trainer` is first used.
 """

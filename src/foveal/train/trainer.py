@@ -64,9 +64,11 @@ class Trainer:
     improves), ``metrics.csv`` and ``loss.png``/``metrics.png``. Under ``torchrun`` the same code
     runs data parallel (gloo on CPU); only rank 0 writes.
 
-    >>> result = Trainer(recipe, TrainConfig(epochs=3, run_dir="runs/x")).fit()   # doctest: +SKIP
-    >>> config = TrainConfig(epochs=3, run_dir="runs/x", resume=True)  # after a crash
-    >>> Trainer(recipe, config).fit()  # doctest: +SKIP
+    With a task's recipe (training takes minutes, so this is not run here)::
+
+        result = Trainer(recipe, TrainConfig(epochs=3, run_dir="runs/x")).fit()
+        config = TrainConfig(epochs=3, run_dir="runs/x", resume=True)  # after a crash
+        Trainer(recipe, config).fit()
     """
 
     def __init__(self, recipe: Any, config: TrainConfig | None = None) -> None:

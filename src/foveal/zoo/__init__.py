@@ -4,7 +4,8 @@
 >>> spec = zoo.get("mobilenet_v2.imagenet")
 >>> spec.preprocess.input_size
 (224, 224)
->>> path = zoo.resolve_weights(spec)            # offline: cache, path, package  # doctest: +SKIP
+>>> zoo.resolve_weights(spec).name              # offline: cache, path, package
+'mobilenet_v2-b0353104.pth'
 
 Weights are found, in order, at: an explicit path, the user cache (``$FOVEAL_HOME/weights``,
 default ``~/.cache/foveal/weights``), each folder on ``FOVEAL_WEIGHTS_PATH``, an installed package

@@ -5,11 +5,13 @@ Modes: ``auto`` (the default: ``linear`` on small data, else ``finetune``; see
 computed once per fixed view), ``finetune`` (everything trains at ``lr``) and ``discriminative``
 (earlier layers learn more slowly: ``lr * lr_decay ** depth``).
 
->>> from foveal.tasks.classify.train import ClassifyOptions, train_classifier
->>> res = train_classifier(ClassifyOptions("flowers/", model="mobilenet_v2.imagenet"),
-...                        TrainConfig(epochs=5, lr=1e-3))                  # doctest: +SKIP
->>> res.export_path                                                         # doctest: +SKIP
-PosixPath('runs/classify/1/model.onnx')
+Training takes minutes, so the example is not run here::
+
+    from foveal.tasks.classify.train import ClassifyOptions, train_classifier
+    from foveal.train import TrainConfig
+    res = train_classifier(ClassifyOptions("flowers/", model="mobilenet_v2.imagenet"),
+                           TrainConfig(epochs=5, lr=1e-3))
+    res.export_path     # PosixPath('runs/classify/1/model.onnx'): the first run's folder
 """
 
 from __future__ import annotations

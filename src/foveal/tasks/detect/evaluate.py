@@ -1,10 +1,17 @@
 """Score a detector on a labelled dataset with COCO mAP (the one mAP: pycocotools).
 
->>> from foveal.data.detection import load_detection
->>> ds = load_detection("BCCD").subset("test")                         # doctest: +SKIP
->>> scores = evaluate_detector(Detector("runs/bccd"), ds.images, ds.classes)  # doctest: +SKIP
->>> round(scores.map, 3)                                               # doctest: +SKIP
-0.61
+>>> from foveal.data.detection import DetectionImage
+>>> cup = DetectionImage("coffee.png", 600, 400, [[162, 16, 421, 295]], [0])
+>>> scores = evaluate_detector(Detector("yolox_nano.coco"), [cup], ["cup"])
+>>> round(scores.map, 3), round(scores.map50, 3)     # the one cup is found: AP 1 at every IoU
+(1.0, 1.0)
+
+A detector fine-tuned on BCCD (``foveal train detect``), on its test split::
+
+    from foveal.data.detection import load_detection
+    ds = load_detection("BCCD").subset("test")
+    scores = evaluate_detector(Detector("runs/bccd"), ds.images, ds.classes)
+    scores.map, scores.per_class["WBC"]["ap50"]
 """
 
 from __future__ import annotations

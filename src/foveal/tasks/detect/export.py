@@ -1,7 +1,11 @@
 """Export a YOLOX detector to ONNX with its :class:`~foveal.zoo.meta.ModelMeta`.
 
->>> from foveal.zoo import get
->>> export_detector(get("yolox_nano.coco"), "yolox_nano.onnx")     # doctest: +SKIP
+Exporting builds the PyTorch network and checks the file against it (seconds), so the example
+is not run here::
+
+    from foveal.zoo import get
+    report = export_detector(get("yolox_nano.coco"), "yolox_nano.onnx")
+    print(report)   # yolox_nano.onnx: opset 17, max |onnx - torch| = 1.85e-05 (<= 0.001)
 """
 
 from __future__ import annotations

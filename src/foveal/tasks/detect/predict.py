@@ -1,12 +1,17 @@
 """The object detector: letterbox -> YOLOX network -> decode + class-aware NMS.
 
 >>> from foveal.tasks.detect import Detector
->>> det = Detector("yolox_nano.coco")                       # doctest: +SKIP
->>> d = det("street.jpg", conf=0.3, classes="person,car")   # doctest: +SKIP
->>> d.names[:3], d.xyxy[0]                                  # doctest: +SKIP
-(['person', 'person', 'car'], array([ 12.3,  40.1, 118.9, 377.0], dtype=float32))
->>> for item, d in det.predict_batch("clip.mp4", every=25):  # doctest: +SKIP
-...     print(item.index, len(d))
+>>> det = Detector("yolox_nano.coco")
+>>> d = det("coffee.png", conf=0.3)
+>>> d.names, d.xyxy[0].astype(int).tolist()
+(['cup', 'dining table'], [162, 16, 420, 294])
+>>> det("coffee.png", conf=0.3, classes="cup,person").names
+['cup']
+
+A video streams every ``every``-th frame (``item.index`` is the frame number)::
+
+    for item, d in det.predict_batch("clip.mp4", every=25):
+        print(item.index, len(d))
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Fine-tuning a detector: the ``foveal.train`` recipe behind ``foveal train detect``.
 
->>> from foveal.data.detection import load_detection
->>> ds = load_detection("BCCD")                                              # doctest: +SKIP
->>> recipe = DetectionRecipe(ds.subset("train").images, ds.subset("val").images,
-...                          ds.classes)                                     # doctest: +SKIP
->>> train_detector(recipe, TrainConfig(epochs=30, lr=1e-3))                  # doctest: +SKIP
+Training takes minutes, so the example is not run here::
+
+    from foveal.data.detection import load_detection
+    from foveal.train import TrainConfig
+    ds = load_detection("BCCD")
+    recipe = DetectionRecipe(ds.subset("train").images, ds.subset("val").images, ds.classes)
+    result = train_detector(recipe, TrainConfig(epochs=30, lr=1e-3))   # result.export_path
 
 Items are anything with ``path``, ``boxes`` (``(N, 4)`` xyxy pixels) and ``class_ids`` (``(N,)``):
 :class:`DetectionSample`, or the :class:`~foveal.data.detection.DetectionImage` records of

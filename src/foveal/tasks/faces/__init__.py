@@ -1,8 +1,10 @@
 """Faces: detection with 5 landmarks, alignment, embeddings, recognition against a gallery.
 
 >>> from foveal.tasks.faces import FaceDetector, FaceRecognizer
->>> FaceDetector()("people.jpg", conf=0.5).xyxy            # doctest: +SKIP
->>> FaceRecognizer()("people.jpg").embeddings              # doctest: +SKIP
+>>> FaceDetector()("astronaut.jpg", conf=0.5).xyxy.round()
+array([[179.,  64., 270., 174.]], dtype=float32)
+>>> FaceRecognizer()("astronaut.jpg").embeddings.shape
+(1, 128)
 """
 
 from foveal.tasks.faces.align import align_face, dlib_template, similarity_transform

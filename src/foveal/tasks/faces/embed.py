@@ -1,10 +1,12 @@
 """Face embedders: aligned face -> vector. Pluggable through the :class:`Embedder` protocol.
 
 >>> from foveal.tasks.faces import FaceDetector, load_embedder
->>> det, emb = FaceDetector(), load_embedder("dlib_resnet.v1")      # doctest: +SKIP
->>> faces = det(img); vecs = emb.embed(img, faces)                 # doctest: +SKIP
->>> vecs.shape                                                     # doctest: +SKIP
-(2, 128)
+>>> from foveal.io import load_image
+>>> img = load_image("astronaut.jpg")
+>>> det, emb = FaceDetector(), load_embedder("dlib_resnet.v1")
+>>> faces = det(img); vecs = emb.embed(img, faces)
+>>> vecs.shape, emb.metric, emb.threshold
+((1, 128), 'euclidean', 0.6)
 
 Any object with ``name``, ``dim``, ``metric`` (``"euclidean"`` or ``"cosine"``), ``threshold``
 (the distance under which two faces are the same person) and ``embed(image, faces)`` works with

@@ -2,9 +2,12 @@
 dynamic-size copy. Every file foveal writes carries its :class:`~foveal.zoo.meta.ModelMeta`
 (task ``face_embed``; parameters :class:`foveal.tasks.faces.embed.EmbedParams`).
 
->>> from foveal.zoo import get
->>> export_face_embedder(get("dlib_resnet.v1"), "dlib.onnx")              # doctest: +SKIP
-'dlib.onnx: dlib's face descriptor ResNet as ONNX (input RGB 150x150 chip, ...'
+Converting dlib's network takes seconds, so the example is not run here::
+
+    from foveal.zoo import get
+    export_face_embedder(get("dlib_resnet.v1"), "dlib.onnx")
+    # "dlib.onnx: dlib's face descriptor ResNet as ONNX (input RGB 150x150 chip, pixels 0..255;
+    #  output 128-d)"
 """
 
 from __future__ import annotations

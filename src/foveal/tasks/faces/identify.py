@@ -3,10 +3,16 @@
 >>> from foveal.gallery import Gallery
 >>> from foveal.tasks.faces import FaceRecognizer
 >>> from foveal.tasks.faces.identify import enroll_images, identify_faces
->>> rec, g = FaceRecognizer(), Gallery("faces.db")                       # doctest: +SKIP
->>> enroll_images(g, rec, "ada", ["ada1.jpg", "ada2.jpg"])               # doctest: +SKIP
->>> identify_faces(rec, g, "party.jpg").names                            # doctest: +SKIP
-['ada', 'unknown']
+>>> from foveal.io import load_image
+>>> rec, g = FaceRecognizer(), Gallery("faces.db")
+>>> enroll_images(g, rec, "eileen", ["astronaut.jpg"]).faces
+1
+>>> mirrored = np.ascontiguousarray(load_image("astronaut.jpg")[:, ::-1])
+>>> identify_faces(rec, g, mirrored).names
+['eileen']
+>>> identify_faces(rec, g, mirrored, threshold=0.1).names    # a stricter threshold
+['unknown']
+>>> g.close()
 
 Every function passes call options (``conf``, ``min_face``) on to the recogniser.
 """

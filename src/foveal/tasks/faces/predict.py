@@ -3,11 +3,11 @@ embedder) and :class:`FaceIdentifier` (task ``identify``: recogniser + gallery).
 every source and thresholds as call options, and one instance serves many threads.
 
 >>> from foveal.tasks import TASKS
->>> det = TASKS["faces"].load()                                      # doctest: +SKIP
->>> det("group.jpg", conf=0.5).xyxy.shape                            # doctest: +SKIP
-(3, 4)
->>> [len(f) for f in det("photos/")]                                 # doctest: +SKIP
-[3, 0, 1]
+>>> det = TASKS["faces"].load()
+>>> det("astronaut.jpg", conf=0.5).xyxy.shape
+(1, 4)
+>>> [len(f) for f in det(["astronaut.jpg", "cat.jpg", "coffee.png"])]
+[1, 0, 0]
 
 Boxes are in original-image pixels and landmarks in the order of :class:`foveal.results.Faces`.
 """

@@ -10,9 +10,12 @@ head and BatchNorm, trained with ArcFace (default) or batch-hard triplet loss. T
 ONNX file that :class:`foveal.tasks.faces.OnnxEmbedder` runs (L2-normalised output, cosine distance,
 the best validation threshold in its metadata).
 
->>> from foveal.tasks.faces.train import train_face_embedder
->>> from foveal.train import TrainConfig
->>> train_face_embedder("people/", TrainConfig(epochs=5), loss="arcface")   # doctest: +SKIP
+Training takes minutes, so the example is not run here::
+
+    from foveal.tasks.faces.train import train_face_embedder
+    from foveal.train import TrainConfig
+    result = train_face_embedder("people/", TrainConfig(epochs=5), loss="arcface")
+    result.export_path      # runs with --embedder
 """
 
 from __future__ import annotations

@@ -6,12 +6,16 @@ networks (DB detector, 0/180 direction classifier, CTC recognizer), each opened 
 besides the text (rotation, regions, timings) comes back from :meth:`TextReader.read_page`.
 
 >>> from foveal.tasks.ocr import TextReader
->>> reader = TextReader()                                  # doctest: +SKIP
->>> print(reader("page.png").text)                         # doctest: +SKIP
-This is a lot of 12 point text ...
->>> lines, page = reader.read_page("turned.png")           # doctest: +SKIP
->>> page.rotation                                          # doctest: +SKIP
-1
+>>> reader = TextReader()
+>>> print(reader("page.png").text)
+foveal reads text offline
+Invoice 2026-041: 3 boxes of apples
+Total due: 128.50 EUR
+>>> from foveal.io import load_image
+>>> turned = np.rot90(load_image("page.png"))              # the page lying on its side
+>>> lines, page = reader.read_page(turned)
+>>> page.rotation, lines.text.splitlines()[0]
+(1, 'foveal reads text offline')
 """
 
 from __future__ import annotations

@@ -7,9 +7,11 @@ better). Export: ``run_dir/model.onnx`` (softmax probabilities, dynamic batch an
 character set in its metadata (:mod:`foveal.tasks.ocr.export`), so ``TextReader(run_dir)`` uses
 it in the OCR pipeline.
 
->>> from foveal.train import Trainer, TrainConfig
->>> recipe = OcrRecipe(OcrOptions(train_size=4096))                          # doctest: +SKIP
->>> Trainer(recipe, TrainConfig(epochs=8, lr=2e-3, run_dir="runs/ocr")).fit()  # doctest: +SKIP
+Training takes minutes, so the example is not run here::
+
+    from foveal.train import Trainer, TrainConfig
+    recipe = OcrRecipe(OcrOptions(train_size=4096))
+    Trainer(recipe, TrainConfig(epochs=8, lr=2e-3, run_dir="runs/ocr")).fit()
 """
 
 from __future__ import annotations

@@ -8,8 +8,11 @@ image is ever needed. With ``degrade`` in self-supervised mode the folder's imag
 clean and degraded first (for testing the method against references); without it they are used
 as they are.
 
->>> opts = RestoreTrainOptions(data="photos/", degrade="gaussian:25")
->>> opts.validate()            # doctest: +SKIP
+>>> RestoreTrainOptions(data=".", degrade="gaussian:25").validate()   # a folder of clean images
+>>> RestoreTrainOptions(data=".", degrade=None).validate()
+Traceback (most recent call last):
+...
+foveal.errors.ConfigError: supervised training needs degradations (--degrade gaussian:25 ...); ...
 """
 
 from __future__ import annotations

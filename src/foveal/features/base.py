@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import FovealError
-from foveal.io import BatchReport, ImageSource, load_image
+from foveal.io import BatchReport, ImageSource, Item, load_image
 from foveal.tasks.batching import chunked, map_ordered
 
 
@@ -93,8 +93,9 @@ class Extractor(ABC):
                 "(or set_state(...) with a saved vocabulary)"
             )
 
-    def _load_prepare(self, source: ImageSource) -> Any:
-        return self._prepare(load_image(source))
+    def _load_prepare(self, source: ImageSource | Item) -> Any:
+        # an Item (a video frame, a PDF page) from foveal.io.iter_sources loads itself
+        return self._prepare(source.load() if isinstance(source, Item) else load_image(source))
 
     def _finish(self, raw: np.ndarray) -> np.ndarray:
         raw = np.asarray(raw, dtype=np.float32).reshape(len(raw), -1)
@@ -124,14 +125,15 @@ class Extractor(ABC):
 
     def iter_extract(
         self,
-        images: Iterable[ImageSource],
+        images: Iterable[ImageSource | Item],
         *,
         batch_size: int = 32,
         report: BatchReport | None = None,
         workers: int | None = None,
-    ) -> Iterator[tuple[ImageSource, np.ndarray]]:
+    ) -> Iterator[tuple[ImageSource | Item, np.ndarray]]:
         """Stream ``(source, vector)`` in input order. Bad images go to ``report`` (raise without
-        one)."""
+        one). :class:`foveal.io.Item` sources (video frames from :func:`foveal.io.iter_sources`)
+        come back as given."""
         from foveal.errors import FovealError as _FE
 
         self._check_fitted()

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from foveal.cli.media import add_every_option
 from foveal.cli.output import add_precision_options, add_runtime_options
 
 
@@ -34,9 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--save", metavar="DIR", help="write annotated copies (images; .mp4 for videos) into DIR"
     )
-    p.add_argument(
-        "--every", type=int, default=1, help="videos: process every N-th frame (default 1)"
-    )
+    add_every_option(p)
     p.add_argument(
         "--json", action="store_true", help="one JSON object per image / video frame (JSON lines)"
     )
@@ -116,25 +115,8 @@ class _VideoSink:
         self.path = self.writer = None
 
 
-def _work(files: list[Path], every: int) -> tuple[int | None, str]:
-    """The progress bar's total and unit: images count one, videos their frames (``every``-th)."""
-    from foveal.io import is_video_file
-    from foveal.io.video import video_info
-
-    total, videos = 0, False
-    for f in files:
-        if is_video_file(f):
-            videos = True
-            frames = video_info(f)[1]
-            if not frames:  # a video whose header gives no count: the total is unknown
-                return None, "frame"
-            total += -(-frames // every)
-        else:
-            total += 1
-    return total, ("frame" if videos else "img")
-
-
 def run(args: argparse.Namespace) -> int:
+    from foveal.cli.media import check_every, media_total
     from foveal.cli.output import (
         check_writable_dir,
         progress,
@@ -143,14 +125,12 @@ def run(args: argparse.Namespace) -> int:
         stderr_is_terminal,
         use_runtime_options,
     )
-    from foveal.errors import ConfigError
     from foveal.io import BatchReport, expand_sources, is_video_file
     from foveal.io.video import check_h264
     from foveal.tasks import get_task
     from foveal.viz import annotate
 
-    if args.every < 1:
-        raise ConfigError(f"--every must be at least 1, got {args.every}")
+    check_every(args.every)
     use_runtime_options(args)
     out_dir = check_writable_dir(args.save, option="--save") if args.save else None
     files = expand_sources(args.inputs, media=True)
@@ -182,7 +162,7 @@ def run(args: argparse.Namespace) -> int:
     )
     ok = False
     shown = not args.no_progress and stderr_is_terminal()
-    total, unit = _work(files, args.every) if shown else (None, "img")
+    total, unit = media_total(files, args.every) if shown else (None, "img")
     try:
         for item, result in progress(
             stream, total=total, desc="detect", unit=unit, enabled=not args.no_progress

@@ -1,0 +1,102 @@
+"""What every command that reads images also does with videos: the ``--every N`` option, the
+progress bar's total in frames, and where a result came from (``source`` and frame ``index``).
+
+Folders, globs and files given by name all contribute their videos; each video gives every
+N-th frame as an item named ``clip.mp4#12`` (see :func:`foveal.io.iter_sources`).
+
+>>> from pathlib import Path
+>>> from foveal.io import Item
+>>> item_fields(Item(None, "clip.mp4#12", Path("clip.mp4"), 12))
+{'source': 'clip.mp4', 'index': 12}
+>>> item_fields(Item(None, "cat.jpg", Path("cat.jpg")))
+{'source': 'cat.jpg'}
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from foveal.errors import ConfigError
+
+if TYPE_CHECKING:
+    from foveal.io import Item
+
+
+def add_every_option(p: argparse.ArgumentParser, *, default: int = 1) -> None:
+    """``--every N``: in videos, process every N-th frame (frames 0, N, 2N, ...)."""
+    p.add_argument(
+        "--every",
+        type=int,
+        default=default,
+        metavar="N",
+        help=f"videos: process every N-th frame (default {default})",
+    )
+
+
+def check_every(every: int) -> int:
+    """``every`` when it is a whole number of frames >= 1.
+
+    >>> check_every(5)
+    5
+
+    Raises:
+        ConfigError: below 1.
+    """
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ConfigError(f"--every must be at least 1, got {every!r}; e.g. --every 5")
+    return every
+
+
+def media_total(files: Sequence[Path], every: int) -> tuple[int | None, str]:
+    """The progress bar's total and unit: an image counts one, a video its ``every``-th frames
+    (from its header; the total is unknown, ``None``, when a header gives no count).
+
+    >>> media_total([Path("a.jpg"), Path("b.png")], 5)
+    (2, 'img')
+    """
+    from foveal.io import is_video_file
+    from foveal.io.video import video_info
+
+    total, videos = 0, False
+    for f in files:
+        if is_video_file(f):
+            videos = True
+            frames = video_info(f)[1]
+            if not frames:
+                return None, "frame"
+            total += -(-frames // every)
+        else:
+            total += 1
+    return total, ("frame" if videos else "img")
+
+
+def item_fields(item: Item) -> dict[str, Any]:
+    """``{"source": file}`` for an image, ``{"source": file, "index": frame}`` for a video frame
+    (or a PDF page): the fields every JSON line starts with."""
+    fields: dict[str, Any] = {
+        "source": os.fspath(item.path) if item.path is not None else item.name
+    }
+    if item.index is not None:
+        fields["index"] = item.index
+    return fields
+
+
+def frame_stem(item: Item) -> str:
+    """A file-name stem for an item's output: ``clip-f12`` for frame 12 of ``clip.mp4``,
+    ``scan-p2`` for page 2 of a PDF, the file's stem for an image.
+
+    >>> from foveal.io import Item
+    >>> frame_stem(Item(None, "v/clip.mp4#12", Path("v/clip.mp4"), 12))
+    'clip-f12'
+    """
+    from foveal.io import is_pdf
+
+    stem = Path(item.path or item.name).stem
+    if item.index is None:
+        return stem
+    key = "p" if item.path is not None and is_pdf(item.path) else "f"
+    return f"{stem}-{key}{item.index}"

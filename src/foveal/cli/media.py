@@ -52,26 +52,16 @@ def check_every(every: int) -> int:
 
 
 def media_total(files: Sequence[Path], every: int) -> tuple[int | None, str]:
-    """The progress bar's total and unit: an image counts one, a video its ``every``-th frames
-    (from its header; the total is unknown, ``None``, when a header gives no count).
+    """The progress bar's total (:func:`foveal.io.item_count`) and unit: ``frame`` when videos
+    are among the files, else ``img``.
 
     >>> media_total([Path("a.jpg"), Path("b.png")], 5)
     (2, 'img')
     """
-    from foveal.io import is_video_file
-    from foveal.io.video import video_info
+    from foveal.io import is_video_file, item_count
 
-    total, videos = 0, False
-    for f in files:
-        if is_video_file(f):
-            videos = True
-            frames = video_info(f)[1]
-            if not frames:
-                return None, "frame"
-            total += -(-frames // every)
-        else:
-            total += 1
-    return total, ("frame" if videos else "img")
+    unit = "frame" if any(is_video_file(f) for f in files) else "img"
+    return item_count(files, every=every), unit
 
 
 def item_fields(item: Item) -> dict[str, Any]:

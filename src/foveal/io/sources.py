@@ -89,6 +89,28 @@ def _expand_one(text: str, *, recursive: bool, media: bool) -> list[Path]:
     return found
 
 
+def item_count(paths: Iterable[str | os.PathLike], *, every: int = 1) -> int | None:
+    """About how many items :func:`iter_sources` gives for these files (for a progress bar): an
+    image or a PDF counts one, a video its ``every``-th frames as its header counts them; ``None``
+    when a video's header gives no count.
+
+    >>> item_count(["a.jpg", "b.png"])
+    2
+    """
+    from foveal.io.video import video_info
+
+    total = 0
+    for path in paths:
+        if is_video_file(path):
+            frames = video_info(path)[1]
+            if not frames:
+                return None
+            total += -(-frames // every)
+        else:
+            total += 1
+    return total
+
+
 @dataclass(frozen=True)
 class Item:
     """One image to process: what to load, and how to name it in results and reports.

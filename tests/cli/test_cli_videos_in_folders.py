@@ -87,6 +87,13 @@ def test_embed_folder_rows_for_frames(mixed: Path, tmp_path: Path, capsys) -> No
     # frames of one street scene are closer to each other than to any ant photo
     assert sims[2:, 2:].min() > sims[2:, :2].max()
 
+    # a vocabulary (bag of SIFT words) is learned from frames when no photo is given
+    out = tmp_path / "sift.npy"
+    args = ["embed", str(mixed / "clip.mp4"), "--extractor", "sift_bovw", "--every", "5"]
+    assert main([*args, "--out", str(out), "--no-progress"]) == 0
+    assert "fitting sift_bovw on 4 image(s)" in capsys.readouterr().err
+    assert np.load(out).shape[0] == 4
+
 
 def test_explain_folder_writes_a_heat_map_per_frame(mixed: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "cams"
@@ -124,6 +131,14 @@ def test_index_frames_as_entries(mixed: Path, tmp_path: Path, clip_frames, capsy
         Image.fromarray(next(f for i, f in iter_video(mixed / "clip.mp4") if i == 5)).save(query)
         hits = idx.search(query, k=1)
     assert Path(hits[0].path).name == "clip.mp4#5" and hits[0].score > 0.99
+
+    # near-duplicates among this video's frames only: one group, every sampled frame
+    dupes = ["index", "dupes", str(mixed / "clip.mp4"), "--index", str(index), "--every", "5"]
+    assert main([*dupes, "--threshold", "0.7", "--json", "--no-progress"]) == 0
+    groups = _records(capsys.readouterr().out)
+    assert [[Path(f["path"]).name for f in g["files"]] for g in groups] == [
+        ["clip.mp4#0", "clip.mp4#10", "clip.mp4#15", "clip.mp4#5"]
+    ]
 
     rc = main(["index", "build", str(mixed), "--index", str(index), "--every", "10"])
     err = capsys.readouterr().err

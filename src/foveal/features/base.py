@@ -17,6 +17,7 @@ they have ``needs_fit = True`` and a ``fit(images)`` method; their learned state
 from __future__ import annotations
 
 import json
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -170,3 +171,25 @@ def fit_images(files: Sequence[ImageSource], limit: int = 500) -> list[ImageSour
             continue
         out.append(f)
     return out
+
+
+def fit_sample(files: Sequence[ImageSource], every: int = 1, frames: int = 64) -> list[ImageSource]:
+    """What a vocabulary is learned from: the readable images among ``files`` (an even sample,
+    :func:`fit_images`), or, when they hold none, the first ``frames`` frames of the videos among
+    them (every ``every``-th; unreadable videos left out) as RGB arrays.
+
+    >>> len(fit_sample(["cat.jpg", "coffee.png", "missing.jpg"]))
+    2
+    """
+    from itertools import islice
+
+    from foveal.io import is_pdf, is_video_file, iter_sources
+
+    def many(f: ImageSource) -> bool:  # a video or PDF: many images in one file
+        return isinstance(f, (str, os.PathLike)) and (is_video_file(f) or is_pdf(f))
+
+    images = fit_images([f for f in files if not many(f)])
+    if images:
+        return images
+    items = iter_sources([f for f in files if many(f)], every=every, report=BatchReport())
+    return [item.source for item in islice(items, frames)]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ConfigError, FovealError
-from foveal.features.base import Extractor, fit_images
+from foveal.features.base import Extractor, fit_sample
 from foveal.features.index_db import (
     IndexMismatchError,
     Known,
@@ -27,7 +27,7 @@ from foveal.features.index_db import (
     state_to_blob,
     transaction,
 )
-from foveal.io import BatchReport, expand_sources, is_image_file, item_count, iter_sources
+from foveal.io import BatchReport, expand_sources, item_count, iter_sources
 
 Pending = tuple[str, int, int, str, bytes, float]
 """A row to write: path, size, mtime_ns, sha256, vector blob, time added."""
@@ -96,7 +96,7 @@ class IndexWriting:
         stats.unchanged = changes.unchanged
         todo = changes.todo
         if self.extractor.needs_fit and not self.extractor.fitted:
-            self._fit_extractor([p for p, _, _ in todo if is_image_file(p)])
+            self._fit_extractor([p for p, _, _ in todo], every)
         with transaction(self.con):
             if changes.touch:
                 self.con.executemany(
@@ -201,8 +201,8 @@ class IndexWriting:
             "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
         )
 
-    def _fit_extractor(self, files: list[str]) -> None:
-        sample = fit_images(files)
+    def _fit_extractor(self, files: list[str], every: int) -> None:
+        sample = fit_sample(files, every)
         if not sample:
             raise FovealError(
                 f"{self.extractor.name} must learn a vocabulary first, but no readable image "

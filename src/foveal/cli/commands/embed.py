@@ -54,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from foveal.errors import ConfigError, FovealError
     from foveal.features import get_extractor
+    from foveal.features.base import fit_sample
     from foveal.features.store import check_format, save_features
     from foveal.io import BatchReport, expand_sources, iter_sources
 
@@ -90,20 +91,3 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1 if report.bad else 0
-
-
-def fit_sample(files: list, every: int, frames: int = 64) -> list:
-    """What a vocabulary is learned from: the readable images among ``files`` (an even sample,
-    :func:`foveal.features.base.fit_images`), or, when they hold no image, the first ``frames``
-    video frames (every ``every``-th; unreadable videos left out)."""
-    from itertools import islice
-
-    from foveal.features.base import fit_images
-    from foveal.io import BatchReport, is_image_file, iter_sources
-
-    images = fit_images([f for f in files if is_image_file(f)])
-    if images:
-        return images
-    others = [f for f in files if not is_image_file(f)]
-    items = iter_sources(others, every=every, report=BatchReport())
-    return [item.source for item in islice(items, frames)]

@@ -71,6 +71,12 @@ def test_classify_video_by_name_and_by_glob(mixed: Path, capsys) -> None:
     assert "empty.mp4 is empty (0 bytes)" in captured.err
     assert main(["classify", str(mixed / "clip.mp4"), "--every", "0"]) == 2
     assert "--every must be at least 1" in capsys.readouterr().err
+    # --fps: a target rate; the clip was written at 10 frames per second, so 2 fps is every 5th
+    args = ["classify", str(mixed / "clip.mp4"), "--fps", "2", "--top-k", "1", "--json"]
+    assert main(args) == 0
+    assert [r["index"] for r in _records(capsys.readouterr().out)] == [0, 5, 10, 15]
+    assert main(["classify", str(mixed / "clip.mp4"), "--fps", "0"]) == 2
+    assert "--fps must be a positive frame rate" in capsys.readouterr().err
 
 
 def test_embed_folder_rows_for_frames(mixed: Path, tmp_path: Path, capsys) -> None:

@@ -1,5 +1,6 @@
-"""What every command that reads images also does with videos: the ``--every N`` option, the
-progress bar's total in frames, and where a result came from (``source`` and frame ``index``).
+"""What every command that reads images also does with videos: the ``--every N`` / ``--fps F``
+options, the progress bar's total in frames, and where a result came from (``source`` and frame
+``index``).
 
 Folders, globs and files given by name all contribute their videos; each video gives every
 N-th frame as an item named ``clip.mp4#12`` (see :func:`foveal.io.iter_sources`).
@@ -26,32 +27,46 @@ if TYPE_CHECKING:
     from foveal.io import Item
 
 
-def add_every_option(p: argparse.ArgumentParser, *, default: int = 1) -> None:
-    """``--every N``: in videos, process every N-th frame (frames 0, N, 2N, ...)."""
+def add_frame_options(p: argparse.ArgumentParser, *, every: int = 1) -> None:
+    """``--every N`` (in videos, process frames 0, N, 2N, ...) and ``--fps F`` (a target frame
+    rate instead: every ``native rate / F``-th frame, as ``foveal track --fps``)."""
     p.add_argument(
         "--every",
         type=int,
-        default=default,
+        default=every,
         metavar="N",
-        help=f"videos: process every N-th frame (default {default})",
+        help=f"videos: process every N-th frame (default {every})",
+    )
+    p.add_argument(
+        "--fps",
+        type=float,
+        metavar="F",
+        help="videos: about F frames per second instead of --every, e.g. 1",
     )
 
 
-def check_every(every: int) -> int:
-    """``every`` when it is a whole number of frames >= 1.
+def check_frame_options(args: argparse.Namespace) -> None:
+    """Check ``--every`` and ``--fps`` before any work starts.
 
-    >>> check_every(5)
-    5
+    >>> check_frame_options(argparse.Namespace(every=5, fps=None))
+    >>> check_frame_options(argparse.Namespace(every=0, fps=None))
+    Traceback (most recent call last):
+    ...
+    foveal.errors.ConfigError: --every must be at least 1, got 0; e.g. --every 5
 
     Raises:
-        ConfigError: below 1.
+        ConfigError: ``--every`` below 1, or ``--fps`` not positive.
     """
+    every, fps = args.every, args.fps
     if isinstance(every, bool) or not isinstance(every, int) or every < 1:
         raise ConfigError(f"--every must be at least 1, got {every!r}; e.g. --every 5")
-    return every
+    if fps is not None and not (fps > 0 and fps != float("inf")):
+        raise ConfigError(f"--fps must be a positive frame rate, got {fps!r}; e.g. --fps 1")
 
 
-def media_total(files: Sequence[Path], every: int) -> tuple[int | None, str]:
+def media_total(
+    files: Sequence[Path], every: int, fps: float | None = None
+) -> tuple[int | None, str]:
     """The progress bar's total (:func:`foveal.io.item_count`) and unit: ``frame`` when videos
     are among the files, else ``img``.
 
@@ -61,7 +76,7 @@ def media_total(files: Sequence[Path], every: int) -> tuple[int | None, str]:
     from foveal.io import is_video_file, item_count
 
     unit = "frame" if any(is_video_file(f) for f in files) else "img"
-    return item_count(files, every=every), unit
+    return item_count(files, every=every, fps=fps), unit
 
 
 def item_fields(item: Item) -> dict[str, Any]:

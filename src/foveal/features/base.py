@@ -173,10 +173,12 @@ def fit_images(files: Sequence[ImageSource], limit: int = 500) -> list[ImageSour
     return out
 
 
-def fit_sample(files: Sequence[ImageSource], every: int = 1, frames: int = 64) -> list[ImageSource]:
+def fit_sample(
+    files: Sequence[ImageSource], every: int = 1, frames: int = 64, *, fps: float | None = None
+) -> list[ImageSource]:
     """What a vocabulary is learned from: the readable images among ``files`` (an even sample,
     :func:`fit_images`), or, when they hold none, the first ``frames`` frames of the videos among
-    them (every ``every``-th; unreadable videos left out) as RGB arrays.
+    them (every ``every``-th, or at about ``fps``; unreadable videos left out) as RGB arrays.
 
     >>> len(fit_sample(["cat.jpg", "coffee.png", "missing.jpg"]))
     2
@@ -191,5 +193,5 @@ def fit_sample(files: Sequence[ImageSource], every: int = 1, frames: int = 64) -
     images = fit_images([f for f in files if not many(f)])
     if images:
         return images
-    items = iter_sources([f for f in files if many(f)], every=every, report=BatchReport())
+    items = iter_sources([f for f in files if many(f)], every=every, report=BatchReport(), fps=fps)
     return [item.source for item in islice(items, frames)]

@@ -21,6 +21,7 @@ import numpy as np
 
 from foveal.errors import FovealError
 from foveal.io import is_pdf, is_video_file
+from foveal.io.video import video_step
 
 SCHEMA_VERSION = "1"
 DB_NAME = "index.sqlite"
@@ -197,13 +198,19 @@ def _sampled_as(entries: Sequence[str], every: int) -> bool:
 
 
 def find_changes(
-    files: Sequence[str], roots: Sequence[str], known: Known, prune: bool, every: int = 1
+    files: Sequence[str],
+    roots: Sequence[str],
+    known: Known,
+    prune: bool,
+    every: int = 1,
+    fps: float | None = None,
 ) -> Changes:
     """Compare files (absolute paths) with the database: by path, then size and mtime; a file
     whose size or mtime changed is hashed and only re-embedded when its content changed. A video
     (or PDF) is compared through its frame (page) entries ``clip.mp4#N``; a video indexed with
-    another ``every`` is embedded again. With ``prune``, entries of given files that are gone, or
-    of files missing under ``roots``, go."""
+    another step (``every``, or ``fps``: :func:`foveal.io.video.video_step`) is embedded again.
+    With ``prune``, entries of given files that are gone, or of files missing under ``roots``,
+    go."""
     out = Changes()
     seen = set()
     parts = _group_parts(known)
@@ -219,7 +226,9 @@ def find_changes(
         mine = parts.get(path)
         if mine is not None:  # a video or PDF indexed before, entry by entry
             rows = [known[e] for e in mine]
-            resampled = is_video_file(path) and not _sampled_as(list(mine), every)
+            resampled = is_video_file(path) and not _sampled_as(
+                list(mine), video_step(path, stride=every, fps=fps)
+            )
             if resampled:
                 out.todo.append((path, st.st_size, st.st_mtime_ns))
                 out.parts[path] = mine

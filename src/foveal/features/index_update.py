@@ -69,16 +69,18 @@ class IndexWriting:
         prune: bool = True,
         progress: Callable[[Iterable[Any], int | None], Iterable[Any]] | None = None,
         every: int = 25,
+        fps: float | None = None,
     ) -> UpdateStats:
         """Bring the index up to date with files, folders or globs: embed new and changed files,
         drop entries of files that are gone (inside the given folders, with ``prune``).
 
-        Videos (in folders too) give every ``every``-th frame, each its own entry named
-        ``/abs/clip.mp4#N`` (frame N, from 0); PDFs give their pages (``scan.pdf#page=2``). A
-        changed video, or one indexed with another ``every``, is embedded again and its old frames
-        are dropped. Unreadable files are skipped and listed in ``stats.report``; an entry whose
-        file became unreadable is removed. Changes are committed every ``commit_every`` images,
-        each commit consistent, so an interrupted build keeps what it finished.
+        Videos (in folders too) give every ``every``-th frame (with ``fps``, frames at about that
+        rate), each its own entry named ``/abs/clip.mp4#N`` (frame N, from 0); PDFs give their
+        pages (``scan.pdf#page=2``). A changed video, or one sampled otherwise before, is embedded
+        again and its old frames are dropped. Unreadable files are skipped and listed in
+        ``stats.report``; an entry whose file became unreadable is removed. Changes are committed
+        every ``commit_every`` images, each commit consistent, so an interrupted build keeps what
+        it finished.
         """
         stats = UpdateStats()
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
@@ -90,13 +92,13 @@ class IndexWriting:
             r[0]: (r[1], r[2], r[3], r[4])
             for r in self.con.execute("SELECT path, size, mtime_ns, sha256, id FROM items")
         }
-        changes = find_changes(files, roots, known, prune, every)
+        changes = find_changes(files, roots, known, prune, every, fps)
         for path, exc in changes.unreadable:
             stats.report.add_bad(path, exc)
         stats.unchanged = changes.unchanged
         todo = changes.todo
         if self.extractor.needs_fit and not self.extractor.fitted:
-            self._fit_extractor([p for p, _, _ in todo], every)
+            self._fit_extractor([p for p, _, _ in todo], every, fps)
         with transaction(self.con):
             if changes.touch:
                 self.con.executemany(
@@ -111,12 +113,12 @@ class IndexWriting:
             if changes.touch or changes.gone:
                 self._bump()
         info = {p: (s, m) for p, s, m in todo}
-        items = iter_sources([p for p, _, _ in todo], every=every, report=stats.report)
+        items = iter_sources([p for p, _, _ in todo], every=every, report=stats.report, fps=fps)
         stream: Iterable[tuple[Any, np.ndarray]] = self.extractor.iter_extract(
             items, batch_size=batch_size, report=stats.report
         )
         if progress is not None:
-            stream = progress(stream, item_count([p for p, _, _ in todo], every=every))
+            stream = progress(stream, item_count([p for p, _, _ in todo], every=every, fps=fps))
         pending: list[Pending] = []
         hashes: dict[str, str] = {}
         written: set[str] = set()
@@ -201,8 +203,8 @@ class IndexWriting:
             "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
         )
 
-    def _fit_extractor(self, files: list[str], every: int) -> None:
-        sample = fit_sample(files, every)
+    def _fit_extractor(self, files: list[str], every: int, fps: float | None) -> None:
+        sample = fit_sample(files, every, fps=fps)
         if not sample:
             raise FovealError(
                 f"{self.extractor.name} must learn a vocabulary first, but no readable image "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from foveal.cli.media import add_every_option
+from foveal.cli.media import add_frame_options
 from foveal.cli.output import add_precision_options, add_runtime_options
 
 
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--json", action="store_true", help="one JSON object per image / video frame (JSON lines)"
     )
-    add_every_option(p)
+    add_frame_options(p)
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
     p.add_argument(
         "--batch-size",
@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foveal.cli.media import check_every, item_fields, media_total
+    from foveal.cli.media import check_frame_options, item_fields, media_total
     from foveal.cli.output import (
         progress,
         report_bad,
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--top-k must be at least 1, got {args.top_k}")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
-    check_every(args.every)
+    check_frame_options(args)
     use_runtime_options(args)
     files = expand_sources(args.inputs, media=True)
     require_inputs(files, args.inputs, "images or videos")
@@ -84,10 +84,11 @@ def run(args: argparse.Namespace) -> int:
         tta=args.tta,
         batch_size=args.batch_size,
         every=args.every,
+        fps=args.fps,
         report=report,
     )
     shown = not args.no_progress and stderr_is_terminal()
-    total, unit = media_total(files, args.every) if shown else (None, "img")
+    total, unit = media_total(files, args.every, args.fps) if shown else (None, "img")
     bar = progress(stream, total=total, desc="classify", unit=unit, enabled=shown)
     for item, result in bar:
         if args.json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from foveal.cli.media import add_every_option
+from foveal.cli.media import add_frame_options
 from foveal.cli.output import add_runtime_options
 
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, help="output file: .parquet or .npy")
     p.add_argument("--batch-size", type=int, default=16)
-    add_every_option(p)
+    add_frame_options(p)
     add_runtime_options(p)
     p.add_argument(
         "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
-    from foveal.cli.media import check_every, media_total
+    from foveal.cli.media import check_frame_options, media_total
     from foveal.cli.output import (
         check_writable_file,
         progress,
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
-    check_every(args.every)
+    check_frame_options(args)
     use_runtime_options(args)
     check_format(args.out)
     check_writable_file(args.out, option="--out")
@@ -68,15 +68,15 @@ def run(args: argparse.Namespace) -> int:
     require_inputs(files, args.inputs, "images or videos")
     extractor = get_extractor(args.extractor)
     if extractor.needs_fit:
-        fit_on = fit_sample(files, args.every)
+        fit_on = fit_sample(files, args.every, fps=args.fps)
         print(f"fitting {extractor.name} on {len(fit_on)} image(s)", file=sys.stderr)
         extractor.fit(fit_on)
     report = BatchReport()
     paths, rows = [], []
-    items = iter_sources(files, every=args.every, report=report)
+    items = iter_sources(files, every=args.every, report=report, fps=args.fps)
     stream = extractor.iter_extract(items, batch_size=args.batch_size, report=report)
     shown = not args.no_progress and stderr_is_terminal()
-    total, unit = media_total(files, args.every) if shown else (None, "img")
+    total, unit = media_total(files, args.every, args.fps) if shown else (None, "img")
     for item, vec in progress(stream, total=total, desc="embed", unit=unit, enabled=shown):
         paths.append(item.name)  # a video frame is named clip.mp4#12
         rows.append(vec)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from foveal.cli.media import add_every_option
+from foveal.cli.media import add_frame_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="output folder (default ./explain), or a .png for one image",
     )
     p.add_argument("--alpha", type=float, default=0.45, help="heat map opacity")
-    add_every_option(p)
+    add_frame_options(p)
     p.add_argument(
         "--json", action="store_true", help="one JSON object per image / video frame (JSON lines)"
     )
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from foveal.cli.media import check_every, frame_stem, item_fields, media_total
+    from foveal.cli.media import check_frame_options, frame_stem, item_fields, media_total
     from foveal.cli.output import (
         check_writable_dir,
         check_writable_file,
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.alpha <= 1:
         raise ConfigError(f"--alpha must be within 0..1, got {args.alpha}")
-    check_every(args.every)
+    check_frame_options(args)
     files = expand_sources(args.inputs, media=True)
     require_inputs(files, args.inputs, "images or videos")
     out = Path(args.out)
@@ -75,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     loaded = load_torch_classifier(args.model)
     report = BatchReport()
     shown = not args.no_progress and stderr_is_terminal()
-    total, unit = media_total(files, args.every) if shown else (None, "img")
-    items = iter_sources(files, every=args.every, report=report)
+    total, unit = media_total(files, args.every, args.fps) if shown else (None, "img")
+    items = iter_sources(files, every=args.every, report=report, fps=args.fps)
     for item in progress(items, total=total, desc="explain", unit=unit, enabled=shown):
         dest = out if one_png else out / f"{frame_stem(item)}_gradcam.png"
         try:

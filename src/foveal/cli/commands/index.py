@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         sub, "index", "image search: build an embedding index, search it, find near-duplicates"
     )
 
-    from foveal.cli.media import add_every_option
+    from foveal.cli.media import add_frame_options
     from foveal.cli.output import add_runtime_options
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -39,13 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "ones, drops removed ones)",
         description="Index images, folders, glob patterns and videos. A video gives every N-th "
         f"frame (--every, default {VIDEO_EVERY}), each its own entry named clip.mp4#N; a changed "
-        "video, or one indexed with another --every, is indexed again.",
+        "video, or one sampled otherwise (another --every or --fps), is indexed again.",
         epilog="example: foveal index build photos/ --index photos.index",
     )
     b.add_argument("inputs", nargs="+", help="image files, folders, glob patterns or video files")
     common(b)
     b.add_argument("--batch-size", type=int, default=16)
-    add_every_option(b, default=VIDEO_EVERY)
+    add_frame_options(b, every=VIDEO_EVERY)
     b.add_argument(
         "--no-prune", action="store_true", help="keep entries of files no longer in the folders"
     )
@@ -80,7 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "for CNN features)",
     )
     d.add_argument("--json", action="store_true", help="one JSON object per group")
-    add_every_option(d, default=VIDEO_EVERY)
+    add_frame_options(d, every=VIDEO_EVERY)
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     d.set_defaults(func=run_dupes)
 
@@ -121,6 +121,7 @@ def _update(index, inputs, args) -> int:
         prune=not getattr(args, "no_prune", False),
         progress=bar,
         every=args.every,
+        fps=args.fps,
     )
     report_bad(stats.report, as_json=False)
     print(f"{index.root}: {stats.summary()}; {len(index)} image(s) indexed", file=sys.stderr)
@@ -128,14 +129,14 @@ def _update(index, inputs, args) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from foveal.cli.media import check_every
+    from foveal.cli.media import check_frame_options
     from foveal.cli.output import require_inputs
     from foveal.errors import ConfigError
     from foveal.io import expand_sources
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
-    check_every(args.every)
+    check_frame_options(args)
     require_inputs(expand_sources(args.inputs, media=True), args.inputs, "images or videos")
     with _open(args, create=True) as index:
         return _update(index, args.inputs, args)
@@ -162,10 +163,10 @@ def run_search(args: argparse.Namespace) -> int:
 def run_dupes(args: argparse.Namespace) -> int:
     import sys
 
-    from foveal.cli.media import check_every
+    from foveal.cli.media import check_frame_options
     from foveal.cli.output import write_jsonl
 
-    check_every(args.every)
+    check_frame_options(args)
     rc = 0
     with _open(args, create=bool(args.inputs)) as index:
         if args.inputs:

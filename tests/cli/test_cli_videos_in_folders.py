@@ -163,3 +163,28 @@ def test_index_frames_as_entries(mixed: Path, tmp_path: Path, clip_frames, capsy
             assert sorted(Path(p).name for p in idx.paths()) == sorted(ANTS)
     finally:
         shutil.move(moved, mixed / "clip.mp4")
+
+
+@pytest.mark.parametrize("command", ["segment", "restore"])
+def test_segment_and_restore_write_a_png_per_frame(
+    command: str, mixed: Path, tmp_path: Path, capsys
+) -> None:
+    from PIL import Image
+
+    out = tmp_path / command
+    rc = main([command, str(mixed), "--every", "10", "--out", str(out), "--json", "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 1
+    records = _records(captured.out)
+    assert [(Path(r["source"]).name, r.get("index")) for r in records] == [
+        (ANTS[0], None),
+        (ANTS[1], None),
+        ("clip.mp4", 0),
+        ("clip.mp4", 10),
+    ]
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(
+        [f"{Path(a).stem}.png" for a in ANTS] + ["clip-f0.png", "clip-f10.png"]
+    )
+    assert Image.open(out / "clip-f10.png").size == (768, 576)  # vtest's frame size
+    assert _skipped(captured.err) == {"corrupt.avi", "empty.mp4"}

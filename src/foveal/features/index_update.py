@@ -79,8 +79,8 @@ class IndexWriting:
         pages (``scan.pdf#page=2``). A changed video, or one sampled otherwise before, is embedded
         again and its old frames are dropped. Unreadable files are skipped and listed in
         ``stats.report``; an entry whose file became unreadable is removed. Changes are committed
-        every ``commit_every`` images, each commit consistent, so an interrupted build keeps what
-        it finished.
+        every ``commit_every`` images or so, between files (a video's frames go in one commit),
+        each commit consistent, so an interrupted build keeps the files it finished.
         """
         stats = UpdateStats()
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
@@ -122,17 +122,20 @@ class IndexWriting:
         pending: list[Pending] = []
         hashes: dict[str, str] = {}
         written: set[str] = set()
+        last = None
         for item, vec in stream:
             path = os.fspath(item.path)  # the file; item.name is the entry (clip.mp4#12)
+            if len(pending) >= commit_every and path != last:
+                # commits fall between files: an interrupted build never keeps half a video
+                self._write(pending, known, stats)
+                pending = []
+            last = path
             size, mtime = info[path]
             if path not in hashes:
                 hashes[path] = sha256_of(path)
             blob = np.asarray(vec, np.float32).tobytes()
             pending.append((item.name, size, mtime, hashes[path], blob, time.time()))
             written.add(item.name)
-            if len(pending) >= commit_every:
-                self._write(pending, known, stats)
-                pending = []
         if pending:
             self._write(pending, known, stats)
         # entries whose file became unreadable, and frames (pages) a re-embedded file no longer has

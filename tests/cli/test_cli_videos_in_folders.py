@@ -188,3 +188,17 @@ def test_segment_and_restore_write_a_png_per_frame(
     )
     assert Image.open(out / "clip-f10.png").size == (768, 576)  # vtest's frame size
     assert _skipped(captured.err) == {"corrupt.avi", "empty.mp4"}
+
+
+def test_faces_detect_samples_frames(mixed: Path, capsys) -> None:
+    rc = main(["faces", "detect", str(mixed), "--every", "10", "--json", "--no-progress"])
+    captured = capsys.readouterr()
+    assert rc == 1
+    records = _records(captured.out)
+    assert [(Path(r["source"]).name, r.get("index")) for r in records] == [
+        (ANTS[0], None),
+        (ANTS[1], None),
+        ("clip.mp4", 0),
+        ("clip.mp4", 10),
+    ]
+    assert _skipped(captured.err) == {"corrupt.avi", "empty.mp4"}

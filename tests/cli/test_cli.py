@@ -81,7 +81,10 @@ def test_models_list_info_and_export(tmp_path: Path, photos: dict[str, Path]) ->
     assert res.returncode == 0 and "espresso" in res.stdout, res.stderr  # the export runs
     res = foveal("classify", str(Path(__file__).parent), "--model", str(out))
     assert res.returncode == 1  # a folder without images: nothing to do, said in one line
-    assert res.stderr.startswith("foveal: error: no images in ") and res.stderr.count("\n") == 1
+    assert (
+        res.stderr.startswith("foveal: error: no images or videos in ")
+        and res.stderr.count("\n") == 1
+    )
 
 
 def test_models_list_is_an_aligned_table_with_a_header(tmp_path: Path, shared: Path) -> None:

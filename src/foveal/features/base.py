@@ -17,6 +17,7 @@ they have ``needs_fit = True`` and a ``fit(images)`` method; their learned state
 from __future__ import annotations
 
 import json
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import FovealError
-from foveal.io import BatchReport, ImageSource, load_image
+from foveal.io import BatchReport, ImageSource, Item, load_image
 from foveal.tasks.batching import chunked, map_ordered
 
 
@@ -93,8 +94,9 @@ class Extractor(ABC):
                 "(or set_state(...) with a saved vocabulary)"
             )
 
-    def _load_prepare(self, source: ImageSource) -> Any:
-        return self._prepare(load_image(source))
+    def _load_prepare(self, source: ImageSource | Item) -> Any:
+        # an Item (a video frame, a PDF page) from foveal.io.iter_sources loads itself
+        return self._prepare(source.load() if isinstance(source, Item) else load_image(source))
 
     def _finish(self, raw: np.ndarray) -> np.ndarray:
         raw = np.asarray(raw, dtype=np.float32).reshape(len(raw), -1)
@@ -124,14 +126,15 @@ class Extractor(ABC):
 
     def iter_extract(
         self,
-        images: Iterable[ImageSource],
+        images: Iterable[ImageSource | Item],
         *,
         batch_size: int = 32,
         report: BatchReport | None = None,
         workers: int | None = None,
-    ) -> Iterator[tuple[ImageSource, np.ndarray]]:
+    ) -> Iterator[tuple[ImageSource | Item, np.ndarray]]:
         """Stream ``(source, vector)`` in input order. Bad images go to ``report`` (raise without
-        one)."""
+        one). :class:`foveal.io.Item` sources (video frames from :func:`foveal.io.iter_sources`)
+        come back as given."""
         from foveal.errors import FovealError as _FE
 
         self._check_fitted()
@@ -168,3 +171,27 @@ def fit_images(files: Sequence[ImageSource], limit: int = 500) -> list[ImageSour
             continue
         out.append(f)
     return out
+
+
+def fit_sample(
+    files: Sequence[ImageSource], every: int = 1, frames: int = 64, *, fps: float | None = None
+) -> list[ImageSource]:
+    """What a vocabulary is learned from: the readable images among ``files`` (an even sample,
+    :func:`fit_images`), or, when they hold none, the first ``frames`` frames of the videos among
+    them (every ``every``-th, or at about ``fps``; unreadable videos left out) as RGB arrays.
+
+    >>> len(fit_sample(["cat.jpg", "coffee.png", "missing.jpg"]))
+    2
+    """
+    from itertools import islice
+
+    from foveal.io import is_pdf, is_video_file, iter_sources
+
+    def many(f: ImageSource) -> bool:  # a video or PDF: many images in one file
+        return isinstance(f, (str, os.PathLike)) and (is_video_file(f) or is_pdf(f))
+
+    images = fit_images([f for f in files if not many(f)])
+    if images:
+        return images
+    items = iter_sources([f for f in files if many(f)], every=every, report=BatchReport(), fps=fps)
+    return [item.source for item in islice(items, frames)]

@@ -66,6 +66,7 @@ from foveal.features.index_db import (
     create_schema,
     ctor_kwargs,
     describe_extractor,
+    entry_file,
     is_under,
     state_from_blob,
 )
@@ -379,7 +380,8 @@ class ImageIndex(IndexWriting):
         if under is not None:
             roots = [abspath(u) for u in under]
             keep = np.array(
-                [i for i, x in enumerate(ids) if is_under(names[int(x)], roots)], np.int64
+                [i for i, x in enumerate(ids) if is_under(entry_file(names[int(x)]), roots)],
+                np.int64,
             )
         sub = (
             np.asarray(vecs[keep], np.float32)

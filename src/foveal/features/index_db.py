@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import FovealError
+from foveal.io import is_pdf, is_video_file
+from foveal.io.video import video_step
 
 SCHEMA_VERSION = "1"
 DB_NAME = "index.sqlite"
@@ -130,6 +132,30 @@ def abspath(p: str | os.PathLike) -> str:
     return os.path.abspath(os.fspath(p))
 
 
+def entry_file(path: str) -> str:
+    """The file an entry's vector came from: the video of a frame entry (``/v/clip.mp4#12``), the
+    PDF of a page entry (``/d/scan.pdf#page=2``), else the entry's own path.
+
+    >>> entry_file("/v/clip.mp4#12"), entry_file("/d/scan.pdf#page=2"), entry_file("/p/a#1.jpg")
+    ('/v/clip.mp4', '/d/scan.pdf', '/p/a#1.jpg')
+    """
+    base, sep, tag = path.rpartition("#")
+    if sep and tag.isdigit() and is_video_file(base):
+        return base
+    if sep and tag.startswith("page=") and tag[5:].isdigit() and is_pdf(base):
+        return base
+    return path
+
+
+def entry_number(path: str) -> int:
+    """The frame (or page) number of an entry of :func:`entry_file`'s kind.
+
+    >>> entry_number("/v/clip.mp4#12"), entry_number("/d/scan.pdf#page=2")
+    (12, 2)
+    """
+    return int(path.rpartition("#")[2].removeprefix("page="))
+
+
 def is_under(path: str, roots: Sequence[str]) -> bool:
     """Whether ``path`` is one of ``roots`` or inside one of them.
 
@@ -149,14 +175,45 @@ class Changes:
     gone: list[tuple[str, int]] = field(default_factory=list)
     unchanged: int = 0
     unreadable: list[tuple[str, OSError]] = field(default_factory=list)
+    parts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """The stored entries ``{entry: row id}`` of every video or PDF in ``todo`` (frames/pages):
+    those not written again by the update are stale."""
 
 
-def find_changes(files: Sequence[str], roots: Sequence[str], known: Known, prune: bool) -> Changes:
+def _group_parts(known: Known) -> dict[str, dict[str, int]]:
+    """``{video or PDF file: {entry: row id}}`` of the frame and page entries in ``known``."""
+    out: dict[str, dict[str, int]] = {}
+    for entry, row in known.items():
+        f = entry_file(entry)
+        if f != entry:
+            out.setdefault(f, {})[entry] = row[3]
+    return out
+
+
+def _sampled_as(entries: Sequence[str], every: int) -> bool:
+    """Whether stored frame entries are frames 0, ``every``, 2 * ``every``, ... (a video indexed
+    with another ``every`` is indexed again)."""
+    numbers = sorted(entry_number(e) for e in entries)
+    return numbers == list(range(0, numbers[-1] + 1, every))
+
+
+def find_changes(
+    files: Sequence[str],
+    roots: Sequence[str],
+    known: Known,
+    prune: bool,
+    every: int = 1,
+    fps: float | None = None,
+) -> Changes:
     """Compare files (absolute paths) with the database: by path, then size and mtime; a file
-    whose size or mtime changed is hashed and only re-embedded when its content changed. With
-    ``prune``, entries of given files that are gone, or of files missing under ``roots``, go."""
+    whose size or mtime changed is hashed and only re-embedded when its content changed. A video
+    (or PDF) is compared through its frame (page) entries ``clip.mp4#N``; a video indexed with
+    another step (``every``, or ``fps``: :func:`foveal.io.video.video_step`) is embedded again.
+    With ``prune``, entries of given files that are gone, or of files missing under ``roots``,
+    go."""
     out = Changes()
     seen = set()
+    parts = _group_parts(known)
     for path in files:
         if path in seen:
             continue
@@ -165,6 +222,23 @@ def find_changes(files: Sequence[str], roots: Sequence[str], known: Known, prune
             st = os.stat(path)
         except OSError as exc:
             out.unreadable.append((path, exc))
+            continue
+        mine = parts.get(path)
+        if mine is not None:  # a video or PDF indexed before, entry by entry
+            rows = [known[e] for e in mine]
+            resampled = is_video_file(path) and not _sampled_as(
+                list(mine), video_step(path, stride=every, fps=fps)
+            )
+            if resampled:
+                out.todo.append((path, st.st_size, st.st_mtime_ns))
+                out.parts[path] = mine
+            elif all((r[0], r[1]) == (st.st_size, st.st_mtime_ns) for r in rows):
+                out.unchanged += len(rows)
+            elif all(r[2] == rows[0][2] for r in rows) and sha256_of(path) == rows[0][2]:
+                out.touch.extend((st.st_size, st.st_mtime_ns, r[3]) for r in rows)
+            else:
+                out.todo.append((path, st.st_size, st.st_mtime_ns))
+                out.parts[path] = mine
             continue
         old = known.get(path)
         if old is None:
@@ -177,9 +251,9 @@ def find_changes(files: Sequence[str], roots: Sequence[str], known: Known, prune
             out.todo.append((path, st.st_size, st.st_mtime_ns))
     if prune:
         explicit = set(files)
-        out.gone = [
-            (p, v[3])
-            for p, v in known.items()
-            if (p in explicit and not os.path.exists(p)) or (is_under(p, roots) and p not in seen)
-        ]
+        out.gone = []
+        for p, v in known.items():
+            f = entry_file(p)
+            if (f in explicit and not os.path.exists(f)) or (is_under(f, roots) and f not in seen):
+                out.gone.append((p, v[3]))
     return out

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from foveal.errors import FovealError
-from foveal.features.base import Extractor, fit_images
+from foveal.errors import ConfigError, FovealError
+from foveal.features.base import Extractor, fit_sample
 from foveal.features.index_db import (
     IndexMismatchError,
     Known,
@@ -27,7 +27,7 @@ from foveal.features.index_db import (
     state_to_blob,
     transaction,
 )
-from foveal.io import BatchReport, expand_sources
+from foveal.io import BatchReport, expand_sources, item_count, iter_sources
 
 Pending = tuple[str, int, int, str, bytes, float]
 """A row to write: path, size, mtime_ns, sha256, vector blob, time added."""
@@ -67,30 +67,38 @@ class IndexWriting:
         batch_size: int = 16,
         commit_every: int = 256,
         prune: bool = True,
-        progress: Callable[[Iterable[Any], int], Iterable[Any]] | None = None,
+        progress: Callable[[Iterable[Any], int | None], Iterable[Any]] | None = None,
+        every: int = 25,
+        fps: float | None = None,
     ) -> UpdateStats:
         """Bring the index up to date with files, folders or globs: embed new and changed files,
         drop entries of files that are gone (inside the given folders, with ``prune``).
 
-        Unreadable files are skipped and listed in ``stats.report``; an entry whose file became
-        unreadable is removed. Changes are committed every ``commit_every`` images, each commit
-        consistent, so an interrupted build keeps what it finished.
+        Videos (in folders too) give every ``every``-th frame (with ``fps``, frames at about that
+        rate), each its own entry named ``/abs/clip.mp4#N`` (frame N, from 0); PDFs give their
+        pages (``scan.pdf#page=2``). A changed video, or one sampled otherwise before, is embedded
+        again and its old frames are dropped. Unreadable files are skipped and listed in
+        ``stats.report``; an entry whose file became unreadable is removed. Changes are committed
+        every ``commit_every`` images or so, between files (a video's frames go in one commit),
+        each commit consistent, so an interrupted build keeps the files it finished.
         """
         stats = UpdateStats()
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ConfigError(f"every must be a whole number of frames >= 1, got {every!r}")
         inputs = [inputs] if isinstance(inputs, (str, os.PathLike)) else list(inputs)
-        files = [abspath(p) for p in expand_sources(inputs)]
+        files = [abspath(p) for p in expand_sources(inputs, media=True)]
         roots = [abspath(p) for p in inputs if Path(p).is_dir()]
         known: Known = {
             r[0]: (r[1], r[2], r[3], r[4])
             for r in self.con.execute("SELECT path, size, mtime_ns, sha256, id FROM items")
         }
-        changes = find_changes(files, roots, known, prune)
+        changes = find_changes(files, roots, known, prune, every, fps)
         for path, exc in changes.unreadable:
             stats.report.add_bad(path, exc)
         stats.unchanged = changes.unchanged
         todo = changes.todo
         if self.extractor.needs_fit and not self.extractor.fitted:
-            self._fit_extractor([p for p, _, _ in todo])
+            self._fit_extractor([p for p, _, _ in todo], every, fps)
         with transaction(self.con):
             if changes.touch:
                 self.con.executemany(
@@ -105,23 +113,39 @@ class IndexWriting:
             if changes.touch or changes.gone:
                 self._bump()
         info = {p: (s, m) for p, s, m in todo}
+        items = iter_sources([p for p, _, _ in todo], every=every, report=stats.report, fps=fps)
         stream: Iterable[tuple[Any, np.ndarray]] = self.extractor.iter_extract(
-            [p for p, _, _ in todo], batch_size=batch_size, report=stats.report
+            items, batch_size=batch_size, report=stats.report
         )
         if progress is not None:
-            stream = progress(stream, len(todo))
+            stream = progress(stream, item_count([p for p, _, _ in todo], every=every, fps=fps))
         pending: list[Pending] = []
-        for src, vec in stream:
-            path = str(src)
-            size, mtime = info[path]
-            blob = np.asarray(vec, np.float32).tobytes()
-            pending.append((path, size, mtime, sha256_of(path), blob, time.time()))
-            if len(pending) >= commit_every:
+        hashes: dict[str, str] = {}
+        written: set[str] = set()
+        last = None
+        for item, vec in stream:
+            path = os.fspath(item.path)  # the file; item.name is the entry (clip.mp4#12)
+            if len(pending) >= commit_every and path != last:
+                # commits fall between files: an interrupted build never keeps half a video
                 self._write(pending, known, stats)
                 pending = []
+            last = path
+            size, mtime = info[path]
+            if path not in hashes:
+                hashes[path] = sha256_of(path)
+            blob = np.asarray(vec, np.float32).tobytes()
+            pending.append((item.name, size, mtime, hashes[path], blob, time.time()))
+            written.add(item.name)
         if pending:
             self._write(pending, known, stats)
+        # entries whose file became unreadable, and frames (pages) a re-embedded file no longer has
         bad = [(known[b.source][3],) for b in stats.report.bad if b.source in known]
+        bad += [
+            (row,)
+            for entries in changes.parts.values()
+            for entry, row in entries.items()
+            if entry not in written
+        ]
         if bad:
             with transaction(self.con):
                 self.con.executemany("DELETE FROM items WHERE id=?", bad)
@@ -182,8 +206,8 @@ class IndexWriting:
             "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'"
         )
 
-    def _fit_extractor(self, files: list[str]) -> None:
-        sample = fit_images(files)
+    def _fit_extractor(self, files: list[str], every: int, fps: float | None) -> None:
+        sample = fit_sample(files, every, fps=fps)
         if not sample:
             raise FovealError(
                 f"{self.extractor.name} must learn a vocabulary first, but no readable image "

@@ -27,7 +27,7 @@ from foveal.io.image import (
     read_error,
 )
 from foveal.io.pdf import is_pdf, render_pdf
-from foveal.io.video import is_video_file, iter_video
+from foveal.io.video import is_video_file, iter_video, video_step
 
 Sources = ImageSource | Iterable[ImageSource]
 """One source or many: what every predictor and verb accepts."""
@@ -87,6 +87,31 @@ def _expand_one(text: str, *, recursive: bool, media: bool) -> list[Path]:
     else:
         raise ImageError(f"{text}: no such file or folder", text)
     return found
+
+
+def item_count(
+    paths: Iterable[str | os.PathLike], *, every: int = 1, fps: float | None = None
+) -> int | None:
+    """About how many items :func:`iter_sources` gives for these files (for a progress bar): an
+    image or a PDF counts one, a video its sampled frames (``every``, or ``fps``: see
+    :func:`foveal.io.video.video_step`) as its header counts them; ``None`` when a video's header
+    gives no count.
+
+    >>> item_count(["a.jpg", "b.png"])
+    2
+    """
+    from foveal.io.video import video_info, video_step
+
+    total = 0
+    for path in paths:
+        if is_video_file(path):
+            frames = video_info(path)[1]
+            if not frames:
+                return None
+            total += -(-frames // video_step(path, stride=every, fps=fps))
+        else:
+            total += 1
+    return total
 
 
 @dataclass(frozen=True)
@@ -155,13 +180,20 @@ def single_item(source: object) -> Item | None:
 
 
 def iter_sources(
-    sources: Sources, *, every: int = 1, dpi: float = 200.0, report: BatchReport | None = None
+    sources: Sources,
+    *,
+    every: int = 1,
+    dpi: float = 200.0,
+    report: BatchReport | None = None,
+    fps: float | None = None,
 ) -> Iterator[Item]:
     """Yield an :class:`Item` per image in ``sources``, in order, lazily (memory stays flat).
 
     Folders (recursively) and globs give their images, videos and PDFs; a video gives every
-    ``every``-th frame; a PDF gives its pages rendered at ``dpi``. An input that matches nothing or
-    cannot be opened goes into ``report`` (or raises :class:`ImageError` without one).
+    ``every``-th frame (with ``fps``, a target rate: every ``native rate / fps``-th, see
+    :func:`foveal.io.video.video_step`); a PDF gives its pages rendered at ``dpi``. An input that
+    matches nothing or cannot be opened goes into ``report`` (or raises :class:`ImageError`
+    without one).
     """
     if (
         is_single_source(sources)
@@ -181,11 +213,11 @@ def iter_sources(
             report.add_bad(src, exc)
             continue
         for path in paths:
-            yield from _expand_file(path, every=every, dpi=dpi, report=report)
+            yield from _expand_file(path, every=every, dpi=dpi, report=report, fps=fps)
 
 
 def _expand_file(
-    path: Path, *, every: int, dpi: float, report: BatchReport | None
+    path: Path, *, every: int, dpi: float, report: BatchReport | None, fps: float | None
 ) -> Iterator[Item]:
     name = os.fspath(path)
     if not (is_video_file(path) or is_pdf(path)):
@@ -193,7 +225,8 @@ def _expand_file(
         return
     try:
         if is_video_file(path):
-            for i, frame in iter_video(path, every=every):
+            step = every if fps is None else video_step(path, stride=every, fps=fps)
+            for i, frame in iter_video(path, every=step):
                 yield Item(frame, f"{name}#{i}", path, i)
         else:
             for page, rgb in render_pdf(path, dpi=dpi):

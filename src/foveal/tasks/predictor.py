@@ -118,6 +118,7 @@ class Predictor(ABC, Generic[R]):
         workers: int | None = None,
         report: BatchReport | None = None,
         every: int = 1,
+        fps: float | None = None,
         **options: Any,
     ) -> Iterator[tuple[Item, R]]:
         """Stream ``(item, result)`` for every image in ``sources``, in input order.
@@ -125,14 +126,15 @@ class Predictor(ABC, Generic[R]):
         Images are decoded and prepared in ``workers`` threads while the network runs on batches
         of ``batch_size``; memory stays flat on any number of inputs. Unreadable inputs are
         skipped and added to ``report`` (or raise without one). Videos give every ``every``-th
-        frame. Results that have ``source`` / ``index`` fields carry the file each image came
-        from and its frame (from 0) or page (from 1) number (see :func:`located`).
+        frame (with ``fps``, frames at about that rate). Results that have ``source`` / ``index``
+        fields carry the file each image came from and its frame (from 0) or page (from 1) number
+        (see :func:`located`).
         """
         opts = self.options(**options)
         size = int(batch_size or self.batch_size)
         if size < 1:
             raise ConfigError(f"batch_size must be at least 1, got {batch_size}")
-        items = iter_sources(sources, every=every, report=report)
+        items = iter_sources(sources, every=every, report=report, fps=fps)
         prepared = map_ordered(
             lambda it: self.prepare(it.load()), items, workers=workers, size_of=_held_bytes
         )

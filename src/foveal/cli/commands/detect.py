@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from foveal.cli.media import add_frame_options
 from foveal.cli.output import add_precision_options, add_runtime_options
 
 
@@ -34,9 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--save", metavar="DIR", help="write annotated copies (images; .mp4 for videos) into DIR"
     )
-    p.add_argument(
-        "--every", type=int, default=1, help="videos: process every N-th frame (default 1)"
-    )
+    add_frame_options(p)
     p.add_argument(
         "--json", action="store_true", help="one JSON object per image / video frame (JSON lines)"
     )
@@ -94,20 +93,22 @@ class _VideoSink:
     """Annotated frames of one video at a time, written to ``DIR/<stem>.mp4`` in H.264 (atomically:
     the file appears once the video is complete)."""
 
-    def __init__(self, out_dir: Path, every: int) -> None:
+    def __init__(self, out_dir: Path, every: int, fps: float | None = None) -> None:
         self.out_dir = out_dir
         self.every = every
+        self.fps = fps
         self.path: Path | None = None
         self.writer: Any = None
 
     def write(self, path: Path, frame: Any) -> None:
-        from foveal.io.video import VideoWriter, video_info
+        from foveal.io.video import VideoWriter, video_info, video_step
 
         if path != self.path:
             self.close()
             self.path = path
             fps, _ = video_info(path)
-            self.writer = VideoWriter(self.out_dir / f"{path.stem}.mp4", fps / self.every)
+            step = video_step(path, stride=self.every, fps=self.fps)
+            self.writer = VideoWriter(self.out_dir / f"{path.stem}.mp4", fps / step)
         self.writer.write(frame)
 
     def close(self, *, keep: bool = True) -> None:
@@ -116,25 +117,8 @@ class _VideoSink:
         self.path = self.writer = None
 
 
-def _work(files: list[Path], every: int) -> tuple[int | None, str]:
-    """The progress bar's total and unit: images count one, videos their frames (``every``-th)."""
-    from foveal.io import is_video_file
-    from foveal.io.video import video_info
-
-    total, videos = 0, False
-    for f in files:
-        if is_video_file(f):
-            videos = True
-            frames = video_info(f)[1]
-            if not frames:  # a video whose header gives no count: the total is unknown
-                return None, "frame"
-            total += -(-frames // every)
-        else:
-            total += 1
-    return total, ("frame" if videos else "img")
-
-
 def run(args: argparse.Namespace) -> int:
+    from foveal.cli.media import check_frame_options, media_total
     from foveal.cli.output import (
         check_writable_dir,
         progress,
@@ -143,14 +127,12 @@ def run(args: argparse.Namespace) -> int:
         stderr_is_terminal,
         use_runtime_options,
     )
-    from foveal.errors import ConfigError
     from foveal.io import BatchReport, expand_sources, is_video_file
     from foveal.io.video import check_h264
     from foveal.tasks import get_task
     from foveal.viz import annotate
 
-    if args.every < 1:
-        raise ConfigError(f"--every must be at least 1, got {args.every}")
+    check_frame_options(args)
     use_runtime_options(args)
     out_dir = check_writable_dir(args.save, option="--save") if args.save else None
     files = expand_sources(args.inputs, media=True)
@@ -168,13 +150,14 @@ def run(args: argparse.Namespace) -> int:
     opts = det.options(conf=args.conf, iou=args.iou, classes=args.classes, max_det=args.max_det)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-    sink = _VideoSink(out_dir, args.every) if out_dir is not None else None
+    sink = _VideoSink(out_dir, args.every, args.fps) if out_dir is not None else None
     report = BatchReport()
     used: set[str] = set()
     stream = det.predict_batch(
         args.inputs,
         report=report,
         every=args.every,
+        fps=args.fps,
         conf=opts.conf,
         iou=opts.iou,
         classes=opts.classes,
@@ -182,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     )
     ok = False
     shown = not args.no_progress and stderr_is_terminal()
-    total, unit = _work(files, args.every) if shown else (None, "img")
+    total, unit = media_total(files, args.every, args.fps) if shown else (None, "img")
     try:
         for item, result in progress(
             stream, total=total, desc="detect", unit=unit, enabled=not args.no_progress

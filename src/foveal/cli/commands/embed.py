@@ -1,10 +1,11 @@
-"""foveal embed DIR --extractor NAME --out features.parquet|.npy — feature vectors for many
+"""foveal embed DIR|VIDEO --extractor NAME --out features.parquet|.npy — feature vectors for many
 images."""
 
 from __future__ import annotations
 
 import argparse
 
+from foveal.cli.media import add_frame_options
 from foveal.cli.output import add_runtime_options
 
 
@@ -15,13 +16,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Compute one feature vector per image and write a .parquet (path, vector) or .npy "
             "(+ .meta.json) table. Extractors: a zoo classifier (pooled features, NAME@K for "
-            "stage K) or hog, sift_bovw, gabor, lbp, color_hist. Unreadable files are reported "
-            "and skipped."
+            "stage K) or hog, sift_bovw, gabor, lbp, color_hist. Videos give every N-th frame "
+            "(--every), each a row named clip.mp4#N. Unreadable files are reported and skipped."
         ),
         epilog="example: foveal embed photos/ --extractor mobilenet_v2.imagenet "
         "--out features.parquet",
     )
-    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    p.add_argument("inputs", nargs="+", help="image files, folders, glob patterns or video files")
     p.add_argument(
         "--extractor",
         default="mobilenet_v2.imagenet",
@@ -29,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", required=True, help="output file: .parquet or .npy")
     p.add_argument("--batch-size", type=int, default=16)
+    add_frame_options(p)
     add_runtime_options(p)
     p.add_argument(
         "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
@@ -41,35 +43,42 @@ def run(args: argparse.Namespace) -> int:
 
     import numpy as np
 
+    from foveal.cli.media import check_frame_options, media_total
     from foveal.cli.output import (
         check_writable_file,
         progress,
         report_bad,
         require_inputs,
+        stderr_is_terminal,
         use_runtime_options,
     )
     from foveal.errors import ConfigError, FovealError
     from foveal.features import get_extractor
+    from foveal.features.base import fit_sample
     from foveal.features.store import check_format, save_features
-    from foveal.io import BatchReport, expand_sources
+    from foveal.io import BatchReport, expand_sources, iter_sources
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
+    check_frame_options(args)
     use_runtime_options(args)
     check_format(args.out)
     check_writable_file(args.out, option="--out")
-    files = expand_sources(args.inputs)
-    require_inputs(files, args.inputs)
+    files = expand_sources(args.inputs, media=True)
+    require_inputs(files, args.inputs, "images or videos")
     extractor = get_extractor(args.extractor)
     if extractor.needs_fit:
-        fit_on = fit_images(files)
+        fit_on = fit_sample(files, args.every, fps=args.fps)
         print(f"fitting {extractor.name} on {len(fit_on)} image(s)", file=sys.stderr)
         extractor.fit(fit_on)
     report = BatchReport()
     paths, rows = [], []
-    stream = extractor.iter_extract(files, batch_size=args.batch_size, report=report)
-    for src, vec in progress(stream, total=len(files), desc="embed", enabled=not args.no_progress):
-        paths.append(str(src))
+    items = iter_sources(files, every=args.every, report=report, fps=args.fps)
+    stream = extractor.iter_extract(items, batch_size=args.batch_size, report=report)
+    shown = not args.no_progress and stderr_is_terminal()
+    total, unit = media_total(files, args.every, args.fps) if shown else (None, "img")
+    for item, vec in progress(stream, total=total, desc="embed", unit=unit, enabled=shown):
+        paths.append(item.name)  # a video frame is named clip.mp4#12
         rows.append(vec)
     report_bad(report, as_json=False)
     if not rows:
@@ -82,20 +91,3 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1 if report.bad else 0
-
-
-def fit_images(files: list, limit: int = 500) -> list:
-    """The readable files a vocabulary is learned from (an even, deterministic sample of at
-    most ``limit``)."""
-    from foveal.errors import ImageError
-    from foveal.io import load_image
-
-    step = max(1, len(files) // limit)
-    out = []
-    for f in files[::step]:
-        try:
-            load_image(f)
-        except ImageError:
-            continue
-        out.append(f)
-    return out

@@ -7,6 +7,7 @@ import argparse
 import sys
 from typing import Any
 
+from foveal.cli.media import add_frame_options
 from foveal.cli.output import add_precision_options, add_runtime_options
 
 EPILOG = """examples:
@@ -78,7 +79,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     fsub.required = True
 
     d = fsub.add_parser("detect", help="face boxes and 5 landmarks")
-    d.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    d.add_argument("inputs", nargs="+", help="image files, folders, glob patterns or video files")
+    add_frame_options(d)
     _common(d, gallery=False, embeds=False)
     _progress_option(d)
     d.set_defaults(func=_detect)
@@ -97,7 +99,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.set_defaults(func=_enroll)
 
     i = fsub.add_parser("identify", help="name every face in images (1:N)")
-    i.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    i.add_argument("inputs", nargs="+", help="image files, folders, glob patterns or video files")
+    add_frame_options(i)
     i.add_argument(
         "--threshold", type=float, help="match distance (default: the embedder's, 0.6 for dlib)"
     )
@@ -153,10 +156,15 @@ def _recognizer(args: argparse.Namespace) -> Any:
     return FaceRecognizer(detector, embedder, precision=args.precision, calibrate=args.calibrate)
 
 
-def _bar(args: argparse.Namespace, items: Any, total: int, desc: str) -> Any:
-    from foveal.cli.output import progress
+def _bar(args: argparse.Namespace, items: Any, files: list, desc: str) -> Any:
+    """A progress bar over ``files`` (videos count their sampled frames, on a terminal only)."""
+    from foveal.cli.media import media_total
+    from foveal.cli.output import progress, stderr_is_terminal
 
-    return progress(items, total=total, desc=desc, enabled=not args.no_progress)
+    shown = not args.no_progress and stderr_is_terminal()
+    every, fps = getattr(args, "every", 1), getattr(args, "fps", None)
+    total, unit = media_total(files, every, fps) if shown else (None, "img")
+    return progress(items, total=total, desc=desc, unit=unit, enabled=shown)
 
 
 def _gallery(args: argparse.Namespace) -> Any:
@@ -182,14 +190,16 @@ def _choose(args: argparse.Namespace) -> str | int | None:
 
 
 def _detect(args: argparse.Namespace) -> int:
+    from foveal.cli.media import check_frame_options
     from foveal.cli.output import report_bad, write_jsonl
     from foveal.io import BatchReport, expand_sources
 
+    check_frame_options(args)
     det = _detector(args)
     report = BatchReport()
     files = expand_sources(args.inputs, media=True)
-    found = det.predict_batch(files, report=report, conf=args.conf)
-    for item, faces in _bar(args, found, len(files), "faces detect"):
+    found = det.predict_batch(files, report=report, every=args.every, fps=args.fps, conf=args.conf)
+    for item, faces in _bar(args, found, files, "faces detect"):
         if args.json:
             write_jsonl({"source": item.name, **faces.to_dict()}, sys.stdout)
         else:
@@ -214,7 +224,7 @@ def _enroll(args: argparse.Namespace) -> int:
             g,
             rec,
             args.name,
-            _bar(args, files, len(files), "faces enroll"),
+            _bar(args, files, files, "faces enroll"),
             choose=_choose(args),
             new=args.new,
             conf=args.conf,
@@ -238,10 +248,12 @@ def _enroll(args: argparse.Namespace) -> int:
 
 
 def _identify(args: argparse.Namespace) -> int:
+    from foveal.cli.media import check_frame_options
     from foveal.cli.output import report_bad, write_jsonl
     from foveal.io import BatchReport, expand_sources
     from foveal.tasks.faces import FaceIdentifier
 
+    check_frame_options(args)
     report = BatchReport()
     rec = _recognizer(args)
     with _gallery(args) as g:
@@ -253,8 +265,15 @@ def _identify(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         files = expand_sources(args.inputs, media=True)
-        found = ident.predict_batch(files, report=report, threshold=args.threshold, conf=args.conf)
-        for item, faces in _bar(args, found, len(files), "faces identify"):
+        found = ident.predict_batch(
+            files,
+            report=report,
+            every=args.every,
+            fps=args.fps,
+            threshold=args.threshold,
+            conf=args.conf,
+        )
+        for item, faces in _bar(args, found, files, "faces identify"):
             if args.json:
                 write_jsonl({"source": item.name, **faces.to_dict()}, sys.stdout)
             else:
@@ -329,7 +348,7 @@ def _cluster(args: argparse.Namespace) -> int:
         threshold=args.threshold,
         linkage=args.linkage,
         report=report,
-        progress=lambda found: _bar(args, found, len(files), "faces cluster"),
+        progress=lambda found: _bar(args, found, files, "faces cluster"),
         conf=args.conf,
     )
     for c in clusters:

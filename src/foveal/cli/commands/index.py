@@ -1,11 +1,14 @@
 """foveal index build|search|dupes|info — image search and near-duplicates over a folder of
-images."""
+images (and video frames: every 25th by default, each an entry ``clip.mp4#N``)."""
 
 from __future__ import annotations
 
 import argparse
 
 DEFAULT_INDEX = "foveal-index"
+VIDEO_EVERY = 25
+"""Videos are indexed one frame in 25 by default (about one a second), each frame its own entry
+``clip.mp4#N``: consecutive frames are near-duplicates of each other."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         sub, "index", "image search: build an embedding index, search it, find near-duplicates"
     )
 
+    from foveal.cli.media import add_frame_options
     from foveal.cli.output import add_runtime_options
 
     def common(p: argparse.ArgumentParser) -> None:
@@ -31,13 +35,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     b = actions.add_parser(
         "build",
-        help="index images (incremental: adds new files, re-embeds changed ones, drops removed "
-        "ones)",
+        help="index images and video frames (incremental: adds new files, re-embeds changed "
+        "ones, drops removed ones)",
+        description="Index images, folders, glob patterns and videos. A video gives every N-th "
+        f"frame (--every, default {VIDEO_EVERY}), each its own entry named clip.mp4#N; a changed "
+        "video, or one sampled otherwise (another --every or --fps), is indexed again.",
         epilog="example: foveal index build photos/ --index photos.index",
     )
-    b.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    b.add_argument("inputs", nargs="+", help="image files, folders, glob patterns or video files")
     common(b)
     b.add_argument("--batch-size", type=int, default=16)
+    add_frame_options(b, every=VIDEO_EVERY)
     b.add_argument(
         "--no-prune", action="store_true", help="keep entries of files no longer in the folders"
     )
@@ -72,6 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "for CNN features)",
     )
     d.add_argument("--json", action="store_true", help="one JSON object per group")
+    add_frame_options(d, every=VIDEO_EVERY)
     d.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     d.set_defaults(func=run_dupes)
 
@@ -111,6 +120,8 @@ def _update(index, inputs, args) -> int:
         batch_size=getattr(args, "batch_size", 16),
         prune=not getattr(args, "no_prune", False),
         progress=bar,
+        every=args.every,
+        fps=args.fps,
     )
     report_bad(stats.report, as_json=False)
     print(f"{index.root}: {stats.summary()}; {len(index)} image(s) indexed", file=sys.stderr)
@@ -118,13 +129,15 @@ def _update(index, inputs, args) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
+    from foveal.cli.media import check_frame_options
     from foveal.cli.output import require_inputs
     from foveal.errors import ConfigError
     from foveal.io import expand_sources
 
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1, got {args.batch_size}")
-    require_inputs(expand_sources(args.inputs), args.inputs)
+    check_frame_options(args)
+    require_inputs(expand_sources(args.inputs, media=True), args.inputs, "images or videos")
     with _open(args, create=True) as index:
         return _update(index, args.inputs, args)
 
@@ -150,8 +163,10 @@ def run_search(args: argparse.Namespace) -> int:
 def run_dupes(args: argparse.Namespace) -> int:
     import sys
 
+    from foveal.cli.media import check_frame_options
     from foveal.cli.output import write_jsonl
 
+    check_frame_options(args)
     rc = 0
     with _open(args, create=bool(args.inputs)) as index:
         if args.inputs:

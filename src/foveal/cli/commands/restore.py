@@ -1,9 +1,11 @@
-"""foveal restore IMAGE|DIR|GLOB ... --out DIR — denoise / restore images."""
+"""foveal restore IMAGE|DIR|GLOB|VIDEO ... --out DIR — denoise / restore images (videos: every
+N-th frame, written as ``clip-f12.png``)."""
 
 from __future__ import annotations
 
 import argparse
 
+from foveal.cli.media import add_frame_options
 from foveal.cli.output import add_runtime_options
 
 
@@ -11,12 +13,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "restore",
         help="restore images (denoise with the shipped model, or your own trained one)",
-        description="Restore images, folders or glob patterns and write one PNG per image, "
-        "under the same name, into --out. Large images run in overlapping tiles (bounded "
-        "memory). Unreadable files are reported and skipped.",
+        description="Restore images, folders, glob patterns or video frames and write one PNG "
+        "per image, under the same name (clip-f12.png for frame 12 of clip.mp4), into --out. "
+        "Large images run in overlapping tiles (bounded memory). Unreadable files are reported "
+        "and skipped.",
         epilog="example: foveal restore scans/ --out restored/ --model runs/restore/1",
     )
-    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    p.add_argument("inputs", nargs="+", help="image files, folders, glob patterns or video files")
     p.add_argument("--out", required=True, help="output folder (created if needed)")
     p.add_argument(
         "--model",
@@ -26,7 +29,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--tile", type=int, default=512, help="tile side in pixels (default 512)")
     p.add_argument("--overlap", type=int, default=32, help="tile overlap in pixels (default 32)")
-    p.add_argument("--json", action="store_true", help="one JSON object per image (JSON lines)")
+    add_frame_options(p)
+    p.add_argument(
+        "--json", action="store_true", help="one JSON object per image / video frame (JSON lines)"
+    )
     add_runtime_options(p)
     p.add_argument(
         "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
@@ -35,38 +41,42 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
 
+    from foveal.cli.media import check_frame_options, frame_stem, item_fields, media_total
     from foveal.cli.output import (
         check_writable_dir,
         progress,
         report_bad,
         require_inputs,
+        stderr_is_terminal,
         use_runtime_options,
         write_jsonl,
     )
     from foveal.io import BatchReport, expand_sources
     from foveal.tasks import TASKS
 
+    check_frame_options(args)
     use_runtime_options(args)
     out_dir = check_writable_dir(args.out, option="--out")
-    files = expand_sources(args.inputs)
-    require_inputs(files, args.inputs)
+    files = expand_sources(args.inputs, media=True)
+    require_inputs(files, args.inputs, "images or videos")
     restorer = TASKS["restore"].load(model=args.model, threads=args.threads)
     opts = {"tile": args.tile, "overlap": args.overlap}
     restorer.options(**opts)  # bad options fail before any work
     out_dir.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
-    stream = restorer.predict_batch(files, report=report, **opts)
-    bar = progress(stream, total=len(files), desc="restore", enabled=not args.no_progress)
+    stream = restorer.predict_batch(files, report=report, every=args.every, fps=args.fps, **opts)
+    shown = not args.no_progress and stderr_is_terminal()
+    total, unit = media_total(files, args.every, args.fps) if shown else (None, "img")
+    bar = progress(stream, total=total, desc="restore", unit=unit, enabled=shown)
     used: set[str] = set()
     for item, result in bar:
-        stem = Path(item.name).stem
+        stem = frame_stem(item)
         name = stem if stem not in used else f"{stem}-{len(used)}"
         used.add(name)
         path = result.save(out_dir / f"{name}.png")
         if args.json:
-            write_jsonl({"source": item.name, "output": str(path), **result.to_dict()})
+            write_jsonl({**item_fields(item), "output": str(path), **result.to_dict()})
         else:
             print(f"{item.name} -> {path}", flush=True)
     report_bad(report, as_json=args.json)

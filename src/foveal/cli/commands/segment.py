@@ -1,12 +1,12 @@
-"""foveal segment IMAGES [--model RUN] --out DIR — one mask PNG per image (overlays, cut-outs,
-blurred backgrounds)."""
+"""foveal segment IMAGES|VIDEOS [--model RUN] --out DIR — one mask PNG per image or video frame
+(overlays, cut-outs, blurred backgrounds)."""
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
+from foveal.cli.media import add_frame_options
 from foveal.cli.output import add_runtime_options
 
 
@@ -16,13 +16,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a class for every pixel: people vs background, or your trained U-Net",
         description="Segment images: people vs background with MediaPipe's selfie model (the "
         "default; --remove-background, --blur-background), or with a model from 'foveal train "
-        "segment'. Each image gives "
-        "DIR/<stem>.png, a mask in the training masks' values (0/255 in, 0/255 out; class ids in, "
+        "segment'. Each image gives DIR/<stem>.png (DIR/clip-f12.png for frame 12 of clip.mp4), "
+        "a mask in the training masks' values (0/255 in, 0/255 out; class ids in, "
         "class ids out). Images of any size run in overlapping windows with bounded memory.",
         epilog="examples: foveal segment slices/ --model runs/segment/1 --out masks/ --overlay; "
         "foveal segment photo.jpg --remove-background --out cut/",
     )
-    p.add_argument("inputs", nargs="+", help="image files, folders or glob patterns")
+    p.add_argument("inputs", nargs="+", help="image files, folders, glob patterns or video files")
     p.add_argument(
         "--model",
         default="selfie.mediapipe",
@@ -45,7 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--tile", type=int, default=512, help="sliding-window size (default 512)")
     p.add_argument("--overlap", type=int, default=64, help="window overlap (default 64)")
-    p.add_argument("--json", action="store_true", help="one JSON object per image (JSON lines)")
+    add_frame_options(p)
+    p.add_argument(
+        "--json", action="store_true", help="one JSON object per image / video frame (JSON lines)"
+    )
     add_runtime_options(p)
     p.add_argument(
         "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
@@ -66,11 +69,13 @@ def _png(array: Any) -> bytes:
 def run(args: argparse.Namespace) -> int:
     import sys
 
+    from foveal.cli.media import check_frame_options, frame_stem, item_fields, media_total
     from foveal.cli.output import (
         check_writable_dir,
         progress,
         report_bad,
         require_inputs,
+        stderr_is_terminal,
         use_runtime_options,
         write_jsonl,
     )
@@ -81,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     from foveal.viz import annotate
     from foveal.viz.segmentation import blur_background, remove_background
 
+    check_frame_options(args)
     use_runtime_options(args)
     for flag in ("overlay", "remove_background", "blur_background"):
         if getattr(args, flag) and not args.out:
@@ -89,20 +95,26 @@ def run(args: argparse.Namespace) -> int:
             )
     soft = args.remove_background or args.blur_background
     out_dir = check_writable_dir(args.out, option="--out") if args.out else None
-    files = expand_sources(args.inputs)
-    require_inputs(files, args.inputs, "images")
+    files = expand_sources(args.inputs, media=True)
+    require_inputs(files, args.inputs, "images or videos")
     seg = get_task("segment").load(model=args.model, threads=args.threads)
     opts = seg.options(tile=args.tile, overlap=args.overlap)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
     stream = seg.predict_batch(
-        args.inputs, report=report, tile=opts.tile, overlap=opts.overlap, probabilities=soft
+        files,
+        report=report,
+        every=args.every,
+        fps=args.fps,
+        tile=opts.tile,
+        overlap=opts.overlap,
+        probabilities=soft,
     )
-    for item, result in progress(
-        stream, total=len(files), desc="segment", enabled=not args.no_progress
-    ):
-        stem = Path(item.path or item.name).stem
+    shown = not args.no_progress and stderr_is_terminal()
+    total, unit = media_total(files, args.every, args.fps) if shown else (None, "img")
+    for item, result in progress(stream, total=total, desc="segment", unit=unit, enabled=shown):
+        stem = frame_stem(item)
         if out_dir is not None:
             atomic_write_bytes(out_dir / f"{stem}.png", _png(result.to_mask()))
             if args.overlay:
@@ -118,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
                     out_dir / f"{stem}.blurred.png", _png(blur_background(item.load(), result))
                 )
         if args.json:
-            write_jsonl({"source": item.name, **result.to_dict()}, sys.stdout)
+            write_jsonl({**item_fields(item), **result.to_dict()}, sys.stdout)
         else:
             areas = ", ".join(f"{n} {a}" for n, a in result.areas.items())
             print(f"{item.name}: {areas}", flush=True)

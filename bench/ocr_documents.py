@@ -2,6 +2,8 @@
 
 Engines (each reads every image from its file, decoding included):
 - ``foveal``: :class:`foveal.tasks.ocr.TextReader` with its defaults (layout ``auto``).
+- ``foveal+blocks`` (with ``--blocks``): the same reader with the ``ppocr_layout.cdla`` layout
+  blocks steering the reading order (blocks, then lines inside each by their geometry).
 - ``rapidocr``: RapidOCR 3.10 with its defaults (the same PP-OCRv6 small det/rec ONNX files and the
   same direction classifier), its lines joined by newlines in its own order.
 - ``tesseract``: the ``tesseract`` CLI, ``-l eng``, default page segmentation, one thread
@@ -23,6 +25,7 @@ child process included). Per set: means over its images. The machine is shared: 
 its load, which hits the interleaved engines alike.
 
     python bench/ocr_documents.py [--sets page,phototest,receipts,columns] [--receipts 40]
+                                  [--blocks] [--engines foveal,foveal+blocks,rapidocr,tesseract]
 """
 
 from __future__ import annotations
@@ -112,11 +115,14 @@ def images(sets: list[str], n_receipts: int, tmp: Path) -> list[tuple[str, str, 
     return out
 
 
-def engines() -> dict[str, Callable[[Path], str]]:
+def engines(blocks: bool = False) -> dict[str, Callable[[Path], str]]:
     from foveal.tasks.ocr import TextReader
 
     reader = TextReader()
     out: dict[str, Callable[[Path], str]] = {"foveal": lambda p: reader.predict(p).text}
+    if blocks:
+        with_blocks = TextReader(blocks="ppocr_layout.cdla")
+        out["foveal+blocks"] = lambda p: with_blocks.predict(p).text
 
     from rapidocr import RapidOCR
 
@@ -148,9 +154,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sets", default="page,phototest,receipts,columns")
     ap.add_argument("--receipts", type=int, default=40, help="how many receipts (from 100)")
     ap.add_argument("--verbose", action="store_true", help="one row per image")
+    ap.add_argument(
+        "--blocks", action="store_true", help="also run foveal with layout blocks (foveal+blocks)"
+    )
+    ap.add_argument("--engines", default=None, help="comma-separated subset of the engines")
     args = ap.parse_args(argv)
     sets = args.sets.split(",")
-    run = engines()
+    run = engines(args.blocks)
+    if args.engines:
+        run = {k: v for k, v in run.items() if k in args.engines.split(",")}
     rows: list[tuple[str, str, str, float, float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         todo = images(sets, args.receipts, Path(tmp))

@@ -77,17 +77,23 @@ def draw_text_lines(
     ``line_width`` is the polygons' outline width; ``show_text=False`` draws polygons only.
     """
     base = Style.for_image(canvas, line_width=line_width, font_size=font_size)
-    blocks = getattr(lines, "block_polygons", None)
-    if blocks is not None:
-        draw_blocks(canvas, blocks, list(lines.block_types), line_width=line_width)
     draw = ImageDraw.Draw(canvas)
     polygons = np.asarray(lines.polygons, np.float32).reshape(-1, 4, 2)
     for poly in polygons:
         draw.polygon(
             [(float(x), float(y)) for x, y in poly], outline=OUTLINE, width=base.line_width
         )
-    if not show_text or not len(polygons):
-        return
+    if show_text and len(polygons):
+        draw_line_texts(canvas, lines, polygons, base, font_size)
+    blocks = getattr(lines, "block_polygons", None)
+    if blocks is not None:  # last: the block labels stay visible over the lines' texts
+        draw_blocks(canvas, blocks, list(lines.block_types), line_width=line_width)
+
+
+def draw_line_texts(
+    canvas: Image.Image, lines: Any, polygons: np.ndarray, base: Style, font_size: int | None
+) -> None:
+    """Each line's text on a light box, above the line where free, else over it."""
     bounds = [(*poly.min(axis=0), *poly.max(axis=0)) for poly in polygons]
     overlay = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
     labels = ImageDraw.Draw(overlay)

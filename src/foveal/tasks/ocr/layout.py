@@ -94,6 +94,7 @@ def regions(
     min_column: float = 0.0,
     core: float = CORE,
     line_height: float | None = None,
+    columns_first: bool = False,
 ) -> list[list[int]]:
     """Line boxes (N, 4 xyxy, upright frame) cut into regions by a recursive XY-cut: a list of
     regions in reading order, each a list of line indices top to bottom.
@@ -107,6 +108,9 @@ def regions(
     ``core``: the half-height of the band of each box that must be empty for a horizontal cut
     (a fraction of its height; 0.5 for whole boxes such as layout blocks). ``line_height``: the
     unit of ``min_gutter`` and ``min_column`` (default: the boxes' median height).
+    ``columns_first``: a vertical gutter, where there is one, is cut before any horizontal gap
+    however wide (layout blocks: a horizontal channel between blocks is no reason to leave a
+    column).
 
     >>> boxes = np.array([[0, 0, 40, 10], [60, 0, 100, 10], [0, 15, 40, 25], [60, 15, 100, 25]])
     >>> regions(boxes)                  # two columns of two lines
@@ -139,7 +143,9 @@ def regions(
         xgaps = [g for g in xgaps if columns_ok(idx, boxes[idx, 0] < g[1])]
         ybest = max(ygaps, key=lambda g: g[1] - g[0], default=None)
         xbest = max(xgaps, key=lambda g: g[1] - g[0], default=None)
-        if xbest is not None and (ybest is None or xbest[1] - xbest[0] >= ybest[1] - ybest[0]):
+        if xbest is not None and (
+            columns_first or ybest is None or xbest[1] - xbest[0] >= ybest[1] - ybest[0]
+        ):
             first = boxes[idx, 0] < xbest[1]  # columns: left part first
         elif ybest is not None:
             first = top[idx] < ybest[1]  # rows: upper part first

@@ -18,6 +18,9 @@ Sets:
   and on 120-139 (held out: never looked at while tuning).
 - ``columns``: 4 pages of bench/ocr_columns.py (2 and 3 columns, 300 dpi, seeds 1-4; tuning only
   looked at seed 0, which the tests use).
+- ``skewed``: 6 more pages of bench/ocr_columns.py (seeds 7-12, 2 and 3 columns, 300 dpi) turned
+  by 1.5-3 degrees (white corners). Held out: the block order was tuned on seeds 0, 1, 4 and 6
+  (turned at 150 dpi), never on these.
 
 Metrics per image: order-sensitive CER (whitespace and line breaks normalised to single spaces),
 order-free word F1 (case-insensitive), wall seconds and CPU seconds (all threads; Tesseract's
@@ -47,6 +50,8 @@ PAGES = SHARED / "data" / "ocr" / "pages"
 RECEIPTS = SHARED / "data" / "ocr" / "receipts"
 TUNED = range(100, 120)
 """Receipts looked at while choosing thresholds; 120-139 are held out."""
+SKEWED = ((2, 7, 2.5), (3, 8, -2.0), (2, 9, 2.0), (3, 10, -2.5), (2, 11, 1.5), (3, 12, -3.0))
+"""The ``skewed`` set: (columns, seed, degrees counter-clockwise)."""
 
 PAGE_TRUTH = """Region-based segmentation
 Let us first determine markers of the coins and the
@@ -112,6 +117,17 @@ def images(sets: list[str], n_receipts: int, tmp: Path) -> list[tuple[str, str, 
             path = tmp / f"{name}.png"
             cv2.imwrite(str(path), page.image[..., ::-1])
             out.append(("columns", name, path, page.truth))
+    if "skewed" in sets:
+        columns = _load_bench("ocr_columns")
+        for cols, seed, degrees in SKEWED:
+            page = columns.columns_page(cols, seed)
+            h, w = page.image.shape[:2]
+            turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+            image = cv2.warpAffine(page.image, turn, (w, h), borderValue=(255, 255, 255))
+            name = f"cols{cols}-s{seed}-{degrees:+g}deg"
+            path = tmp / f"{name}.png"
+            cv2.imwrite(str(path), image[..., ::-1])
+            out.append(("skewed", name, path, page.truth))
     return out
 
 

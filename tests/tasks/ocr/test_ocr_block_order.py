@@ -71,6 +71,37 @@ def test_header_first_footer_last_and_lines_outside_blocks_by_geometry() -> None
     assert swapped == [[0], [1], [2], [3], [5], [4]]
 
 
+def test_columns_first_even_across_a_wide_aligned_gap_and_a_loose_figure() -> None:
+    # two columns (gutter 20 px) whose paragraph breaks line up (a 60 px gap across both): the
+    # widest channel is horizontal, but blocks are read column by column
+    def column(x: float) -> list[list[float]]:
+        return [_box(x, y, x + 100, y + 12) for y in (0, 20, 40, 120, 140, 160)]
+
+    segs = np.asarray(column(0) + column(120), np.float32)
+    blocks = np.asarray(
+        [_box(-2, -2, 102, 54), _box(-2, 118, 102, 174)]
+        + [_box(118, -2, 222, 54), _box(118, 118, 222, 174)],
+        np.float32,
+    )
+    lines, raw = block_lines(segs, blocks, ["text"] * 4)
+    assert [i for line in lines for i in line] == list(range(12))
+    assert raw.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]
+    # a figure atop column 1 whose box reaches into the gutter (as the layout model's do), and a
+    # 2-line block atop column 2 beside it: still column 1 (its caption, text), then column 2
+    segs = np.asarray(
+        [_box(0, 250, 100, 262), _box(0, 270, 100, 282)]  # caption, text in column 1
+        + [_box(120, 0, 220, 12), _box(120, 20, 220, 32), _box(120, 300, 220, 312)],
+        np.float32,
+    )
+    blocks = np.asarray(
+        [_box(-10, -5, 116, 240), _box(-2, 248, 102, 284), _box(118, -2, 222, 34)]
+        + [_box(118, 298, 222, 314)],
+        np.float32,
+    )
+    lines, raw = block_lines(segs, blocks, ["figure", "text", "text", "text"])
+    assert [i for line in lines for i in line] == [0, 1, 2, 3, 4]
+
+
 def test_no_blocks_or_no_segments() -> None:
     segs = np.asarray([_box(0, 0, 40, 10), _box(0, 20, 40, 30)], np.float32)
     lines, raw = block_lines(segs, np.zeros((0, 4), np.float32), [])

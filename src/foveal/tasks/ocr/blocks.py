@@ -221,9 +221,8 @@ def block_lines(
     own. The units (blocks with text, lines outside blocks) are read headers first, footers last
     (:data:`FIRST_TYPES`, :data:`LAST_TYPES`, each top to bottom), the others by an XY-cut over
     the boxes around their text (figures and tables, with or without text: the middle of their
-    boxes, which no cut may cross):
-    columns first (a gutter of at least half a line height between blocks, left to right), else
-    top to bottom.
+    boxes, which no cut may cross): columns first (a gutter of at least half a line height
+    between blocks, left to right), else top to bottom.
 
     >>> segs = np.array([[0, 0, 40, 10], [60, 0, 100, 10], [0, 14, 40, 24], [60, 14, 100, 24]])
     >>> blocks = np.array([[-2, -2, 42, 26], [58, -2, 102, 26]])
@@ -235,8 +234,8 @@ def block_lines(
     boxes = np.asarray(boxes, np.float64)
     if not len(boxes):
         return [], np.zeros(0, np.int64)
-    raw = containing_block((boxes[:, :2] + boxes[:, 2:]) / 2, np.asarray(block_boxes, np.float64))
     block_boxes = np.asarray(block_boxes, np.float64)
+    raw = containing_block((boxes[:, :2] + boxes[:, 2:]) / 2, block_boxes)
 
     def solid(b: int) -> np.ndarray:  # a figure's or table's box is loose: only its core counts
         x1, y1, x2, y2 = block_boxes[b]

@@ -19,8 +19,8 @@ Sets:
 - ``columns``: 4 pages of bench/ocr_columns.py (2 and 3 columns, 300 dpi, seeds 1-4; tuning only
   looked at seed 0, which the tests use).
 - ``skewed``: 6 more pages of bench/ocr_columns.py (seeds 7-12, 2 and 3 columns, rendered at
-  150 dpi) turned by 1.5-3 degrees (white corners). Held out: the block order was tuned on seeds 0, 1, 4 and 6
-  (turned at 150 dpi), never on these.
+  150 dpi) turned by 1.5-3 degrees (white corners). Held out: the block order was tuned on
+  seeds 0, 1, 4 and 6 (turned, at 150 dpi), never on these.
 
 Metrics per image: order-sensitive CER (whitespace and line breaks normalised to single spaces),
 order-free word F1 (case-insensitive), wall seconds and CPU seconds (all threads; Tesseract's

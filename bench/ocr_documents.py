@@ -2,6 +2,8 @@
 
 Engines (each reads every image from its file, decoding included):
 - ``foveal``: :class:`foveal.tasks.ocr.TextReader` with its defaults (layout ``auto``).
+- ``foveal+blocks`` (with ``--blocks``): the same reader with the ``ppocr_layout.cdla`` layout
+  blocks steering the reading order (blocks, then lines inside each by their geometry).
 - ``rapidocr``: RapidOCR 3.10 with its defaults (the same PP-OCRv6 small det/rec ONNX files and the
   same direction classifier), its lines joined by newlines in its own order.
 - ``tesseract``: the ``tesseract`` CLI, ``-l eng``, default page segmentation, one thread
@@ -16,6 +18,9 @@ Sets:
   and on 120-139 (held out: never looked at while tuning).
 - ``columns``: 4 pages of bench/ocr_columns.py (2 and 3 columns, 300 dpi, seeds 1-4; tuning only
   looked at seed 0, which the tests use).
+- ``skewed``: 6 more pages of bench/ocr_columns.py (seeds 7-12, 2 and 3 columns, rendered at
+  150 dpi) turned by 1.5-3 degrees (white corners). Held out: the block order was tuned on
+  seeds 0, 1, 4 and 6 (turned, at 150 dpi), never on these.
 
 Metrics per image: order-sensitive CER (whitespace and line breaks normalised to single spaces),
 order-free word F1 (case-insensitive), wall seconds and CPU seconds (all threads; Tesseract's
@@ -23,6 +28,7 @@ child process included). Per set: means over its images. The machine is shared: 
 its load, which hits the interleaved engines alike.
 
     python bench/ocr_documents.py [--sets page,phototest,receipts,columns] [--receipts 40]
+                                  [--blocks] [--engines foveal,foveal+blocks,rapidocr,tesseract]
 """
 
 from __future__ import annotations
@@ -44,6 +50,8 @@ PAGES = SHARED / "data" / "ocr" / "pages"
 RECEIPTS = SHARED / "data" / "ocr" / "receipts"
 TUNED = range(100, 120)
 """Receipts looked at while choosing thresholds; 120-139 are held out."""
+SKEWED = ((2, 7, 2.5), (3, 8, -2.0), (2, 9, 2.0), (3, 10, -2.5), (2, 11, 1.5), (3, 12, -3.0))
+"""The ``skewed`` set: (columns, seed, degrees counter-clockwise)."""
 
 PAGE_TRUTH = """Region-based segmentation
 Let us first determine markers of the coins and the
@@ -109,14 +117,28 @@ def images(sets: list[str], n_receipts: int, tmp: Path) -> list[tuple[str, str, 
             path = tmp / f"{name}.png"
             cv2.imwrite(str(path), page.image[..., ::-1])
             out.append(("columns", name, path, page.truth))
+    if "skewed" in sets:
+        columns = _load_bench("ocr_columns")
+        for cols, seed, degrees in SKEWED:
+            page = columns.columns_page(cols, seed, dpi=150)
+            h, w = page.image.shape[:2]
+            turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+            image = cv2.warpAffine(page.image, turn, (w, h), borderValue=(255, 255, 255))
+            name = f"cols{cols}-s{seed}-{degrees:+g}deg"
+            path = tmp / f"{name}.png"
+            cv2.imwrite(str(path), image[..., ::-1])
+            out.append(("skewed", name, path, page.truth))
     return out
 
 
-def engines() -> dict[str, Callable[[Path], str]]:
+def engines(blocks: bool = False) -> dict[str, Callable[[Path], str]]:
     from foveal.tasks.ocr import TextReader
 
     reader = TextReader()
     out: dict[str, Callable[[Path], str]] = {"foveal": lambda p: reader.predict(p).text}
+    if blocks:
+        with_blocks = TextReader(blocks="ppocr_layout.cdla")
+        out["foveal+blocks"] = lambda p: with_blocks.predict(p).text
 
     from rapidocr import RapidOCR
 
@@ -148,9 +170,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--sets", default="page,phototest,receipts,columns")
     ap.add_argument("--receipts", type=int, default=40, help="how many receipts (from 100)")
     ap.add_argument("--verbose", action="store_true", help="one row per image")
+    ap.add_argument(
+        "--blocks", action="store_true", help="also run foveal with layout blocks (foveal+blocks)"
+    )
+    ap.add_argument("--engines", default=None, help="comma-separated subset of the engines")
     args = ap.parse_args(argv)
     sets = args.sets.split(",")
-    run = engines()
+    run = engines(args.blocks)
+    if args.engines:
+        run = {k: v for k, v in run.items() if k in args.engines.split(",")}
     rows: list[tuple[str, str, str, float, float, float, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
         todo = images(sets, args.receipts, Path(tmp))

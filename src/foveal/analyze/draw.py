@@ -81,9 +81,12 @@ def annotate(image: np.ndarray, record: dict[str, Any]) -> Image.Image:
                 COLOURS[key],
                 size,
             )
-    for line in (record.get("ocr") or {}).get("lines", []):
-        poly = [tuple(p) for p in line["polygon"]]
-        draw.polygon(poly, outline=COLOURS["ocr"], width=max(1, lw - 1))
+    ocr = record.get("ocr") or {}
+    if ocr.get("lines") or ocr.get("blocks"):
+        from foveal.viz import drawer_for
+
+        lines = text_lines(ocr)  # drawn by the viz drawer: line polygons, numbered typed blocks
+        drawer_for(lines)(pil, lines, line_width=max(1, lw - 1), show_text=False)
     if record.get("landmarks") and "error" not in record["landmarks"]:
         from foveal.viz.landmarks import draw_landmark_record
 
@@ -93,6 +96,34 @@ def annotate(image: np.ndarray, record: dict[str, Any]) -> Image.Image:
         # bottom-left, where it does not hide the labels of boxes that start at the top
         _label(draw, (4, h - 2), f"{top[0]['name']} {top[0]['score']:.2f}", (60, 60, 60), size)
     return pil
+
+
+def text_lines(ocr: dict[str, Any]) -> Any:
+    """The :class:`foveal.results.TextLines` of an ``ocr`` record (its ``to_dict()``).
+
+    >>> lines = text_lines({"lines": [{"polygon": [[0, 0], [9, 0], [9, 4], [0, 4]], "text": "a",
+    ...     "score": 0.9, "paragraph": 0, "block": 0}], "blocks": [{"type": "title",
+    ...     "polygon": [[0, 0], [10, 0], [10, 5], [0, 5]], "order": 0}]})
+    >>> lines.texts, lines.block_types, lines.block_ids.tolist()
+    (['a'], ['title'], [0])
+    """
+    from foveal.results import TextLines
+
+    rows = ocr.get("lines", [])
+    blocks = sorted(ocr.get("blocks", []), key=lambda b: b["order"])
+    has_blocks = "blocks" in ocr
+    return TextLines(
+        polygons=np.asarray([r["polygon"] for r in rows], np.float32).reshape(-1, 4, 2),
+        texts=[r["text"] for r in rows],
+        scores=np.asarray([r["score"] for r in rows], np.float32),
+        paragraph_ids=np.asarray([r.get("paragraph", i) for i, r in enumerate(rows)], np.int64),
+        block_ids=np.asarray([r.get("block", -1) for r in rows], np.int64) if has_blocks else None,
+        block_polygons=np.asarray([b["polygon"] for b in blocks], np.float32).reshape(-1, 4, 2)
+        if has_blocks
+        else None,
+        block_types=[b["type"] for b in blocks] if has_blocks else None,
+        model=ocr.get("model", ""),
+    )
 
 
 def thumbnail(image: Image.Image | np.ndarray, size: int = 320) -> Image.Image:

@@ -37,6 +37,7 @@ from foveal.errors import FovealError
 from foveal.io import is_video_file, load_image
 
 THUMB = 200  # thumbnail size in pixels; results are drawn at this size, so labels stay legible
+PAGE = 480  # pages read with layout blocks: drawn larger, so the numbered blocks can be told apart
 CSS = """
 body{font:15px/1.4 system-ui,sans-serif;margin:1.5em;color:#111;background:#fff}
 h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin:1em 0 .4em}
@@ -49,7 +50,8 @@ td.task{min-width:8em}td pre{margin:0;white-space:pre-wrap;font-size:13px}
 .sum{display:flex;flex-wrap:wrap;gap:.6em}\
 .card{border:1px solid #bbb;border-radius:6px;padding:.4em .8em;min-width:11em;font-size:14px}
 .err{color:#a00}img{display:block;max-width:THUMBpx;max-height:THUMBpx}code{font-size:13px}
-""".replace("THUMB", str(THUMB))
+img.page{max-width:PAGEpx;max-height:PAGEpx}.block b{font-size:13px}
+""".replace("THUMB", str(THUMB)).replace("PAGE", str(PAGE))
 
 
 class Summary:
@@ -94,6 +96,10 @@ class Summary:
                 c["with text"] += bool(lines)
                 c["lines"] += len(lines)
                 c["characters"] += len(res.get("text", ""))
+                if "blocks" in res:
+                    c["blocks"] += len(res["blocks"])
+                    for b in res["blocks"]:
+                        c["label:" + b["type"]] += 1
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"records": self.records, "unreadable": self.errors}
@@ -121,9 +127,56 @@ def _short(task: str, res: dict[str, Any]) -> str:
         names = [f["name"] for f in faces if f.get("name")]
         return f"{len(faces)} face(s)" + (": " + html.escape(", ".join(names)) if names else "")
     if task == "ocr":
+        if "blocks" in res:
+            return ocr_blocks_html(res)
         text = res.get("text", "")
         return f"<pre>{html.escape(text[:500])}</pre>" if text else "no text"
     return html.escape(str(res)[:200])
+
+
+def ocr_blocks_html(res: dict[str, Any], max_chars: int = 4000) -> str:
+    """An OCR record's text block by block, in reading order: each run of lines of one layout
+    block under its number and type, in the block's outline colour (lines outside every block
+    under "no block"); at most ``max_chars`` characters of text.
+
+    >>> res = {"lines": [{"text": "Title", "block": 0}, {"text": "Body", "block": 1}],
+    ...        "blocks": [{"type": "title", "order": 0}, {"type": "text", "order": 1}]}
+    >>> print(ocr_blocks_html(res))
+    <div class='blocks'>2 lines, 2 blocks</div>...
+    """
+    from foveal.viz.text import block_color
+
+    blocks = {b["order"]: b["type"] for b in res.get("blocks", [])}
+    lines = res.get("lines", [])
+    parts = [f"<div class='blocks'>{len(lines)} lines, {len(blocks)} blocks</div>"]
+    shown, run, current = 0, [], None
+
+    def flush() -> None:
+        if not run:
+            return
+        if current is None or current < 0:
+            head, colour = "no block", (90, 90, 90)
+        else:
+            head, colour = f"{current + 1} {blocks.get(current, '?')}", block_color(blocks[current])
+        parts.append(
+            f"<div class='block' data-block='{current}'><b style='color:rgb{colour}'>"
+            f"{html.escape(head)}</b><pre>{html.escape(chr(10).join(run))}</pre></div>"
+        )
+
+    for line in lines:
+        b = line.get("block", -1)
+        if run and b != current:
+            flush()
+            run = []
+        current = b
+        text = line.get("text", "")
+        if shown + len(text) > max_chars:
+            run.append("...")
+            break
+        run.append(text)
+        shown += len(text)
+    flush()
+    return "".join(parts)
 
 
 GEOMETRY = ("box", "landmarks", "polygon", "keypoints")  # image coordinates in a record
@@ -145,12 +198,17 @@ def scaled(value: Any, factor: float, key: str = "") -> Any:
     return value
 
 
+def has_blocks(rec: dict[str, Any]) -> bool:
+    """Whether the record holds OCR with layout blocks."""
+    return isinstance(rec.get("ocr"), dict) and bool(rec["ocr"].get("blocks"))
+
+
 def _thumb_uri(rec: dict[str, Any]) -> str:
     src = rec["source"]
     image = (
         read_frame(src, rec["frame"]) if "frame" in rec and is_video_file(src) else load_image(src)
     )
-    small = thumbnail(image, THUMB)
+    small = thumbnail(image, PAGE if has_blocks(rec) else THUMB)
     factor = small.width / image.shape[1]
     pil = annotate(np.asarray(small), scaled(rec, factor))
     buf = io.BytesIO()
@@ -233,7 +291,8 @@ def _row(rec: dict[str, Any], tasks: list[str]) -> str:
             f"<td colspan='{max(1, len(tasks))}' class='err'>{html.escape(rec['error'])}</td></tr>"
         )
     try:
-        img = f"<img src='{_thumb_uri(rec)}' alt='{html.escape(name, quote=True)}'>"
+        kind = " class='page'" if has_blocks(rec) else ""
+        img = f"<img{kind} src='{_thumb_uri(rec)}' alt='{html.escape(name, quote=True)}'>"
     except (FovealError, OSError) as exc:
         img = f"<span class='err'>no thumbnail: {html.escape(str(exc))}</span>"
     cells = "".join(f"<td class='task'>{_short(t, rec[t]) if t in rec else ''}</td>" for t in tasks)

@@ -279,6 +279,9 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         file: UploadFile = upload,
         tasks: str = Form("classify"),
         top_k: int = Form(5, ge=1, le=1000),
+        blocks: bool = Form(
+            False, description="ocr: also find layout blocks (text, title, figure, table ...)"
+        ),
     ) -> dict[str, Any]:
         if tasks.strip() == "all":
             loop = asyncio.get_running_loop()
@@ -288,6 +291,10 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         opts = default_options(names)
         if "classify" in opts:
             opts["classify"]["top_k"] = top_k
+        if blocks and "ocr" in opts:
+            from foveal.tasks.ocr.blocks import DEFAULT_LAYOUT
+
+            opts["ocr"]["blocks"] = DEFAULT_LAYOUT
         return await handle(file, names, opts)
 
     for spec in TASKS.values():

@@ -202,7 +202,7 @@ for _spec in (
         "text lines with polygons, in reading order",
         "ppocr_rec.v6_small",
         "read_text",
-        init_options=("model", "precision", "calibrate"),
+        init_options=("model", "precision", "calibrate", "blocks"),
         train="foveal.tasks.ocr.train:train_recognizer",
         evaluate="foveal.evaluate.ocr:evaluate_ocr",
         export="foveal.tasks.ocr.export:export_recognizer",

@@ -3,8 +3,9 @@ legible on any background.
 
 The text goes just above its line when that space is free (scene text: both stay visible); on a
 dense page, where it would hide the line above, it goes over its own line on a box that lets the
-printed text show through faintly. Layout blocks, when the result has them, are outlined and
-numbered in reading order with their type.
+printed text show through faintly. Layout blocks, when the result has them, are outlined in
+their type's colour (:func:`block_color`) and labelled with their reading-order number and type
+("2 title").
 """
 
 from __future__ import annotations
@@ -14,11 +15,47 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw
 
-from foveal.viz.style import Style, draw_label, label_size
+from foveal.viz.style import RGB, Style, draw_label, label_size, name_color
 
 OUTLINE = (30, 120, 255)
-BLOCK = (230, 90, 20)
 BOX = (255, 255, 210, 235)
+BLOCK_COLORS: dict[str, RGB] = {
+    "text": (230, 90, 20),
+    "title": (200, 0, 160),
+    "header": (0, 150, 150),
+    "footer": (0, 110, 200),
+    "figure": (40, 160, 40),
+    "figure_caption": (120, 150, 0),
+    "table": (140, 70, 220),
+    "table_caption": (170, 110, 230),
+    "reference": (150, 100, 50),
+    "equation": (210, 40, 40),
+}
+"""Outline colours of the CDLA layout block types (others get a stable colour by name)."""
+
+
+def block_color(kind: str) -> RGB:
+    """The outline colour of a layout block type.
+
+    >>> block_color("title"), block_color("title") != block_color("text")
+    ((200, 0, 160), True)
+    """
+    return BLOCK_COLORS.get(kind) or name_color(kind)
+
+
+def draw_blocks(
+    canvas: Image.Image, polygons: Any, types: list[str], *, line_width: int | None = None
+) -> None:
+    """Outline layout blocks ((M, 4, 2) corners, in reading order) in their type's colour and
+    label each ``"k type"`` (k from 1) at its top-left corner; ``canvas`` changes in place."""
+    base = Style.for_image(canvas, line_width=line_width)
+    style = Style(line_width=base.line_width, font_size=max(10, round(base.font_size * 0.7)))
+    draw = ImageDraw.Draw(canvas)
+    for k, (poly, kind) in enumerate(zip(polygons, types, strict=True)):
+        pts = [(float(x), float(y)) for x, y in poly]
+        colour = block_color(kind)
+        draw.polygon(pts, outline=colour, width=max(1, base.line_width))
+        draw_label(draw, pts[0], f"{k + 1} {kind}", colour, style, above=False)
 
 
 def overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -41,18 +78,22 @@ def draw_text_lines(
     """
     base = Style.for_image(canvas, line_width=line_width, font_size=font_size)
     draw = ImageDraw.Draw(canvas)
-    blocks = getattr(lines, "block_polygons", None)
-    for k, poly in enumerate(blocks if blocks is not None else []):  # layout blocks, numbered
-        pts = [(float(x), float(y)) for x, y in poly]
-        draw.polygon(pts, outline=BLOCK, width=max(1, base.line_width // 2))
-        draw.text(pts[0], f"{k + 1} {lines.block_types[k]}", fill=BLOCK)
     polygons = np.asarray(lines.polygons, np.float32).reshape(-1, 4, 2)
     for poly in polygons:
         draw.polygon(
             [(float(x), float(y)) for x, y in poly], outline=OUTLINE, width=base.line_width
         )
-    if not show_text or not len(polygons):
-        return
+    if show_text and len(polygons):
+        draw_line_texts(canvas, lines, polygons, base, font_size)
+    blocks = getattr(lines, "block_polygons", None)
+    if blocks is not None:  # last: the block labels stay visible over the lines' texts
+        draw_blocks(canvas, blocks, list(lines.block_types), line_width=line_width)
+
+
+def draw_line_texts(
+    canvas: Image.Image, lines: Any, polygons: np.ndarray, base: Style, font_size: int | None
+) -> None:
+    """Each line's text on a light box, above the line where free, else over it."""
     bounds = [(*poly.min(axis=0), *poly.max(axis=0)) for poly in polygons]
     overlay = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
     labels = ImageDraw.Draw(overlay)

@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--blocks",
         action="store_true",
         help="also find layout blocks (text, title, figure, table, header, footer) with the "
-        "ppocr_layout.cdla model: in --json output and drawn by --save",
+        "ppocr_layout.cdla model: they steer the reading order (--layout auto/columns), are "
+        "in the --json output and drawn by --save",
     )
     p.add_argument(
         "--dpi", type=float, default=200.0, help="PDF rendering resolution (default 200)"
@@ -159,13 +160,6 @@ def _page_count(path: Path) -> int:
 
 
 def _save(dest: Path, rgb: np.ndarray, lines: TextLines) -> None:
-    import io
+    from foveal.viz import save_annotated
 
-    from PIL import Image
-
-    from foveal.tasks.ocr.draw import draw_text_lines
-    from foveal.utils.files import atomic_write_bytes
-
-    buf = io.BytesIO()
-    Image.fromarray(draw_text_lines(rgb, lines)).save(buf, format="PNG")
-    atomic_write_bytes(dest, buf.getvalue())
+    save_annotated(dest, rgb, lines)  # line polygons and text; layout blocks numbered, by type

@@ -30,10 +30,10 @@ CORE = 0.3
 """Half-height of a box's vertical core band, as a fraction of its height (DB boxes are padded)."""
 
 
-def _core(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _core(boxes: np.ndarray, core: float = CORE) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     cy = (boxes[:, 1] + boxes[:, 3]) / 2
     h = np.maximum(boxes[:, 3] - boxes[:, 1], 1e-3)
-    return cy - CORE * h, cy + CORE * h, h
+    return cy - core * h, cy + core * h, h
 
 
 def group_lines(boxes: np.ndarray, *, join_gap: float = 1.5) -> list[list[int]]:
@@ -88,7 +88,13 @@ def _gaps(lo: np.ndarray, hi: np.ndarray) -> list[tuple[float, float]]:
 
 
 def regions(
-    boxes: np.ndarray, *, min_gutter: float = 1.0, min_column: float = 0.0
+    boxes: np.ndarray,
+    *,
+    min_gutter: float = 1.0,
+    min_column: float = 0.0,
+    core: float = CORE,
+    line_height: float | None = None,
+    columns_first: bool = False,
 ) -> list[list[int]]:
     """Line boxes (N, 4 xyxy, upright frame) cut into regions by a recursive XY-cut: a list of
     regions in reading order, each a list of line indices top to bottom.
@@ -99,6 +105,13 @@ def regions(
     ``min_column`` line heights long: real columns of text, not the keys and values of a form or
     the cells of a table (those stay in one region, to be read row by row).
 
+    ``core``: the half-height of the band of each box that must be empty for a horizontal cut
+    (a fraction of its height; 0.5 for whole boxes such as layout blocks). ``line_height``: the
+    unit of ``min_gutter`` and ``min_column`` (default: the boxes' median height).
+    ``columns_first``: a vertical gutter, where there is one, is cut before any horizontal gap
+    however wide (layout blocks: a horizontal channel between blocks is no reason to leave a
+    column).
+
     >>> boxes = np.array([[0, 0, 40, 10], [60, 0, 100, 10], [0, 15, 40, 25], [60, 15, 100, 25]])
     >>> regions(boxes)                  # two columns of two lines
     [[0], [2], [1], [3]]
@@ -108,8 +121,8 @@ def regions(
     if len(boxes) == 0:
         return []
     boxes = np.asarray(boxes, np.float64)
-    top, bottom, h = _core(boxes)
-    med_h = float(np.median(h))
+    top, bottom, h = _core(boxes, core)
+    med_h = float(np.median(h)) if line_height is None else line_height
     width = boxes[:, 2] - boxes[:, 0]
 
     def columns_ok(idx: np.ndarray, first: np.ndarray) -> bool:
@@ -130,7 +143,9 @@ def regions(
         xgaps = [g for g in xgaps if columns_ok(idx, boxes[idx, 0] < g[1])]
         ybest = max(ygaps, key=lambda g: g[1] - g[0], default=None)
         xbest = max(xgaps, key=lambda g: g[1] - g[0], default=None)
-        if xbest is not None and (ybest is None or xbest[1] - xbest[0] >= ybest[1] - ybest[0]):
+        if xbest is not None and (
+            columns_first or ybest is None or xbest[1] - xbest[0] >= ybest[1] - ybest[0]
+        ):
             first = boxes[idx, 0] < xbest[1]  # columns: left part first
         elif ybest is not None:
             first = top[idx] < ybest[1]  # rows: upper part first
@@ -139,6 +154,43 @@ def regions(
         return cut(idx[first]) + cut(idx[~first])
 
     return cut(np.arange(len(boxes)))
+
+
+def geometry_lines(
+    boxes: np.ndarray, layout: str = "auto", *, min_column: float = 8.0
+) -> list[list[int]]:
+    """Segments (N, 4 xyxy, upright frame) grouped into lines in reading order, from their
+    geometry alone: a list of lines, each the segment indices left to right.
+
+    ``layout``: ``"auto"`` (columns of real text, rows inside them; see :func:`regions`),
+    ``"columns"`` (lines joined across small gaps, then cut into columns by any gutter), ``"rows"``
+    (lines sharing a row joined however far apart, rows top to bottom) or ``"none"`` (lines top to
+    bottom).
+
+    >>> boxes = np.array([[0, 0, 40, 10], [200, 0, 260, 10], [0, 20, 40, 30]], np.float32)
+    >>> geometry_lines(boxes), geometry_lines(boxes, "columns")
+    ([[0, 1], [2]], [[0], [2], [1]])
+    """
+    if len(boxes) == 0:
+        return []
+    if layout == "auto":
+        # Columns cut between segments (before any joining, so no line bridges a gutter),
+        # then inside each region the segments sharing a row are one line.
+        return [
+            [region[j] for j in row]
+            for region in regions(boxes, min_column=min_column)
+            for row in rows(boxes[region])
+        ]
+    segs = group_lines(boxes, join_gap=np.inf if layout == "rows" else 1.5)
+    line_boxes = np.asarray([union_box(boxes[g]) for g in segs], np.float32).reshape(-1, 4)
+    if layout == "columns":
+        return [segs[i] for region in regions(line_boxes) for i in region]
+    return [segs[i] for i in top_to_bottom(line_boxes)]
+
+
+def union_box(boxes: np.ndarray) -> np.ndarray:
+    """The xyxy box around (K, 4) xyxy ``boxes``."""
+    return np.concatenate([boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)])
 
 
 def reading_order(boxes: np.ndarray, *, min_gutter: float = 1.0) -> list[int]:

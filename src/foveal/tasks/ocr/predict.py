@@ -31,7 +31,7 @@ from foveal.errors import ConfigError
 from foveal.io import ImageSource, load_image
 from foveal.results import TextLines
 from foveal.runtime.quantize import Calibration, cached_int8, check_precision
-from foveal.tasks.ocr.blocks import LayoutFinder, assign_blocks
+from foveal.tasks.ocr.blocks import LayoutFinder, assign_blocks, block_lines, order_blocks
 from foveal.tasks.ocr.cls import DEFAULT_CLS, DirectionClassifier
 from foveal.tasks.ocr.det import DEFAULT_DET, TextDetector
 from foveal.tasks.ocr.geometry import (
@@ -51,13 +51,11 @@ from foveal.tasks.ocr.int8 import (
     with_runner,
 )
 from foveal.tasks.ocr.layout import (
-    group_lines,
+    geometry_lines,
     level_boxes,
     paragraphs,
-    regions,
-    rows,
     skew_angle,
-    top_to_bottom,
+    union_box,
 )
 from foveal.tasks.ocr.rec import DEFAULT_REC, TextRecognizer
 from foveal.tasks.predictor import Predictor
@@ -322,28 +320,22 @@ class TextReader(Predictor[TextLines]):
             if self.blocks is None:
                 return lines
             quads = np.zeros((0, 4, 2), np.float32)
-        boxes = level_boxes(quads, skew_angle(quads))
-        if opts.layout == "auto":
-            # Columns cut between segments (before any joining, so no line bridges a gutter),
-            # then inside each region the segments sharing a row are one line.
-            lines = [
-                [region[j] for j in row]
-                for region in regions(boxes, min_column=opts.min_column)
-                for row in rows(boxes[region])
-            ]
+        angle = skew_angle(quads)
+        boxes = level_boxes(quads, angle)
+        found = self.blocks(page) if self.blocks is not None else None
+        raw = None
+        if found is not None and len(found) and opts.layout in ("auto", "columns"):
+            # The layout model's blocks steer the order: blocks (headers first, footers last,
+            # columns left to right), lines inside each block by their geometry.
+            lines, raw = block_lines(
+                boxes,
+                _level_blocks(found.boxes, angle),
+                found.labels,
+                opts.layout,
+                min_column=opts.min_column,
+            )
         else:
-            segs = group_lines(boxes, join_gap=np.inf if opts.layout == "rows" else 1.5)
-            line_boxes = np.asarray(
-                [
-                    np.concatenate([boxes[g, :2].min(axis=0), boxes[g, 2:].max(axis=0)])
-                    for g in segs
-                ],
-                np.float32,
-            ).reshape(-1, 4)
-            if opts.layout == "columns":
-                lines = [segs[i] for region in regions(line_boxes) for i in region]
-            else:
-                lines = [segs[i] for i in top_to_bottom(line_boxes)]
+            lines = geometry_lines(boxes, opts.layout, min_column=opts.min_column)
         line_quads, line_texts, line_scores, final_boxes = [], [], [], []
         for seg in lines:
             if len(seg) == 1:
@@ -354,20 +346,18 @@ class TextReader(Predictor[TextLines]):
             line_texts.append(" ".join(texts[i] for i in seg))
             lengths = np.asarray([max(1, len(texts[i])) for i in seg], np.float64)
             line_scores.append(float(np.average(scores[seg], weights=lengths)))
-            final_boxes.append(
-                np.concatenate([boxes[seg, :2].min(axis=0), boxes[seg, 2:].max(axis=0)])
-            )
+            final_boxes.append(union_box(boxes[seg]))
         lb = np.asarray(final_boxes, np.float32)
         para = paragraphs(lb, list(range(len(lines)))) if len(lines) else np.zeros(0, np.int64)
         polys = np.stack(line_quads).astype(np.float32) if line_quads else quads
         block_kw: dict = {}
-        if self.blocks is not None:
-            found = self.blocks(page)
-            block_ids, order = assign_blocks(polys, found.boxes)
-            bp = np.asarray(
-                [[[b[0], b[1]], [b[2], b[1]], [b[2], b[3]], [b[0], b[3]]] for b in found.boxes],
-                np.float32,
-            ).reshape(-1, 4, 2)[order]
+        if found is not None:
+            if raw is None:
+                block_ids, order = assign_blocks(polys, found.boxes)
+            else:
+                block_ids, order = order_blocks(raw, found.boxes)
+                para = _split_at_blocks(para, block_ids)
+            bp = _box_quads(found.boxes)[order]
             if k % 4:
                 bp = unrotate_points(bp, k, shape)
             block_kw = {
@@ -385,6 +375,32 @@ class TextReader(Predictor[TextLines]):
             paragraph_ids=para,
             model=self.name,
         )
+
+
+def _box_quads(boxes: np.ndarray) -> np.ndarray:
+    """(M, 4) xyxy boxes -> (M, 4, 2) corners, clockwise from top-left."""
+    b = np.asarray(boxes, np.float32).reshape(-1, 4)
+    return np.stack([b[:, [0, 1]], b[:, [2, 1]], b[:, [2, 3]], b[:, [0, 3]]], axis=1).astype(
+        np.float32
+    )
+
+
+def _level_blocks(boxes: np.ndarray, angle: float) -> np.ndarray:
+    """Layout blocks (M, 4 xyxy, page frame) in the deskewed frame of :func:`level_boxes`: each
+    box's centre turned with the page, its size kept (the box already holds the tilted content;
+    the box around the turned box would be wider and could close a gutter)."""
+    b = np.asarray(boxes, np.float32).reshape(-1, 4)
+    centre = level_boxes(((b[:, :2] + b[:, 2:]) / 2)[:, None, :], angle)[:, :2]
+    half = (b[:, 2:] - b[:, :2]) / 2
+    return np.concatenate([centre - half, centre + half], axis=1)
+
+
+def _split_at_blocks(para: np.ndarray, block_ids: np.ndarray) -> np.ndarray:
+    """Paragraph ids that also change wherever the block changes."""
+    if not len(para):
+        return para
+    new = np.r_[False, (np.diff(para) != 0) | (np.diff(block_ids) != 0)]
+    return np.cumsum(new).astype(np.int64)
 
 
 def _reorder(quads: np.ndarray) -> np.ndarray:

@@ -45,6 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--tile", type=int, default=512, help="sliding-window size (default 512)")
     p.add_argument("--overlap", type=int, default=64, help="window overlap (default 64)")
+    p.add_argument(
+        "--no-tta",
+        action="store_true",
+        help="trained U-Nets: one pass per window instead of averaging the 8 flips and "
+        "90-degree turns (8x faster, slightly less accurate)",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per image (JSON lines)")
     add_runtime_options(p)
     p.add_argument(
@@ -92,12 +98,17 @@ def run(args: argparse.Namespace) -> int:
     files = expand_sources(args.inputs)
     require_inputs(files, args.inputs, "images")
     seg = get_task("segment").load(model=args.model, threads=args.threads)
-    opts = seg.options(tile=args.tile, overlap=args.overlap)
+    opts = seg.options(tile=args.tile, overlap=args.overlap, tta=not args.no_tta)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
     report = BatchReport()
     stream = seg.predict_batch(
-        args.inputs, report=report, tile=opts.tile, overlap=opts.overlap, probabilities=soft
+        args.inputs,
+        report=report,
+        tile=opts.tile,
+        overlap=opts.overlap,
+        probabilities=soft,
+        tta=opts.tta,
     )
     for item, result in progress(
         stream, total=len(files), desc="segment", enabled=not args.no_progress

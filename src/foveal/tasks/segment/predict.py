@@ -6,10 +6,12 @@ probabilities are blended with weights that fall off towards the window edges. O
 windows is held at a time, so memory stays bounded on huge images (the class map, one byte a
 pixel, is the only full-size array unless ``probabilities=True`` is asked for).
 
->>> from foveal.tasks import TASKS
->>> seg = TASKS["segment"].load(model="runs/segment/1")                  # doctest: +SKIP
->>> seg("slice.png").areas                                                # doctest: +SKIP
-{'class_0': 52113, 'class_255': 210031}
+With a run of ``foveal train segment``::
+
+    from foveal.tasks import TASKS
+    seg = TASKS["segment"].load(model="runs/segment/1")
+    seg("slice.png").areas  # {'class_0': 52113, 'class_255': 210031}
+    seg("slice.png", tta=False)  # one pass per window instead of 8 (see SegmentOptions.tta)
 """
 
 from __future__ import annotations
@@ -33,11 +35,16 @@ class SegmentOptions:
         tile: window side in pixels (rounded up to the network's multiple).
         overlap: pixels shared by neighbouring windows (at most half the tile).
         probabilities: also return the per-class probabilities (K floats per pixel).
+        tta: test-time augmentation of trained U-Nets: every window also runs flipped and turned
+            by 90 degrees (the 8 symmetries of the square, which ``foveal train segment`` trains
+            with) and the probabilities are averaged, at 8 times the cost. Whole-image networks
+            (the selfie model) always run once.
     """
 
     tile: int = 512
     overlap: int = 64
     probabilities: bool = False
+    tta: bool = True
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,15 @@ def blend_weights(h: int, w: int, overlap: int) -> np.ndarray:
         return np.clip(d / ramp, 0.05, 1.0).astype(np.float32)
 
     return axis(h)[:, None] * axis(w)[None, :]
+
+
+def dihedral() -> list[tuple[bool, int]]:
+    """The 8 symmetries of the square as ``(mirror left-right first, then quarter turns)``.
+
+    >>> len(set(dihedral()))
+    8
+    """
+    return [(flip, turns) for flip in (False, True) for turns in range(4)]
 
 
 class SegmentPredictor(NetworkPredictor[Segmentation]):
@@ -131,8 +147,16 @@ class SegmentPredictor(NetworkPredictor[Segmentation]):
         gain = np.float32(pre.scale) / std
         return to_tensor(rgb, gain=gain, offset=-np.asarray(pre.mean, np.float32) / std)
 
-    def probabilities(self, window: np.ndarray) -> np.ndarray:
-        """``(K, h, w)`` class probabilities of one RGB window (any size)."""
+    def probabilities(self, window: np.ndarray, tta: bool = False) -> np.ndarray:
+        """``(K, h, w)`` class probabilities of one RGB window (any size); with ``tta`` (not for
+        fixed-size networks) the mean over the window's 8 flips and 90-degree turns."""
+        if tta and self.params.fixed_size is None:
+            total = np.zeros((len(self.labels), *window.shape[:2]), np.float32)
+            for flip, turns in dihedral():
+                view = np.rot90(window[:, ::-1] if flip else window, turns)
+                out = np.rot90(self.probabilities(np.ascontiguousarray(view)), -turns, (1, 2))
+                total += out[:, :, ::-1] if flip else out
+            return total / 8.0
         import cv2
 
         h, w = window.shape[:2]
@@ -178,7 +202,7 @@ class SegmentPredictor(NetworkPredictor[Segmentation]):
                 wsum[th - shift :] = 0.0
                 top = y
             for x in xs:
-                p = self.probabilities(image[y : y + th, x : x + tw])
+                p = self.probabilities(image[y : y + th, x : x + tw], options.tta)
                 acc[:, :, x : x + tw] += p * weight
                 wsum[:, x : x + tw] += weight
             if i == len(ys) - 1:

@@ -10,7 +10,7 @@ from foveal.cli.groups import group
 # the defaults live in foveal.tasks.segment.train (default_config); repeated here so that the
 # command line stays cheap to build (no torch import), checked equal by the tests
 DEFAULT_LR = 1e-3
-DEFAULT_EPOCHS = 20
+DEFAULT_EPOCHS = 12
 DEFAULT_CROPS_PER_EPOCH = 512
 
 
@@ -22,7 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Train a U-Net (pretrained MobileNetV2 encoder by default) on DATA/images and "
         "DATA/masks (PNG: 0/255 binary, class ids 0..63, or palette). Random crops with flips, "
         "turns, elastic deformation and brightness jitter; --epochs x --crops-per-epoch crops "
-        "in all, whatever the number of images (defaults: 20 x 512 = 10,240 crops, 1,280 steps). "
+        "in all, whatever the number of images (defaults: 12 x 512 = 6,144 crops, 768 steps). "
         "The last epoch's model is kept. The run folder gets model.onnx, "
         "usable with 'foveal segment IMAGES --model RUN_DIR --out DIR'.",
         epilog="example: foveal train segment membrane/ --epochs 8",

@@ -12,7 +12,7 @@ spaced (so the split is fixed and repeatable).
 >>> default_config(epochs=2).epochs, SegmentTrainOptions("membrane/").crops_per_epoch
 (2, 512)
 
-Training itself (about 20 minutes on 2 CPU cores with the defaults)::
+Training itself (about 22 CPU-minutes with the defaults: 12-15 minutes on 2 idle cores)::
 
     train_segmenter(SegmentTrainOptions("membrane/"))  # default_config()
 """

@@ -401,6 +401,7 @@ def segment(
     tile: int | None = None,
     overlap: int | None = None,
     probabilities: bool | None = None,
+    tta: bool | None = None,
     stream: bool = False,
 ) -> Any:
     """A class for every pixel (:class:`foveal.results.Segmentation`): person vs background with
@@ -411,6 +412,8 @@ def segment(
         model: ``None`` for ``selfie.mediapipe``, or a training run folder (or its ONNX file).
         tile, overlap: sliding-window size and overlap in pixels (default 512 and 64).
         probabilities: also keep the per-class probabilities.
+        tta: U-Nets: average each window's 8 flips and 90-degree turns (default ``False``;
+            ``True`` costs 8x the time).
 
     >>> foveal.segment("astronaut.jpg").labels
     ['background', 'person']
@@ -430,4 +433,5 @@ def segment(
         tile=tile,
         overlap=overlap,
         probabilities=probabilities,
+        tta=tta,
     )

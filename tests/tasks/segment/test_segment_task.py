@@ -158,3 +158,70 @@ def test_large_images_keep_one_row_of_windows(run_dir: Path) -> None:
     assert result.shape == (2048, 384) and result.probabilities is None
     full_probabilities = 2 * 2048 * 384 * 4  # what a whole-image accumulator would take
     assert peak < full_probabilities / 2, peak
+
+
+def test_tta_averages_the_eight_flips_and_turns(run_dir: Path, shared: Path) -> None:
+    import foveal
+    from foveal.tasks.segment.predict import dihedral
+
+    img = np.asarray(
+        Image.open(shared / "data" / "segmentation" / "membrane" / "images" / "7.png")
+        .convert("RGB")
+        .crop((40, 8, 136, 72))
+    )  # 96x64: multiples of the classic net's 16, so every view needs no padding
+    tta = foveal.segment(img, model=run_dir, tile=128, tta=True, probabilities=True)
+    views = []
+    for flip, turns in dihedral():
+        view = np.ascontiguousarray(np.rot90(img[:, ::-1] if flip else img, turns))
+        p = foveal.segment(view, model=run_dir, tile=128, tta=False, probabilities=True)
+        back = np.rot90(p.probabilities, -turns, (1, 2))
+        views.append(back[:, :, ::-1] if flip else back)
+    np.testing.assert_allclose(tta.probabilities, np.mean(views, 0), atol=1e-5)
+    single = foveal.segment(img, model=run_dir, tile=128, tta=False, probabilities=True)
+    assert not np.allclose(single.probabilities, tta.probabilities, atol=1e-3)
+    assert SegmentOptions().tta is False  # opt-in: 8x the time for a small gain
+
+
+def test_tta_on_the_command_line_and_as_an_analyze_option(
+    run_dir: Path, small_membrane: Path, tmp_path: Path
+) -> None:
+    import foveal
+    from foveal.analyze.tasks import coerce_options, load_runner
+    from foveal.tasks import get_task
+
+    rc = main(
+        [
+            "segment", str(small_membrane / "images" / "1.png"), "--model", str(run_dir),
+            "--out", str(tmp_path), "--tta", "--threads", "1",
+        ]
+    )  # fmt: skip
+    assert rc == 0
+    averaged = foveal.segment(small_membrane / "images" / "1.png", model=run_dir, tta=True)
+    assert (np.asarray(Image.open(tmp_path / "1.png")) == averaged.to_mask()).all()
+    typed = coerce_options(get_task("segment"), {"model": str(run_dir), "tta": "true"})
+    runner = load_runner("segment", typed)  # what analyze --option and serve's form fields do
+    assert runner.options.tta is True
+    from foveal.io import load_image
+
+    record = runner.run([runner.prepare(load_image(small_membrane / "images" / "1.png"))])[0]
+    assert {c["name"]: c["area"] for c in record["classes"]} == averaged.areas
+
+
+def test_default_recipe_counts_samples_not_images() -> None:
+    from foveal.cli.commands import train_segment
+    from foveal.tasks.segment.train import (
+        DEFAULT_EPOCHS,
+        DEFAULT_LR,
+        SegmentationRecipe,
+        SegmentTrainOptions,
+        default_config,
+    )
+    from foveal.train.hardware import native_bf16
+
+    opts = SegmentTrainOptions("membrane/")
+    cfg = default_config()
+    assert (train_segment.DEFAULT_EPOCHS, train_segment.DEFAULT_LR) == (DEFAULT_EPOCHS, DEFAULT_LR)
+    assert train_segment.DEFAULT_CROPS_PER_EPOCH == opts.crops_per_epoch
+    assert cfg.epochs * opts.crops_per_epoch // opts.batch_size >= 750  # optimiser steps
+    assert cfg.amp is native_bf16() and default_config(amp=False).amp is False
+    assert SegmentationRecipe.select == "last"

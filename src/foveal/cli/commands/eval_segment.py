@@ -19,6 +19,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, help="training run folder or .onnx file")
     p.add_argument("--tile", type=int, default=512, help="sliding-window size (default 512)")
     p.add_argument("--overlap", type=int, default=64, help="window overlap (default 64)")
+    p.add_argument(
+        "--tta",
+        action="store_true",
+        help="average the 8 flips and 90-degree turns of each window (default: one pass)",
+    )
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     add_runtime_options(p)
     p.set_defaults(func=run)
@@ -31,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
     from foveal.tasks.segment.evaluate import evaluate_segmenter
 
     use_runtime_options(args)
-    m = evaluate_segmenter(args.model, args.data, tile=args.tile, overlap=args.overlap)
+    m = evaluate_segmenter(
+        args.model, args.data, tile=args.tile, overlap=args.overlap, tta=args.tta
+    )
     if args.json:
         print(json.dumps(m))
         return 0

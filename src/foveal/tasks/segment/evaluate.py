@@ -25,9 +25,11 @@ def evaluate_segmenter(
     names: Sequence[str] | None = None,
     tile: int = 512,
     overlap: int = 64,
+    tta: bool = False,
 ) -> dict[str, Any]:
     """Metrics of ``model`` on the pairs of ``data`` (only the image files in ``names``, if
-    given). The masks must use the model's mask values."""
+    given), predicted as ``foveal segment`` does (``tta``: flips and turns averaged). The masks
+    must use the model's mask values."""
     from foveal.data.segmentation import find_pairs, read_mask, to_class_ids
     from foveal.evaluate.segmentation import confusion, segmentation_metrics
     from foveal.io import load_image
@@ -45,7 +47,7 @@ def evaluate_segmenter(
     cm = np.zeros((k, k), np.int64)
     for img, msk in pairs:
         truth = to_class_ids(read_mask(msk), values, str(msk))
-        result = seg.predict(load_image(img), tile=tile, overlap=overlap)
+        result = seg.predict(load_image(img), tile=tile, overlap=overlap, tta=tta)
         if truth.shape != result.class_map.shape:
             raise ConfigError(
                 f"mask {msk} is {truth.shape[1]}x{truth.shape[0]} but its image is "

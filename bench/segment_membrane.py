@@ -5,8 +5,8 @@ The split is the default recipe's: of the 20 slices sorted by file name, 25 % ev
 held out (0.png, 13.png, 18.png, 4.png, 9.png) and never trained on; the classical methods see the
 same 5 slices. Metrics: pixel error, Dice of the membrane (the dark class, mask value 0), mIoU,
 seconds per 512x512 slice. The U-Net runs as ``foveal segment`` does (one pass per window) and
-once more with test-time augmentation (``--tta``: the 8 flips and turns averaged). The run's training wall
-time, its CPU time (all threads) and the machine's load are printed too.
+once more with test-time augmentation (``--tta``: the 8 flips and turns averaged). The run's
+training wall time, its CPU time (all threads) and the machine's load are printed too.
 
     python bench/segment_membrane.py                       # trains with the defaults, then compares
     python bench/segment_membrane.py --run runs/segment/1  # compares an existing default run

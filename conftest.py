@@ -40,6 +40,25 @@ def photos() -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
+def two_columns(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``bench/ocr_columns.py``'s 2-column test page (seed 0, exact truth) at 150 dpi, as a PNG."""
+    import importlib.util
+    import sys
+
+    import cv2
+
+    spec = importlib.util.spec_from_file_location("ocr_columns", ROOT / "bench" / "ocr_columns.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(spec.name, module)  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    page = module.columns_page(columns=2, seed=0).image
+    small = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    path = tmp_path_factory.mktemp("cols") / "cols2.png"
+    cv2.imwrite(str(path), small[..., ::-1])
+    return path
+
+
+@pytest.fixture(scope="session")
 def doctest_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The files the docstring examples name: ``cat.jpg`` (scikit-image's chelsea), ``coffee.png``,
     ``astronaut.jpg`` and ``page.png`` (three lines of text rendered here)."""

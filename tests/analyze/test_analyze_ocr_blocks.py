@@ -4,37 +4,16 @@ draws them (type-coloured, numbered) on the page's picture and lists the text bl
 from __future__ import annotations
 
 import base64
-import importlib.util
 import io
 import json
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from foveal.cli import main
 from foveal.viz.text import block_color
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def two_columns(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """bench/ocr_columns.py's 2-column test page (seed 0) at 150 dpi, as a PNG."""
-    import cv2
-
-    spec = importlib.util.spec_from_file_location("ocr_columns", ROOT / "bench/ocr_columns.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    page = module.columns_page(columns=2, seed=0).image
-    small = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    path = tmp_path_factory.mktemp("cols") / "cols2.png"
-    cv2.imwrite(str(path), small[..., ::-1])
-    return path
 
 
 def _colour_pixels(rgb: np.ndarray, colour: tuple[int, int, int]) -> int:

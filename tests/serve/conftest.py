@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 TOKEN = "test-token-123"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +47,41 @@ def client(server: str) -> Iterator[object]:
         base_url=server, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120
     ) as c:
         yield c
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian ``chromium``, driven by Playwright), closed after the test."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps.sh (apt-get install chromium)")
+    with sync_playwright() as pw:
+        launched = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def web_page(browser: Any, server: str, token: str) -> Callable[..., Any]:
+    """``with web_page("ocr") as page``: the service's page with the token entered, the task
+    list loaded (``ready``: a selector to wait for, default ``#task-<task>``) and only ``task``
+    ticked."""
+
+    @contextlib.contextmanager
+    def open_page(task: str, *, ready: str | None = None) -> Iterator[Any]:
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.goto(server + "/")
+        page.fill("#token", token)
+        page.dispatch_event("#token", "change")
+        page.wait_for_selector(ready or f"#task-{task}", timeout=30_000)
+        page.evaluate(
+            "(task) => document.querySelectorAll('#tasks input').forEach("
+            "(cb) => { cb.checked = cb.value === task; })",
+            task,
+        )  # this task only
+        yield page
+
+    return open_page

@@ -6,66 +6,36 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 def test_upload_shows_overlay_and_results(
-    server: str, token: str, photos: dict[str, Path], tmp_path: Path
+    web_page, photos: dict[str, Path], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps.sh (apt-get install chromium)")
     shot = tmp_path / "page.png"
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(server + "/")
-            page.fill("#token", token)
-            page.dispatch_event("#token", "change")
-            page.wait_for_selector("#task-classify:checked", timeout=30_000)
-            page.evaluate(
-                "() => document.querySelectorAll('#tasks input').forEach("
-                "(cb) => { cb.checked = cb.value === 'classify'; })"
-            )  # classify only
-            page.set_input_files("#file", str(photos["coffee"]))
-            page.wait_for_function("document.getElementById('canvas').width === 600")
-            before = page.evaluate(
-                "() => Array.from(document.getElementById('canvas').getContext('2d')"
-                ".getImageData(0, 340, 300, 60).data)"
-            )
-            page.locator(
-                "#run"
-            ).focus()  # blur the token field now: its change event reloads the task list
-            page.wait_for_timeout(500)
-            checked = page.evaluate(
-                "() => [...document.querySelectorAll('#tasks input:checked')].map((x) => x.value)"
-            )
-            assert checked == ["classify"], checked  # the user's choice survives the reload
-            page.click("#run")
-            page.wait_for_selector("#results li", timeout=120_000)
-            items = page.locator("#results li").all_inner_texts()
-            shapes = int(page.get_attribute("#canvas", "data-shapes"))
-            after = page.evaluate(
-                "() => Array.from(document.getElementById('canvas').getContext('2d')"
-                ".getImageData(0, 340, 300, 60).data)"
-            )
-            status = page.inner_text("#status")
-            page.screenshot(path=str(shot), full_page=True)
-        finally:
-            browser.close()
+    with web_page("classify", ready="#task-classify:checked") as page:
+        page.set_input_files("#file", str(photos["coffee"]))
+        page.wait_for_function("document.getElementById('canvas').width === 600")
+        before = page.evaluate(
+            "() => Array.from(document.getElementById('canvas').getContext('2d')"
+            ".getImageData(0, 340, 300, 60).data)"
+        )
+        page.locator(
+            "#run"
+        ).focus()  # blur the token field now: its change event reloads the task list
+        page.wait_for_timeout(500)
+        checked = page.evaluate(
+            "() => [...document.querySelectorAll('#tasks input:checked')].map((x) => x.value)"
+        )
+        assert checked == ["classify"], checked  # the user's choice survives the reload
+        page.click("#run")
+        page.wait_for_selector("#results li", timeout=120_000)
+        items = page.locator("#results li").all_inner_texts()
+        shapes = int(page.get_attribute("#canvas", "data-shapes"))
+        after = page.evaluate(
+            "() => Array.from(document.getElementById('canvas').getContext('2d')"
+            ".getImageData(0, 340, 300, 60).data)"
+        )
+        status = page.inner_text("#status")
+        page.screenshot(path=str(shot), full_page=True)
     keep = Path(__file__).resolve().parents[2] / "out"
     keep.mkdir(exist_ok=True)
     shutil.copy(shot, keep / "web_page.png")  # for a human to look at (out/ is git-ignored)
@@ -77,10 +47,8 @@ def test_upload_shows_overlay_and_results(
     assert changed > 1000  # the label banner was drawn over the image's bottom-left corner
 
 
-def test_docs_page_works_offline(server: str) -> None:
+def test_docs_page_works_offline(browser, server: str) -> None:
     """/docs renders the API from this service's own files: no request leaves the machine."""
-    from playwright.sync_api import sync_playwright
-
     outside: list[str] = []
 
     def route(r: object) -> None:
@@ -91,47 +59,34 @@ def test_docs_page_works_offline(server: str) -> None:
             outside.append(url)
             r.abort()  # type: ignore[attr-defined]
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page()
-            page.route("**/*", route)
-            page.goto(server + "/docs")
-            page.wait_for_selector(".opblock", timeout=60_000)
-            operations = page.locator(".opblock").count()
-            title = page.inner_text(".title")
-        finally:
-            browser.close()
+    page = browser.new_page()
+    page.route("**/*", route)
+    page.goto(server + "/docs")
+    page.wait_for_selector(".opblock", timeout=60_000)
+    operations = page.locator(".opblock").count()
+    title = page.inner_text(".title")
     assert outside == []
     assert operations >= 8 and title.startswith("foveal"), (operations, title)
 
 
-def test_large_image_fits_beside_the_results(server: str, photos: dict[str, Path], tmp_path: Path):
+def test_large_image_fits_beside_the_results(
+    browser, server: str, photos: dict[str, Path], tmp_path: Path
+) -> None:
     """A photo larger than the window is scaled to fit it, and the results panel stays beside it,
     in view."""
     from PIL import Image
-    from playwright.sync_api import sync_playwright
 
     big = tmp_path / "big.jpg"
     Image.open(photos["coffee"]).resize((3000, 2400)).save(big, quality=85)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(server + "/")
-            page.set_input_files("#file", str(big))
-            page.wait_for_function("document.getElementById('canvas').width === 3000")
-            canvas = page.evaluate(
-                "() => document.getElementById('canvas').getBoundingClientRect().toJSON()"
-            )
-            panel = page.evaluate(
-                "() => document.getElementById('panel').getBoundingClientRect().toJSON()"
-            )
-            overflow = page.evaluate(
-                "() => getComputedStyle(document.getElementById('panel')).overflowY"
-            )
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(server + "/")
+    page.set_input_files("#file", str(big))
+    page.wait_for_function("document.getElementById('canvas').width === 3000")
+    canvas = page.evaluate(
+        "() => document.getElementById('canvas').getBoundingClientRect().toJSON()"
+    )
+    panel = page.evaluate("() => document.getElementById('panel').getBoundingClientRect().toJSON()")
+    overflow = page.evaluate("() => getComputedStyle(document.getElementById('panel')).overflowY")
     assert canvas["width"] < 1200 and canvas["height"] <= 900, canvas  # scaled down to fit
     assert abs(canvas["width"] / canvas["height"] - 3000 / 2400) < 0.01  # not distorted
     assert panel["left"] >= canvas["right"], (panel, canvas)  # beside the image, not below it

@@ -4,31 +4,7 @@ by block in reading order (headless Chromium, as test_web_page.py)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def two_columns(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """bench/ocr_columns.py's 2-column test page (seed 0) at 150 dpi, as a PNG (< 1 MB)."""
-    import cv2
-
-    spec = importlib.util.spec_from_file_location("ocr_columns", ROOT / "bench/ocr_columns.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault(spec.name, module)
-    spec.loader.exec_module(module)
-    page = module.columns_page(columns=2, seed=0).image
-    small = cv2.resize(page, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    path = tmp_path_factory.mktemp("cols") / "cols2.png"
-    cv2.imwrite(str(path), small[..., ::-1])
-    return path
 
 
 def test_analyze_endpoint_returns_blocks_when_asked(client, two_columns: Path) -> None:
@@ -43,54 +19,37 @@ def test_analyze_endpoint_returns_blocks_when_asked(client, two_columns: Path) -
     assert plain.status_code == 200 and "blocks" not in plain.json()["ocr"]
 
 
-def test_web_page_draws_and_lists_blocks(server: str, token: str, two_columns: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/system-deps.sh (apt-get install chromium)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.goto(server + "/")
-            page.fill("#token", token)
-            page.dispatch_event("#token", "change")
-            page.wait_for_selector("#task-ocr", timeout=30_000)
-            page.evaluate(
-                "() => document.querySelectorAll('#tasks input').forEach("
-                "(cb) => { cb.checked = cb.value === 'ocr'; })"
+def test_web_page_draws_and_lists_blocks(web_page, two_columns: Path) -> None:
+    with web_page("ocr") as page:
+        page.check("#blocks")
+        page.set_input_files("#file", str(two_columns))
+        page.wait_for_function("document.getElementById('canvas').width === 1275")
+        page.locator("#run").focus()
+        page.wait_for_timeout(300)
+        page.click("#run")
+        page.wait_for_function(
+            "document.getElementById('status').textContent.startsWith('done')"
+            " || document.getElementById('status').className === 'error'",
+            timeout=120_000,
+        )
+        status = page.inner_text("#status")
+        blocks_drawn = int(page.get_attribute("#canvas", "data-blocks"))
+        items = page.locator("#results li.block").all_inner_texts()
+        ids = [
+            int(x)
+            for x in page.eval_on_selector_all(
+                "#results li.block", "(els) => els.map((e) => e.dataset.block)"
             )
-            page.check("#blocks")
-            page.set_input_files("#file", str(two_columns))
-            page.wait_for_function("document.getElementById('canvas').width === 1275")
-            page.locator("#run").focus()
-            page.wait_for_timeout(300)
-            page.click("#run")
-            page.wait_for_function(
-                "document.getElementById('status').textContent.startsWith('done')"
-                " || document.getElementById('status').className === 'error'",
-                timeout=120_000,
-            )
-            status = page.inner_text("#status")
-            blocks_drawn = int(page.get_attribute("#canvas", "data-blocks"))
-            items = page.locator("#results li.block").all_inner_texts()
-            ids = [
-                int(x)
-                for x in page.eval_on_selector_all(
-                    "#results li.block", "(els) => els.map((e) => e.dataset.block)"
-                )
-            ]
-            # the header block's colour (as foveal.viz.text.BLOCK_COLORS) is on the canvas
-            teal = page.evaluate(
-                "() => { const d = document.getElementById('canvas').getContext('2d')"
-                ".getImageData(0, 0, 1275, 1650).data; let n = 0;"
-                " for (let i = 0; i < d.length; i += 4)"
-                " if (d[i] < 30 && Math.abs(d[i + 1] - 150) < 30 && Math.abs(d[i + 2] - 150) < 30)"
-                "     n++;"
-                " return n; }"
-            )
-        finally:
-            browser.close()
+        ]
+        # the header block's colour (as foveal.viz.text.BLOCK_COLORS) is on the canvas
+        teal = page.evaluate(
+            "() => { const d = document.getElementById('canvas').getContext('2d')"
+            ".getImageData(0, 0, 1275, 1650).data; let n = 0;"
+            " for (let i = 0; i < d.length; i += 4)"
+            " if (d[i] < 30 && Math.abs(d[i + 1] - 150) < 30 && Math.abs(d[i + 2] - 150) < 30)"
+            "     n++;"
+            " return n; }"
+        )
     assert status.startswith("done"), status
     assert blocks_drawn >= 8
     assert items[0].startswith("block 1 header: ") and items[-1].startswith("block ")

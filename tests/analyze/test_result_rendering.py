@@ -139,49 +139,34 @@ def test_service_returns_every_result_type(stand_ins, photo_dir: Path) -> None:
         assert {"classify", "detect", "faces", "ocr"} <= set(body)
 
 
-def test_web_page_draws_every_result_type(stand_ins, photo_dir: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_web_page_draws_every_result_type(browser, stand_ins, photo_dir: Path) -> None:
     from foveal.serve.background import serve_in_thread
 
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
-    with serve_in_thread() as url, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 1000})
-            page.goto(url + "/")
-            for t in ("classify", "detect", "faces", "ocr"):
-                page.wait_for_selector(f"#task-{t}:checked", timeout=30_000)
-            page.set_input_files("#file", str(photo_dir / "rocket.jpg"))
-            page.wait_for_function("document.getElementById('canvas').width === 640")
-            page.click("#run")
-            page.wait_for_function(
-                "document.getElementById('status').textContent.startsWith('done')", timeout=120_000
-            )
-            items = page.locator("#results li").all_inner_texts()
-            shapes = int(page.get_attribute("#canvas", "data-shapes"))
-            green = page.evaluate(
-                "() => Array.from(document.getElementById('canvas').getContext('2d')"
-                ".getImageData(10, 150, 1, 1).data)"
-            )
-            # the OCR line (5,5)-(200,30) is labelled with its text just below it, in blue
-            under = page.evaluate(
-                "() => Array.from(document.getElementById('canvas').getContext('2d')"
-                ".getImageData(5, 31, 100, 17).data)"
-            )
-            keep = Path(__file__).resolve().parents[2] / "out"
-            keep.mkdir(exist_ok=True)
-            page.screenshot(path=str(keep / "web_page_all_results.png"), full_page=True)
-        finally:
-            browser.close()
+    with serve_in_thread() as url:
+        page = browser.new_page(viewport={"width": 1200, "height": 1000})
+        page.goto(url + "/")
+        for t in ("classify", "detect", "faces", "ocr"):
+            page.wait_for_selector(f"#task-{t}:checked", timeout=30_000)
+        page.set_input_files("#file", str(photo_dir / "rocket.jpg"))
+        page.wait_for_function("document.getElementById('canvas').width === 640")
+        page.click("#run")
+        page.wait_for_function(
+            "document.getElementById('status').textContent.startsWith('done')", timeout=120_000
+        )
+        items = page.locator("#results li").all_inner_texts()
+        shapes = int(page.get_attribute("#canvas", "data-shapes"))
+        green = page.evaluate(
+            "() => Array.from(document.getElementById('canvas').getContext('2d')"
+            ".getImageData(10, 150, 1, 1).data)"
+        )
+        # the OCR line (5,5)-(200,30) is labelled with its text just below it, in blue
+        under = page.evaluate(
+            "() => Array.from(document.getElementById('canvas').getContext('2d')"
+            ".getImageData(5, 31, 100, 17).data)"
+        )
+        keep = Path(__file__).resolve().parents[2] / "out"
+        keep.mkdir(exist_ok=True)
+        page.screenshot(path=str(keep / "web_page_all_results.png"), full_page=True)
     assert (
         "object: person 0.90" in items and "face: 0.95" in items and "text: Total: 12 EUR" in items
     )

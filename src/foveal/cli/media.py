@@ -49,10 +49,11 @@ def check_frame_options(args: argparse.Namespace) -> None:
     """Check ``--every`` and ``--fps`` before any work starts.
 
     >>> check_frame_options(argparse.Namespace(every=5, fps=None))
-    >>> check_frame_options(argparse.Namespace(every=0, fps=None))
-    Traceback (most recent call last):
-    ...
-    foveal.errors.ConfigError: --every must be at least 1, got 0; e.g. --every 5
+    >>> try:
+    ...     check_frame_options(argparse.Namespace(every=0, fps=None))
+    ... except ConfigError as exc:
+    ...     print(exc)
+    --every must be at least 1, got 0; e.g. --every 5
 
     Raises:
         ConfigError: ``--every`` below 1, or ``--fps`` not positive.

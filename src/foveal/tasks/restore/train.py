@@ -9,10 +9,11 @@ clean and degraded first (for testing the method against references); without it
 as they are.
 
 >>> RestoreTrainOptions(data=".", degrade="gaussian:25").validate()   # a folder of clean images
->>> RestoreTrainOptions(data=".", degrade=None).validate()
-Traceback (most recent call last):
-...
-foveal.errors.ConfigError: supervised training needs degradations (--degrade gaussian:25 ...); ...
+>>> try:
+...     RestoreTrainOptions(data=".", degrade=None).validate()
+... except ConfigError as exc:
+...     print(str(exc).split(";")[0])
+supervised training needs degradations (--degrade gaussian:25 ...)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""OCR layout blocks through the service (issue 13): ``/v1/analyze`` with ``blocks=true`` returns
-them, and the web page draws them on the canvas (type-coloured, numbered) and lists the text block
-by block in reading order (headless Chromium, as test_web_page.py)."""
+"""OCR layout blocks through the service (issue 13): ``/v1/analyze`` and ``/v1/ocr`` with
+``blocks=true`` return them, and the web page draws them on the canvas (type-coloured, numbered)
+and lists the text block by block in reading order (headless Chromium, as test_web_page.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,23 @@ def test_analyze_endpoint_returns_blocks_when_asked(client, two_columns: Path) -
     assert all(line["block"] >= -1 for line in ocr["lines"])
     plain = client.post("/v1/analyze", files={"file": image}, data={"tasks": "ocr"})
     assert plain.status_code == 200 and "blocks" not in plain.json()["ocr"]
+
+
+def test_ocr_endpoint_returns_blocks_when_asked(client, two_columns: Path) -> None:
+    image = ("cols2.png", two_columns.read_bytes(), "image/png")
+    r = client.post("/v1/ocr", files={"file": image}, data={"blocks": "true"})
+    assert r.status_code == 200, r.text
+    ocr = r.json()["ocr"]
+    assert len(ocr["blocks"]) >= 8 and ocr["blocks"][0]["type"] == "header"
+    assert ocr["text"].index(ocr["lines"][0]["text"]) == 0
+    plain = client.post("/v1/ocr", files={"file": image})
+    assert plain.status_code == 200 and "blocks" not in plain.json()["ocr"]
+    bad = client.post("/v1/ocr", files={"file": image}, data={"blocks": "maybe"})
+    assert bad.status_code == 422 and "blocks" in bad.json()["error"]
+    spec = client.get("/openapi.json").json()["paths"]["/v1/ocr"]["post"]
+    schema = client.get("/openapi.json").json()["components"]["schemas"]
+    body = spec["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].split("/")[-1]
+    assert "blocks" in schema[body]["properties"]
 
 
 def test_web_page_draws_and_lists_blocks(web_page, two_columns: Path) -> None:

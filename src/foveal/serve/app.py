@@ -99,12 +99,14 @@ def task_endpoint(spec: TaskSpec, handle: Any, upload: Any, served: ServedModels
     except ImportError:
         names = []  # its code does not import here: every request gets the 501 that says why
 
-    async def endpoint(file: UploadFile, **fields: str | None) -> dict[str, Any]:
+    async def endpoint(file: UploadFile, **fields: Any) -> dict[str, Any]:
+        blocks = bool(fields.pop("blocks", False))
         try:
             opts = coerce_options(spec, fields)
         except ConfigError as exc:
             raise ApiError(422, str(exc)) from exc
-        return await handle(file, [spec.name], {spec.name: served_options(spec, served, opts)})
+        opts = served_options(spec, served, opts)
+        return await handle(file, [spec.name], {spec.name: with_blocks(spec, opts, blocks)})
 
     params = [
         inspect.Parameter(
@@ -117,9 +119,38 @@ def task_endpoint(spec: TaskSpec, handle: Any, upload: Any, served: ServedModels
         )
         for n in names
     ]
+    if "blocks" in spec.init_options:
+        params.append(
+            inspect.Parameter(
+                "blocks", inspect.Parameter.KEYWORD_ONLY, default=BLOCKS_FIELD, annotation=bool
+            )
+        )
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     endpoint.__name__ = f"task_{spec.name}"
     return endpoint
+
+
+BLOCKS_FIELD = Form(
+    False, description="ocr: also find layout blocks (text, title, figure, table ...)"
+)
+"""The ``blocks`` switch of OCR requests (``/v1/ocr`` and ``/v1/analyze``)."""
+
+
+def with_blocks(spec: TaskSpec, opts: dict[str, Any], blocks: bool) -> dict[str, Any]:
+    """``opts`` of a request with ``blocks=true``: the task's default layout model finds blocks.
+    The layout model is the server's choice (like every constructor option), the request only
+    switches it on; tasks without blocks ignore the switch.
+
+    >>> with_blocks(TASKS["ocr"], {}, True)
+    {'blocks': 'ppocr_layout.cdla'}
+    >>> with_blocks(TASKS["detect"], {}, True)
+    {}
+    """
+    if not blocks or "blocks" not in spec.init_options:
+        return opts
+    from foveal.tasks.ocr.blocks import DEFAULT_LAYOUT
+
+    return {**opts, "blocks": DEFAULT_LAYOUT}
 
 
 def served_options(
@@ -279,9 +310,7 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         file: UploadFile = upload,
         tasks: str = Form("classify"),
         top_k: int = Form(5, ge=1, le=1000),
-        blocks: bool = Form(
-            False, description="ocr: also find layout blocks (text, title, figure, table ...)"
-        ),
+        blocks: bool = BLOCKS_FIELD,
     ) -> dict[str, Any]:
         if tasks.strip() == "all":
             loop = asyncio.get_running_loop()
@@ -291,10 +320,7 @@ def create_app(settings: ServeSettings | None = None) -> Any:
         opts = default_options(names)
         if "classify" in opts:
             opts["classify"]["top_k"] = top_k
-        if blocks and "ocr" in opts:
-            from foveal.tasks.ocr.blocks import DEFAULT_LAYOUT
-
-            opts["ocr"]["blocks"] = DEFAULT_LAYOUT
+        opts = {t: with_blocks(TASKS[t], o, blocks) for t, o in opts.items()}
         return await handle(file, names, opts)
 
     for spec in TASKS.values():

@@ -1,4 +1,5 @@
-"""Basic operations, each defined exactly once: boxes, image geometry, text.
+"""Basic operations, each defined exactly once: boxes, image geometry, text, windows over large
+images.
 
 >>> import numpy as np
 >>> from foveal.ops import box_iou, nms
@@ -9,13 +10,16 @@
 from foveal.ops.boxes import batched_nms, box_iou, nms
 from foveal.ops.image import letterbox, to_tensor
 from foveal.ops.text import ctc_greedy_decode, edit_distance
+from foveal.ops.tiles import blend_windows, tiled_apply
 
 __all__ = [
     "batched_nms",
+    "blend_windows",
     "box_iou",
     "ctc_greedy_decode",
     "edit_distance",
     "letterbox",
     "nms",
+    "tiled_apply",
     "to_tensor",
 ]

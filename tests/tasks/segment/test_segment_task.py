@@ -12,7 +12,7 @@ from PIL import Image
 
 from foveal.cli import main
 from foveal.results import Segmentation
-from foveal.tasks.segment.predict import SegmentOptions, blend_weights, window_starts
+from foveal.tasks.segment.predict import SegmentOptions
 
 
 @pytest.fixture(scope="module")
@@ -108,19 +108,6 @@ def test_segment_needs_a_model_and_sane_windows(
     rc = main(["segment", str(tmp_path), "--model", str(run_dir)])
     err = capsys.readouterr().err
     assert rc != 0 and len(err.splitlines()) == 1 and err.startswith("foveal: error: ")
-
-
-def test_window_starts_cover_every_pixel_with_the_overlap() -> None:
-    for length in (1, 63, 64, 65, 500, 1000):
-        starts = window_starts(length, 64, 16)
-        covered = np.zeros(length, bool)
-        for s in starts:
-            covered[s : s + 64] = True
-        assert covered.all() and starts[0] == 0
-        assert all(b - a <= 48 for a, b in zip(starts, starts[1:], strict=False))
-    w = blend_weights(64, 64, 16)
-    assert w[32, 32] == 1.0 and w[0, 0] < 0.01
-    assert SegmentOptions().tile == 512
 
 
 def test_segmentation_result_and_overlay() -> None:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from foveal.errors import ConfigError
+from foveal.ops.tiles import tiled_apply
 from foveal.results import Restoration
 from foveal.tasks.predictor import NetworkPredictor
 
@@ -43,7 +43,8 @@ class RestoreParams:
 @dataclass(frozen=True)
 class RestoreOptions:
     """Call options: images larger than ``tile`` pixels on a side run in tiles that overlap by
-    ``overlap`` pixels (only the tile centres are kept, so seams do not show)."""
+    ``overlap`` pixels (only the tile centres are kept, so seams do not show:
+    :func:`foveal.ops.tiles.tiled_apply`)."""
 
     tile: int = 512
     overlap: int = 32
@@ -54,33 +55,6 @@ def pad_to_multiple(x: np.ndarray, multiple: int = MULTIPLE) -> np.ndarray:
     h, w = x.shape[1:]
     ph, pw = (-h) % multiple, (-w) % multiple
     return np.pad(x, ((0, 0), (0, ph), (0, pw)), mode="symmetric") if ph or pw else x
-
-
-def tiled_apply(
-    fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, tile: int = 512, overlap: int = 32
-) -> np.ndarray:
-    """``fn`` (a ``(1, C, h, w)`` batch -> same shape) over ``x`` ``(C, H, W)`` in overlapping
-    tiles; each tile sees ``overlap`` pixels of context on every side, and only its centre is
-    kept. Memory: one tile plus the output.
-
-    >>> x = np.random.default_rng(0).random((3, 70, 50), dtype=np.float32)
-    >>> out = tiled_apply(lambda b: b * 2, x, tile=32, overlap=8)
-    >>> bool(np.allclose(out, 2 * x))
-    True
-    """
-    c, h, w = x.shape
-    if h <= tile and w <= tile:
-        return fn(pad_to_multiple(x)[None])[0][:, :h, :w]
-    out = np.empty_like(x)
-    step = tile - 2 * overlap
-    for y0 in range(0, h, step):
-        for x0 in range(0, w, step):
-            y1, x1 = min(y0 + step, h), min(x0 + step, w)
-            ys, xs = max(0, y0 - overlap), max(0, x0 - overlap)
-            ye, xe = min(h, y1 + overlap), min(w, x1 + overlap)
-            res = fn(pad_to_multiple(x[:, ys:ye, xs:xe])[None])[0]
-            out[:, y0:y1, x0:x1] = res[:, y0 - ys : y1 - ys, x0 - xs : x1 - xs]
-    return out
 
 
 class RestorePredictor(NetworkPredictor[Restoration]):
@@ -142,7 +116,12 @@ class RestorePredictor(NetworkPredictor[Restoration]):
     def restore_array(self, x: np.ndarray, options: RestoreOptions | None = None) -> np.ndarray:
         """Float ``(C, H, W)`` in [0, 1] (values outside are fine) -> restored, same shape."""
         opts = options if options is not None else self.options()
-        return tiled_apply(lambda b: self.forward(b)[0], x, opts.tile, opts.overlap)
+
+        def restored(window: np.ndarray) -> np.ndarray:
+            h, w = window.shape[1:]
+            return self.forward(pad_to_multiple(window)[None])[0][0][:, :h, :w]
+
+        return tiled_apply(restored, x, opts.tile, opts.overlap)
 
     def run(self, prepared: list[tuple[np.ndarray, Any]], options: Any) -> list[Restoration]:
         return [self.to_result(self.restore_array(x, options), x) for x, _ in prepared]

@@ -24,6 +24,7 @@ import numpy as np
 
 from foveal.errors import ConfigError
 from foveal.ops import to_tensor
+from foveal.ops.tiles import blend_windows
 from foveal.results import Segmentation
 from foveal.tasks.predictor import NetworkPredictor
 
@@ -57,31 +58,6 @@ class SegmentParams:
     multiple: int = 32
     fixed_size: tuple[int, int] | None = None  # a network with one input size (e.g. selfie)
     output: str = "softmax"  # "softmax": (K, h, w) probabilities; "sigmoid": (1, h, w) foreground
-
-
-def window_starts(length: int, tile: int, overlap: int) -> list[int]:
-    """Start offsets of windows of ``tile`` that cover ``0..length`` with at least ``overlap``.
-
-    >>> window_starts(1000, 512, 64), window_starts(300, 512, 64)
-    ([0, 244, 488], [0])
-    """
-    if length <= tile:
-        return [0]
-    step = tile - overlap
-    n = int(np.ceil((length - tile) / step)) + 1
-    return sorted({int(round(v)) for v in np.linspace(0, length - tile, n)})
-
-
-def blend_weights(h: int, w: int, overlap: int) -> np.ndarray:
-    """``(h, w)`` float32 weights: 1 inside, ramping down to a small value over ``overlap``
-    pixels at the edges (so neighbouring windows hand over smoothly)."""
-    ramp = max(overlap, 1)
-
-    def axis(n: int) -> np.ndarray:
-        d = np.minimum(np.arange(n), np.arange(n)[::-1]) + 1.0
-        return np.clip(d / ramp, 0.05, 1.0).astype(np.float32)
-
-    return axis(h)[:, None] * axis(w)[None, :]
 
 
 def dihedral() -> list[tuple[bool, int]]:
@@ -179,49 +155,26 @@ class SegmentPredictor(NetworkPredictor[Segmentation]):
 
     def segment(self, image: np.ndarray, options: SegmentOptions) -> Segmentation:
         h, w = image.shape[:2]
-        k = len(self.labels)
         tile = options.tile
         if self.params.fixed_size is None:
             tile = -(-tile // self.params.multiple) * self.params.multiple
         th, tw = min(tile, h), min(tile, w)
         if self.params.fixed_size is not None:  # a whole-image network (selfie): one window
             th, tw = h, w
-        ys, xs = window_starts(h, th, options.overlap), window_starts(w, tw, options.overlap)
         class_map = np.zeros((h, w), np.uint8)
-        probs = np.zeros((k, h, w), np.float32) if options.probabilities else None
-        weight = blend_weights(th, tw, options.overlap)
-        # one row of windows at a time: acc covers rows [top, top + th)
-        acc = np.zeros((k, th, w), np.float32)
-        wsum = np.zeros((th, w), np.float32)
-        top = 0
-        for i, y in enumerate(ys):
-            if y > top:  # rows above y are final: write them out, shift the buffer
-                self._emit(acc, wsum, top, y, class_map, probs)
-                shift = y - top
-                acc[:, : th - shift] = acc[:, shift:].copy()
-                acc[:, th - shift :] = 0.0
-                wsum[: th - shift] = wsum[shift:].copy()
-                wsum[th - shift :] = 0.0
-                top = y
-            for x in xs:
-                p = self.probabilities(image[y : y + th, x : x + tw], options.tta)
-                acc[:, :, x : x + tw] += p * weight
-                wsum[:, x : x + tw] += weight
-            if i == len(ys) - 1:
-                self._emit(acc, wsum, top, y + th, class_map, probs)
-        return self.postprocess([class_map] if probs is None else [class_map, probs], None, options)
+        probs = np.zeros((len(self.labels), h, w), np.float32) if options.probabilities else None
 
-    @staticmethod
-    def _emit(
-        acc: np.ndarray,
-        wsum: np.ndarray,
-        top: int,
-        bottom: int,
-        class_map: np.ndarray,
-        probs: np.ndarray | None,
-    ) -> None:
-        n = bottom - top
-        blended = acc[:, :n] / np.maximum(wsum[:n], 1e-6)
-        class_map[top:bottom] = blended.argmax(0).astype(np.uint8)
-        if probs is not None:
-            probs[:, top:bottom] = blended
+        def emit(top: int, bottom: int, blended: np.ndarray) -> None:
+            class_map[top:bottom] = blended.argmax(0).astype(np.uint8)
+            if probs is not None:
+                probs[:, top:bottom] = blended
+
+        blend_windows(
+            lambda y, x: self.probabilities(image[y : y + th, x : x + tw], options.tta),
+            (h, w),
+            (th, tw),
+            overlap=options.overlap,
+            channels=len(self.labels),
+            emit=emit,
+        )
+        return self.postprocess([class_map] if probs is None else [class_map, probs], None, options)

@@ -34,6 +34,8 @@ def test_ocr_endpoint_returns_blocks_when_asked(client, two_columns: Path) -> No
     schema = client.get("/openapi.json").json()["components"]["schemas"]
     body = spec["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"].split("/")[-1]
     assert "blocks" in schema[body]["properties"]
+    (listed,) = [t for t in client.get("/v1/models").json()["tasks"] if t["name"] == "ocr"]
+    assert listed["options"]["blocks"] is False
 
 
 def test_web_page_draws_and_lists_blocks(web_page, two_columns: Path) -> None:

@@ -83,6 +83,8 @@ def task_info(spec: TaskSpec, served: ServedModels) -> dict[str, Any]:
         info["models"] = served.for_task(spec)
     try:
         info["options"] = http_options(spec)
+        if "blocks" in spec.init_options:
+            info["options"]["blocks"] = False  # the switch of with_blocks
         info["available"] = True
     except (ImportError, FovealError) as exc:
         info.update(options={}, available=False, error=f"{type(exc).__name__}: {exc}")

@@ -77,22 +77,13 @@ def test_samples_main_job_runs_all_four_tasks(tmp_path: Path, capsys) -> None:
     assert "not run here" not in out
 
 
-def test_web_page_draws_every_task(browser, photos: dict[str, Path], tmp_path: Path) -> None:
+def test_web_page_draws_every_task(run_web_page, photos: dict[str, Path], tmp_path: Path) -> None:
     """The served page in headless Chromium, with all four tasks ticked, on the astronaut photo."""
     from foveal.serve.app import ServeSettings
     from foveal.serve.background import serve_in_thread
 
     with serve_in_thread(ServeSettings(timeout_s=120)) as url:
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})
-        page.goto(url + "/")
-        for t in ("classify", "detect", "faces", "ocr"):
-            page.wait_for_selector(f"#task-{t}:checked", timeout=30_000)
-        page.set_input_files("#file", str(photos["astronaut"]))
-        page.wait_for_function("document.getElementById('canvas').width === 512")
-        page.click("#run")
-        page.wait_for_function(
-            "document.getElementById('status').textContent.startsWith('done')", timeout=180_000
-        )
+        page = run_web_page(url, photos["astronaut"], 512, 180_000)
         items = page.locator("#results li").all_inner_texts()
         shapes = int(page.get_attribute("#canvas", "data-shapes"))
         page.screenshot(path=str(tmp_path / "all_tasks.png"), full_page=True)

@@ -139,20 +139,11 @@ def test_service_returns_every_result_type(stand_ins, photo_dir: Path) -> None:
         assert {"classify", "detect", "faces", "ocr"} <= set(body)
 
 
-def test_web_page_draws_every_result_type(browser, stand_ins, photo_dir: Path) -> None:
+def test_web_page_draws_every_result_type(run_web_page, stand_ins, photo_dir: Path) -> None:
     from foveal.serve.background import serve_in_thread
 
     with serve_in_thread() as url:
-        page = browser.new_page(viewport={"width": 1200, "height": 1000})
-        page.goto(url + "/")
-        for t in ("classify", "detect", "faces", "ocr"):
-            page.wait_for_selector(f"#task-{t}:checked", timeout=30_000)
-        page.set_input_files("#file", str(photo_dir / "rocket.jpg"))
-        page.wait_for_function("document.getElementById('canvas').width === 640")
-        page.click("#run")
-        page.wait_for_function(
-            "document.getElementById('status').textContent.startsWith('done')", timeout=120_000
-        )
+        page = run_web_page(url, photo_dir / "rocket.jpg", 640, 120_000)
         items = page.locator("#results li").all_inner_texts()
         shapes = int(page.get_attribute("#canvas", "data-shapes"))
         green = page.evaluate(

@@ -43,6 +43,15 @@ def _records(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
 
+def _items(records: list[dict]) -> list[tuple[str, int | None]]:
+    """``(file name, frame index or None)`` of each JSON record, in output order."""
+    return [(Path(r["source"]).name, r.get("index")) for r in records]
+
+
+EVERY_10 = [(ANTS[0], None), (ANTS[1], None), ("clip.mp4", 0), ("clip.mp4", 10)]
+"""What ``--every 10`` gives on the mixed folder: both photos, then frames 0 and 10 of the clip."""
+
+
 def _skipped(err: str) -> set[str]:
     return {Path(r["skipped"]).name for r in _records(err) if "skipped" in r}
 
@@ -176,12 +185,7 @@ def test_segment_and_restore_write_a_png_per_frame(
     captured = capsys.readouterr()
     assert rc == 1
     records = _records(captured.out)
-    assert [(Path(r["source"]).name, r.get("index")) for r in records] == [
-        (ANTS[0], None),
-        (ANTS[1], None),
-        ("clip.mp4", 0),
-        ("clip.mp4", 10),
-    ]
+    assert _items(records) == EVERY_10
     written = sorted(p.name for p in out.iterdir())
     assert written == sorted(
         [f"{Path(a).stem}.png" for a in ANTS] + ["clip-f0.png", "clip-f10.png"]
@@ -195,10 +199,5 @@ def test_faces_detect_samples_frames(mixed: Path, capsys) -> None:
     captured = capsys.readouterr()
     assert rc == 1
     records = _records(captured.out)
-    assert [(Path(r["source"]).name, r.get("index")) for r in records] == [
-        (ANTS[0], None),
-        (ANTS[1], None),
-        ("clip.mp4", 0),
-        ("clip.mp4", 10),
-    ]
+    assert _items(records) == EVERY_10
     assert _skipped(captured.err) == {"corrupt.avi", "empty.mp4"}

@@ -4,6 +4,8 @@ Every verb takes the same sources: one image (a path, bytes, an RGB numpy array 
 returns one result; a list, folder, glob, video (per frame) or PDF (per page) returns a list of
 results in input order, or a generator with ``stream=True``. Options left at ``None`` take the
 task's default. Models load on first use and are shared (thread-safe: options are per call).
+Every verb that runs networks takes ``threads=``: ONNX Runtime threads per network (default:
+``FOVEAL_THREADS``, else the CPUs the machine's load leaves free; ``docs/speed.md``).
 
 >>> import foveal
 >>> foveal.classify("cat.jpg").names[:3]
@@ -59,6 +61,7 @@ def classify(
     stream: bool = False,
     precision: str | None = None,
     calibrate: str | os.PathLike | None = None,
+    threads: int | None = None,
 ) -> Any:
     """The ``top_k`` classes (default 5) with softmax probabilities, best first.
 
@@ -82,6 +85,7 @@ def classify(
         top_k=top_k,
         precision=precision,
         calibrate=_model(calibrate),
+        threads=threads,
     )
 
 
@@ -91,6 +95,7 @@ def embed(
     model: str | os.PathLike | None = None,
     normalize: bool = True,
     backend: str | None = None,
+    threads: int | None = None,
 ) -> np.ndarray:
     """A learned feature vector per image (pooled CNN features, L2-normalised by default):
     ``(D,)`` for one image, ``(N, D)`` for many.
@@ -99,7 +104,7 @@ def embed(
     >>> v.shape, round(float(v @ w), 1)   # cosine similarity
     ((1280,), 0.4)
     """
-    clf = get_task("classify").load(model=_model(model), backend=backend)
+    clf = get_task("classify").load(model=_model(model), backend=backend, threads=threads)
     vecs = clf.embed(source).astype(np.float32)
     if normalize:
         vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=-1, keepdims=True), 1e-12)
@@ -117,6 +122,7 @@ def detect(
     stream: bool = False,
     precision: str | None = None,
     calibrate: str | os.PathLike | None = None,
+    threads: int | None = None,
 ) -> Any:
     """Objects: boxes (``xyxy`` pixels), scores, class ids and names, best first.
 
@@ -145,6 +151,7 @@ def detect(
         classes=classes,
         precision=precision,
         calibrate=_model(calibrate),
+        threads=threads,
     )
 
 
@@ -154,6 +161,7 @@ def detect_faces(
     model: str | None = None,
     conf: float | None = None,
     stream: bool = False,
+    threads: int | None = None,
 ) -> Any:
     """Faces with boxes, scores and 5 landmarks (eyes, nose tip, mouth corners), best first.
 
@@ -165,7 +173,7 @@ def detect_faces(
     >>> faces.xyxy.shape, faces.landmarks.shape
     ((1, 4), (1, 5, 2))
     """
-    return run("faces", source, stream=stream, model=model, conf=conf)
+    return run("faces", source, stream=stream, model=model, conf=conf, threads=threads)
 
 
 def identify(
@@ -178,6 +186,7 @@ def identify(
     stream: bool = False,
     precision: str | None = None,
     calibrate: str | os.PathLike | None = None,
+    threads: int | None = None,
 ) -> Any:
     """Find every face and name it from a gallery of enrolled people (``"unknown"`` when nobody
     is closer than ``threshold``; default: the embedder's, 0.6 Euclidean for dlib's ResNet).
@@ -213,6 +222,7 @@ def identify(
         embedder=embedder,
         precision=precision,
         calibrate=_model(calibrate),
+        threads=threads,
     )
 
 
@@ -225,6 +235,7 @@ def read_text(
     precision: str | None = None,
     calibrate: str | os.PathLike | None = None,
     blocks: bool = False,
+    threads: int | None = None,
 ) -> Any:
     """Read the text: lines in reading order, with polygons, confidences and paragraphs.
 
@@ -261,6 +272,7 @@ def read_text(
         precision=precision,
         calibrate=_model(calibrate),
         blocks="ppocr_layout.cdla" if blocks else None,
+        threads=threads,
     )
 
 
@@ -273,6 +285,9 @@ def track(
     stride: int = 1,
     fps: float | None = None,
     backend: str | None = None,
+    precision: str | None = None,
+    calibrate: str | os.PathLike | None = None,
+    threads: int | None = None,
     **track_options: Any,
 ) -> Any:
     """Detect and track objects in videos: yields one :class:`~foveal.results.Tracks` per
@@ -284,6 +299,7 @@ def track(
         classes: keep only these class names; conf: minimum detection score (default: the
             tracker's ``low_conf``, 0.1, as ByteTrack uses low-score boxes).
         stride: process every ``stride``-th frame, or ``fps``: a target frame rate.
+        precision, calibrate: the detector's int8, as for :func:`detect`.
         track_options: :class:`foveal.tracking.TrackOptions` fields (``max_age``, ``min_hits``,
             ``high_conf`` ...).
 
@@ -296,7 +312,13 @@ def track(
     from foveal.tracking.run import iter_tracks
 
     options = TrackOptions(**track_options)
-    detector = get_task("detect").load(model=_model(model), backend=backend)
+    detector = get_task("detect").load(
+        model=_model(model),
+        backend=backend,
+        precision=precision,
+        calibrate=_model(calibrate),
+        threads=threads,
+    )
     frames = iter_tracks(
         detector, video, options=options, stride=stride, fps=fps, classes=classes, conf=conf
     )
@@ -382,6 +404,7 @@ def restore(
     model: str | os.PathLike | None = None,
     tile: int | None = None,
     stream: bool = False,
+    threads: int | None = None,
 ) -> Any:
     """Restore images: foveal's shipped colour denoiser by default (Gaussian noise, sigma about
     10-40 on the 0-255 scale), or a ``foveal train restore`` run folder / ``.onnx`` file.
@@ -391,7 +414,7 @@ def restore(
     >>> r.image.shape, r.to_dict()["width"]
     ((512, 512, 3), 512)
     """
-    return run("restore", source, stream=stream, model=_model(model), tile=tile)
+    return run("restore", source, stream=stream, model=_model(model), tile=tile, threads=threads)
 
 
 def segment(
@@ -403,6 +426,7 @@ def segment(
     probabilities: bool | None = None,
     tta: bool | None = None,
     stream: bool = False,
+    threads: int | None = None,
 ) -> Any:
     """A class for every pixel (:class:`foveal.results.Segmentation`): person vs background with
     MediaPipe's selfie model (the default), or your classes with a U-Net trained by
@@ -434,4 +458,5 @@ def segment(
         overlap=overlap,
         probabilities=probabilities,
         tta=tta,
+        threads=threads,
     )

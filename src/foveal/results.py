@@ -799,9 +799,28 @@ class Segmentation(_Filterable):
         counts = np.bincount(self.class_map.ravel(), minlength=len(self.labels))
         return {n: int(c) for n, c in zip(self.labels, counts, strict=False)}
 
-    def mask(self, class_id: int) -> np.ndarray:
-        """(H, W) bool: the pixels of one class."""
-        return self.class_map == class_id
+    def class_id(self, cls: int | str) -> int:
+        """The id of a class given by id or by name (``"cell"``, ``"class_255"``).
+
+        Raises:
+            ResultError: a class this result does not have.
+        """
+        if isinstance(cls, str):
+            if cls not in self.labels:
+                raise ResultError(
+                    f"no class named {cls!r}; this segmentation has {', '.join(self.labels)}"
+                )
+            return self.labels.index(cls)
+        if isinstance(cls, bool) or not 0 <= int(cls) < len(self.labels):
+            raise ResultError(
+                f"no class id {cls!r}; this segmentation has ids 0..{len(self.labels) - 1} "
+                f"({', '.join(self.labels)})"
+            )
+        return int(cls)
+
+    def mask(self, cls: int | str) -> np.ndarray:
+        """(H, W) bool: the pixels of one class (by id or name)."""
+        return self.class_map == self.class_id(cls)
 
     def to_mask(self) -> np.ndarray:
         """The class map in the training masks' values (uint8, or uint16 past 255)."""
@@ -809,13 +828,20 @@ class Segmentation(_Filterable):
         dtype = np.uint8 if lut.max(initial=0) <= 255 else np.uint16
         return lut.astype(dtype)[self.class_map]
 
-    def polygons(self, class_id: int, min_area: float = 0.0) -> list[np.ndarray]:
-        """Outer contours of the class's regions, ``(N, 2)`` float32 x, y pixel points each
-        (``cv2.findContours``), regions smaller than ``min_area`` pixels left out."""
+    def polygons(self, cls: int | str, min_area: float = 0.0) -> list[np.ndarray]:
+        """Outer contours of the regions of a class (by id or name), ``(N, 2)`` float32 x, y
+        pixel points each (``cv2.findContours``), regions smaller than ``min_area`` pixels left
+        out.
+
+        >>> import numpy as np
+        >>> s = Segmentation(np.array([[0, 1], [1, 1]], np.uint8), ["membrane", "cell"])
+        >>> len(s.polygons("cell")), len(s.polygons(0))
+        (1, 1)
+        """
         import cv2
 
         found, _ = cv2.findContours(
-            self.mask(class_id).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+            self.mask(cls).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
         )
         return [
             c.reshape(-1, 2).astype(np.float32) for c in found if cv2.contourArea(c) >= min_area

@@ -271,3 +271,32 @@ def test_output_names_are_never_hidden_files() -> None:
 
     assert safe_name(".venv/lib/x.png", suffix=".jpg") == "venv__lib__x.png.jpg"
     assert safe_name("photos/a.jpg", frame=3) == "photos__a.jpg__f0000003"
+
+
+def test_pdf_pages_are_items_like_video_frames(shared: Path, tmp_path: Path) -> None:
+    """A PDF in a folder or named directly: one record per page (its number, its text as
+    ``read`` gives it), in the CSV and the report too; a resumed run skips every page."""
+    from PIL import Image
+
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    page = Image.open(shared / "data" / "ocr" / "pages" / "phototest.tif").convert("RGB")
+    blank = Image.fromarray(np.full((200, 300, 3), 255, np.uint8))
+    page.save(folder / "scan.pdf", save_all=True, append_images=[blank], resolution=200)
+    out = tmp_path / "out"
+    argv = ["analyze", str(folder), "--tasks", "ocr", "--out", str(out), "--no-progress"]
+    assert main([*argv, "--csv", "--html"]) == 0
+    recs = _records(out / "records.jsonl")
+    assert [(Path(r["source"]).name, r.get("page")) for r in recs] == [
+        ("scan.pdf", 1),
+        ("scan.pdf", 2),
+    ]
+    assert "frame" not in recs[0] and "error" not in recs[0]
+    assert recs[0]["ocr"]["text"] == foveal.read_text(folder / "scan.pdf")[0].text
+    assert recs[1]["ocr"]["text"] == ""  # the blank page
+    rows = list(csv.DictReader(open(out / "records.csv", encoding="utf-8")))
+    assert [r["page"] for r in rows] == ["1", "2"]
+    report = (out / "report.html").read_text()
+    assert "scan.pdf page 2" in report and report.count("data:image/jpeg;base64,") == 2
+    assert main([*argv, "--resume"]) == 0
+    assert len(_records(out / "records.jsonl")) == 2

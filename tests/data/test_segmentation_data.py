@@ -51,7 +51,8 @@ def test_palette_masks_give_their_indices(tmp_path: Path) -> None:
     ("case", "error", "words"),
     [
         ("mismatch", ImageError, "masks must have their image's size"),
-        ("values", ConfigError, "value(s) 128"),
+        ("values", ConfigError, "0/255 masks but also hold 128 (e.g. "),
+        ("ids", ConfigError, "hold the value(s) 100, 200 (e.g. "),
         ("missing", ConfigError, "have no mask"),
         ("16bit", ImageError, "16-bit"),
         ("empty", ConfigError, "holds no images"),
@@ -66,6 +67,8 @@ def test_bad_folders_fail_in_one_line(
         root = make(tmp_path, {"a": np.zeros((5, 8), np.uint8)})
     elif case == "values":
         root = make(tmp_path, {"a": np.array([[0, 128, 255]] * 6, np.uint8).repeat(3, 1)[:, :8]})
+    elif case == "ids":  # neither 0/255 nor class ids: the values over the ids are named
+        root = make(tmp_path, {"a": np.array([[0, 100, 200]] * 6, np.uint8).repeat(3, 1)[:, :8]})
     elif case == "missing":
         root = make(tmp_path, {"a": ok})
         Image.new("RGB", (8, 6)).save(root / "images" / "b.jpg")

@@ -14,6 +14,7 @@ import pytest
 
 from foveal.cli import main
 from foveal.errors import ConfigError
+from foveal.runtime import read_meta
 from foveal.runtime.quantize import calibration_files, int8_file
 from foveal.tasks.classify import Classifier
 
@@ -81,6 +82,35 @@ def test_bad_precision_and_calibration_are_one_line(split, tmp_path) -> None:
         Classifier(precision="int8", calibrate=tmp_path)
     with pytest.raises(ConfigError, match="runs with ONNX Runtime"):
         Classifier(backend="torch", precision="int8")
+
+
+def test_calibration_images_go_with_int8_only(split, photos, capsys) -> None:
+    import foveal
+
+    with pytest.raises(ConfigError, match="go with int8; add --precision int8"):
+        Classifier(calibrate=split[0])
+    with pytest.raises(ConfigError, match="go with int8"):
+        foveal.classify(photos["coffee"], calibrate=split[0])
+    assert main(["classify", str(photos["coffee"]), "--calibrate", str(split[0])]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "go with int8" in err
+
+
+def test_a_model_already_int8_runs_as_it_is(int8_classifier, photos) -> None:
+    """Asking int8 of an int8 file quantises nothing (a second pass would not even load)."""
+    path = int8_classifier.model.path
+    again = Classifier(path, precision="int8")
+    assert again.model.path == path
+    assert again(photos["coffee"], top_k=1).names == ["espresso"]
+
+
+def test_the_int8_session_keeps_the_fp32_thread_plan(int8_classifier, split) -> None:
+    """The int8 twin runs with the plan the fp32 session got, and the reason it got it."""
+    clf = Classifier()
+    plan = clf.model.runner.plan
+    clf.use_precision("int8", split[0])  # the file the fixture quantised, from the cache
+    assert clf.model.path == int8_classifier.model.path
+    assert clf.model.runner.plan is plan
 
 
 def test_verb_and_cli_take_precision(int8_classifier, split, photos, tmp_path, capsys) -> None:
@@ -165,7 +195,11 @@ def test_int8_detector_keeps_the_boxes_of_frames_it_was_not_calibrated_on(
     out = tmp_path / "yolox8.onnx"
     argv = ["export", "yolox_nano.coco", "-o", str(out), "--int8", "--calibrate", str(folder)]
     assert main(argv) == 0
-    assert out.read_bytes() == int8.model.path.read_bytes()
+    assert read_meta(out).task == "detect"  # the zoo's raw file has no metadata; the export has
+    capsys.readouterr()
+    argv = ["detect", str(image), "--json", "--classes", "person", "--model", str(out)]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[0])["detections"] == boxes
     with pytest.raises(ConfigError, match="runs with ONNX Runtime"):
         Detector(backend="torch", precision="int8")
 
@@ -218,3 +252,11 @@ def test_int8_face_embeddings_keep_verification_decisions(shared, tmp_path, caps
     )
     assert named.names == ["unknown"]  # an empty gallery
     assert "quantising" not in capsys.readouterr().err  # the cached int8 file was reused
+
+
+def test_calibration_images_without_faces_are_one_line(shared, split) -> None:
+    """An embedder calibrates on the faces of its images: ant and bee photos give it none."""
+    from foveal.tasks.faces import FaceRecognizer
+
+    with pytest.raises(ConfigError, match="nothing to calibrate on .* no faces"):
+        FaceRecognizer(precision="int8", calibrate=split[0])

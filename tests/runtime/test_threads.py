@@ -123,6 +123,9 @@ def test_bad_environment_is_a_clear_error(clean_env, monkeypatch, name, value, w
         plan_threads()
     with pytest.raises(ConfigError):
         plan_threads(0)
+    for bad in ("abc", 1.5, True):
+        with pytest.raises(ConfigError, match="threads must be a whole number >= 1"):
+            plan_threads(bad)  # type: ignore[arg-type]
     assert parse_spin("1") is True and parse_spin("false") is False and parse_spin(None) is None
 
 
@@ -144,6 +147,40 @@ def test_cli_spin_and_threads_reach_the_session(clean_env, photos, capsys) -> No
     runner = TASKS["classify"].load(model="mobilenet_v2.imagenet", threads=1).model.runner
     assert session_settings(runner) == (1, "1")
     forget_predictors("classify")
+
+
+def test_threads_auto_returns_to_the_plan_over_the_environment(clean_env, photos, capsys) -> None:
+    import os
+
+    os.environ["FOVEAL_THREADS"] = "1"  # undone by clean_env
+    assert main(["classify", str(photos["coffee"]), "--threads", "auto", "--json"]) == 0
+    assert '"espresso"' in capsys.readouterr().out
+    assert os.environ["FOVEAL_THREADS"] == "auto" and not plan_threads().why.startswith("threads")
+    with pytest.raises(SystemExit):
+        main(["classify", str(photos["coffee"]), "--threads", "many"])
+    assert "expected a whole number >= 1 or 'auto'" in capsys.readouterr().err
+
+
+def test_verbs_and_analyze_take_threads(clean_env, photos) -> None:
+    import foveal
+    from foveal.tasks import TASKS, forget_predictors
+
+    forget_predictors()
+    assert foveal.classify(photos["coffee"], top_k=1, threads=1).names == ["espresso"]
+    assert foveal.run("detect", photos["coffee"], threads=1).names[:1] == ["cup"]
+    loaded = [TASKS[t].load(model=m, threads=1) for t, m in [("classify", None), ("detect", None)]]
+    assert [p.model.runner.plan.threads for p in loaded] == [1, 1]
+    from foveal.analyze.tasks import coerce_options
+
+    assert coerce_options(TASKS["ocr"], {"threads": "2"}) == {"threads": 2}
+    forget_predictors()
+
+
+def test_serve_checks_thread_settings_before_it_starts(clean_env, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("FOVEAL_SPIN", "maybe")
+    assert main(["serve", "--preload", "classify", "--port", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "FOVEAL_SPIN='maybe'" in err
 
 
 def test_cli_bad_environment_is_one_line(clean_env, photos, capsys, monkeypatch) -> None:

@@ -183,6 +183,16 @@ def test_bad_uploads_get_4xx_json(client: httpx.Client, photos: dict[str, Path])
         "does not serve that model",
         "mobilenet_v2.imagenet",
     )
+    # settings of the server (threads, int8) are never silently ignored when a client sends them
+    _check_error(
+        client.post(
+            "/v1/classify",
+            files={"file": ("x.png", _png(8, 8))},
+            data={"precision": "int8", "threads": "1"},
+        ),
+        422,
+        "has no field(s) precision, threads; it takes file, model, top_k, tta",
+    )
 
 
 def test_malformed_multipart_gets_400(client: httpx.Client) -> None:

@@ -142,6 +142,10 @@ def test_eval_reports_psnr_and_ssim(clean_folder: Path, tmp_path: Path) -> None:
     Image.fromarray(np.zeros((10, 12, 3), np.uint8)).save(noisy / "coffee.png")
     with pytest.raises(ConfigError, match="same size"):
         evaluate_restorer(clean_folder, images=noisy)
+    # one degraded image for three references: scored on the one pair, the other two named
+    Image.open(clean_folder / "coffee.png").save(noisy / "coffee.png")
+    rep = evaluate_restorer(clean_folder, images=noisy)
+    assert rep["images"] == 1 and rep["references_without_image"] == ["astronaut", "chelsea"]
 
 
 # -- bad input: one line --------------------------------------------------------------------
@@ -152,6 +156,12 @@ def test_cli_restore_and_errors(
     assert rc == 0 and (tmp_path / "o" / "coffee.png").is_file()
     restored = np.asarray(Image.open(tmp_path / "o" / "coffee.png"))
     assert restored.shape == (96, 96, 3)
+    # --out = the input's own folder: the input stays, the result goes next to it
+    inputs = {p: p.read_bytes() for p in clean_folder.iterdir()}
+    rc, out, _ = run_cli(capsys, "restore", clean_folder / "coffee.png", "--out", clean_folder)
+    assert rc == 0 and out.strip().endswith("coffee-1.png")
+    assert all(p.read_bytes() == data for p, data in inputs.items())
+    (clean_folder / "coffee-1.png").unlink()
     empty = tmp_path / "empty"
     empty.mkdir()
     rc, _, err = run_cli(capsys, "train", "restore", empty, "--run-dir", tmp_path / "r")

@@ -32,8 +32,9 @@ TaskOptions = dict[str, dict[str, Any]]
 
 def base_record(item: Item) -> dict[str, Any]:
     """``{"source": as typed, "path": resolved, "fingerprint": "SIZE:MTIME_NS", ["frame",
-    "time"]}``: what every record starts with (``path`` and ``fingerprint`` let a resumed run
-    recognise it from any working directory, see :class:`foveal.analyze.records.ResumeIndex`)."""
+    "time" | "page"]}``: what every record starts with (``path`` and ``fingerprint`` let a resumed
+    run recognise it from any working directory, see
+    :class:`foveal.analyze.records.ResumeIndex`)."""
     rec: dict[str, Any] = {"source": item.source, "path": record_key(item.source, None)[0]}
     fp = fingerprint(item.source)
     if fp is not None:
@@ -41,6 +42,8 @@ def base_record(item: Item) -> dict[str, Any]:
     if item.frame is not None:
         rec["frame"] = item.frame
         rec["time"] = item.time
+    if item.page is not None:
+        rec["page"] = item.page
     return rec
 
 
@@ -130,9 +133,7 @@ def analyze_items(
                     raise res
                 rec["error"] = error_text(res, it.source)
                 if report is not None:
-                    report.add_bad(
-                        it.source if it.frame is None else f"{it.source}#{it.frame}", rec["error"]
-                    )
+                    report.add_bad(it.label, rec["error"])
                 yield it, None, rec
                 continue
             image, task_rec = by_id[id(it)]

@@ -78,7 +78,7 @@ class ResumeIndex:
 
     def add(self, record: dict[str, Any]) -> None:
         self.count += 1
-        frame = record.get("frame")
+        frame = record.get("frame", record.get("page"))  # a video's frame or a PDF's page
         path = record.get("path")
         source = str(record.get("source", ""))
         if path:
@@ -160,11 +160,13 @@ class JsonlWriter:
 
 
 def summary_row(record: dict[str, Any], tasks: list[str]) -> dict[str, Any]:
-    """A flat row for CSV: source, frame, size, error, and one or two columns per task."""
+    """A flat row for CSV: source, frame (video), page (PDF), size, error, and one or two columns
+    per task."""
     row: dict[str, Any] = {
         "source": record["source"],
         "frame": record.get("frame", ""),
         "time": record.get("time", ""),
+        "page": record.get("page", ""),
         "width": record.get("width", ""),
         "height": record.get("height", ""),
         "error": record.get("error", ""),
@@ -205,8 +207,11 @@ class CsvWriter:
         new = not (append and self.path.exists() and self.path.stat().st_size > 0)
         if append and not new:
             _repair_tail(self.path)
+            with open(self.path, newline="", encoding="utf-8") as old:
+                # a file of an older version keeps its columns
+                fields = next(csv.reader(old), fields)
         self._fh = open(self.path, "w" if new else "a", newline="", encoding="utf-8")  # noqa: SIM115
-        self._w = csv.DictWriter(self._fh, fieldnames=fields)
+        self._w = csv.DictWriter(self._fh, fieldnames=fields, extrasaction="ignore")
         if new:
             self._w.writeheader()
 

@@ -34,7 +34,8 @@ from foveal.analyze.records import iter_records
 from foveal.analyze.sources import read_frame
 from foveal.analyze.xmp import default_mode
 from foveal.errors import FovealError
-from foveal.io import is_video_file, load_image
+from foveal.io import is_pdf, is_video_file, load_image
+from foveal.io.pdf import read_pdf_page
 
 THUMB = 200  # thumbnail size in pixels; results are drawn at this size, so labels stay legible
 PAGE = 480  # pages read with layout blocks: drawn larger, so the numbered blocks can be told apart
@@ -205,9 +206,12 @@ def has_blocks(rec: dict[str, Any]) -> bool:
 
 def _thumb_uri(rec: dict[str, Any]) -> str:
     src = rec["source"]
-    image = (
-        read_frame(src, rec["frame"]) if "frame" in rec and is_video_file(src) else load_image(src)
-    )
+    if "frame" in rec and is_video_file(src):
+        image = read_frame(src, rec["frame"])
+    elif "page" in rec and is_pdf(src):
+        image = read_pdf_page(src, rec["page"])
+    else:
+        image = load_image(src)
     small = thumbnail(image, PAGE if has_blocks(rec) else THUMB)
     factor = small.width / image.shape[1]
     pil = annotate(np.asarray(small), scaled(rec, factor))
@@ -285,6 +289,7 @@ def _summary_html(summary: Summary, max_rows: int) -> str:
 
 def _row(rec: dict[str, Any], tasks: list[str]) -> str:
     name = rec["source"] + (f" #{rec['frame']} ({rec['time']} s)" if "frame" in rec else "")
+    name += f" page {rec['page']}" if "page" in rec else ""
     if "error" in rec:
         return (
             f"<tr><td class='img'></td><td class='src'><code>{html.escape(name)}</code></td>"

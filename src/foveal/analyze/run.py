@@ -200,7 +200,7 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
     done = writer.done
     report = BatchReport()
     total = estimate_count(paths, cfg.fps)
-    items = (it for it in iter_items(paths, cfg.fps) if not done.holds(it.source, it.frame))
+    items = (it for it in iter_items(paths, cfg.fps) if not done.holds(it.source, it.part))
     stream = analyze_items(
         items,
         tasks,
@@ -224,10 +224,10 @@ def _run_local(cfg: AnalyzeConfig, paths: list[str], tasks: list[str], out: Path
             if tracker is not None:
                 tracker.add(rec)
             if image is not None and cfg.annotate:
-                dest = out / "annotated" / safe_name(item.source, item.frame, ".jpg")
+                dest = out / "annotated" / safe_name(item.source, item.part, ".jpg")
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 annotate(image, rec).save(dest, quality=90)
-            tag = cfg.write_metadata and item.frame is None and not is_video_file(item.source)
+            tag = cfg.write_metadata and item.part is None and not is_video_file(item.source)
             if image is not None and tag:
                 target = item.source if cfg.in_place else out / "tagged" / safe_name(item.source)
                 try:

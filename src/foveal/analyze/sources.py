@@ -1,5 +1,5 @@
-"""What ``foveal analyze`` reads: image files, folders, glob patterns and video files (sampled
-frames).
+"""What ``foveal analyze`` reads: image files, folders, glob patterns, video files (sampled
+frames) and PDFs (one item per page).
 
 >>> import os, shutil
 >>> from foveal.analyze.sources import expand_inputs, iter_items
@@ -30,21 +30,36 @@ import numpy as np
 
 from foveal.errors import ConfigError, ImageError
 from foveal.io import IMAGE_EXTENSIONS, VIDEO_EXTENSIONS, is_video_file
+from foveal.io.pdf import is_pdf, render_pdf
 
 
 @dataclass(frozen=True)
 class Item:
-    """One image to analyse: a file, or one frame of a video (decoded already)."""
+    """One image to analyse: a file, one frame of a video or one page of a PDF (the last two
+    decoded already)."""
 
     source: str
     frame: int | None = None
     time: float | None = None
     image: np.ndarray | None = None
     error: str | None = None
+    page: int | None = None
+
+    @property
+    def part(self) -> int | None:
+        """The frame of a video or the page (from 1) of a PDF: what tells its records apart."""
+        return self.frame if self.frame is not None else self.page
+
+    @property
+    def label(self) -> str:
+        """How reports name it: ``a.jpg``, ``clip.mp4#12`` or ``scan.pdf#page=2``."""
+        if self.frame is not None:
+            return f"{self.source}#{self.frame}"
+        return self.source if self.page is None else f"{self.source}#page={self.page}"
 
     @property
     def key(self) -> tuple[str, int | None]:
-        return record_key(self.source, self.frame)
+        return record_key(self.source, self.part)
 
 
 def record_key(source: str, frame: int | None) -> tuple[str, int | None]:
@@ -70,7 +85,7 @@ def fingerprint(source: str) -> str | None:
 
 def _wanted(name: str) -> bool:
     ext = os.path.splitext(name)[1].lower()
-    return ext in IMAGE_EXTENSIONS or ext in VIDEO_EXTENSIONS
+    return ext in IMAGE_EXTENSIONS or ext in VIDEO_EXTENSIONS or ext == ".pdf"
 
 
 def _inside(path: str, folders: Sequence[str]) -> bool:
@@ -98,7 +113,7 @@ def expand_inputs(
     recursive: bool = True,
     exclude: Sequence[str | os.PathLike] = (),
 ) -> list[str]:
-    """Files, folders and glob patterns -> file paths (folders: images and videos, sorted).
+    """Files, folders and glob patterns -> file paths (folders: images, videos and PDFs, sorted).
 
     Files named explicitly are kept whatever their extension, so a bad file is reported, not
     dropped. Folders and glob patterns never yield a file of ``exclude`` or a file under a
@@ -220,9 +235,16 @@ def estimate_count(paths: Sequence[str], fps: float | None) -> int:
 
 
 def iter_items(paths: Iterable[str], fps: float | None = 1.0) -> Iterator[Item]:
-    """One :class:`Item` per image file and per sampled video frame (a video that fails carries
-    ``error``)."""
+    """One :class:`Item` per image file, per sampled video frame and per PDF page (a video or PDF
+    that fails carries ``error``; pages are rendered one at a time, at 200 dpi)."""
     for p in paths:
+        if is_pdf(p):
+            try:
+                for page, rgb in render_pdf(p):
+                    yield Item(p, image=rgb, page=page)
+            except ImageError as exc:
+                yield Item(p, error=str(exc))
+            continue
         if not is_video_file(p):
             yield Item(p)
             continue

@@ -153,15 +153,19 @@ def run_task(name: str, image: np.ndarray, **opts: Any) -> dict[str, Any]:
 # ---- option values given as text (command line, HTML form fields) ----
 
 
+INIT_OPTION_TYPES: dict[str, Any] = {"threads": int}
+"""Constructor options that are not text (the others name models, files and engines)."""
+
+
 def option_types(spec: TaskSpec) -> dict[str, Any]:
     """The type of each option of a task: the ``Options`` field types; ``str`` for constructor
-    options (model names and paths)."""
+    options (model names and paths) but those of :data:`INIT_OPTION_TYPES`."""
     try:
         options_cls = spec.predictor_class().Options
     except ImportError as exc:
         raise TaskUnavailableError(f"{spec.predictor} does not import here: {exc}") from exc
     hints = typing.get_type_hints(options_cls)
-    types_ = {k: str for k in spec.init_options}
+    types_ = {k: INIT_OPTION_TYPES.get(k, str) for k in spec.init_options}
     types_.update({f.name: hints[f.name] for f in dataclasses.fields(options_cls)})
     return types_
 

@@ -106,3 +106,33 @@ def frame_stem(item: Item) -> str:
         return stem
     key = "p" if item.path is not None and is_pdf(item.path) else "f"
     return f"{stem}-{key}{item.index}"
+
+
+class OutputNames:
+    """File-name stems for one run's outputs in ``out_dir``: :func:`frame_stem`, then
+    ``stem-1``, ``stem-2`` ... when an earlier item of the run took it (``a/x.png`` and
+    ``b/x.png``) or when one of its files would be an input (``--out`` set to the inputs' own
+    folder): nothing is overwritten but what an earlier run wrote.
+
+    >>> from foveal.io import Item
+    >>> names = OutputNames(Path("out"), [Path("out/x.png")])
+    >>> [names.stem(Item(None, p, Path(p))) for p in ("a/x.png", "b/x.png", "c/y.jpg")]
+    ['x-1', 'x-2', 'y']
+    """
+
+    def __init__(self, out_dir: Path, inputs: Sequence[str | os.PathLike]) -> None:
+        self.out_dir = out_dir
+        self.inputs = {os.path.realpath(p) for p in inputs}
+        self.used: set[str] = set()
+
+    def stem(self, item: Item, suffixes: Sequence[str] = (".png",)) -> str:
+        """A stem whose files (``stem + suffix`` for each of ``suffixes``) are free."""
+        base = frame_stem(item)
+        n = 0
+        while True:
+            name = base if n == 0 else f"{base}-{n}"
+            files = (os.path.realpath(self.out_dir / f"{name}{s}") for s in suffixes)
+            if name not in self.used and not any(f in self.inputs for f in files):
+                self.used.add(name)
+                return name
+            n += 1

@@ -53,15 +53,32 @@ def progress(
     )
 
 
+def thread_count(text: str) -> int | str:
+    """``--threads``: a whole number >= 1, or ``auto`` (the automatic plan, also over a
+    ``FOVEAL_THREADS`` that is set).
+
+    >>> thread_count("2"), thread_count("AUTO")
+    (2, 'auto')
+    """
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        return int(text)  # below 1: one line from use_runtime_options
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number >= 1 or 'auto', got {text!r}"
+        ) from None
+
+
 def add_runtime_options(p: argparse.ArgumentParser) -> None:
     """``--threads N``, ``--spin 0|1|auto`` and ``--device cpu|cuda|auto`` of every inference
     command."""
     p.add_argument(
         "--threads",
-        type=int,
+        type=thread_count,
         metavar="N",
-        help="ONNX Runtime threads per network (default: $FOVEAL_THREADS, else the CPUs the "
-        "machine's load leaves free)",
+        help="ONNX Runtime threads per network, or auto (default: $FOVEAL_THREADS, else auto: "
+        "the CPUs the machine's load leaves free)",
     )
     p.add_argument(
         "--spin",
@@ -112,9 +129,11 @@ def use_runtime_options(args: argparse.Namespace) -> None:
     device = getattr(args, "device", None)
     spin = getattr(args, "spin", None)
     if threads is not None:
-        if threads < 1:
+        if threads != "auto" and threads < 1:
             raise ConfigError(f"--threads must be at least 1, got {threads}")
         os.environ["FOVEAL_THREADS"] = str(threads)
+        if threads == "auto":
+            args.threads = None  # the predictors then plan from the load, as without --threads
     env_threads()  # a bad FOVEAL_THREADS is one clear line before any model loads
     if spin is not None:
         os.environ["FOVEAL_SPIN"] = spin

@@ -107,22 +107,32 @@ def find_pairs(root: str | os.PathLike) -> list[tuple[Path, Path]]:
     return [(p, masks[p.stem]) for p in images]
 
 
-def mask_convention(values: set[int], source: str = "the masks") -> tuple[int, ...]:
-    """The mask value of each class, from every value the masks hold.
+def mask_convention(
+    values: set[int] | dict[int, Path], source: str = "the masks"
+) -> tuple[int, ...]:
+    """The mask value of each class, from every value the masks hold (or a dict: each value and
+    a mask file that holds it, named in the error).
 
     >>> mask_convention({0, 255}), mask_convention({0, 2})
     ((0, 255), (0, 1, 2))
+
+    Raises:
+        ConfigError: values that fit no convention: those outside 0/255 when the masks hold
+            255 (binary masks with stray values), else those over the class ids.
     """
     if not values:
         raise ConfigError(f"{source} hold no pixels")
-    if values <= {0, 255}:
+    if set(values) <= {0, 255}:
         return (0, 255)
     top = max(values)
     if top < MAX_CLASS_IDS:
         return tuple(range(top + 1))
-    odd = sorted(v for v in values if v >= MAX_CLASS_IDS)
+    binary = 255 in values
+    odd = sorted(v for v in values if (v not in (0, 255) if binary else v >= MAX_CLASS_IDS))
+    where = f" (e.g. {values[odd[0]]})" if isinstance(values, dict) else ""
+    kind = "are 0/255 masks but also hold" if binary else "hold the value(s)"
     raise ConfigError(
-        f"{source} hold the value(s) {', '.join(map(str, odd[:6]))}; expected 0/255 for binary "
+        f"{source} {kind} {', '.join(map(str, odd[:6]))}{where}; expected 0/255 for binary "
         f"masks or class ids 0..{MAX_CLASS_IDS - 1} (or a palette PNG); fix the masks"
     )
 
@@ -151,7 +161,7 @@ def load_segmentation_data(root: str | os.PathLike) -> SegmentationData:
 
     r = Path(root)
     pairs = find_pairs(r)
-    values: set[int] = set()
+    values: dict[int, Path] = {}  # each value, and the first mask that holds it
     for img, msk in pairs:
         mask = read_mask(msk)
         try:
@@ -164,7 +174,8 @@ def load_segmentation_data(root: str | os.PathLike) -> SegmentationData:
                 f"mask {msk} is {mask.shape[1]}x{mask.shape[0]} but its image {img.name} is "
                 f"{size[0]}x{size[1]}; masks must have their image's size"
             )
-        values |= set(np.unique(mask).tolist())
+        for v in np.unique(mask).tolist():
+            values.setdefault(v, msk)
     mask_values = mask_convention(values, f"the masks in {r / 'masks'}")
     names_file = r / "labels.txt"
     if names_file.is_file():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -45,9 +45,14 @@ def render_scale(
 
 
 def render_pdf(
-    path: str | os.PathLike, *, dpi: float = 200.0, max_pixels: int | None = None
+    path: str | os.PathLike,
+    *,
+    dpi: float = 200.0,
+    max_pixels: int | None = None,
+    pages: Sequence[int] | None = None,
 ) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(page number from 1, RGB uint8 array)`` for each page of a PDF, rendered at ``dpi``.
+    """Yield ``(page number from 1, RGB uint8 array)`` for each page of a PDF (or each of
+    ``pages``, numbered from 1), rendered at ``dpi``.
 
     A page that would render to more than ``max_pixels`` pixels (default 100 MP or
     ``FOVEAL_MAX_PIXELS``) is rendered at the highest resolution that fits, with a
@@ -82,10 +87,17 @@ def render_pdf(
     try:
         if len(doc) == 0:
             raise ImageError(f"{name} has no pages", name)
-        for i in range(len(doc)):
-            yield i + 1, _render_page(doc, i, name, dpi, limit)
+        for number in range(1, len(doc) + 1) if pages is None else pages:
+            if not 1 <= number <= len(doc):
+                raise ImageError(f"{name} has {len(doc)} page(s); there is no page {number}", name)
+            yield number, _render_page(doc, number - 1, name, dpi, limit)
     finally:
         doc.close()
+
+
+def read_pdf_page(path: str | os.PathLike, page: int, *, dpi: float = 200.0) -> np.ndarray:
+    """One page (numbered from 1) of a PDF as RGB, as :func:`render_pdf` renders it."""
+    return next(render_pdf(path, dpi=dpi, pages=[page]))[1]
 
 
 def _render_page(doc: object, i: int, name: str, dpi: float, limit: int) -> np.ndarray:

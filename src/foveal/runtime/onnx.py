@@ -64,6 +64,8 @@ class OnnxModel:
         threads: intra-op threads (default: ``FOVEAL_THREADS``, else the free CPUs).
         spin: whether idle intra-op threads spin (default: ``FOVEAL_SPIN``, else on when the
             machine has a free CPU for every thread).
+        plan: a :class:`ThreadPlan` to reuse as it is (e.g. the fp32 session's, for its int8
+            twin), instead of ``threads`` and ``spin``.
         providers: execution providers (default: :func:`providers_for` ``FOVEAL_DEVICE``, CPU
             when unset).
     """
@@ -75,13 +77,14 @@ class OnnxModel:
         threads: int | None = None,
         spin: bool | None = None,
         providers: Sequence[str] | None = None,
+        plan: ThreadPlan | None = None,
     ) -> None:
         import onnxruntime as ort
 
         self.path = Path(path)
         if not self.path.is_file():
             raise ModelFileError(f"{self.path}: no such ONNX file")
-        self.plan: ThreadPlan = plan_threads(threads, spin)
+        self.plan: ThreadPlan = plan if plan is not None else plan_threads(threads, spin)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = self.plan.threads
         opts.inter_op_num_threads = 1

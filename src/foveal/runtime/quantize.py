@@ -11,7 +11,7 @@ is never used: for CNNs it runs ConvInteger, slower than fp32 on CPU.
 >>> from foveal.runtime import open_model
 >>> fp32 = open_model("yolox_nano.coco", tasks={"detect"}).path
 >>> int8_file(fp32, [Path("cat.jpg"), Path("coffee.png")]).name   # where it is cached
-'yolox_nano-695e750a5d-cal-...-qdq2.onnx'
+'yolox_nano-695e750a5d-cal-...-qdq3.onnx'
 
 Quantising calibrates on the images (seconds to minutes), so this example is not run here::
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import os
 import sys
 import tempfile
@@ -34,33 +35,42 @@ from pathlib import Path
 import numpy as np
 
 from foveal.errors import ConfigError, ExportError
+from foveal.runtime.onnx import META_KEY
 from foveal.utils.files import atomic_path
+from foveal.zoo.meta import ModelMeta
 from foveal.zoo.resolve import foveal_home, sha256_file
 
 PRECISIONS = ("fp32", "int8")
 """Inference precisions: ``fp32`` (the model as trained) or ``int8`` (static QDQ quantisation)."""
 
-RECIPE = "qdq2"
-"""The quantisation settings' version, part of the cache key: a new recipe writes new files."""
+RECIPE = "qdq3"
+"""The quantisation settings' version, part of the cache key: a new recipe writes new files
+(qdq3: every file carries foveal's metadata, also when its fp32 source is a raw zoo file)."""
 
 MAX_CALIBRATION_IMAGES = 200
 """Calibration reads at most this many images of a folder (sorted by name): MinMax ranges settle
 long before, and memory stays bounded."""
 
 
-def check_precision(precision: str) -> str:
-    """``precision`` when it is one of :data:`PRECISIONS`.
+def check_precision(precision: str, calibrate: object = None) -> str:
+    """``precision`` when it is one of :data:`PRECISIONS` (and calibration images come only
+    with int8, which is the one precision that uses them).
 
-    >>> check_precision("int8")
+    >>> check_precision("int8", "photos/")
     'int8'
 
     Raises:
-        ConfigError: any other value.
+        ConfigError: any other value, or ``calibrate`` given with fp32.
     """
     if precision not in PRECISIONS:
         raise ConfigError(
             f"precision {precision!r} is not known; choose one of {', '.join(PRECISIONS)} "
             "(--precision or precision=)"
+        )
+    if calibrate is not None and precision != "int8":
+        raise ConfigError(
+            f"calibration images ({calibrate}) go with int8; add --precision int8 "
+            "(precision='int8') or drop --calibrate (calibrate=)"
         )
     return precision
 
@@ -226,6 +236,30 @@ def edge_layers(path: Path) -> list[str]:
     ]
 
 
+def nothing_to_calibrate(model: str) -> ConfigError:
+    """The one-line error for calibration images that gave a network no input at all."""
+    return ConfigError(
+        f"the calibration images gave {model or 'the model'} nothing to calibrate on (no text "
+        "lines for OCR, no faces for a face embedder); give images like the ones it will read"
+    )
+
+
+QUANTISED_OPS = frozenset({"QuantizeLinear", "DequantizeLinear", "QLinearConv", "ConvInteger"})
+
+
+def is_quantised(path: str | os.PathLike) -> bool:
+    """True when the ONNX file at ``path`` already holds quantised (int8) operators.
+
+    >>> from foveal.runtime import open_model
+    >>> is_quantised(open_model("yolox_nano.coco", tasks={"detect"}).path)
+    False
+    """
+    import onnx
+
+    graph = onnx.load(str(path), load_external_data=False).graph
+    return any(node.op_type in QUANTISED_OPS for node in graph.node)
+
+
 class TensorReader:
     """ONNX Runtime's ``CalibrationDataReader``: one preprocessed image per ``get_next``."""
 
@@ -256,10 +290,7 @@ class OneByOneReader:
         self.tensors = [np.ascontiguousarray(t[None], dtype=np.float32) for t in tensors]
         self.start = self.end = 0
         if not self.tensors:
-            raise ConfigError(
-                f"the calibration images gave {model or 'the model'} nothing to calibrate on "
-                "(for OCR: no text lines were found); give images like the ones it will read"
-            )
+            raise nothing_to_calibrate(model)
 
     def __len__(self) -> int:
         return len(self.tensors)
@@ -282,8 +313,10 @@ def quantize_int8(
     exclude: Sequence[str] = (),
     recipe: Int8Recipe = DEFAULT_RECIPE,
     varying_shapes: bool = False,
+    meta: ModelMeta | None = None,
 ) -> Path:
-    """Write the static QDQ int8 version of ``model`` at ``out`` (atomically).
+    """Write the static QDQ int8 version of ``model`` at ``out`` (atomically; only a file that
+    ONNX Runtime loads is written).
 
     Args:
         model: an fp32 ONNX file with one image input.
@@ -293,10 +326,12 @@ def quantize_int8(
         recipe: the task's settings (:class:`Int8Recipe`).
         varying_shapes: the tensors differ in shape (OCR lines and pages): calibrate on one at
             a time (:class:`OneByOneReader`).
+        meta: the model's :class:`ModelMeta`, stored on the int8 file when ``model`` has none
+            (a raw zoo file): the written file then opens like any foveal export.
 
     Raises:
-        ExportError: ONNX Runtime could not quantise the file.
-        ConfigError: ``varying_shapes`` and no tensors.
+        ExportError: ONNX Runtime could not quantise the file, or not into a file it loads.
+        ConfigError: no tensors at all.
     """
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
@@ -310,7 +345,11 @@ def quantize_int8(
         reader: TensorReader | OneByOneReader = OneByOneReader(input_name, tensors, src.name)
         strided = {"CalibStridedMinMax": 1}  # one input per collect_data call (any calibrator)
     else:
-        reader, strided = TensorReader(input_name, tensors), {}
+        stream = iter(tensors)
+        first = next(stream, None)
+        if first is None:
+            raise nothing_to_calibrate(src.name)
+        reader, strided = TensorReader(input_name, itertools.chain([first], stream)), {}
     with tempfile.TemporaryDirectory(dir=target.parent) as work, atomic_path(target) as tmp:
         pre = Path(work) / "pre.onnx"
         try:
@@ -341,8 +380,25 @@ def quantize_int8(
         q = onnx.load(str(tmp))
         del q.metadata_props[:]
         q.metadata_props.extend(fp32.metadata_props)
+        if meta is not None and not any(p.key == META_KEY for p in q.metadata_props):
+            q.metadata_props.add(key=META_KEY, value=meta.to_json())
         onnx.save(q, str(tmp))
+        check_loads(tmp, src)
     return target
+
+
+def check_loads(path: Path, source: Path) -> None:
+    """Raise :class:`ExportError` unless ONNX Runtime opens the quantised file at ``path``."""
+    import onnxruntime as ort
+
+    try:
+        ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as exc:  # noqa: BLE001 - ORT raises its own exception types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ExportError(
+            f"int8 quantisation of {source} wrote a file ONNX Runtime cannot load ({first}); "
+            "nothing was kept"
+        ) from exc
 
 
 def cached_int8(
@@ -353,14 +409,19 @@ def cached_int8(
     exclude: Sequence[str] = (),
     recipe: Int8Recipe = DEFAULT_RECIPE,
     varying_shapes: bool = False,
+    meta: ModelMeta | None = None,
 ) -> Path:
     """The int8 file of ``model`` calibrated on ``calibrate`` (see :func:`calibration_files`):
     from the cache, else quantised now (announced on stderr) with ``preprocess`` (RGB uint8 image
     -> one ``(C, H, W)`` tensor, or ``(N, C, H, W)`` for several, e.g. one per face) on the
     calibration images. With ``varying_shapes``, ``preprocess`` gives a list of ``(C, H, W)``
-    tensors of any shapes (e.g. one per text line: :func:`quantize_int8`)."""
+    tensors of any shapes (e.g. one per text line: :func:`quantize_int8`). ``meta`` goes on the
+    int8 file when ``model`` carries none. A ``model`` that is already int8 comes back as it is.
+    """
     from foveal.io import load_image
 
+    if is_quantised(model):
+        return Path(model)
     files = calibration_files(calibrate)
     out = int8_file(model, files, recipe)
     if out.is_file():
@@ -373,5 +434,11 @@ def cached_int8(
     prepared = (preprocess(load_image(p)) for p in files)
     tensors = (t for x in prepared for t in (x if isinstance(x, list) or x.ndim == 4 else x[None]))
     return quantize_int8(
-        model, tensors, out, exclude=exclude, recipe=recipe, varying_shapes=varying_shapes
+        model,
+        tensors,
+        out,
+        exclude=exclude,
+        recipe=recipe,
+        varying_shapes=varying_shapes,
+        meta=meta,
     )

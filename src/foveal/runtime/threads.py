@@ -23,6 +23,7 @@ False
 from __future__ import annotations
 
 import math
+import numbers
 import os
 import time
 from dataclasses import dataclass
@@ -191,8 +192,12 @@ def plan_threads(
     Raises:
         ConfigError: ``threads`` below 1, or a bad ``FOVEAL_THREADS`` / ``FOVEAL_SPIN``.
     """
-    if threads is not None and (isinstance(threads, bool) or int(threads) < 1):
-        raise ConfigError(f"threads must be a whole number >= 1, got {threads!r}")
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1
+    ):
+        raise ConfigError(
+            f"threads must be a whole number >= 1 (or None for the automatic plan), got {threads!r}"
+        )
     given_threads = threads is not None or env_threads() is not None
     count = int(threads) if threads is not None else env_threads()
     if spin is None:

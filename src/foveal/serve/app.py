@@ -101,7 +101,17 @@ def task_endpoint(spec: TaskSpec, handle: Any, upload: Any, served: ServedModels
     except ImportError:
         names = []  # its code does not import here: every request gets the 501 that says why
 
-    async def endpoint(file: UploadFile, **fields: Any) -> dict[str, Any]:
+    takes = ["file", *names, *(["blocks"] if "blocks" in spec.init_options else [])]
+
+    async def endpoint(request: Request, file: UploadFile, **fields: Any) -> dict[str, Any]:
+        unknown = sorted(set((await request.form()).keys()) - set(takes))
+        if unknown:  # e.g. threads or precision: the server's, never silently ignored
+            raise ApiError(
+                422,
+                f"/v1/{spec.name} has no field(s) {', '.join(unknown)}; it takes "
+                f"{', '.join(takes)} (threads and int8 models are the server's settings: "
+                "foveal serve --threads N --models FILE)",
+            )
         blocks = bool(fields.pop("blocks", False))
         try:
             opts = coerce_options(spec, fields)
@@ -111,9 +121,10 @@ def task_endpoint(spec: TaskSpec, handle: Any, upload: Any, served: ServedModels
         return await handle(file, [spec.name], {spec.name: with_blocks(spec, opts, blocks)})
 
     params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
         inspect.Parameter(
             "file", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=upload, annotation=UploadFile
-        )
+        ),
     ]
     params += [
         inspect.Parameter(
@@ -165,6 +176,23 @@ def served_options(
     return opts if model is None else {**opts, "model": model}
 
 
+def preload_models(settings: ServeSettings) -> None:
+    """Load the models of the ``settings.preload`` tasks now. ``foveal serve`` calls this before
+    it starts serving, so a model that does not load is one line, not a failed start-up.
+
+    Raises:
+        TaskUnavailableError: a task whose model does not load here (the reason redacted as
+            the service redacts it).
+    """
+    from foveal.analyze.tasks import TaskUnavailableError, check_task
+
+    served = ServedModels.from_list(settings.models)
+    for t in settings.preload:
+        reason = check_task(t, served_options(TASKS[t], served))
+        if reason:
+            raise TaskUnavailableError(f"--preload {t}: {served.redact(reason)}")
+
+
 def create_app(settings: ServeSettings | None = None) -> Any:
     """The FastAPI application, wrapped in the Host/cross-site guard and the body-size limit.
 
@@ -196,12 +224,9 @@ def create_app(settings: ServeSettings | None = None) -> Any:
 
     @contextlib.asynccontextmanager
     async def lifespan(_: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        for t in settings.preload:  # load these models before the first request
-            opts = default_options([t])[t]
-            reason = await loop.run_in_executor(engine.pool, check_task, t, opts)
-            if reason:
-                raise TaskUnavailableError(f"--preload {t}: {served.redact(reason)}")
+        # load these models before the first request (loaded already when the command line
+        # checked them: the predictors are shared)
+        await asyncio.get_running_loop().run_in_executor(engine.pool, preload_models, settings)
         yield
         engine.pool.shutdown(wait=False, cancel_futures=True)
 

@@ -237,7 +237,7 @@ class NetworkPredictor(Predictor[R]):
         from foveal.runtime import OnnxModel
         from foveal.runtime.quantize import DEFAULT_RECIPE, cached_int8, check_precision
 
-        check_precision(precision)
+        check_precision(precision, calibrate)
         if precision == "fp32":
             return
         runner = self.model.runner
@@ -247,9 +247,13 @@ class NetworkPredictor(Predictor[R]):
             )
         recipe = self.int8_recipe or DEFAULT_RECIPE
         path = cached_int8(
-            self.model.path, lambda image: self.preprocess(image)[0], calibrate, recipe=recipe
+            self.model.path,
+            lambda image: self.preprocess(image)[0],
+            calibrate,
+            recipe=recipe,
+            meta=self.model.meta,
         )
-        quantised = OnnxModel(path, threads=runner.plan.threads, spin=runner.plan.spin)
+        quantised = OnnxModel(path, plan=runner.plan)
         self.model = dataclasses.replace(self.model, runner=quantised, path=path)
         self.precision = precision
 

@@ -216,6 +216,7 @@ class Trainer:
 
         history: list[dict[str, Any]] = []
         best_metric, best_epoch, bad_epochs, stopped = None, 0, 0, False
+        best_seen: float | None = None  # the best main metric so far (best_metric: the kept one)
         start = 0
         if resuming:
             state = ckpt_io.load(last_path)
@@ -227,6 +228,9 @@ class Trainer:
             start, history = int(state["epoch"]), list(state["history"])
             best_metric, best_epoch = state["best_metric"], int(state["best_epoch"])
             bad_epochs, stopped = int(state["bad_epochs"]), bool(state["stopped_early"])
+            seen_metrics = [r[f"val_{recipe.main_metric}"] for r in history]
+            if seen_metrics:
+                best_seen = max(seen_metrics) if recipe.mode == "max" else min(seen_metrics)
             self._log(rank, f"foveal: resuming {run_dir} after epoch {start}/{cfg.epochs}")
 
         train_model = distributed.wrap(model, device)
@@ -249,9 +253,11 @@ class Trainer:
             train_time = time.perf_counter() - t0
             val = self._evaluate(model, val_loader, rank)
             metric = float(val[recipe.main_metric])
-            improved = best_metric is None or sign * (metric - best_metric) > cfg.min_delta
-            # a recipe may keep the last epoch (fixed schedule) instead of trusting its val split
-            improved = improved or getattr(recipe, "select", "best") == "last"
+            better = best_seen is None or sign * (metric - best_seen) > cfg.min_delta
+            best_seen = metric if better else best_seen
+            # a recipe may keep the last epoch (fixed schedule) instead of trusting its val split;
+            # the epoch line still says "(best)" only where the metric improved
+            improved = better or getattr(recipe, "select", "best") == "last"
             if improved:
                 best_metric, best_epoch, bad_epochs = metric, epoch + 1, 0
             else:
@@ -303,7 +309,7 @@ class Trainer:
                 if time.perf_counter() - last_plot >= PLOT_EVERY_S:
                     plot_history(history, run_dir, recipe.main_metric, num_classes=n_classes)
                     last_plot = time.perf_counter()
-            self._log(rank, self._epoch_line(row, improved, stopped), always=True)
+            self._log(rank, self._epoch_line(row, better, stopped), always=True)
             distributed.barrier()
 
         if best_metric is None:

@@ -155,3 +155,12 @@ def test_two_column_page_read_in_block_order(page) -> None:
     # rows (receipts, forms) stay geometry only: the blocks are still found and reported
     rows = reader.predict(image, layout="rows")
     assert rows.block_types is not None and len(rows.block_types) == len(lines.block_types)
+
+
+def test_columns_layout_never_bridges_a_narrow_gutter() -> None:
+    """Two columns 1.2 line heights apart: under the 1.5 heights that joins a line's pieces, so
+    joining first would read across the gutter; the columns are cut first."""
+    left = [[0, 13 * i, 400, 13 * i + 10] for i in range(5)]
+    right = [[412, 13 * i, 812, 13 * i + 10] for i in range(5)]
+    boxes = np.asarray(left + right, np.float32)
+    assert geometry_lines(boxes, "columns") == [[i] for i in range(10)]

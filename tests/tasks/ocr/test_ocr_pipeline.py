@@ -191,3 +191,16 @@ def test_text_score_is_a_checked_call_option(reader, phototest) -> None:
     with pytest.raises(ConfigError):
         reader.options(min_score=0.5)
     assert reader.options().text_score == 0.5
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_a_page_turned_a_quarter_reads_like_upright(reader, k) -> None:
+    """scikit-image's page.png (a photographed book page) lying on either side: the upright
+    page is detected again, so no line is merged or lost (the sideways boxes lost one)."""
+    from skimage import data
+
+    upright = np.repeat(data.page()[..., None], 3, axis=2)
+    lines, page = reader.read_page(np.ascontiguousarray(np.rot90(upright, k)))
+    assert page.rotation == k  # quarter turns clockwise back to upright
+    assert lines.text == reader(upright).text
+    assert "the markers are found at the two extreme parts of the" in lines.text

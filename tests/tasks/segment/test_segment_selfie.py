@@ -4,6 +4,7 @@ Google's TFLite runtime (ai-edge-litert); background removal and blur on a real 
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import numpy as np
@@ -60,3 +61,23 @@ def test_cli_removes_and_blurs_the_background(
     assert np.abs(blurred - orig).mean() > 1  # the background: changed
     mask = np.asarray(Image.open(out / "obama.png"))
     assert set(np.unique(mask)) <= {0, 255}
+
+
+def test_cli_never_overwrites_an_input_or_an_earlier_output(
+    shared: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Two inputs named x.png, and --out set to their own folder: every mask gets its own file
+    and the inputs stay as they were."""
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    photo = Image.open(shared / "data" / "faces" / "people" / "test" / "obama1.jpg").reduce(8)
+    photo.save(folder / "x.png")
+    photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "sub" / "x.png")
+    before = {p: p.read_bytes() for p in folder.rglob("*.png")}
+    assert main(["segment", str(folder), "--out", str(folder), "--json"]) == 0
+    records = map(json.loads, capsys.readouterr().out.splitlines())
+    outputs = [Path(r["output"]).name for r in records]
+    assert outputs == ["x-1.png", "x-2.png"]
+    assert all(p.read_bytes() == data for p, data in before.items())
+    for name in outputs:
+        assert set(np.unique(np.asarray(Image.open(folder / name)))) <= {0, 255}

@@ -119,14 +119,18 @@ def test_segmentation_result_and_overlay() -> None:
     assert s.areas == {"bg": 500, "cell": 100}
     (poly,) = s.polygons(1)
     assert poly.min(0).tolist() == [10, 5] and poly.max(0).tolist() == [19, 14]
+    assert np.array_equal(s.polygons("cell")[0], poly)  # by name, as areas are keyed
+    from foveal.results import ResultError
+
+    for unknown, words in (("class_255", "no class named 'class_255'; "), (99, "no class id 99")):
+        with pytest.raises(ResultError, match=words):
+            s.polygons(unknown)
     d = s.to_dict()
     assert d["source"] == "x.png" and d["classes"][1] == {
         "class_id": 1, "name": "cell", "area": 100, "fraction": 0.166667,
     }  # fmt: skip
     drawn = annotate(np.full((20, 30, 3), 128, np.uint8), s)
     assert (drawn[10, 15] != 128).any() and (drawn[0, 0] == 128).all()
-    from foveal.results import ResultError
-
     with pytest.raises(ResultError, match="holds id 2"):
         Segmentation(cmap * 2, ["bg", "cell"])
 

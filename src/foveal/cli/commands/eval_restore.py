@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import sys
 
     from foveal.cli.output import use_runtime_options
     from foveal.tasks.restore.evaluate import evaluate_restorer
@@ -44,6 +45,14 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         tile=args.tile,
     )
+    unpaired = rep["references_without_image"]
+    if unpaired:  # said, not silently left out of the means
+        print(
+            f"foveal eval restore: {len(unpaired)} reference(s) have no degraded image of the "
+            f"same name in {args.images} (e.g. {unpaired[0]!r}); scored on the "
+            f"{rep['images']} pair(s)",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(rep, indent=2))
         return 0

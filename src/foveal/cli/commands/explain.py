@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from foveal.cli.media import check_frame_options, frame_stem, item_fields, media_total
+    from foveal.cli.media import OutputNames, check_frame_options, item_fields, media_total
     from foveal.cli.output import (
         check_writable_dir,
         check_writable_file,
@@ -77,8 +77,9 @@ def run(args: argparse.Namespace) -> int:
     shown = not args.no_progress and stderr_is_terminal()
     total, unit = media_total(files, args.every, args.fps) if shown else (None, "img")
     items = iter_sources(files, every=args.every, report=report, fps=args.fps)
+    names = OutputNames(out, files)
     for item in progress(items, total=total, desc="explain", unit=unit, enabled=shown):
-        dest = out if one_png else out / f"{frame_stem(item)}_gradcam.png"
+        dest = out if one_png else out / f"{names.stem(item, ('_gradcam.png',))}_gradcam.png"
         try:
             res = explain(
                 item.source, target=args.target, out=dest, alpha=args.alpha, loaded=loaded

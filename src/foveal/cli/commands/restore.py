@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
-    from foveal.cli.media import check_frame_options, frame_stem, item_fields, media_total
+    from foveal.cli.media import OutputNames, check_frame_options, item_fields, media_total
     from foveal.cli.output import (
         check_writable_dir,
         progress,
@@ -69,12 +69,9 @@ def run(args: argparse.Namespace) -> int:
     shown = not args.no_progress and stderr_is_terminal()
     total, unit = media_total(files, args.every, args.fps) if shown else (None, "img")
     bar = progress(stream, total=total, desc="restore", unit=unit, enabled=shown)
-    used: set[str] = set()
+    names = OutputNames(out_dir, files)
     for item, result in bar:
-        stem = frame_stem(item)
-        name = stem if stem not in used else f"{stem}-{len(used)}"
-        used.add(name)
-        path = result.save(out_dir / f"{name}.png")
+        path = result.save(out_dir / f"{names.stem(item)}.png")
         if args.json:
             write_jsonl({**item_fields(item), "output": str(path), **result.to_dict()})
         else:

@@ -75,7 +75,7 @@ def _png(array: Any) -> bytes:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from foveal.cli.media import check_frame_options, frame_stem, item_fields, media_total
+    from foveal.cli.media import OutputNames, check_frame_options, item_fields, media_total
     from foveal.cli.output import (
         check_writable_dir,
         progress,
@@ -120,10 +120,14 @@ def run(args: argparse.Namespace) -> int:
     )
     shown = not args.no_progress and stderr_is_terminal()
     total, unit = media_total(files, args.every, args.fps) if shown else (None, "img")
+    names = OutputNames(out_dir, files) if out_dir is not None else None
+    kinds = (".png", ".overlay.png", ".cutout.png", ".blurred.png")
     for item, result in progress(stream, total=total, desc="segment", unit=unit, enabled=shown):
-        stem = frame_stem(item)
-        if out_dir is not None:
+        written: dict[str, str] = {}
+        if out_dir is not None and names is not None:
+            stem = names.stem(item, kinds)
             atomic_write_bytes(out_dir / f"{stem}.png", _png(result.to_mask()))
+            written["output"] = str(out_dir / f"{stem}.png")
             if args.overlay:
                 atomic_write_bytes(
                     out_dir / f"{stem}.overlay.png", _png(annotate(item.load(), result))
@@ -137,9 +141,10 @@ def run(args: argparse.Namespace) -> int:
                     out_dir / f"{stem}.blurred.png", _png(blur_background(item.load(), result))
                 )
         if args.json:
-            write_jsonl({**item_fields(item), **result.to_dict()}, sys.stdout)
+            write_jsonl({**item_fields(item), **written, **result.to_dict()}, sys.stdout)
         else:
             areas = ", ".join(f"{n} {a}" for n, a in result.areas.items())
-            print(f"{item.name}: {areas}", flush=True)
+            where = f" -> {written['output']}" if written else ""
+            print(f"{item.name}: {areas}{where}", flush=True)
     report_bad(report, as_json=args.json)
     return 1 if report.bad else 0

@@ -8,6 +8,7 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from foveal.cli.output import add_runtime_options
     from foveal.tasks import TASKS
 
     p = sub.add_parser(
@@ -63,6 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--log-level", default="info", choices=("critical", "error", "warning", "info", "debug")
     )
+    add_runtime_options(p)
     p.set_defaults(func=run)
 
 
@@ -72,9 +74,14 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from foveal.analyze.tasks import parse_tasks
+    from foveal.cli.output import use_runtime_options
     from foveal.errors import ConfigError
-    from foveal.serve.app import ServeSettings, create_app
+    from foveal.serve.app import ServeSettings, create_app, preload_models
     from foveal.serve.guard import DEFAULT_HOSTS
+
+    # --threads/--spin/--device (or a bad FOVEAL_THREADS/FOVEAL_SPIN) hold for every request:
+    # checked now, as the operator's, not at each request as the client's
+    use_runtime_options(args)
 
     if args.max_upload_mb <= 0 or args.max_pixels <= 0 or args.timeout <= 0 or args.workers < 1:
         raise ConfigError("--max-upload-mb, --max-pixels, --timeout and --workers must be positive")
@@ -105,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
             "--allow-host NAME",
             file=sys.stderr,
         )
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    app = create_app(settings)
+    preload_models(settings)
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 

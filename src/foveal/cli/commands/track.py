@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from foveal.cli.output import add_runtime_options
+from foveal.cli.output import add_precision_options, add_runtime_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
     add_runtime_options(p)
+    add_precision_options(p)
     p.add_argument(
         "--no-progress", action="store_true", help="hide the progress bar (shown on terminals)"
     )
@@ -190,7 +191,13 @@ def run(args: argparse.Namespace) -> int:
         else:
             out_dir = check_writable_dir(args.out, option="--out")
         check_h264(args.out)
-    det = get_task("detect").load(model=args.model, backend=args.backend, threads=args.threads)
+    det = get_task("detect").load(
+        model=args.model,
+        backend=args.backend,
+        threads=args.threads,
+        precision=args.precision,
+        calibrate=args.calibrate,
+    )
     report = BatchReport()
     frames = iter_tracks(
         det,

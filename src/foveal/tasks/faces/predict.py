@@ -184,6 +184,8 @@ class FaceRecognizer(Predictor[Faces]):
         detector: a :class:`FaceDetector` or a zoo name (``yunet.2023mar``, ``centerface.wider``).
         embedder: an :class:`~foveal.tasks.faces.embed.Embedder`, or a zoo name / foveal
             ``face_embed`` ``.onnx`` file / run folder.
+        threads: ONNX Runtime threads of the networks opened here from names (default:
+            ``FOVEAL_THREADS``, else from the machine's load).
         precision: ``"fp32"`` or ``"int8"``: the embedder's static QDQ quantisation, calibrated
             on the faces this detector finds in ``calibrate`` (a folder of photos; default: the
             sample photos), cached under ``$FOVEAL_HOME/int8`` (docs/speed.md).
@@ -197,15 +199,21 @@ class FaceRecognizer(Predictor[Faces]):
         detector: FaceDetector | str = DEFAULT_DETECTOR,
         embedder: Embedder | str | os.PathLike = DEFAULT_EMBEDDER,
         *,
+        threads: int | None = None,
         precision: str = "fp32",
         calibrate: str | os.PathLike | None = None,
     ) -> None:
-        self.detector = detector if isinstance(detector, FaceDetector) else FaceDetector(detector)
+        check_precision(precision, calibrate)
+        self.detector = (
+            detector
+            if isinstance(detector, FaceDetector)
+            else FaceDetector(detector, threads=threads)
+        )
         self.embedder: Embedder = (
-            embedder if isinstance(embedder, Embedder) else load_embedder(embedder)  # type: ignore[arg-type]
+            embedder if isinstance(embedder, Embedder) else load_embedder(embedder, threads=threads)  # type: ignore[arg-type]
         )
         self.name = self.detector.name
-        if check_precision(precision) == "int8":
+        if check_precision(precision, calibrate) == "int8":
             self.embedder = self.int8_embedder(calibrate)
 
     def int8_embedder(self, calibrate: str | os.PathLike | None) -> Embedder:
@@ -226,7 +234,7 @@ class FaceRecognizer(Predictor[Faces]):
         path = cached_int8(embedder.path, chips, calibrate)
         plan = embedder.runner.plan
         quantised = copy.copy(embedder)
-        quantised.runner = OnnxModel(path, threads=plan.threads, spin=plan.spin)
+        quantised.runner = OnnxModel(path, plan=plan)
         quantised.path = path
         return quantised
 
@@ -347,6 +355,7 @@ class FaceIdentifier(Predictor[Faces]):
             ``faces.db`` in the user-data folder, see ``docs/install.md``).
         detector: a face detector zoo name (default ``yunet.2023mar``).
         embedder: a face embedder (default ``dlib_resnet.v1``).
+        threads: ONNX Runtime threads of the detector and the embedder.
         precision: ``"fp32"`` or ``"int8"``: the embedder's static quantisation (see
             :class:`FaceRecognizer`), calibrated on the faces found in ``calibrate``.
     """
@@ -360,12 +369,14 @@ class FaceIdentifier(Predictor[Faces]):
         *,
         detector: FaceDetector | str | None = None,
         embedder: Embedder | str | os.PathLike | None = None,
+        threads: int | None = None,
         precision: str = "fp32",
         calibrate: str | os.PathLike | None = None,
     ) -> None:
         self.recognizer = FaceRecognizer(
             detector if detector is not None else DEFAULT_DETECTOR,
             embedder if embedder is not None else DEFAULT_EMBEDDER,
+            threads=threads,
             precision=precision,
             calibrate=calibrate,
         )

@@ -60,6 +60,4 @@ def with_runner(model: OpenedModel, path: Path) -> OpenedModel:
     from foveal.runtime import OnnxModel
 
     plan = model.runner.plan  # type: ignore[union-attr]
-    return dataclasses.replace(
-        model, runner=OnnxModel(path, threads=plan.threads, spin=plan.spin), path=path
-    )
+    return dataclasses.replace(model, runner=OnnxModel(path, plan=plan), path=path)

@@ -181,10 +181,17 @@ def geometry_lines(
             for region in regions(boxes, min_column=min_column)
             for row in rows(boxes[region])
         ]
+    if layout == "columns":
+        # Cut at every gutter first, as "auto" does (joining first could bridge a gutter
+        # narrower than the joining gap), then lines inside each column, sub-columns too.
+        out: list[list[int]] = []
+        for region in regions(boxes):
+            segs = group_lines(boxes[region], join_gap=1.5)
+            line_boxes = np.asarray([union_box(boxes[region][g]) for g in segs], np.float32)
+            out += [[region[j] for j in segs[i]] for sub in regions(line_boxes) for i in sub]
+        return out
     segs = group_lines(boxes, join_gap=np.inf if layout == "rows" else 1.5)
     line_boxes = np.asarray([union_box(boxes[g]) for g in segs], np.float32).reshape(-1, 4)
-    if layout == "columns":
-        return [segs[i] for region in regions(line_boxes) for i in region]
     return [segs[i] for i in top_to_bottom(line_boxes)]
 
 

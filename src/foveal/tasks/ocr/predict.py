@@ -150,12 +150,12 @@ class TextReader(Predictor[TextLines]):
         precision: str = "fp32",
         calibrate: Calibration = None,
     ) -> None:
+        self.precision = check_precision(precision, calibrate)
         self.detector = TextDetector(det, max_side=det_max_side, threads=threads)
         self.recognizer = TextRecognizer(model or DEFAULT_REC, threads=threads)
         self.classifier = DirectionClassifier(cls, threads=threads) if cls is not None else None
         self.blocks = LayoutFinder(blocks, threads=threads) if blocks is not None else None
         self.name = f"{self.detector.name}+{self.recognizer.name}"
-        self.precision = check_precision(precision)
         if precision == "int8":
             self.use_int8(calibrate)
 
@@ -233,10 +233,14 @@ class TextReader(Predictor[TextLines]):
             empty = self._layout(quads, [], np.zeros(0, np.float32), 0, shape, opts, bgr)
             return empty, PageInfo(segments=0, timings=timings)
 
-        # Sideways page? Most elongated regions are taller than wide: turn the page a quarter.
+        # Sideways page? Most elongated regions are taller than wide: turn the page a quarter,
+        # and detect again on the upright page (the detector reads vertical lines poorly: it
+        # merges or drops some, measured on scikit-image's page.png turned either way).
         k = 1 if opts.orient and _is_sideways(quads) else 0
         page = rotate_image(bgr, k) if k else bgr
-        quads = _reorder(rotate_points(quads, k, shape)) if k else quads
+        if k:
+            quads, _ = self.detector(page)
+            timings["detect"] = time.perf_counter() - t0
         crops = [_crop(page, q) for q in quads]
         t2 = time.perf_counter()
         timings["crop"] = t2 - t1

@@ -84,8 +84,10 @@ def evaluate_restorer(
                 f"{references} (e.g. {missing[0]!r}); name each reference like its image"
             )
         pairs = [(k, refs[k], noisy[k]) for k in sorted(noisy)]
+        unpaired = sorted(set(refs) - set(noisy))
     else:
         pairs = [(k, refs[k], None) for k in sorted(refs)]
+        unpaired = []
     steps = parse_degradations(degrade) if degrade else []
     restorer = TASKS["restore"].load(model=None if model is None else os.fspath(model))
     grey = restorer.channels == 1
@@ -122,6 +124,7 @@ def evaluate_restorer(
         "images": len(rows),
         **mean,
         "seconds_per_image": seconds / len(rows),
+        "references_without_image": unpaired,
         "per_image": rows,
     }
 

@@ -42,7 +42,9 @@ def export_unet(net: torch.nn.Module, meta: ModelMeta, out: str | os.PathLike) -
     )
 
 
-def export_selfie(spec: object, out: str | os.PathLike, weights_path: str | os.PathLike) -> None:
+def export_selfie(
+    spec: object, out: str | os.PathLike, weights_path: str | os.PathLike
+) -> ExportReport:
     """The MediaPipe selfie ``.tflite`` as a foveal ONNX file (input ``(N, 3, 256, 256)`` RGB in
     0..1, output ``(N, 1, 256, 256)`` person probability), checked against the PyTorch graph."""
     from foveal.tasks.segment.tflite import tflite_to_torch
@@ -50,7 +52,7 @@ def export_selfie(spec: object, out: str | os.PathLike, weights_path: str | os.P
     net = tflite_to_torch(weights_path)
     h, w = spec.meta.preprocess.input_size  # type: ignore[attr-defined]
     gen = torch.Generator().manual_seed(0)
-    export_onnx(
+    return export_onnx(
         net,
         torch.rand(1, 3, h, w, generator=gen),
         out,
@@ -64,8 +66,8 @@ def export_selfie(spec: object, out: str | os.PathLike, weights_path: str | os.P
 
 def export_zoo_segmenter(
     spec: object, out: str | os.PathLike, weights: str | os.PathLike | None = None
-) -> None:
+) -> ExportReport:
     """A zoo segmentation entry (the selfie ``.tflite``) as ONNX (``foveal models pack``)."""
     from foveal.zoo.resolve import resolve_weights
 
-    export_selfie(spec, out, weights if weights is not None else resolve_weights(spec))
+    return export_selfie(spec, out, weights if weights is not None else resolve_weights(spec))

@@ -747,6 +747,8 @@ class Segmentation(_Filterable):
         model: the model that produced it.
         source: the file the image came from (a video or PDF for frames and pages), if any.
         index: the video frame (from 0) or PDF page (from 1) inside ``source``, if any.
+        palette: when the training masks were palette PNGs, their colours (R G B per index):
+            :meth:`mask_image` writes the mask back as a palette PNG like them.
 
     >>> import numpy as np
     >>> s = Segmentation(np.array([[0, 1], [1, 1]], np.uint8), ["membrane", "cell"],
@@ -762,6 +764,7 @@ class Segmentation(_Filterable):
     model: str = ""
     source: str | None = None
     index: int | None = None
+    palette: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         self._check_where()
@@ -827,6 +830,24 @@ class Segmentation(_Filterable):
         lut = np.asarray(self.mask_values)
         dtype = np.uint8 if lut.max(initial=0) <= 255 else np.uint16
         return lut.astype(dtype)[self.class_map]
+
+    def mask_image(self) -> Any:
+        """:meth:`to_mask` as a PIL image, in the training masks' format: a palette PNG with
+        their colours when they were palette PNGs, else grey (8 or 16 bits).
+
+        >>> import numpy as np
+        >>> s = Segmentation(np.eye(2, dtype=np.uint8), ["bg", "road"], mask_values=(0, 1),
+        ...                  palette=(0, 0, 0, 255, 0, 0) + (0,) * 762)
+        >>> im = s.mask_image(); im.mode, im.getpalette()[3:6]
+        ('P', [255, 0, 0])
+        """
+        from PIL import Image
+
+        image = Image.fromarray(self.to_mask())
+        if self.palette is not None and image.mode == "L":
+            image = image.convert("P")  # the same indices, then the training masks' colours
+            image.putpalette(list(self.palette))
+        return image
 
     def polygons(self, cls: int | str, min_area: float = 0.0) -> list[np.ndarray]:
         """Outer contours of the regions of a class (by id or name), ``(N, 2)`` float32 x, y

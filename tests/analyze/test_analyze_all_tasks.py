@@ -90,3 +90,17 @@ def test_web_page_draws_every_task(run_web_page, photos: dict[str, Path], tmp_pa
     assert any(i.startswith("object: person") for i in items), items
     assert sum(i.startswith("face:") for i in items) == 1, items
     assert shapes >= 3  # the label, a person box, a face box (plus any text)
+
+
+def test_pixel_tasks_have_csv_columns(photo_dir: Path, tmp_path: Path) -> None:
+    import csv
+
+    out = tmp_path / "pixels"
+    argv = ["analyze", str(photo_dir / "astronaut.png"), "--tasks", "segment,restore"]
+    assert main([*argv, "--out", str(out), "--no-progress", "--csv", "--html"]) == 0
+    (row,) = csv.DictReader(open(out / "records.csv", encoding="utf-8"))
+    fractions = dict(part.rsplit(" ", 1) for part in row["segment_fractions"].split(";"))
+    assert set(fractions) == {"background", "person"} and 0.05 < float(fractions["person"]) < 0.95
+    assert 0 < float(row["restore_change"]) < 30  # a clean photo: the denoiser changes it little
+    report = (out / "report.html").read_text()
+    assert "person " in report and "mean change " in report and "{&#x27;" not in report

@@ -44,7 +44,27 @@ def test_palette_masks_give_their_indices(tmp_path: Path) -> None:
     Image.new("RGB", (8, 6)).save(root / "images" / "p.png")
     im.save(root / "masks" / "p.png")
     assert read_mask(root / "masks" / "p.png").max() == 3
-    assert load_segmentation_data(root).mask_values == (0, 1, 2, 3)
+    data = load_segmentation_data(root)
+    assert data.mask_values == (0, 1, 2, 3)
+    # the colours go with the model, so that its masks come back as palette PNGs like these
+    assert data.palette is not None and data.palette[:12] == (
+        0,
+        0,
+        0,
+        255,
+        0,
+        0,
+        0,
+        255,
+        0,
+        0,
+        0,
+        255,
+    )
+    assert (
+        load_segmentation_data(make(tmp_path / "grey", {"g": np.zeros((6, 8), np.uint8)})).palette
+        is None
+    )
 
 
 @pytest.mark.parametrize(

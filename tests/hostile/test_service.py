@@ -394,3 +394,19 @@ def test_load_20_clients_30_s_no_5xx(service: str) -> None:
     hostile = sum(n for (kind, _), n in counts.items() if kind == "hostile")
     assert valid >= LOAD_CLIENTS and hostile >= LOAD_CLIENTS, counts
     print(f"load: {valid} valid and {hostile} hostile requests answered: {sorted(counts.items())}")
+
+
+def test_a_served_file_is_offered_for_its_own_task_only(tmp_path: Path) -> None:
+    """A foveal file says its task: a classifier is no model for segment (a raw file without
+    metadata, like yolox_nano.onnx above, stays offered everywhere and is checked on load)."""
+    import shutil
+
+    from foveal.runtime import open_model
+    from foveal.serve.models import ServedModels
+    from foveal.tasks import TASKS
+
+    cls7 = tmp_path / "cls7.onnx"
+    shutil.copy(open_model("mobilenet_v2.imagenet", tasks={"classify"}).path, cls7)
+    served = ServedModels.from_list(["selfie.mediapipe", "mobilenet_v2.imagenet", str(cls7)])
+    assert served.for_task(TASKS["classify"]) == ["mobilenet_v2.imagenet", "cls7"]
+    assert served.for_task(TASKS["segment"]) == ["selfie.mediapipe"]

@@ -195,3 +195,17 @@ def test_real_pipeline_plot(photos) -> None:
     assert len(faces) == 1
     for x, y in faces.landmarks[0]:
         assert mask[round(float(y)), round(float(x))]
+
+
+def test_a_turned_line_gets_its_text_along_it_at_its_own_size() -> None:
+    """A line of a page lying on its side (its polygon runs bottom to top): the label is drawn
+    along the line, sized by the line's height (40 px), not by its length (400 px)."""
+    canvas = np.full((500, 300, 3), 255, np.uint8)
+    # clockwise from the text's top-left: the text runs upwards, its top edge on the left
+    poly = np.array([[[100, 450], [100, 50], [140, 50], [140, 450]]], np.float32)
+    lines = TextLines(polygons=poly, texts=["a line lying on its side"], scores=[0.99])
+    out = annotate(canvas, lines)
+    x1, y1, x2, y2 = changed_bounds(canvas, out)
+    assert y2 - y1 > 3 * (x2 - x1)  # tall and narrow: the text runs along the line
+    assert x2 - x1 < 80  # about the line's 40-px height, not a 400-px font
+    assert changed(canvas[100:400, 108:132], out[100:400, 108:132]).mean() > 0.5  # over the line

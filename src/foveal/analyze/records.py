@@ -192,6 +192,11 @@ def summary_row(record: dict[str, Any], tasks: list[str]) -> dict[str, Any]:
         elif t == "landmarks":
             for key in ("hands", "poses", "faces"):
                 row[f"landmarks_{key}"] = "" if err else len(res.get(key) or [])
+        elif t == "segment":  # each class's share of the image, e.g. "person 0.42;background 0.58"
+            classes = res.get("classes") or []
+            row["segment_fractions"] = ";".join(f"{c['name']} {c['fraction']:.4f}" for c in classes)
+        elif t == "restore":  # mean absolute change, 0-255
+            row["restore_change"] = res.get("change", "")
         if err:
             row["error"] = "; ".join(x for x in (row["error"], f"{t}: {err}") if x)
     return row

@@ -132,6 +132,11 @@ def _short(task: str, res: dict[str, Any]) -> str:
             return ocr_blocks_html(res)
         text = res.get("text", "")
         return f"<pre>{html.escape(text[:500])}</pre>" if text else "no text"
+    if task == "segment":  # each class's share of the image, largest first
+        classes = sorted(res.get("classes", []), key=lambda c: -c["fraction"])
+        return "<br>".join(f"{html.escape(c['name'])} {100 * c['fraction']:.1f}%" for c in classes)
+    if task == "restore":
+        return f"mean change {res.get('change', 0.0):.1f} / 255"
     return html.escape(str(res)[:200])
 
 

@@ -39,6 +39,9 @@ class SegmentationData:
     pairs: list[tuple[Path, Path]]
     labels: tuple[str, ...]
     mask_values: tuple[int, ...]
+    palette: tuple[int, ...] | None = None
+    """The colours of palette PNG masks (768 values, R G B per index), written back with the
+    predicted masks; ``None`` for grey masks."""
 
 
 def read_mask(path: str | os.PathLike) -> np.ndarray:
@@ -189,4 +192,15 @@ def load_segmentation_data(root: str | os.PathLike) -> SegmentationData:
             )
     else:
         labels = tuple(f"class_{v}" for v in mask_values)
-    return SegmentationData(r, pairs, labels, mask_values)
+    return SegmentationData(r, pairs, labels, mask_values, mask_palette(pairs[0][1]))
+
+
+def mask_palette(path: str | os.PathLike) -> tuple[int, ...] | None:
+    """The palette of a palette PNG mask (768 values, R G B per index), else ``None``."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        if im.mode != "P" or im.getpalette() is None:
+            return None
+        colours = list(im.getpalette() or [])
+    return tuple(colours + [0] * (768 - len(colours)))

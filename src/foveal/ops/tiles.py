@@ -108,15 +108,15 @@ def blend_windows(
 def tiled_apply(
     fn: Callable[[np.ndarray], np.ndarray], x: np.ndarray, tile: int = 512, overlap: int = 32
 ) -> np.ndarray:
-    """``fn`` (a ``(C, h, w)`` window -> its ``(C, h, w)`` output) over ``x`` ``(C, H, W)`` in
-    tiles of at most ``tile`` pixels a side; each tile sees ``overlap`` pixels of context on every
-    side and only its centre is kept. An image that fits in one tile is one call. Memory: one tile
-    plus the output.
+    """``fn`` (a ``(C, h, w)`` window -> its ``(C', h, w)`` output, any channels and dtype) over
+    ``x`` ``(C, H, W)`` in tiles of at most ``tile`` pixels a side; each tile sees ``overlap``
+    pixels of context on every side and only its centre is kept. An image that fits in one tile
+    is one call. Memory: one tile plus the output.
     """
-    c, h, w = x.shape
+    h, w = x.shape[1:]
     if h <= tile and w <= tile:
         return fn(x)
-    out = np.empty_like(x)
+    out: np.ndarray | None = None
     step = tile - 2 * overlap
     for y0 in range(0, h, step):
         for x0 in range(0, w, step):
@@ -124,5 +124,8 @@ def tiled_apply(
             ys, xs = max(0, y0 - overlap), max(0, x0 - overlap)
             ye, xe = min(h, y1 + overlap), min(w, x1 + overlap)
             res = fn(x[:, ys:ye, xs:xe])
+            if out is None:
+                out = np.empty((res.shape[0], h, w), res.dtype)
             out[:, y0:y1, x0:x1] = res[:, y0 - ys : y1 - ys, x0 - xs : x1 - xs]
+    assert out is not None  # at least one tile
     return out

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from foveal.errors import ConfigError, ExportError
+from foveal.errors import ConfigError, ExportError, ImageError
 from foveal.runtime.onnx import META_KEY
 from foveal.utils.files import atomic_path
 from foveal.zoo.meta import ModelMeta
@@ -401,6 +401,18 @@ def check_loads(path: Path, source: Path) -> None:
         ) from exc
 
 
+def readable_images(files: Sequence[Path]) -> Iterable[np.ndarray]:
+    """The calibration images as RGB arrays, one at a time; a file that cannot be read is left
+    out with one line on stderr (one bad photo in a folder does not stop the quantisation)."""
+    from foveal.io import load_image
+
+    for path in files:
+        try:
+            yield load_image(path)
+        except ImageError as exc:
+            print(f"foveal: calibration skips {exc}", file=sys.stderr)
+
+
 def cached_int8(
     model: str | os.PathLike,
     preprocess: Callable[[np.ndarray], np.ndarray],
@@ -418,7 +430,6 @@ def cached_int8(
     tensors of any shapes (e.g. one per text line: :func:`quantize_int8`). ``meta`` goes on the
     int8 file when ``model`` carries none. A ``model`` that is already int8 comes back as it is.
     """
-    from foveal.io import load_image
 
     if is_quantised(model):
         return Path(model)
@@ -431,7 +442,7 @@ def cached_int8(
         f"image(s) ({out})",
         file=sys.stderr,
     )
-    prepared = (preprocess(load_image(p)) for p in files)
+    prepared = (preprocess(image) for image in readable_images(files))
     tensors = (t for x in prepared for t in (x if isinstance(x, list) or x.ndim == 4 else x[None]))
     return quantize_int8(
         model,

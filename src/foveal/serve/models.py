@@ -56,6 +56,8 @@ class ServedModels:
     """Public name -> what the loader gets (a zoo name, or the absolute path of a model file)."""
 
     by_name: dict[str, str] = field(default_factory=dict)
+    file_tasks: dict[str, str | None] = field(default_factory=dict)
+    """The task a served file says it is for (its foveal metadata; ``None``: it does not say)."""
 
     @classmethod
     def from_list(cls, entries: Sequence[str] | None) -> ServedModels:
@@ -77,7 +79,7 @@ class ServedModels:
                     "rename one of the files"
                 )
             by_name[name] = target
-        return cls(by_name)
+        return cls(by_name, {n: _file_task(t) for n, t in by_name.items() if t != n})
 
     def names(self) -> list[str]:
         return list(self.by_name)
@@ -86,10 +88,16 @@ class ServedModels:
         return self.by_name[name] != name
 
     def for_task(self, spec: TaskSpec) -> list[str]:
-        """The public names a request for this task may send: its zoo task's models, and files
-        (whose task is checked when they load)."""
+        """The public names a request for this task may send: its zoo task's models, and the
+        files made for it (a file whose metadata does not say is checked when it loads)."""
         want = zoo_task(spec)
-        return [n for n in self.by_name if self.is_file(n) or get(n).task == want]
+
+        def fits(n: str) -> bool:
+            if self.is_file(n):
+                return self.file_tasks.get(n) in (None, want)
+            return get(n).task == want
+
+        return [n for n in self.by_name if fits(n)]
 
     def default_for(self, spec: TaskSpec) -> str | None:
         """The model a request without ``model`` gets: the task's default when it is served,
@@ -150,6 +158,18 @@ class ServedModels:
         return _ABSOLUTE.sub(
             lambda m: m.group(0) if m.group(0).startswith("/v1/") else "<server path>", text
         )
+
+
+def _file_task(path: str) -> str | None:
+    """The task in a model file's foveal metadata (``None``: none, or unreadable here)."""
+    from foveal.errors import ModelFileError
+    from foveal.runtime.onnx import read_meta
+
+    try:
+        meta = read_meta(local_onnx(Path(path)) or path)
+    except ModelFileError:
+        return None
+    return meta.task if meta is not None else None
 
 
 def _entry(entry: str) -> tuple[str, str]:

@@ -10,6 +10,7 @@ their type's colour (:func:`block_color`) and labelled with their reading-order 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -100,9 +101,21 @@ def draw_line_texts(
     placed: list[tuple[float, ...]] = []
     for i, text in enumerate(lines.texts):
         x1, y1, x2, y2 = (float(v) for v in bounds[i])
-        size = int(min(font_size or 3 * base.font_size, max(10, round((y2 - y1) * 0.6))))
+        poly = polygons[i]  # clockwise from the text's top-left: [1] - [0] runs along the text
+        height = float(np.linalg.norm(poly[3] - poly[0]))
+        size = int(min(font_size or 3 * base.font_size, max(10, round(height * 0.6))))
         style = Style(line_width=base.line_width, font_size=size)
         w, h = label_size(text, style)
+        along = poly[1] - poly[0]
+        angle = math.degrees(math.atan2(float(along[1]), float(along[0])))
+        if abs(angle) > 30:  # a turned line (a page lying on its side): the text runs along it
+            tile = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+            draw_label(ImageDraw.Draw(tile), (0, 0), text, BOX, style, above=False)
+            turned = tile.rotate(-angle, expand=True, resample=Image.Resampling.BICUBIC)
+            cx, cy = poly.mean(axis=0)
+            corner = (round(cx - turned.width / 2), round(cy - turned.height / 2))
+            overlay.paste(turned, corner, turned)
+            continue
         above = (x1, y1 - base.line_width - h, x1 + w, y1 - base.line_width)
         free = above[1] >= 0 and not any(
             overlaps(above, other) for j, other in enumerate(bounds + placed) if j != i

@@ -46,10 +46,14 @@ def export_int8(args: argparse.Namespace, task: str) -> int:
     from foveal.utils.files import atomic_copy
 
     if task not in INT8_TASKS:
+        hint = (
+            " (face embedders run int8 with 'foveal faces ... --precision int8'; docs/speed.md)"
+            if task == "faces"
+            else "; docs/speed.md lists what runs int8"
+        )
         raise ConfigError(
             f"--int8 is offered for {', '.join(INT8_TASKS)} models; {args.model} is a {task} "
-            "model (see docs/speed.md: face embedders run int8 with 'foveal faces ... "
-            "--precision int8')"
+            f"model{hint}"
         )
     predictor = TASKS[task].predictor_class()(
         args.model, weights=args.weights, precision="int8", calibrate=args.calibrate

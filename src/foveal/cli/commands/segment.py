@@ -28,7 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="selfie.mediapipe",
         help="training run folder or .onnx file (default: MediaPipe's person segmentation)",
     )
-    p.add_argument("--out", help="write DIR/<stem>.png masks here")
+    p.add_argument(
+        "--out",
+        help="write DIR/<stem>.png masks here (default with --overlay, --remove-background or "
+        "--blur-background: the current folder)",
+    )
     p.add_argument(
         "--remove-background",
         action="store_true",
@@ -62,13 +66,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _png(array: Any) -> bytes:
+def _png(image: Any) -> bytes:
+    """PNG bytes of a PIL image or an array."""
     import io
 
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.fromarray(array).save(buf, format="PNG")
+    (image if isinstance(image, Image.Image) else Image.fromarray(image)).save(buf, format="PNG")
     return buf.getvalue()
 
 
@@ -85,7 +90,6 @@ def run(args: argparse.Namespace) -> int:
         use_runtime_options,
         write_jsonl,
     )
-    from foveal.errors import ConfigError
     from foveal.io import BatchReport, expand_sources
     from foveal.tasks import get_task
     from foveal.utils.files import atomic_write_bytes
@@ -94,11 +98,8 @@ def run(args: argparse.Namespace) -> int:
 
     check_frame_options(args)
     use_runtime_options(args)
-    for flag in ("overlay", "remove_background", "blur_background"):
-        if getattr(args, flag) and not args.out:
-            raise ConfigError(
-                f"--{flag.replace('_', '-')} writes into the --out folder; give --out DIR as well"
-            )
+    if not args.out and (args.overlay or args.remove_background or args.blur_background):
+        args.out = "."  # pictures were asked for: they go where the user is (never over an input)
     soft = args.remove_background or args.blur_background
     out_dir = check_writable_dir(args.out, option="--out") if args.out else None
     files = expand_sources(args.inputs, media=True)
@@ -126,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
         written: dict[str, str] = {}
         if out_dir is not None and names is not None:
             stem = names.stem(item, kinds)
-            atomic_write_bytes(out_dir / f"{stem}.png", _png(result.to_mask()))
+            atomic_write_bytes(out_dir / f"{stem}.png", _png(result.mask_image()))
             written["output"] = str(out_dir / f"{stem}.png")
             if args.overlay:
                 atomic_write_bytes(

@@ -117,7 +117,8 @@ class TextReader(Predictor[TextLines]):
         det_max_side: pages are detected on a copy at most this many pixels on the long side.
         blocks: a layout model (zoo name or ``.onnx``, e.g. ``ppocr_layout.cdla``) to find the
             page's layout blocks (text, title, figure, table, header, footer ...) and tell each
-            line its block; ``None`` (default): no blocks.
+            line its block; ``True`` (or ``"true"``, as ``--option ocr.blocks=true`` gives
+            it): the default layout model; ``None``/``False`` (default): no blocks.
         threads: ONNX Runtime threads (default: all CPUs this process may use).
         precision: ``"fp32"`` or ``"int8"``: the detector and the recognizer run their static
             QDQ quantisation (:mod:`foveal.tasks.ocr.int8`), made once and cached under
@@ -144,7 +145,7 @@ class TextReader(Predictor[TextLines]):
         *,
         det: str | os.PathLike = DEFAULT_DET,
         cls: str | os.PathLike | None = DEFAULT_CLS,
-        blocks: str | os.PathLike | None = None,
+        blocks: str | os.PathLike | bool | None = None,
         det_max_side: int = 2000,
         threads: int | None = None,
         precision: str = "fp32",
@@ -154,6 +155,7 @@ class TextReader(Predictor[TextLines]):
         self.detector = TextDetector(det, max_side=det_max_side, threads=threads)
         self.recognizer = TextRecognizer(model or DEFAULT_REC, threads=threads)
         self.classifier = DirectionClassifier(cls, threads=threads) if cls is not None else None
+        blocks = layout_model(blocks)
         self.blocks = LayoutFinder(blocks, threads=threads) if blocks is not None else None
         self.name = f"{self.detector.name}+{self.recognizer.name}"
         if precision == "int8":
@@ -379,6 +381,31 @@ class TextReader(Predictor[TextLines]):
             paragraph_ids=para,
             model=self.name,
         )
+
+
+SWITCH_ON = ("true", "yes", "on", "1")
+SWITCH_OFF = ("false", "no", "off", "0", "")
+
+
+def layout_model(blocks: str | os.PathLike | bool | None) -> str | os.PathLike | None:
+    """The layout model a ``blocks`` setting names: a switch (``True``, ``"true"`` ...) means
+    the default one, ``False``/``"false"`` none; anything else is a model name or file.
+
+    >>> layout_model(True), layout_model("off"), layout_model("runs/layout.onnx")
+    ('ppocr_layout.cdla', None, 'runs/layout.onnx')
+    """
+    from foveal.tasks.ocr.blocks import DEFAULT_LAYOUT
+
+    if blocks is None or blocks is False:
+        return None
+    if blocks is True:
+        return DEFAULT_LAYOUT
+    text = os.fspath(blocks).strip().lower() if isinstance(blocks, str) else None
+    if text in SWITCH_ON:
+        return DEFAULT_LAYOUT
+    if text in SWITCH_OFF:
+        return None
+    return blocks
 
 
 def _box_quads(boxes: np.ndarray) -> np.ndarray:

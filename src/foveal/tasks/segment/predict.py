@@ -58,6 +58,7 @@ class SegmentParams:
     multiple: int = 32
     fixed_size: tuple[int, int] | None = None  # a network with one input size (e.g. selfie)
     output: str = "softmax"  # "softmax": (K, h, w) probabilities; "sigmoid": (1, h, w) foreground
+    palette: tuple[int, ...] | None = None  # palette PNG masks in training: their colours
 
 
 def dihedral() -> list[tuple[bool, int]]:
@@ -110,6 +111,7 @@ class SegmentPredictor(NetworkPredictor[Segmentation]):
             outputs[1] if len(outputs) > 1 else None,
             mask_values=self.params.mask_values or tuple(range(len(self.labels))),
             model=self.name,
+            palette=tuple(self.params.palette) if self.params.palette else None,
         )
 
     def prepare(self, image: np.ndarray) -> np.ndarray:

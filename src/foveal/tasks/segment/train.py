@@ -176,6 +176,7 @@ class SegmentationRecipe:
         self.options = o = options
         data = load_segmentation_data(o.data)
         self.labels, self.mask_values = data.labels, data.mask_values
+        self.palette = data.palette
         if o.val_data:
             load_segmentation_data(o.val_data)  # checked; values outside the convention fail below
             train_pairs, val_pairs = data.pairs, find_pairs(o.val_data)
@@ -281,7 +282,11 @@ class SegmentationRecipe:
             task="segment",
             labels=tuple(self.labels),
             preprocess=self.preprocess,
-            params={"mask_values": list(self.mask_values), "multiple": 32},
+            params={
+                "mask_values": list(self.mask_values),
+                "multiple": 32,
+                **({"palette": list(self.palette)} if self.palette else {}),
+            },
         )
         out = run_dir / "model.onnx"
         export_unet(copy.deepcopy(model).cpu(), meta, out)

@@ -260,3 +260,15 @@ def test_calibration_images_without_faces_are_one_line(shared, split) -> None:
 
     with pytest.raises(ConfigError, match="nothing to calibrate on .* no faces"):
         FaceRecognizer(precision="int8", calibrate=split[0])
+
+
+def test_an_unreadable_calibration_image_is_skipped_and_said(split, tmp_path, capsys) -> None:
+    from foveal.runtime.quantize import readable_images
+
+    good = sorted(split[0].iterdir())[:2]
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(good[0].read_bytes()[:400])
+    images = list(readable_images([good[0], broken, good[1]]))
+    assert len(images) == 2 and all(i.ndim == 3 for i in images)
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and err.startswith("foveal: calibration skips") and "broken" in err

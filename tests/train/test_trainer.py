@@ -134,6 +134,19 @@ def test_early_stopping(tmp_path: Path) -> None:
     assert res.stopped_early and res.epochs_run == 3 and res.best_epoch == 1
 
 
+class KeepLast(Flat):
+    """A fixed schedule: the last epoch is kept whatever the validation says."""
+
+    select = "last"
+
+
+def test_keeping_the_last_epoch_marks_only_real_improvements(tmp_path: Path, capsys) -> None:
+    res = Trainer(KeepLast(n_train=256), _cfg(tmp_path / "r", epochs=3)).fit()
+    assert res.best_epoch == 3  # kept: the last
+    lines = [x for x in capsys.readouterr().err.splitlines() if x.startswith("epoch ")]
+    assert len(lines) == 3 and ["(best)" in x for x in lines] == [True, False, False]
+
+
 def test_bad_recipe_and_options(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="lacks .*training_step"):
         Trainer(object(), _cfg(tmp_path))

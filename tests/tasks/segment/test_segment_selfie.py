@@ -81,3 +81,16 @@ def test_cli_never_overwrites_an_input_or_an_earlier_output(
     assert all(p.read_bytes() == data for p, data in before.items())
     for name in outputs:
         assert set(np.unique(np.asarray(Image.open(folder / name)))) <= {0, 255}
+
+
+def test_pictures_without_out_go_to_the_current_folder(
+    shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """The issue's own command: ``foveal segment photo.jpg --remove-background``."""
+    photo = tmp_path / "in" / "photo.jpg"
+    photo.parent.mkdir()
+    Image.open(shared / "data" / "faces" / "people" / "test" / "obama1.jpg").reduce(8).save(photo)
+    monkeypatch.chdir(tmp_path)
+    assert main(["segment", str(photo), "--remove-background"]) == 0
+    assert "-> photo.png" in capsys.readouterr().out
+    assert Image.open(tmp_path / "photo.cutout.png").mode == "RGBA"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +106,51 @@ def test_bad_folders_fail_in_one_line(
     err = capsys.readouterr().err
     assert rc != 0 and "Traceback" not in err
     assert len(err.splitlines()) == 1 and err.startswith("foveal: error: "), err
+
+
+def coco_folder(tmp_path: Path, objects: list[dict], name: str = "annotations.json") -> Path:
+    root = tmp_path / "coco"
+    (root / "images").mkdir(parents=True)
+    Image.new("RGB", (20, 10), (90, 90, 90)).save(root / "images" / "street.jpg")
+    ann = {
+        "images": [{"id": 3, "file_name": "street.jpg", "width": 20, "height": 10}],
+        "categories": [{"id": 9, "name": "car"}, {"id": 2, "name": "road"}],
+        "annotations": [{"image_id": 3, "iscrowd": 0, **o} for o in objects],
+    }
+    target = root / name
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(json.dumps(ann))
+    return root
+
+
+def test_coco_polygons_are_drawn_into_class_id_masks(tmp_path: Path) -> None:
+    """Categories in id order after the background (road 1, car 2); the small car drawn over
+    the large road; the dataset folder itself is never written to."""
+    road = {"category_id": 2, "area": 200, "segmentation": [[0, 5, 19, 5, 19, 9, 0, 9]]}
+    car = {"category_id": 9, "area": 12, "segmentation": [[2, 4, 5, 4, 5, 6, 2, 6]]}
+    root = coco_folder(tmp_path, [car, road], name="annotations/instances_train.json")
+    data = load_segmentation_data(root)
+    assert data.labels == ("background", "road", "car") and data.mask_values == (0, 1, 2)
+    ((image, mask_path),) = data.pairs
+    assert image.resolve() == (root / "images" / "street.jpg").resolve()
+    mask = read_mask(mask_path)
+    assert mask[0, 0] == 0 and mask[8, 15] == 1 and mask[5, 3] == 2
+    assert sorted(p.name for p in root.rglob("*")) == sorted(
+        ["images", "street.jpg", "annotations", "instances_train.json"]
+    )
+    assert load_segmentation_data(root).pairs == data.pairs  # drawn once, then reused
+
+
+@pytest.mark.parametrize(
+    ("objects", "words"),
+    [
+        (
+            [{"category_id": 2, "segmentation": {"counts": "PQ3", "size": [10, 20]}}],
+            "compressed RLE",
+        ),
+        ([{"category_id": 5, "segmentation": [[0, 0, 4, 0, 4, 4]]}], "category 5"),
+    ],
+)
+def test_bad_coco_files_fail_in_one_line(tmp_path: Path, objects: list, words: str) -> None:
+    with pytest.raises(ConfigError, match=words):
+        load_segmentation_data(coco_folder(tmp_path, objects))

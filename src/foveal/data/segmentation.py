@@ -8,7 +8,9 @@ Masks are 8-bit PNGs in one of three conventions, found from the values of all m
 * palette PNGs: the palette indices are the class ids.
 
 ``DATA/labels.txt`` (one name a line, class id order) names the classes; otherwise they are
-``class_<value>``. Every problem is one line: what was found, what was expected, how to fix.
+``class_<value>``. Instead of ``masks/``, COCO polygons: ``DATA/annotations.json`` (or the one
+file in ``DATA/annotations/``), drawn into masks once (:mod:`foveal.data.segmentation_coco`).
+Every problem is one line: what was found, what was expected, how to fix.
 
 For example, on the membrane slices of ``../shared/data/segmentation``::
 
@@ -79,19 +81,32 @@ def read_mask(path: str | os.PathLike) -> np.ndarray:
     return (arr.astype(np.uint8) * (255 if arr.dtype == bool else 1)).astype(np.uint8)
 
 
+def dataset_root(root: str | os.PathLike) -> Path:
+    """``root``, or for a folder of images with COCO polygons and no ``masks/``, the folder its
+    masks are drawn into (:func:`foveal.data.segmentation_coco.coco_dataset`)."""
+    r = Path(root)
+    if r.is_dir() and not (r / "masks").is_dir():
+        from foveal.data.segmentation_coco import coco_dataset, coco_file
+
+        if coco_file(r) is not None:
+            return coco_dataset(r)
+    return r
+
+
 def find_pairs(root: str | os.PathLike) -> list[tuple[Path, Path]]:
     """``(image, mask)`` pairs of ``root/images`` and ``root/masks``, sorted by name.
 
     Raises:
         ConfigError: missing folders, an empty folder, or images without a mask.
     """
-    r = Path(root)
+    r = dataset_root(root)
     img_dir, mask_dir = r / "images", r / "masks"
     for d in (r, img_dir, mask_dir):
         if not d.is_dir():
             raise ConfigError(
                 f"{d} is not a folder; a segmentation dataset is DATA/images/ and DATA/masks/ "
-                "with the same file names"
+                "with the same file names (or DATA/images/ and COCO polygons in "
+                "DATA/annotations.json)"
             )
     images = sorted(p for p in img_dir.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not images:
@@ -162,7 +177,7 @@ def load_segmentation_data(root: str | os.PathLike) -> SegmentationData:
     """
     from PIL import Image
 
-    r = Path(root)
+    r = dataset_root(root)
     pairs = find_pairs(r)
     values: dict[int, Path] = {}  # each value, and the first mask that holds it
     for img, msk in pairs:
@@ -185,6 +200,9 @@ def load_segmentation_data(root: str | os.PathLike) -> SegmentationData:
         labels = tuple(
             line.strip() for line in names_file.read_text("utf-8").splitlines() if line.strip()
         )
+        if len(labels) > len(mask_values) and mask_values == tuple(range(len(mask_values))):
+            # class ids: labels.txt says how many classes there are, also the unseen last ones
+            mask_values = tuple(range(len(labels)))
         if len(labels) != len(mask_values):
             raise ConfigError(
                 f"{names_file} names {len(labels)} classes; the masks have {len(mask_values)} "

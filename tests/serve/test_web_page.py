@@ -92,3 +92,20 @@ def test_large_image_fits_beside_the_results(
     assert panel["left"] >= canvas["right"], (panel, canvas)  # beside the image, not below it
     assert panel["right"] <= 1200 and panel["top"] < 900, panel  # in view
     assert overflow == "auto"  # long results scroll inside the panel
+
+
+def test_pixel_tasks_are_listed(web_page, photos: dict[str, Path]) -> None:
+    """segment and restore: each class's share of the photo, and the restoration's change."""
+    found = {}
+    for task in ("segment", "restore"):
+        with web_page(task) as page:
+            page.set_input_files("#file", str(photos["astronaut"]))
+            page.wait_for_function("document.getElementById('canvas').width > 0")
+            page.click("#run")
+            page.wait_for_function(
+                "document.getElementById('status').textContent.startsWith('done')",
+                timeout=120_000,
+            )
+            found[task] = page.locator("#results li").all_inner_texts()
+    assert {i.split(" ")[1] for i in found["segment"]} == {"background", "person"}, found
+    assert found["restore"][0].startswith("restore: mean change "), found

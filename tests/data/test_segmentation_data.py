@@ -63,7 +63,9 @@ def test_palette_masks_give_their_indices(tmp_path: Path) -> None:
         255,
     )
     assert (
-        load_segmentation_data(make(tmp_path / "grey", {"g": np.zeros((6, 8), np.uint8)})).palette
+        load_segmentation_data(
+            make(tmp_path / "grey", {"g": np.eye(6, 8, dtype=np.uint8) * 255})
+        ).palette
         is None
     )
 
@@ -75,6 +77,7 @@ def test_palette_masks_give_their_indices(tmp_path: Path) -> None:
         ("values", ConfigError, "0/255 masks but also hold 128 (e.g. "),
         ("ids", ConfigError, "hold the value(s) 100, 200 (e.g. "),
         ("missing", ConfigError, "have no mask"),
+        ("zeros", ConfigError, "hold only the value 0"),
         ("16bit", ImageError, "16-bit"),
         ("empty", ConfigError, "holds no images"),
         ("nofolder", ConfigError, "DATA/images/ and DATA/masks/"),
@@ -90,6 +93,8 @@ def test_bad_folders_fail_in_one_line(
         root = make(tmp_path, {"a": np.array([[0, 128, 255]] * 6, np.uint8).repeat(3, 1)[:, :8]})
     elif case == "ids":  # neither 0/255 nor class ids: the values over the ids are named
         root = make(tmp_path, {"a": np.array([[0, 100, 200]] * 6, np.uint8).repeat(3, 1)[:, :8]})
+    elif case == "zeros":  # nothing to learn: every pixel background
+        root = make(tmp_path, {"a": ok, "b": ok})
     elif case == "missing":
         root = make(tmp_path, {"a": ok})
         Image.new("RGB", (8, 6)).save(root / "images" / "b.jpg")

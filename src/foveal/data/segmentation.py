@@ -140,6 +140,11 @@ def mask_convention(
     """
     if not values:
         raise ConfigError(f"{source} hold no pixels")
+    if set(values) == {0}:
+        raise ConfigError(
+            f"{source} hold only the value 0: no pixel of any class but the first; a binary "
+            "mask marks its objects 255 (or class ids 1, 2 ...); check the masks"
+        )
     if set(values) <= {0, 255}:
         return (0, 255)
     top = max(values)

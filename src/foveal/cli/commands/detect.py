@@ -129,7 +129,6 @@ def run(args: argparse.Namespace) -> int:
     )
     from foveal.io import BatchReport, expand_sources, is_video_file
     from foveal.io.video import check_h264
-    from foveal.tasks import get_task
     from foveal.viz import annotate
 
     check_frame_options(args)
@@ -139,13 +138,7 @@ def run(args: argparse.Namespace) -> int:
     require_inputs(files, args.inputs, "images or videos")
     if out_dir is not None and any(is_video_file(f) for f in files):
         check_h264(out_dir)
-    det = get_task("detect").load(
-        model=args.model,
-        backend=args.backend,
-        threads=args.threads,
-        precision=args.precision,
-        calibrate=args.calibrate,
-    )
+    det = detector_from_args(args)
     # thresholds and class names are checked (and names resolved) before any input is read
     opts = det.options(conf=args.conf, iou=args.iou, classes=args.classes, max_det=args.max_det)
     if out_dir is not None:
@@ -187,3 +180,17 @@ def run(args: argparse.Namespace) -> int:
             sink.close(keep=ok)
     report_bad(report, as_json=args.json)
     return 1 if report.bad else 0
+
+
+def detector_from_args(args: argparse.Namespace) -> Any:
+    """The shared detector of ``--model``, ``--backend``, ``--threads``, ``--precision`` and
+    ``--calibrate`` (``detect`` and ``track``)."""
+    from foveal.tasks import get_task
+
+    return get_task("detect").load(
+        model=args.model,
+        backend=args.backend,
+        threads=args.threads,
+        precision=args.precision,
+        calibrate=args.calibrate,
+    )

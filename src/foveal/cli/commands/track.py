@@ -142,6 +142,7 @@ def _finish(seq: _Sequence | None, *, as_json: bool, keep: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from foveal.cli.commands.detect import detector_from_args
     from foveal.cli.output import (
         check_writable_dir,
         check_writable_file,
@@ -155,7 +156,6 @@ def run(args: argparse.Namespace) -> int:
     from foveal.errors import ConfigError
     from foveal.io import BatchReport, expand_sources, is_video_file
     from foveal.io.video import VideoWriter, check_h264, video_info, video_step
-    from foveal.tasks import get_task
     from foveal.tracking import LineCounter, TrackOptions, mot_lines, parse_line
     from foveal.tracking.run import iter_tracks, sequence_key
     from foveal.utils.files import atomic_path
@@ -191,13 +191,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             out_dir = check_writable_dir(args.out, option="--out")
         check_h264(args.out)
-    det = get_task("detect").load(
-        model=args.model,
-        backend=args.backend,
-        threads=args.threads,
-        precision=args.precision,
-        calibrate=args.calibrate,
-    )
+    det = detector_from_args(args)
     report = BatchReport()
     frames = iter_tracks(
         det,

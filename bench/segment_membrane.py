@@ -14,7 +14,8 @@ training wall time, its CPU time (all threads) and the machine's load are printe
 
 ``--tune`` is for choosing the recipe without touching the held-out slices: of the 15 training
 slices it trains on 12 and compares on 3 (1.png, 17.png, 8.png: 20 % of the 15, evenly spaced),
-with the default recipe or a shorter ``--epochs`` / another ``--lr``.
+with the default recipe or a shorter ``--epochs`` / another ``--lr``, ``--loss``, ``--crop`` or
+``--crops-per-epoch``.
 """
 
 from __future__ import annotations
@@ -101,6 +102,9 @@ def main() -> None:
     ap.add_argument("--tune", action="store_true", help="12 training slices vs 3 (see above)")
     ap.add_argument("--epochs", type=int, help="a shorter schedule (tuning); default: the recipe's")
     ap.add_argument("--lr", type=float, help="another learning rate (tuning)")
+    ap.add_argument("--loss", help="another loss (tuning): ce_dice (default), ce, dice, focal ...")
+    ap.add_argument("--crop", type=int, help="another training crop side (tuning)")
+    ap.add_argument("--crops-per-epoch", type=int, help="another epoch size (tuning)")
     ap.add_argument("--out", help="write the table as JSON here")
     args = ap.parse_args()
 
@@ -121,10 +125,19 @@ def main() -> None:
         changes = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr)) if v is not None}
         cfg = default_config(run_dir=str(run), progress=False, threads=args.threads, **changes)
         print(f"training with the defaults: {cfg.to_dict()}", flush=True)
-        opts = SegmentTrainOptions(args.data)
+        recipe_changes = {
+            k: v
+            for k, v in (
+                ("loss", args.loss),
+                ("crop", args.crop),
+                ("crops_per_epoch", args.crops_per_epoch),
+            )
+            if v is not None
+        }
+        opts = SegmentTrainOptions(args.data, **recipe_changes)
         if args.tune:
             train_dir, val_dir = tuning_split(Path(args.data), run.parent / f"{run.name}-data")
-            opts = SegmentTrainOptions(str(train_dir), val_data=str(val_dir))
+            opts = SegmentTrainOptions(str(train_dir), val_data=str(val_dir), **recipe_changes)
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
         train_segmenter(opts, cfg)
         cpu1 = resource.getrusage(resource.RUSAGE_SELF)

@@ -12,13 +12,17 @@ from foveal.cli import main
 
 def _load(files: list[Path]) -> list[dict]:
     recs = [json.loads(line) for f in files for line in f.read_text().splitlines()]
-    return sorted(recs, key=lambda r: (r["source"], r.get("frame", -1)))
+    return sorted(recs, key=lambda r: (r["source"], r.get("frame", -1), r.get("page", -1)))
 
 
 def test_ray_engine_matches_local_engine(photo_dir: Path, shared: Path, tmp_path: Path) -> None:
     src = tmp_path / "in"
     shutil.copytree(photo_dir, src)
     (src / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    from PIL import Image
+
+    photos = [Image.open(p).convert("RGB") for p in sorted(photo_dir.iterdir())[:2]]
+    photos[0].save(src / "two.pdf", save_all=True, append_images=photos[1:], resolution=72)
     video = str(shared / "data" / "video" / "vtest.avi")
     common = [
         str(src),
@@ -56,7 +60,9 @@ def test_ray_engine_matches_local_engine(photo_dir: Path, shared: Path, tmp_path
     parts = record_files(tmp_path / "ray" / "records")
     assert parts and all(p.suffix == ".jsonl" for p in parts)
     ray = _load(parts)
-    assert len(local) == 5 + 16  # 5 files, 795 frames at 10 fps sampled at 0.2 fps
+    # 5 files, 2 PDF pages, 795 frames at 10 fps sampled at 0.2 fps
+    assert len(local) == 5 + 2 + 16
+    assert [r["page"] for r in local if "page" in r] == [1, 2]
     assert [r["source"] for r in ray] == [r["source"] for r in local]
     assert ray == local
     assert "broken.jpg" in next(r for r in ray if "error" in r)["error"]

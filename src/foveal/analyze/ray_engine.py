@@ -52,7 +52,7 @@ class _Analyzer:
         def decode(row: dict[str, Any]) -> np.ndarray:
             if row["error"]:
                 raise FovealError(str(row["error"]))
-            if row["frame"] >= 0:
+            if row["frame"] >= 0 or row["page"] >= 0:  # decoded already
                 return np.frombuffer(row["pixels"], np.uint8).reshape(
                     int(row["h"]), int(row["w"]), 3
                 )
@@ -63,11 +63,12 @@ class _Analyzer:
         results = iter(analyze_images(good, self.tasks, self.opts) if good else [])
         out = []
         for row, img in decoded:
-            frame = int(row["frame"])
+            frame, page = int(row["frame"]), int(row["page"])
             item = Item(
                 str(row["source"]),
                 None if frame < 0 else frame,
                 None if frame < 0 else float(row["time"]),
+                page=None if page < 0 else page,
             )
             rec = base_record(item)
             if isinstance(img, BaseException):
@@ -84,21 +85,31 @@ def _expand(fps: float | None, done: ResumeIndex) -> Any:
     def expand(row: dict[str, Any]) -> list[dict[str, Any]]:
         from foveal.analyze.sources import video_frames
         from foveal.errors import ImageError
-        from foveal.io import is_video_file
+        from foveal.io import is_pdf, is_video_file, render_pdf
 
         src = row["source"]
         blank = {
             "source": src,
             "frame": -1,
+            "page": -1,
             "time": 0.0,
             "pixels": b"",
             "h": 0,
             "w": 0,
             "error": "",
         }
+        out = []
+        if is_pdf(src):  # one row per page, as the local engine reads it
+            try:
+                for page, rgb in render_pdf(src):
+                    if not done.holds(src, page):
+                        shape = {"h": rgb.shape[0], "w": rgb.shape[1]}
+                        out.append({**blank, "page": page, "pixels": rgb.tobytes(), **shape})
+            except ImageError as exc:
+                out.append({**blank, "error": str(exc)})
+            return out
         if not is_video_file(src):
             return [] if done.holds(src, None) else [blank]
-        out = []
         try:
             for index, t, rgb in video_frames(src, fps):
                 if not done.holds(src, index):

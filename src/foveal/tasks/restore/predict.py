@@ -106,7 +106,8 @@ class RestorePredictor(NetworkPredictor[Restoration]):
 
     def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, Any]:
         # the image stays uint8 until its tiles are cut: memory is the image, the output and
-        # one tile, whatever the size (a 4096 x 4096 photo: ~0.15 GB, not 1 GB in float32)
+        # one tile, whatever the size (a 3072 x 4096 photo: 0.41 GB peak for the whole
+        # process, 0.92 GB with float32 copies; docs/restoration.md)
         return image.transpose(2, 0, 1), None
 
     def postprocess(self, outputs: list[np.ndarray], context: Any, options: Any) -> Restoration:
